@@ -1,0 +1,251 @@
+/**
+ * The contract between the SCIM layer and BigCommerce: plain data types for the payloads the
+ * bridge exchanges with the Customers API, and the client interface the SCIM layer codes against.
+ * The implementation (src/bigcommerce/client.ts) validates every response with zod before it
+ * hands out one of these types.
+ */
+
+/** A BigCommerce customer id that has been checked to be a positive safe integer. */
+export type CustomerId = number & { readonly __brand: "CustomerId" };
+/** A customer group id (V2), checked the same way. */
+export type CustomerGroupId = number & { readonly __brand: "CustomerGroupId" };
+/** At least one element: the type of every id list that reaches a DELETE. */
+export type NonEmpty<T> = readonly [T, ...T[]];
+
+export interface CustomerAttributeValue {
+  id: number;
+  attribute_id: number;
+  attribute_value: string;
+  customer_id: number;
+  date_created?: string;
+  date_modified?: string;
+}
+
+export interface Customer {
+  id: number;
+  email: string;
+  first_name: string;
+  last_name: string;
+  company: string;
+  phone: string;
+  notes: string;
+  tax_exempt_category: string;
+  customer_group_id: number;
+  registration_ip_address: string;
+  date_created: string;
+  date_modified: string;
+  authentication?: { force_password_reset: boolean };
+  accepts_product_review_abandoned_cart_emails?: boolean;
+  origin_channel_id?: number;
+  channel_ids: number[] | null;
+  /** Present only with include=attributes. */
+  attributes?: CustomerAttributeValue[];
+  /** Present on POST/PUT responses and with include=storecredit. */
+  store_credit_amounts?: { amount: number }[];
+}
+
+export interface CustomerAuthenticationInput {
+  force_password_reset?: boolean;
+  new_password?: string;
+}
+
+export interface CustomerCreate {
+  email: string;
+  first_name: string;
+  last_name: string;
+  company?: string;
+  phone?: string;
+  notes?: string;
+  tax_exempt_category?: string;
+  customer_group_id?: number;
+  authentication?: CustomerAuthenticationInput;
+  accepts_product_review_abandoned_cart_emails?: boolean;
+  origin_channel_id?: number;
+  channel_ids?: number[] | null;
+  /** Inline attribute values (definitions must exist); at most 10. */
+  attributes?: { attribute_id: number; attribute_value: string }[];
+}
+
+/** PUT item: `id` plus only the fields to change (omitted fields are untouched upstream). */
+export interface CustomerUpdate {
+  id: CustomerId;
+  email?: string;
+  first_name?: string;
+  last_name?: string;
+  company?: string;
+  phone?: string;
+  notes?: string;
+  tax_exempt_category?: string;
+  customer_group_id?: number;
+  authentication?: CustomerAuthenticationInput;
+  accepts_product_review_abandoned_cart_emails?: boolean;
+  channel_ids?: number[] | null;
+}
+
+export type CustomerSort =
+  | "date_created:asc" | "date_created:desc"
+  | "last_name:asc" | "last_name:desc"
+  | "date_modified:asc" | "date_modified:desc";
+
+export type CustomerInclude = "addresses" | "storecredit" | "attributes" | "formfields";
+
+/**
+ * GET /v3/customers query. Every list value is sent as one CSV parameter; the client refuses
+ * (throws InvalidQueryError) any string value that contains a comma, so that one SCIM filter
+ * value can never become two BigCommerce values.
+ */
+export interface CustomerListQuery {
+  "id:in"?: readonly CustomerId[];
+  "email:in"?: readonly string[];
+  "name:in"?: readonly string[];
+  "name:like"?: readonly string[];
+  "company:in"?: readonly string[];
+  "customer_group_id:in"?: readonly number[];
+  "phone:in"?: readonly string[];
+  "date_created:min"?: string;
+  "date_created:max"?: string;
+  "date_modified:min"?: string;
+  "date_modified:max"?: string;
+  include?: readonly CustomerInclude[];
+  sort?: CustomerSort;
+  page?: number;
+  /** 1..250 */
+  limit?: number;
+}
+
+export interface Pagination {
+  total: number;
+  count: number;
+  per_page: number;
+  current_page: number;
+  total_pages: number;
+}
+
+export interface Page<T> {
+  data: T[];
+  pagination: Pagination;
+}
+
+export interface AttributeDefinition {
+  id: number;
+  name: string;
+  type: "string" | "number" | "date";
+  date_created?: string;
+  date_modified?: string;
+}
+
+export interface AttributeValueUpsert {
+  attribute_id: number;
+  customer_id: CustomerId;
+  value: string;
+}
+
+export interface Metafield {
+  id: number;
+  namespace: string;
+  key: string;
+  value: string;
+  permission_set: string;
+  resource_type: string;
+  resource_id: number;
+  description?: string;
+  date_created?: string;
+  date_modified?: string;
+}
+
+export interface MetafieldCreate {
+  resource_id: CustomerId;
+  namespace: string;
+  key: string;
+  value: string;
+  permission_set: "app_only" | "read" | "write" | "read_and_sf_access" | "write_and_sf_access";
+  description?: string;
+}
+
+export interface MetafieldUpdate {
+  id: number;
+  resource_id: CustomerId;
+  value?: string;
+  key?: string;
+  namespace?: string;
+}
+
+export interface MetafieldListQuery {
+  namespace?: string;
+  key?: string;
+  "key:in"?: readonly string[];
+  page?: number;
+  limit?: number;
+}
+
+export interface CustomerGroup {
+  id: number;
+  name: string;
+  is_default: boolean;
+  date_created?: string;
+  date_modified?: string;
+  is_group_for_guests?: boolean;
+  category_access?: { type: "all" | "specific" | "none"; categories?: number[] };
+  discount_rules?: unknown[];
+}
+
+export interface CustomerGroupListQuery {
+  name?: string;
+  "name:like"?: string;
+  page?: number;
+  /** 1..250 */
+  limit?: number;
+}
+
+/** One item's result in a batch call: its value, or the error that belongs to it alone. */
+export type ItemOutcome<T> = { ok: true; value: T } | { ok: false; error: Error };
+
+export interface BigCommerceClient {
+  customers: {
+    /** One GET /v3/customers. */
+    list(query: CustomerListQuery, signal?: AbortSignal): Promise<Page<Customer>>;
+    /**
+     * Creates one customer through the coalescing batcher: concurrent calls share POST batches
+     * of up to 10; after any failed or lost batch the batcher re-reads by `email:in` before it
+     * decides each item's fate. Rejects with ConflictError (duplicate email),
+     * ValidationFailedError (naming the field), RateLimitedError, UpstreamUnavailableError.
+     */
+    create(item: CustomerCreate): Promise<Customer>;
+    /**
+     * Updates one customer through the coalescing batcher (PUT batches of up to 10, at most
+     * one item per customer id per batch, at most 3 PUTs in flight). Rejects with
+     * NotFoundError for an unknown id, ConflictError for a duplicate email,
+     * ValidationFailedError, RateLimitedError, UpstreamUnavailableError.
+     */
+    update(item: CustomerUpdate): Promise<Customer>;
+    /** DELETE /v3/customers?id:in=… with exactly these validated ids (at most 250). */
+    delete(ids: NonEmpty<CustomerId>): Promise<void>;
+  };
+  attributes: {
+    /** Every attribute definition of the store (follows pages). */
+    list(): Promise<AttributeDefinition[]>;
+    create(items: readonly { name: string; type: AttributeDefinition["type"] }[]): Promise<AttributeDefinition[]>;
+  };
+  attributeValues: {
+    /** PUT /v3/customers/attribute-values (upsert), at most 10 items per call (the client splits). */
+    upsert(items: readonly AttributeValueUpsert[]): Promise<CustomerAttributeValue[]>;
+    delete(ids: NonEmpty<number>): Promise<void>;
+  };
+  metafields: {
+    list(query: MetafieldListQuery): Promise<Page<Metafield>>;
+    create(items: readonly MetafieldCreate[]): Promise<Metafield[]>;
+    update(items: readonly MetafieldUpdate[]): Promise<Metafield[]>;
+    delete(ids: NonEmpty<number>): Promise<void>;
+  };
+  customerGroups: {
+    list(query: CustomerGroupListQuery): Promise<CustomerGroup[]>;
+    /** null when BigCommerce answers 404. */
+    get(id: CustomerGroupId): Promise<CustomerGroup | null>;
+    create(input: { name: string }): Promise<CustomerGroup>;
+    update(id: CustomerGroupId, input: { name?: string }): Promise<CustomerGroup>;
+    delete(id: CustomerGroupId): Promise<void>;
+    count(): Promise<number>;
+  };
+  /** Stops timers and closes the connection pool. */
+  close(): Promise<void>;
+}
