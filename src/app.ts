@@ -1,0 +1,143 @@
+import express, { type Express, type Request } from "express";
+import { pinoHttp } from "pino-http";
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import SCIMMYRouters from "scimmy-routers";
+import { authenticate } from "./auth/authenticate.js";
+import { StaticTokens } from "./auth/bearer-token.js";
+import { JwtVerifier } from "./auth/jwt-verifier.js";
+import type { BigCommerceClient } from "./bigcommerce/api.js";
+import type { Config } from "./config.js";
+import { errorHandler, notFoundHandler, SCIM_CONTENT_TYPE } from "./http/error-handler.js";
+import { resourceIdGuard } from "./http/resource-id-guard.js";
+import type { ScimServices } from "./scim/context.js";
+import { GroupDirectory } from "./scim/groups/group-directory.js";
+import { GroupService } from "./scim/groups/group-service.js";
+import { configureServiceProvider, declareResources } from "./scim/scimmy/setup.js";
+import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js";
+import { ExternalIdIndex } from "./scim/users/external-id-index.js";
+import { UserReader } from "./scim/users/user-reader.js";
+import { UserWriter } from "./scim/users/user-writer.js";
+
+export const SCIM_BASE_PATH = "/scim/v2";
+const PAGE_SIZE = { default: 100, max: 250 };
+
+export interface AppDeps {
+  config: Config;
+  client: BigCommerceClient;
+  logger: Logger;
+}
+
+export interface Bridge {
+  app: Express;
+  services: ScimServices;
+  close(): Promise<void>;
+}
+
+function baseUrlOf(config: Config, req: Request): string {
+  if (config.publicBaseUrl) return `${config.publicBaseUrl}${SCIM_BASE_PATH}`;
+  return `${req.protocol}://${req.get("host") ?? "localhost"}${SCIM_BASE_PATH}`;
+}
+
+/** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
+export async function createApp({ config, client, logger }: AppDeps): Promise<Bridge> {
+  const catalog = await ensureAttributeCatalog(client, config.storedAttributes);
+  const directory = new GroupDirectory(client, logger);
+  await directory.refresh();
+  directory.start();
+
+  const auditLog = logger.child({ audit: true });
+  const index = new ExternalIdIndex(client);
+  const reader = new UserReader(client, index, config.maxScan);
+  const writer = new UserWriter(
+    client,
+    reader,
+    catalog,
+    index,
+    {
+      storedAttributes: config.storedAttributes,
+      defaultChannelIds: config.defaultChannelIds,
+      deactivatedGroupId: config.deactivatedGroupId,
+      deleteMode: config.deleteMode,
+    },
+    (event) => auditLog.info({ resource: "User", ...event }, `user ${event.operation}`),
+  );
+  const groups = new GroupService(client, directory, logger, (event) =>
+    auditLog.info({ resource: "Group", ...event }, `group ${event.operation}`),
+  );
+  const services: ScimServices = {
+    users: { reader, writer },
+    groups,
+    userView: (baseUrl) => ({
+      catalog,
+      storedAttributes: config.storedAttributes,
+      groupName: (id) => directory.nameOf(id),
+      baseUrl,
+    }),
+    pageSize: PAGE_SIZE,
+  };
+
+  declareResources(config.storedAttributes);
+  const tokens = new StaticTokens(config.bearerTokens);
+  const jwt = config.jwt ? new JwtVerifier(config.jwt) : null;
+
+  const app = express();
+  app.set("etag", false);
+  app.set("x-powered-by", false);
+  app.set("trust proxy", config.publicBaseUrl ? false : "loopback");
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers["x-request-id"];
+        const id = typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      customProps: (req) => ({ client: (req as Request).scimClient }),
+      autoLogging: { ignore: (req) => req.url === "/healthz" },
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+
+  const scim = express.Router();
+  scim.use(authenticate(tokens, jwt));
+  scim.use(express.json({ type: ["application/scim+json", "application/json", "application/*+json"], limit: config.bodyLimit }));
+  scim.use((_req, res, next) => {
+    res.setHeader("Content-Type", SCIM_CONTENT_TYPE);
+    next();
+  });
+  scim.use(resourceIdGuard);
+  scim.use(
+    new SCIMMYRouters({
+      type: "bearer",
+      docUri: "https://github.com/scim-bigcommerce-bridge/scim-bigcommerce-bridge#connect-your-identity-provider",
+      handler: async () => undefined as unknown as string, // authentication already happened above, with WWW-Authenticate
+      context: (req: Request) => ({
+        services,
+        baseUrl: baseUrlOf(config, req),
+        req,
+        log: req.log ?? logger,
+      }),
+    }) as unknown as express.RequestHandler,
+  );
+  configureServiceProvider(PAGE_SIZE.max, undefined);
+  app.use(SCIM_BASE_PATH, scim);
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+
+  return {
+    app,
+    services,
+    close: async () => {
+      directory.stop();
+    },
+  };
+}

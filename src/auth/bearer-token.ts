@@ -1,0 +1,28 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+/**
+ * Static bearer tokens, several at once so that an administrator can rotate without downtime.
+ * Tokens are compared as SHA-256 digests with timingSafeEqual: equal lengths whatever was sent,
+ * and every configured token is compared, so timing tells nothing about which one is close.
+ */
+export class StaticTokens {
+  private readonly digests: Buffer[];
+
+  constructor(tokens: readonly string[]) {
+    this.digests = tokens.map((t) => createHash("sha256").update(t, "utf8").digest());
+  }
+
+  get size(): number {
+    return this.digests.length;
+  }
+
+  /** Index of the matching token (for audit logs: "token #2"), or -1. */
+  match(candidate: string): number {
+    const digest = createHash("sha256").update(candidate, "utf8").digest();
+    let found = -1;
+    this.digests.forEach((d, i) => {
+      if (timingSafeEqual(d, digest) && found === -1) found = i;
+    });
+    return found;
+  }
+}

@@ -1,0 +1,70 @@
+import type { Customer } from "../bigcommerce/api.js";
+import type { StorableAttribute } from "../config.js";
+
+/**
+ * What the bridge keeps with a customer that BigCommerce has no field for. Each is a store-wide
+ * customer attribute definition (type string) so that it comes back with the customer in the
+ * same GET (`include=attributes`): reading a user never costs a second call.
+ */
+export type BridgeAttributeKey = "externalId" | "active" | "groupBeforeDeactivation" | StorableAttribute;
+
+export const BRIDGE_ATTRIBUTE_NAMES: Record<BridgeAttributeKey, string> = {
+  externalId: "scim_external_id",
+  active: "scim_active",
+  groupBeforeDeactivation: "scim_group_before_deactivation",
+  title: "scim_title",
+  nickName: "scim_nick_name",
+  profileUrl: "scim_profile_url",
+  userType: "scim_user_type",
+  preferredLanguage: "scim_preferred_language",
+  locale: "scim_locale",
+  timezone: "scim_timezone",
+  department: "scim_department",
+  employeeNumber: "scim_employee_number",
+  costCenter: "scim_cost_center",
+  division: "scim_division",
+  manager: "scim_manager",
+};
+
+/** Attribute definition ids of this store, resolved once at start-up. */
+export class AttributeCatalog {
+  private readonly keyById = new Map<number, BridgeAttributeKey>();
+
+  constructor(private readonly idByKey: ReadonlyMap<BridgeAttributeKey, number>) {
+    for (const [key, id] of idByKey) this.keyById.set(id, key);
+  }
+
+  idOf(key: BridgeAttributeKey): number | undefined {
+    return this.idByKey.get(key);
+  }
+
+  keyOf(attributeId: number): BridgeAttributeKey | undefined {
+    return this.keyById.get(attributeId);
+  }
+
+  get size(): number {
+    return this.idByKey.size;
+  }
+}
+
+export interface BridgeAttributeValues {
+  values: Partial<Record<BridgeAttributeKey, string>>;
+  /** Attribute-value ids, needed to delete a value. */
+  valueIds: Partial<Record<BridgeAttributeKey, number>>;
+  /** Latest date_modified among the bridge's attribute values. */
+  lastModified: string | null;
+}
+
+export function readBridgeAttributes(customer: Customer, catalog: AttributeCatalog): BridgeAttributeValues {
+  const out: BridgeAttributeValues = { values: {}, valueIds: {}, lastModified: null };
+  for (const attr of customer.attributes ?? []) {
+    const key = catalog.keyOf(attr.attribute_id);
+    if (!key) continue;
+    out.values[key] = attr.attribute_value;
+    out.valueIds[key] = attr.id;
+    if (attr.date_modified && (!out.lastModified || attr.date_modified > out.lastModified)) {
+      out.lastModified = attr.date_modified;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,102 @@
+import { createHash } from "node:crypto";
+import type { Customer } from "../bigcommerce/api.js";
+import type { StorableAttribute } from "../config.js";
+import { readBridgeAttributes, type AttributeCatalog } from "./bridge-attributes.js";
+import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
+
+export type ScimUser = Record<string, unknown> & { id: string; userName: string };
+
+export interface UserViewContext {
+  catalog: AttributeCatalog;
+  storedAttributes: readonly StorableAttribute[];
+  /** Display name of a customer group, when known (cached; never an upstream call here). */
+  groupName(groupId: number): string | undefined;
+  /** Base URL of the SCIM endpoint (absolute or path), without a trailing slash. */
+  baseUrl: string;
+}
+
+const ENTERPRISE_KEYS: readonly StorableAttribute[] = ["department", "employeeNumber", "costCenter", "division"];
+const CORE_KEYS: readonly StorableAttribute[] = ["title", "nickName", "profileUrl", "userType", "preferredLanguage", "locale", "timezone"];
+
+/**
+ * `meta.version` is a strong validator of the representation itself: any change a client could
+ * see changes it, including values kept in customer attributes (which do not bump the
+ * customer's own date_modified).
+ */
+export function versionOf(user: Record<string, unknown>): string {
+  const { meta: _meta, ...rest } = user;
+  return `"${createHash("sha256").update(JSON.stringify(rest)).digest("base64url").slice(0, 22)}"`;
+}
+
+const iso = (bcDate: string) => {
+  const t = Date.parse(bcDate);
+  return Number.isNaN(t) ? bcDate : new Date(t).toISOString().replace(/\.000Z$/, "Z");
+};
+
+/** BigCommerce customer -> SCIM User. Pure: everything it needs is in its arguments. */
+export function userFromCustomer(customer: Customer, view: UserViewContext): ScimUser {
+  const bridge = readBridgeAttributes(customer, view.catalog);
+  const v = bridge.values;
+  const id = String(customer.id);
+  const displayName = `${customer.first_name} ${customer.last_name}`.trim();
+
+  const user: Record<string, unknown> = {
+    schemas: [CORE_USER],
+    id,
+    ...(v.externalId ? { externalId: v.externalId } : {}),
+    userName: customer.email,
+    name: { givenName: customer.first_name, familyName: customer.last_name, formatted: displayName },
+    displayName,
+    emails: [{ value: customer.email, type: "work", primary: true }],
+    ...(customer.phone ? { phoneNumbers: [{ value: customer.phone, type: "work", primary: true }] } : {}),
+    active: v.active !== "false",
+  };
+
+  for (const key of CORE_KEYS) {
+    if (view.storedAttributes.includes(key) && v[key]) user[key] = v[key];
+  }
+
+  if (customer.customer_group_id > 0) {
+    const gid = String(customer.customer_group_id);
+    const display = view.groupName(customer.customer_group_id);
+    user.groups = [
+      { value: gid, $ref: `${view.baseUrl}/Groups/${gid}`, ...(display !== undefined ? { display } : {}), type: "direct" },
+    ];
+  }
+
+  const enterprise: Record<string, unknown> = {};
+  if (customer.company) enterprise.organization = customer.company;
+  for (const key of ENTERPRISE_KEYS) {
+    if (view.storedAttributes.includes(key) && v[key]) enterprise[key] = v[key];
+  }
+  if (view.storedAttributes.includes("manager") && v.manager) {
+    enterprise.manager = { value: v.manager, $ref: `${view.baseUrl}/Users/${v.manager}` };
+  }
+  if (Object.keys(enterprise).length > 0) {
+    user[ENTERPRISE_USER] = enterprise;
+    (user.schemas as string[]).push(ENTERPRISE_USER);
+  }
+
+  user[BIGCOMMERCE_CUSTOMER] = {
+    customerGroupId: customer.customer_group_id,
+    channelIds: customer.channel_ids,
+    originChannelId: customer.origin_channel_id ?? 1,
+    notes: customer.notes,
+    taxExemptCategory: customer.tax_exempt_category,
+    acceptsProductReviewAbandonedCartEmails: customer.accepts_product_review_abandoned_cart_emails ?? false,
+  };
+  (user.schemas as string[]).push(BIGCOMMERCE_CUSTOMER);
+
+  const lastModified =
+    bridge.lastModified && bridge.lastModified > customer.date_modified ? bridge.lastModified : customer.date_modified;
+  const meta = {
+    resourceType: "User",
+    created: iso(customer.date_created),
+    lastModified: iso(lastModified),
+    location: `${view.baseUrl}/Users/${id}`,
+    version: "",
+  };
+  user.meta = meta;
+  meta.version = versionOf(user);
+  return user as ScimUser;
+}

@@ -1,0 +1,186 @@
+import type { StorableAttribute } from "../config.js";
+import { invalidValue } from "../scim/errors.js";
+import type { BridgeAttributeKey } from "./bridge-attributes.js";
+import { checkEmail, checkLength, LIMITS } from "./limits.js";
+import type { UserDocument } from "./user-document.js";
+import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "./urns.js";
+
+/** Customer fields a SCIM request may set; absent = unchanged. */
+export interface CustomerFieldChanges {
+  email?: string;
+  first_name?: string;
+  last_name?: string;
+  phone?: string;
+  company?: string;
+  notes?: string;
+  tax_exempt_category?: string;
+  customer_group_id?: number;
+  channel_ids?: number[] | null;
+  accepts_product_review_abandoned_cart_emails?: boolean;
+}
+
+/** What one SCIM write asks of a customer, before it is compared with the customer's state. */
+export interface UserChange {
+  fields: CustomerFieldChanges;
+  password?: string;
+  active?: boolean;
+  /** Bridge-kept values; null removes the value. */
+  attributes: Partial<Record<BridgeAttributeKey, string | null>>;
+}
+
+export interface ChangeOptions {
+  mode: "create" | "replace";
+  /** The customer's email before this request (replace only). */
+  currentEmail?: string;
+  storedAttributes: readonly StorableAttribute[];
+}
+
+const CORE_STORABLE: readonly StorableAttribute[] = ["title", "nickName", "profileUrl", "userType", "preferredLanguage", "locale", "timezone"];
+const ENTERPRISE_STORABLE: readonly StorableAttribute[] = ["department", "employeeNumber", "costCenter", "division"];
+
+const blank = (s: string | null | undefined): s is null | undefined | "" => s === undefined || s === null || s.trim() === "";
+
+/** The primary email, else the work one, else the first (RFC 7643 §2.4: at most one primary). */
+function pickEmail(doc: UserDocument): string | undefined {
+  const list = (doc.emails ?? []).filter((e) => !blank(e.value));
+  const chosen = list.find((e) => e.primary === true) ?? list.find((e) => e.type?.toLowerCase() === "work") ?? list[0];
+  return chosen?.value?.trim() ?? undefined;
+}
+
+function pickPhone(doc: UserDocument): string | undefined {
+  const list = (doc.phoneNumbers ?? []).filter((p) => !blank(p.value));
+  const chosen = list.find((p) => p.primary === true) ?? list.find((p) => p.type?.toLowerCase() === "work") ?? list[0];
+  return chosen?.value?.trim() ?? undefined;
+}
+
+/**
+ * BigCommerce requires a first and a last name of 1..100 characters. When the IdP sends none,
+ * derive them from displayName, else from the email's local part; never send an empty string.
+ */
+export function deriveNames(displayName: string | null | undefined, email: string): { first: string; last: string } {
+  const source = !blank(displayName) ? displayName.trim() : email.split("@")[0]!.replace(/[._+-]+/g, " ").trim() || email;
+  const words = source.split(/\s+/);
+  const first = words.length > 1 ? words.slice(0, -1).join(" ") : words[0]!;
+  const last = words.length > 1 ? words[words.length - 1]! : words[0]!;
+  const cut = (s: string) => [...s].slice(0, LIMITS.name).join("");
+  return { first: cut(first), last: cut(last) };
+}
+
+function storedValue(attr: string, v: string | null | undefined): string | null | undefined {
+  if (v === undefined) return undefined;
+  if (v === null || v === "") return null;
+  checkLength(attr, v, LIMITS.attributeValue);
+  return v;
+}
+
+/** SCIM User document -> the changes it asks of a customer. Pure; throws 400s for bad values. */
+export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): UserChange {
+  const change: UserChange = { fields: {}, attributes: {} };
+  const f = change.fields;
+
+  // Identity: userName is the customer's email. A request that changes only the email
+  // (userName as before) moves the userName with it; if both change, userName wins.
+  const userName = blank(doc.userName) ? undefined : doc.userName.trim();
+  if (!userName) throw invalidValue("Attribute 'userName' is required (it is the customer's email address)");
+  const email = pickEmail(doc);
+  let newEmail = userName;
+  if (
+    opts.mode === "replace" &&
+    email &&
+    opts.currentEmail !== undefined &&
+    userName.toLowerCase() === opts.currentEmail.toLowerCase() &&
+    email.toLowerCase() !== opts.currentEmail.toLowerCase()
+  ) {
+    newEmail = email;
+  }
+  checkEmail(newEmail === userName ? "userName" : "emails", newEmail, opts.mode === "create" || newEmail !== opts.currentEmail);
+  f.email = newEmail;
+
+  const given = doc.name?.givenName?.trim();
+  const family = doc.name?.familyName?.trim();
+  if (given) checkLength("name.givenName", given, LIMITS.name);
+  if (family) checkLength("name.familyName", family, LIMITS.name);
+  if (opts.mode === "create" || given || family || doc.name === null) {
+    const derived = deriveNames(doc.displayName ?? doc.name?.formatted, newEmail);
+    if (opts.mode === "create" || given || doc.name === null) f.first_name = given || derived.first;
+    if (opts.mode === "create" || family || doc.name === null) f.last_name = family || derived.last;
+  }
+
+  if (doc.phoneNumbers !== undefined) {
+    const phone = pickPhone(doc) ?? "";
+    checkLength("phoneNumbers.value", phone, LIMITS.phone);
+    f.phone = phone;
+  }
+
+  const ent = doc[ENTERPRISE_USER];
+  if (ent === null) {
+    f.company = "";
+  } else if (ent && ent.organization !== undefined) {
+    const company = ent.organization ?? "";
+    checkLength(`${ENTERPRISE_USER}:organization`, company, LIMITS.company);
+    f.company = company;
+  }
+
+  const bc = doc[BIGCOMMERCE_CUSTOMER];
+  if (bc) {
+    if (bc.customerGroupId !== undefined) f.customer_group_id = bc.customerGroupId ?? 0;
+    if (bc.channelIds !== undefined) {
+      if (bc.channelIds !== null && bc.channelIds.length === 0) {
+        throw invalidValue(`'${BIGCOMMERCE_CUSTOMER}:channelIds' cannot be empty; use null for access to every channel`);
+      }
+      f.channel_ids = bc.channelIds ? [...new Set(bc.channelIds)] : null;
+    }
+    if (bc.notes !== undefined) f.notes = bc.notes ?? "";
+    if (bc.taxExemptCategory !== undefined) {
+      const tax = bc.taxExemptCategory ?? "";
+      checkLength(`${BIGCOMMERCE_CUSTOMER}:taxExemptCategory`, tax, LIMITS.taxExemptCategory);
+      f.tax_exempt_category = tax;
+    }
+    if (bc.acceptsProductReviewAbandonedCartEmails !== undefined && bc.acceptsProductReviewAbandonedCartEmails !== null) {
+      f.accepts_product_review_abandoned_cart_emails = bc.acceptsProductReviewAbandonedCartEmails;
+    }
+  }
+
+  if (!blank(doc.password)) {
+    checkLength("password", doc.password, LIMITS.password, 1);
+    change.password = doc.password;
+  }
+  if (doc.active !== undefined && doc.active !== null) change.active = doc.active;
+
+  const externalId = storedValue("externalId", doc.externalId);
+  if (externalId !== undefined) change.attributes.externalId = externalId;
+
+  for (const key of opts.storedAttributes) {
+    let v: string | null | undefined;
+    if (CORE_STORABLE.includes(key)) v = doc[key as keyof UserDocument] as string | null | undefined;
+    else if (ENTERPRISE_STORABLE.includes(key)) v = ent === null ? null : (ent?.[key as "department"] ?? (ent && key in ent ? null : undefined));
+    else if (key === "manager") v = ent === null ? null : ent?.manager === null ? null : ent?.manager?.value;
+    const checked = storedValue(key, v);
+    if (checked !== undefined) change.attributes[key] = checked;
+  }
+  return change;
+}
+
+/**
+ * PUT replaces the mapped attributes: one the body leaves out is cleared, as RFC 7644 §3.5.1
+ * asks. Exceptions, so that a partial PUT (a OneLogin template) cannot do damage: the names
+ * (BigCommerce requires them), `active` and `password` (only changed when sent), and the
+ * BigCommerce extension (store settings an IdP does not own) stay as they are when absent.
+ */
+export function withPutDefaults(doc: UserDocument, storedAttributes: readonly StorableAttribute[]): UserDocument {
+  const out: UserDocument = { ...doc };
+  if (out.externalId === undefined) out.externalId = null;
+  if (out.phoneNumbers === undefined) out.phoneNumbers = null;
+  for (const key of CORE_STORABLE) {
+    if (storedAttributes.includes(key) && out[key as keyof UserDocument] === undefined) {
+      (out as Record<string, unknown>)[key] = null;
+    }
+  }
+  const ent = { ...(out[ENTERPRISE_USER] ?? {}) } as Record<string, unknown>;
+  if (ent.organization === undefined) ent.organization = null;
+  for (const key of [...ENTERPRISE_STORABLE, "manager" as const]) {
+    if (storedAttributes.includes(key) && ent[key] === undefined) ent[key] = null;
+  }
+  out[ENTERPRISE_USER] = ent as UserDocument[typeof ENTERPRISE_USER];
+  return out;
+}

@@ -1,0 +1,54 @@
+import type { Logger } from "pino";
+import type { BigCommerceClient } from "../../bigcommerce/api.js";
+
+/**
+ * Customer group names, cached so that a user's `groups[].display` never costs a BigCommerce
+ * call on the read path. Refreshed in the background and updated by the bridge's own group
+ * writes. Customer groups are plan-dependent: when the store refuses them, names stay unknown.
+ */
+export class GroupDirectory {
+  private names = new Map<number, string>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly client: BigCommerceClient,
+    private readonly logger: Logger,
+    private readonly refreshMs = 60_000,
+  ) {}
+
+  nameOf(id: number): string | undefined {
+    return this.names.get(id);
+  }
+
+  set(id: number, name: string): void {
+    this.names.set(id, name);
+  }
+
+  forget(id: number): void {
+    this.names.delete(id);
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const next = new Map<number, string>();
+      for (let page = 1; page <= 20; page++) {
+        const groups = await this.client.customerGroups.list({ page, limit: 250 });
+        for (const g of groups) next.set(g.id, g.name);
+        if (groups.length < 250) break;
+      }
+      this.names = next;
+    } catch (err) {
+      this.logger.warn({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, "customer group names not refreshed");
+    }
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.refresh(), this.refreshMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

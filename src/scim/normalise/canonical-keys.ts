@@ -1,0 +1,130 @@
+import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
+
+/**
+ * SCIM attribute names are case-insensitive (RFC 7643 §2.1) and IdPs use that freedom
+ * ("UserName", "Primary", "Manager": {"Value"}). Everything after this module sees the
+ * canonical spelling only.
+ */
+type Shape = { [name: string]: Shape | true };
+
+const MULTI_VALUE: Shape = { value: true, type: true, primary: true, display: true, $ref: true };
+
+export const USER_SHAPE: Shape = {
+  schemas: true,
+  id: true,
+  externalId: true,
+  meta: true,
+  userName: true,
+  name: { formatted: true, familyName: true, givenName: true, middleName: true, honorificPrefix: true, honorificSuffix: true },
+  displayName: true,
+  nickName: true,
+  profileUrl: true,
+  title: true,
+  userType: true,
+  preferredLanguage: true,
+  locale: true,
+  timezone: true,
+  active: true,
+  password: true,
+  emails: MULTI_VALUE,
+  phoneNumbers: MULTI_VALUE,
+  ims: MULTI_VALUE,
+  photos: MULTI_VALUE,
+  addresses: true,
+  groups: MULTI_VALUE,
+  entitlements: MULTI_VALUE,
+  roles: MULTI_VALUE,
+  x509Certificates: MULTI_VALUE,
+  [ENTERPRISE_USER]: {
+    employeeNumber: true,
+    costCenter: true,
+    organization: true,
+    division: true,
+    department: true,
+    manager: { value: true, $ref: true, displayName: true, managerId: true },
+  },
+  [BIGCOMMERCE_CUSTOMER]: {
+    customerGroupId: true,
+    channelIds: true,
+    originChannelId: true,
+    notes: true,
+    taxExemptCategory: true,
+    acceptsProductReviewAbandonedCartEmails: true,
+  },
+};
+
+export const GROUP_SHAPE: Shape = {
+  schemas: true,
+  id: true,
+  externalId: true,
+  meta: true,
+  displayName: true,
+  members: { value: true, display: true, type: true, $ref: true },
+};
+
+const lowerIndex = (shape: Shape) => new Map(Object.keys(shape).map((k) => [k.toLowerCase(), k]));
+const indexCache = new WeakMap<Shape, Map<string, string>>();
+const indexOf = (shape: Shape) => {
+  let idx = indexCache.get(shape);
+  if (!idx) indexCache.set(shape, (idx = lowerIndex(shape)));
+  return idx;
+};
+
+export function canonicalName(shape: Shape, name: string): string | undefined {
+  return indexOf(shape).get(name.toLowerCase());
+}
+
+/** Finds the sub-shape of a canonical attribute name, if it is complex. */
+export function subShape(shape: Shape, canonical: string): Shape | undefined {
+  const s = shape[canonical];
+  return s === true ? undefined : s;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Returns a copy with every known key spelled canonically. Flat URN-prefixed keys
+ * ("urn:…:enterprise:2.0:User:department") are folded into their extension object. Unknown
+ * keys are kept as they are (later stages ignore them).
+ */
+export function canonicalise(body: Record<string, unknown>, shape: Shape): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const urns = Object.keys(shape).filter((k) => k.startsWith("urn:"));
+  for (const [rawKey, value] of Object.entries(body)) {
+    const lower = rawKey.toLowerCase();
+    const urn = urns.find((u) => lower.startsWith(`${u.toLowerCase()}:`));
+    if (urn) {
+      const ext = (out[urn] ??= {}) as Record<string, unknown>;
+      const rest = rawKey.slice(urn.length + 1);
+      const [attr, ...sub] = rest.split(".");
+      const extShape = subShape(shape, urn)!;
+      const canon = canonicalName(extShape, attr ?? "") ?? attr ?? rest;
+      if (sub.length > 0) {
+        const inner = (ext[canon] ??= {}) as Record<string, unknown>;
+        const innerShape = subShape(extShape, canon);
+        const subKey = sub.join(".");
+        inner[innerShape ? canonicalName(innerShape, subKey) ?? subKey : subKey] = value;
+      } else {
+        ext[canon] = canonicalValue(extShape, canon, value);
+      }
+      continue;
+    }
+    const canon = canonicalName(shape, rawKey) ?? rawKey;
+    const value2 = canonicalValue(shape, canon, value);
+    if (isPlainObject(out[canon]) && isPlainObject(value2)) {
+      out[canon] = { ...(out[canon] as object), ...value2 };
+    } else {
+      out[canon] = value2;
+    }
+  }
+  return out;
+}
+
+function canonicalValue(shape: Shape, canon: string, value: unknown): unknown {
+  const inner = subShape(shape, canon);
+  if (!inner) return value;
+  if (Array.isArray(value)) return value.map((v) => (isPlainObject(v) ? canonicalise(v, inner) : v));
+  if (isPlainObject(value)) return canonicalise(value, inner);
+  return value;
+}

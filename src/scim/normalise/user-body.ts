@@ -1,0 +1,69 @@
+import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
+import { canonicalise, USER_SHAPE } from "./canonical-keys.js";
+
+/**
+ * Repairs what real IdPs send before anything validates it (see shared notes, idp-clients.md):
+ * Entra's "True"/"False" strings, OneLogin's single-object `emails`, `manager` as a bare string
+ * or `managerId`, `null` elements. `null` itself is kept: in a PUT it means "clear".
+ */
+const MULTI_VALUED = ["emails", "phoneNumbers", "ims", "photos", "addresses", "groups", "entitlements", "roles", "x509Certificates"];
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function toBoolean(v: unknown): unknown {
+  if (typeof v === "string") {
+    const s = v.trim().toLowerCase();
+    if (s === "true") return true;
+    if (s === "false") return false;
+  }
+  return v;
+}
+
+const toInteger = (v: unknown): unknown =>
+  typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+
+/** Manager in any of the shapes Entra and OneLogin send -> {value} or null (remove). */
+export function normaliseManager(v: unknown): unknown {
+  if (v === undefined) return undefined;
+  if (Array.isArray(v)) return normaliseManager(v[0] ?? null);
+  if (v === null || v === "") return null;
+  if (typeof v === "string" || typeof v === "number") return { value: String(v) };
+  if (isPlainObject(v)) {
+    const value = v.value ?? v.managerId;
+    if (value === undefined || value === null || value === "") return null;
+    return { value: String(value) };
+  }
+  return v;
+}
+
+function normaliseMultiValue(v: unknown): unknown {
+  if (v === null || v === undefined) return v;
+  const list = Array.isArray(v) ? v : [v];
+  return list
+    .filter((item) => item !== null && item !== undefined)
+    .map((item) => (isPlainObject(item) && "primary" in item ? { ...item, primary: toBoolean(item.primary) } : item));
+}
+
+export function normaliseUserBody(body: Record<string, unknown>): Record<string, unknown> {
+  const out = canonicalise(body, USER_SHAPE);
+  if ("active" in out) out.active = toBoolean(out.active);
+  for (const key of MULTI_VALUED) {
+    if (key in out) out[key] = normaliseMultiValue(out[key]);
+  }
+  const ent = out[ENTERPRISE_USER];
+  if (isPlainObject(ent) && "manager" in ent) {
+    out[ENTERPRISE_USER] = { ...ent, manager: normaliseManager(ent.manager) };
+  }
+  const bc = out[BIGCOMMERCE_CUSTOMER];
+  if (isPlainObject(bc)) {
+    const fixed: Record<string, unknown> = { ...bc };
+    if ("customerGroupId" in fixed) fixed.customerGroupId = toInteger(fixed.customerGroupId);
+    if (Array.isArray(fixed.channelIds)) fixed.channelIds = fixed.channelIds.map(toInteger);
+    if ("acceptsProductReviewAbandonedCartEmails" in fixed) {
+      fixed.acceptsProductReviewAbandonedCartEmails = toBoolean(fixed.acceptsProductReviewAbandonedCartEmails);
+    }
+    out[BIGCOMMERCE_CUSTOMER] = fixed;
+  }
+  return out;
+}

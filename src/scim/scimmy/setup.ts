@@ -1,0 +1,33 @@
+import SCIMMY from "scimmy";
+import type { StorableAttribute } from "../../config.js";
+import { BridgeGroup, BridgeUser } from "./resources.js";
+import { BigCommerceCustomerExtension, trimSchemas } from "./schemas.js";
+
+let declared = false;
+
+/** Declares the bridge's resources with scimmy, once per process (scimmy's registry is global). */
+export function declareResources(stored: readonly StorableAttribute[]): void {
+  if (declared) return;
+  declared = true;
+  trimSchemas(stored);
+  BridgeUser.extend(SCIMMY.Schemas.EnterpriseUser, false);
+  BridgeUser.extend(BigCommerceCustomerExtension as never, false);
+  SCIMMY.Resources.declare(BridgeUser as never, "User");
+  SCIMMY.Resources.declare(BridgeGroup as never, "Group");
+}
+
+/**
+ * What /ServiceProviderConfig says, set after the router is built (its constructor overwrites
+ * these flags). It tells the truth: no bulk, no ETags, no changePassword endpoint.
+ */
+export function configureServiceProvider(maxResults: number, documentationUri: string | undefined): void {
+  SCIMMY.Config.set({
+    ...(documentationUri ? { documentationUri } : {}),
+    patch: true,
+    bulk: false,
+    filter: { supported: true, maxResults },
+    changePassword: false,
+    sort: true,
+    etag: false,
+  } as never);
+}

@@ -1,0 +1,48 @@
+import { createHash } from "node:crypto";
+import type { BigCommerceClient, CustomerId } from "../../bigcommerce/api.js";
+import { nonEmpty, toCustomerId } from "../../bigcommerce/ids.js";
+
+/**
+ * BigCommerce cannot filter customers by an attribute value, so `externalId eq "x"` would be a
+ * scan. The bridge keeps an index instead: one app-only customer metafield per user whose key
+ * is a hash of the externalId (metafields can be listed by key across customers). A lookup is
+ * one metafield GET plus one customer GET. The value itself lives in a customer attribute, so
+ * reads never need the index.
+ */
+export const INDEX_NAMESPACE = "scim_bridge";
+
+export function indexKey(externalId: string): string {
+  return `ext.${createHash("sha256").update(externalId, "utf8").digest("hex").slice(0, 56)}`;
+}
+
+export class ExternalIdIndex {
+  constructor(private readonly client: BigCommerceClient) {}
+
+  /** Customer ids indexed under this externalId (normally zero or one). */
+  async lookup(externalId: string): Promise<CustomerId[]> {
+    const page = await this.client.metafields.list({ namespace: INDEX_NAMESPACE, key: indexKey(externalId), limit: 250 });
+    return page.data
+      .filter((m) => m.value === externalId)
+      .map((m) => toCustomerId(m.resource_id))
+      .filter((id): id is CustomerId => id !== null);
+  }
+
+  async add(customerId: CustomerId, externalId: string): Promise<void> {
+    await this.client.metafields.create([
+      {
+        resource_id: customerId,
+        namespace: INDEX_NAMESPACE,
+        key: indexKey(externalId),
+        value: externalId,
+        permission_set: "app_only",
+        description: "SCIM externalId index (scim-bigcommerce-bridge)",
+      },
+    ]);
+  }
+
+  async remove(customerId: CustomerId, externalId: string): Promise<void> {
+    const page = await this.client.metafields.list({ namespace: INDEX_NAMESPACE, key: indexKey(externalId), limit: 250 });
+    const ids = nonEmpty(page.data.filter((m) => m.resource_id === customerId).map((m) => m.id));
+    if (ids) await this.client.metafields.delete(ids);
+  }
+}
