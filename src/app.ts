@@ -34,9 +34,13 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
+/** Origin of absolute URLs in responses: PUBLIC_BASE_URL, else the request's own. */
+function originOf(config: Config, req: Request): string {
+  return config.publicBaseUrl ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
+}
+
 function baseUrlOf(config: Config, req: Request): string {
-  if (config.publicBaseUrl) return `${config.publicBaseUrl}${SCIM_BASE_PATH}`;
-  return `${req.protocol}://${req.get("host") ?? "localhost"}${SCIM_BASE_PATH}`;
+  return `${originOf(config, req)}${SCIM_BASE_PATH}`;
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
@@ -120,6 +124,8 @@ export async function createApp({ config, client, logger }: AppDeps): Promise<Br
       type: "bearer",
       docUri: "https://github.com/scim-bigcommerce-bridge/scim-bigcommerce-bridge#connect-your-identity-provider",
       handler: async () => undefined as unknown as string, // authentication already happened above, with WWW-Authenticate
+      // One deployment has one origin, so scimmy's process-global base path cannot leak between tenants.
+      baseUri: (req: Request) => originOf(config, req),
       context: (req: Request) => ({
         services,
         baseUrl: baseUrlOf(config, req),

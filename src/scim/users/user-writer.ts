@@ -116,6 +116,13 @@ export class UserWriter {
     if (inline.length > 0) item.attributes = inline.slice(0, 10);
     let customer = await this.client.customers.create(item);
     const id = toCustomerId(customer.id)!;
+    if (customer.attributes === undefined) {
+      // The create response may not echo attribute values; show the ones just written.
+      customer = {
+        ...customer,
+        attributes: (item.attributes ?? []).map((a) => ({ id: 0, customer_id: customer.id, ...a, date_modified: customer.date_modified })),
+      };
+    }
     if (inline.length > 10) {
       const extra = await this.client.attributeValues.upsert(
         inline.slice(10).map((a) => ({ attribute_id: a.attribute_id, customer_id: id, value: a.attribute_value })),

@@ -1,0 +1,70 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { createApp, type Bridge } from "../../src/app.js";
+import { createBigCommerceClient } from "../../src/bigcommerce/client.js";
+import { loadConfig, type Config } from "../../src/config.js";
+import { startEmulator, type RunningEmulator, type StartOptions } from "../../src/emulator/index.js";
+import { createLogger } from "../../src/logger.js";
+
+export const TEST_TOKEN = "test-token-0123456789abcdef";
+export const STORE_HASH = "teststore";
+
+export interface RunningBridge {
+  bridge: Bridge;
+  emulator: RunningEmulator;
+  config: Config;
+  /** http://127.0.0.1:PORT (no trailing slash); the SCIM API is under /scim/v2. */
+  url: string;
+  auth: { Authorization: string };
+  /** BigCommerce calls the bridge made since the last clearRequests() (the emulator's log). */
+  upstreamCalls(): { method: string; path: string; status: number }[];
+  close(): Promise<void>;
+}
+
+/**
+ * A bridge on a real port, talking over real HTTP to an emulator on another real port. Tests
+ * and the compat suites use this; nothing is mocked.
+ */
+export async function startBridge(
+  env: Record<string, string> = {},
+  emulatorOptions: StartOptions = {},
+): Promise<RunningBridge> {
+  const emulator = await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000, ...emulatorOptions });
+  const config = loadConfig({
+    SCIM_BEARER_TOKENS: TEST_TOKEN,
+    BIGCOMMERCE_STORE_HASH: STORE_HASH,
+    BIGCOMMERCE_ACCESS_TOKEN: "emulator-token",
+    BIGCOMMERCE_API_URL: emulator.url,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    ...env,
+  });
+  const logger = createLogger(config.logLevel);
+  const client = createBigCommerceClient({
+    apiUrl: emulator.url,
+    storeHash: STORE_HASH,
+    accessToken: "emulator-token",
+    requestTimeoutMs: config.upstream.requestTimeoutMs,
+    maxWaitMs: config.upstream.maxWaitMs,
+    logger,
+  });
+  const bridge = await createApp({ config, client, logger });
+  const server: Server = bridge.app.listen(0, "127.0.0.1");
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  emulator.clearRequests();
+  return {
+    bridge,
+    emulator,
+    config,
+    url: `http://127.0.0.1:${port}`,
+    auth: { Authorization: `Bearer ${TEST_TOKEN}` },
+    upstreamCalls: () => emulator.requests.map((r) => ({ method: r.method, path: r.path, status: r.status })),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await bridge.close();
+      await client.close();
+      await emulator.close();
+    },
+  };
+}
