@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, BC, countCalls, ENT, newUser, startBridge, store, type RunningBridge } from "./helpers.js";
+
+let b: RunningBridge;
+let s: ReturnType<typeof api>;
+beforeAll(async () => {
+  b = await startBridge();
+  s = api(b);
+});
+afterAll(() => b.close());
+
+let n = 0;
+async function user(extra: Record<string, unknown> = {}) {
+  const res = await s.post("/Users", newUser(`patch${++n}@x.test`, extra));
+  expect(res.status).toBe(201);
+  return res.body as Record<string, unknown> & { id: string };
+}
+
+describe("PATCH /Users/{id}: IdP quirks", () => {
+  it("Entra default deactivation: capitalised op, string boolean", async () => {
+    const u = await user();
+    const res = await s.patch(`/Users/${u.id}`, [{ op: "Replace", path: "active", value: "False" }]);
+    expect(res.status).toBe(200);
+    expect(res.body.active).toBe(false);
+  });
+
+  it("Okta deactivation: no-path replace", async () => {
+    const u = await user();
+    const res = await s.patch(`/Users/${u.id}`, [{ op: "replace", value: { active: false } }]);
+    expect(res.body.active).toBe(false);
+  });
+
+  it("no-path replace whose keys are dotted or URN-prefixed paths (aadOptscim062020)", async () => {
+    const u = await user();
+    const res = await s.patch(`/Users/${u.id}`, [
+      { op: "replace", value: { "name.givenName": "Ann", "name.familyName": "Lee", [`${ENT}:department`]: "Ops", [`${ENT}:employeeNumber`]: "E7" } },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body.name).toMatchObject({ givenName: "Ann", familyName: "Lee" });
+    expect(res.body[ENT]).toMatchObject({ department: "Ops", employeeNumber: "E7" });
+    expect(store(b).customers.get(Number(u.id))).toMatchObject({ first_name: "Ann", last_name: "Lee" });
+  });
+
+  it("filtered path creates the element when none matches (Entra's work email / mobile phone)", async () => {
+    const u = await user({ emails: [] });
+    const res = await s.patch(`/Users/${u.id}`, [
+      { op: "Add", path: 'phoneNumbers[type eq "mobile"].value', value: "+44 20 7946 0000" },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body.phoneNumbers[0].value).toBe("+44 20 7946 0000");
+    expect(store(b).customers.get(Number(u.id))!.phone).toBe("+44 20 7946 0000");
+  });
+
+  it("changing only the work email changes the customer's email and userName", async () => {
+    const u = await user();
+    const res = await s.patch(`/Users/${u.id}`, [{ op: "Replace", path: 'emails[type eq "work"].value', value: `moved${n}@x.test` }]);
+    expect(res.status).toBe(200);
+    expect(res.body.userName).toBe(`moved${n}@x.test`);
+    expect(store(b).customers.get(Number(u.id))!.email).toBe(`moved${n}@x.test`);
+  });
+
+  it("userName replace; a taken email is 409 and nothing changes", async () => {
+    const a = await user();
+    const other = await user();
+    const ok = await s.patch(`/Users/${a.id}`, [{ op: "replace", path: "userName", value: `renamed${n}@x.test` }]);
+    expect(ok.body.userName).toBe(`renamed${n}@x.test`);
+    const clash = await s.patch(`/Users/${a.id}`, [{ op: "replace", path: "userName", value: String(other.userName).toUpperCase() }]);
+    expect(clash.status).toBe(409);
+    expect(clash.body.scimType).toBe("uniqueness");
+    expect(store(b).customers.get(Number(a.id))!.email).toBe(`renamed${n}@x.test`);
+  });
+
+  it.each([
+    ["a bare string", "m1", "m1"],
+    ["an object", { value: "m2" }, "m2"],
+    ["a one-element array", [{ value: "m3" }], "m3"],
+  ])("manager as %s", async (_name, value, expected) => {
+    const u = await user();
+    const res = await s.patch(`/Users/${u.id}`, [{ op: "add", path: `${ENT}:manager`, value }]);
+    expect(res.status).toBe(200);
+    expect(res.body[ENT].manager.value).toBe(expected);
+  });
+
+  it('manager.value path, then "" and null remove it', async () => {
+    const u = await user();
+    await s.patch(`/Users/${u.id}`, [{ op: "add", path: `${ENT}:manager.value`, value: "boss" }]);
+    expect((await s.get(`/Users/${u.id}`)).body[ENT].manager.value).toBe("boss");
+    const cleared = await s.patch(`/Users/${u.id}`, [{ op: "Replace", path: `${ENT}:manager`, value: "" }]);
+    expect(cleared.body[ENT]?.manager).toBeUndefined();
+    await s.patch(`/Users/${u.id}`, [{ op: "add", path: `${ENT}:manager`, value: "boss2" }]);
+    const nulled = await s.patch(`/Users/${u.id}`, [{ op: "replace", path: `${ENT}:manager`, value: null }]);
+    expect(nulled.body[ENT]?.manager).toBeUndefined();
+  });
+
+  it('"" and null remove an attribute (Entra null-update test)', async () => {
+    const u = await user({ title: "Boss", [ENT]: { department: "D" } });
+    const a = await s.patch(`/Users/${u.id}`, [{ op: "Replace", path: "title", value: "" }]);
+    expect(a.body.title).toBeUndefined();
+    const c = await s.patch(`/Users/${u.id}`, [{ op: "replace", path: `${ENT}:department`, value: null }]);
+    expect(c.body[ENT]?.department).toBeUndefined();
+  });
+
+  it("costs one read and one write; a no-op costs only the read and answers 200", async () => {
+    const u = await user();
+    const { result: res, calls } = await countCalls(b, () => s.patch(`/Users/${u.id}`, [{ op: "replace", path: "name.givenName", value: "Zed" }]));
+    expect(res.status).toBe(200);
+    expect(calls).toEqual(["GET /v3/customers", "PUT /v3/customers"]);
+    const { result: noop, calls: noopCalls } = await countCalls(b, () => s.patch(`/Users/${u.id}`, [{ op: "replace", value: { active: true } }]));
+    expect(noop.status).toBe(200);
+    expect(noop.body.id).toBe(u.id);
+    expect(noopCalls).toEqual(["GET /v3/customers"]);
+  });
+
+  it("sub-resource writes add one call each (attribute values), and the customer is touched", async () => {
+    const u = await user();
+    const { calls } = await countCalls(b, () => s.patch(`/Users/${u.id}`, [{ op: "add", path: "title", value: "Lead" }]));
+    expect(calls).toEqual(["GET /v3/customers", "PUT /v3/customers/attribute-values", "PUT /v3/customers"]);
+  });
+
+  it("applies all operations or none: one bad op leaves the customer untouched", async () => {
+    const u = await user();
+    const { result: res, calls } = await countCalls(b, () =>
+      s.patch(`/Users/${u.id}`, [
+        { op: "replace", path: "name.givenName", value: "Changed" },
+        { op: "replace", path: "name.familyName", value: "f".repeat(101) },
+      ]),
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.scimType).toBe("invalidValue");
+    expect(calls).toEqual(["GET /v3/customers"]);
+    expect(store(b).customers.get(Number(u.id))!.first_name).toBe("Given");
+  });
+
+  it.each([
+    [[{ op: "frobnicate", path: "title", value: "x" }], "invalidSyntax"],
+    [[{ op: "remove" }], "noTarget"],
+    [[{ op: "add", value: "not an object" }], "invalidValue"],
+    [[], "invalidValue"],
+  ])("rejects malformed operations %j with %s", async (ops, scimType) => {
+    const u = await user();
+    const res = await s.patch(`/Users/${u.id}`, ops);
+    expect(res.status).toBe(400);
+    expect(res.body.scimType).toBe(scimType);
+  });
+
+  it("ignores unknown attributes and unknown schema extensions (never a 400)", async () => {
+    const u = await user();
+    const res = await s.patch(`/Users/${u.id}`, [
+      { op: "add", path: "urn:ietf:params:scim:schemas:extension:acme:2.0:User:badge", value: "x" },
+      { op: "replace", value: { preferredLanguage: "en", "name.givenName": "Kept" } },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body.name.givenName).toBe("Kept");
+  });
+
+  it("sets channel ids and the customer group through the BigCommerce extension", async () => {
+    const g = store(b).groups.insert({ name: "Wholesale" });
+    const u = await user();
+    const res = await s.patch(`/Users/${u.id}`, [{ op: "replace", path: `${BC}:channelIds`, value: [1, 2] }, { op: "replace", path: `${BC}:customerGroupId`, value: g.id }]);
+    expect(res.status).toBe(200);
+    expect(store(b).customers.get(Number(u.id))).toMatchObject({ channel_ids: [1, 2], customer_group_id: g.id });
+    expect(res.body[BC]).toMatchObject({ channelIds: [1, 2], customerGroupId: g.id });
+  });
+
+  it("password replace (Okta password sync) sets the storefront password and is never echoed", async () => {
+    const u = await user();
+    const res = await s.patch(`/Users/${u.id}`, [{ op: "replace", value: { password: "N3w-pass-word" } }]);
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body)).not.toContain("N3w-pass-word");
+    expect(store(b).customers.checkPassword(Number(u.id), "N3w-pass-word")).toBe(true);
+  });
+
+  it("answers 404 for an unknown user", async () => {
+    expect((await s.patch("/Users/424242", [{ op: "replace", value: { active: false } }])).status).toBe(404);
+  });
+});
