@@ -10,6 +10,7 @@ import type { BigCommerceClient } from "./bigcommerce/api.js";
 import type { Config } from "./config.js";
 import { errorHandler, notFoundHandler, SCIM_CONTENT_TYPE } from "./http/error-handler.js";
 import { resourceIdGuard } from "./http/resource-id-guard.js";
+import { currentScope, enterRequestScope } from "./http/request-scope.js";
 import type { ScimServices } from "./scim/context.js";
 import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
@@ -51,6 +52,8 @@ export async function createApp({ config, client, logger }: AppDeps): Promise<Br
   directory.start();
 
   const auditLog = logger.child({ audit: true });
+  // One line per change: operation, resource id, calling client, request id. Never values.
+  const audit = (fields: Record<string, unknown>, message: string) => auditLog.info({ ...currentScope(), ...fields }, message);
   const index = new ExternalIdIndex(client);
   const reader = new UserReader(client, index, config.maxScan);
   const writer = new UserWriter(
@@ -64,10 +67,10 @@ export async function createApp({ config, client, logger }: AppDeps): Promise<Br
       deactivatedGroupId: config.deactivatedGroupId,
       deleteMode: config.deleteMode,
     },
-    (event) => auditLog.info({ resource: "User", ...event }, `user ${event.operation}`),
+    (event) => audit({ resource: "User", ...event }, `user ${event.operation}`),
   );
   const groups = new GroupService(client, directory, logger, (event) =>
-    auditLog.info({ resource: "Group", ...event }, `group ${event.operation}`),
+    audit({ resource: "Group", ...event }, `group ${event.operation}`),
   );
   const services: ScimServices = {
     users: { reader, writer },
@@ -113,6 +116,7 @@ export async function createApp({ config, client, logger }: AppDeps): Promise<Br
 
   const scim = express.Router();
   scim.use(authenticate(tokens, jwt));
+  scim.use(enterRequestScope);
   scim.use(express.json({ type: ["application/scim+json", "application/json", "application/*+json"], limit: config.bodyLimit }));
   scim.use((_req, res, next) => {
     res.setHeader("Content-Type", SCIM_CONTENT_TYPE);
