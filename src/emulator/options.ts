@@ -1,0 +1,64 @@
+/**
+ * Every switch of the emulator in one place. Defaults are BigCommerce's documented behaviour
+ * where it is documented, and the stricter choice where public material is silent (each such
+ * choice is listed in docs/emulator-differences.md).
+ */
+
+export type LimitOverMaxMode = "422" | "413" | "clamp";
+export type ReadOnlyFieldMode = "reject" | "ignore";
+
+export interface EmulatorOptions {
+  /** Requests per window per store (BigCommerce Standard/Plus: 150). */
+  rateQuota?: number;
+  /** Length of the quota window in ms (BigCommerce: 30000). */
+  rateWindowMs?: number;
+  /** Fixed delay added before every API request is handled. */
+  latencyMs?: number;
+  /** When set, any other X-Auth-Token answers 401. When unset any non-empty token is accepted. */
+  accessToken?: string;
+  /** Write the valid items of a failing POST/PUT /v3/customers batch (and still answer 422). */
+  partialBatchWrites?: boolean;
+  /** What `limit` above 250 does: 422 (default), 413, or silently clamp to 250. */
+  limitOverMax?: LimitOverMaxMode;
+  /** PUT /v3/customers with addresses, attributes or a read-only field: reject (422) or drop. */
+  putReadOnlyFields?: ReadOnlyFieldMode;
+  /** `email:in` compares case-sensitively when true (default false: case-insensitive). */
+  emailFilterCaseSensitive?: boolean;
+  /** Enforce the default store password policy (>= 7 chars, letters and digits). */
+  passwordPolicy?: boolean;
+  /** Enforce per-endpoint concurrency caps (PUT customers 3, POST addresses 10, ...). */
+  concurrencyCaps?: boolean;
+  /** Return `meta.cursor_pagination` on customer lists and honour `before`/`after`. */
+  cursorPagination?: boolean;
+  /** Clock used for every timestamp (tests can pin it). */
+  now?: () => Date;
+}
+
+export type ResolvedOptions = Required<Omit<EmulatorOptions, "accessToken">> & { accessToken?: string };
+
+export const DEFAULT_OPTIONS: ResolvedOptions = {
+  rateQuota: 150,
+  rateWindowMs: 30_000,
+  latencyMs: 0,
+  partialBatchWrites: false,
+  limitOverMax: "422",
+  putReadOnlyFields: "reject",
+  emailFilterCaseSensitive: false,
+  passwordPolicy: true,
+  concurrencyCaps: true,
+  cursorPagination: true,
+  now: () => new Date(),
+};
+
+export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return { ...DEFAULT_OPTIONS, ...defined } as ResolvedOptions;
+}
+
+/** BigCommerce's default and maximum page sizes (docs: common-query-params, integration-design). */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 250;
+/** Items per POST/PUT batch on customers and attribute values. */
+export const MAX_BATCH_ITEMS = 10;
+/** Customer attribute definitions per store. */
+export const MAX_ATTRIBUTES = 50;
