@@ -54,7 +54,7 @@ export async function createApp({ config, client, logger }: AppDeps): Promise<Br
   const auditLog = logger.child({ audit: true });
   // One line per change: operation, resource id, calling client, request id. Never values.
   const audit = (fields: Record<string, unknown>, message: string) => auditLog.info({ ...currentScope(), ...fields }, message);
-  const index = new ExternalIdIndex(client);
+  const index = new ExternalIdIndex(client, logger);
   const reader = new UserReader(client, index, config.maxScan);
   const writer = new UserWriter(
     client,

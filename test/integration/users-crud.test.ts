@@ -166,3 +166,24 @@ describe("DELETE /Users/{id}", () => {
     expect((await s.delete(`/Users/${created.body.id}`)).status).toBe(404);
   });
 });
+
+describe("bursts of creates", () => {
+  it("share customer POSTs and externalId index writes in batches of up to 10", async () => {
+    // Real BigCommerce answers in hundreds of ms; requests arriving meanwhile share the next batch.
+    b.emulator.setOptions({ latencyMs: 50 });
+    const { result, calls } = await countCalls(b, () =>
+      Promise.all(Array.from({ length: 25 }, (_, i) => s.post("/Users", newUser(`burst${i}@x.test`, { externalId: `burst-${i}` })))),
+    );
+    b.emulator.setOptions({ latencyMs: 0 });
+    expect(result.map((r) => r.status)).toEqual(Array(25).fill(201));
+    expect(new Set(result.map((r) => r.body.id)).size).toBe(25);
+    const posts = calls.filter((c) => c === "POST /v3/customers").length;
+    const indexWrites = calls.filter((c) => c === "POST /v3/customers/metafields").length;
+    expect(posts).toBeLessThanOrEqual(5);
+    expect(indexWrites).toBeLessThanOrEqual(6);
+    for (let i = 0; i < 25; i += 8) {
+      const found = await s.get(`/Users?filter=${encodeURIComponent(`externalId eq "burst-${i}"`)}`);
+      expect(found.body.Resources[0].userName).toBe(`burst${i}@x.test`);
+    }
+  });
+});
