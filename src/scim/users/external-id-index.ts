@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import type { BigCommerceClient, CustomerId } from "../../bigcommerce/api.js";
+import type { BigCommerceClient, CustomerId, Metafield, MetafieldCreate } from "../../bigcommerce/api.js";
+import { Coalescer } from "../coalescer.js";
 import { nonEmpty, toCustomerId } from "../../bigcommerce/ids.js";
 
 /**
@@ -16,22 +17,21 @@ export function indexKey(externalId: string): string {
   return `ext.${createHash("sha256").update(externalId, "utf8").digest("hex").slice(0, 56)}`;
 }
 
-interface PendingEntry {
-  customerId: CustomerId;
-  externalId: string;
-  done: () => void;
-}
-
-const INDEX_BATCH = 10;
-
 export class ExternalIdIndex {
-  private pending: PendingEntry[] = [];
-  private flushing = false;
+  private readonly writes: Coalescer<MetafieldCreate, Metafield | undefined>;
 
   constructor(
     private readonly client: BigCommerceClient,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.writes = new Coalescer(
+      async (items) => {
+        const written = await this.client.metafields.create(items);
+        return items.map((i) => written.find((w) => w.resource_id === i.resource_id && w.key === i.key));
+      },
+      { maxBatch: 10, maxInFlight: 2, splitOnFailure: true },
+    );
+  }
 
   /** Customer ids indexed under this externalId (normally zero or one). */
   async lookup(externalId: string): Promise<CustomerId[]> {
@@ -48,39 +48,22 @@ export class ExternalIdIndex {
    * logged, not thrown: the customer exists either way, and failing the SCIM create would
    * make the IdP retry into a 409.
    */
-  add(customerId: CustomerId, externalId: string): Promise<void> {
-    return new Promise((resolve) => {
-      this.pending.push({ customerId, externalId, done: resolve });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flush());
-      }
-    });
-  }
-
-  private async flush(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, INDEX_BATCH);
-      try {
-        await this.client.metafields.create(
-          batch.map((e) => ({
-            resource_id: e.customerId,
-            namespace: INDEX_NAMESPACE,
-            key: indexKey(e.externalId),
-            value: e.externalId,
-            permission_set: "app_only" as const,
-            description: "SCIM externalId index (scim-bigcommerce-bridge)",
-          })),
-        );
-      } catch (err) {
-        this.logger.warn(
-          { err: { code: (err as { code?: string }).code, message: (err as Error).message }, customerIds: batch.map((e) => e.customerId) },
-          "externalId index not written; externalId filters will not find these customers",
-        );
-      }
-      for (const e of batch) e.done();
+  async add(customerId: CustomerId, externalId: string): Promise<void> {
+    try {
+      await this.writes.submit({
+        resource_id: customerId,
+        namespace: INDEX_NAMESPACE,
+        key: indexKey(externalId),
+        value: externalId,
+        permission_set: "app_only",
+        description: "SCIM externalId index (scim-bigcommerce-bridge)",
+      });
+    } catch (err) {
+      this.logger.warn(
+        { err: { code: (err as { code?: string }).code, message: (err as Error).message }, customerId },
+        "externalId index not written; an externalId filter will not find this customer",
+      );
     }
-    this.flushing = false;
   }
 
   async remove(customerId: CustomerId, externalId: string): Promise<void> {

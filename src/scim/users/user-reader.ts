@@ -1,4 +1,5 @@
-import type { BigCommerceClient, Customer, CustomerListQuery, CustomerSort } from "../../bigcommerce/api.js";
+import type { BigCommerceClient, Customer, CustomerId, CustomerListQuery, CustomerSort } from "../../bigcommerce/api.js";
+import { Coalescer } from "../coalescer.js";
 import { toCustomerId } from "../../bigcommerce/ids.js";
 import { userFromCustomer, type ScimUser, type UserViewContext } from "../../mapping/customer-to-user.js";
 import { invalidFilter, invalidValue, notFound } from "../errors.js";
@@ -44,18 +45,30 @@ function sortValue(user: ScimUser, path: string): string | number | boolean | un
 }
 
 export class UserReader {
+  /** Concurrent reads by id share one `id:in` call (a burst of deactivations reads 50 at once). */
+  private readonly byId: Coalescer<CustomerId, Customer | undefined>;
+
   constructor(
     private readonly client: BigCommerceClient,
     private readonly index: ExternalIdIndex,
     private readonly maxScan: number,
-  ) {}
+  ) {
+    this.byId = new Coalescer(
+      async (ids) => {
+        const unique = [...new Set(ids)];
+        const page = await this.client.customers.list({ "id:in": unique, include: INCLUDE, limit: MAX_PAGE_SIZE });
+        const found = new Map(page.data.map((c) => [c.id, c]));
+        return ids.map((id) => found.get(id));
+      },
+      { maxBatch: 50, maxInFlight: 4, splitOnFailure: false },
+    );
+  }
 
-  /** The customer behind a SCIM id: exactly one BigCommerce call. */
+  /** The customer behind a SCIM id: one BigCommerce call, shared with concurrent reads. */
   async getCustomer(id: string): Promise<Customer> {
     const customerId = toCustomerId(id);
     if (!customerId) throw notFound(`User ${id}`);
-    const page = await this.client.customers.list({ "id:in": [customerId], include: INCLUDE });
-    const customer = page.data.find((c) => c.id === customerId);
+    const customer = await this.byId.submit(customerId);
     if (!customer) throw notFound(`User ${id}`);
     return customer;
   }

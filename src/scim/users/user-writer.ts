@@ -1,4 +1,5 @@
 import type {
+  AttributeValueUpsert,
   BigCommerceClient,
   Customer,
   CustomerAttributeValue,
@@ -13,7 +14,8 @@ import { userFromCustomer, type ScimUser, type UserViewContext } from "../../map
 import { parseUserDocument } from "../../mapping/user-document.js";
 import { userChangeFromDocument, withPutDefaults, type UserChange } from "../../mapping/user-to-customer.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
-import { invalidSyntax, notFound } from "../errors.js";
+import { Coalescer } from "../coalescer.js";
+import { invalidSyntax } from "../errors.js";
 import { normaliseUserBody } from "../normalise/user-body.js";
 import { applyPatch, type PatchTarget } from "../patch/apply-patch.js";
 import type { ExternalIdIndex } from "./external-id-index.js";
@@ -65,6 +67,9 @@ function fieldDiff(current: Customer, change: UserChange): Omit<CustomerUpdate, 
 }
 
 export class UserWriter {
+  /** Attribute-value upserts of concurrent requests share PUTs of up to 10 (BigCommerce's cap). */
+  private readonly attributeWrites: Coalescer<AttributeValueUpsert, CustomerAttributeValue>;
+
   constructor(
     private readonly client: BigCommerceClient,
     private readonly reader: UserReader,
@@ -72,7 +77,17 @@ export class UserWriter {
     private readonly index: ExternalIdIndex,
     private readonly settings: UserWriterSettings,
     private readonly audit: (event: AuditEvent) => void,
-  ) {}
+  ) {
+    this.attributeWrites = new Coalescer(
+      async (items) => {
+        const written = await this.client.attributeValues.upsert(items);
+        const key = (v: { customer_id: number; attribute_id: number }) => `${v.customer_id}:${v.attribute_id}`;
+        const byKey = new Map(written.map((w) => [key(w), w]));
+        return items.map((i) => byKey.get(key(i)) ?? { id: 0, customer_id: i.customer_id, attribute_id: i.attribute_id, attribute_value: i.value });
+      },
+      { maxBatch: 10, maxInFlight: 3, splitOnFailure: true },
+    );
+  }
 
   async create(body: unknown, view: UserViewContext): Promise<ScimUser> {
     const doc = parseUserDocument(normaliseUserBody(requireBody(body, "POST")));
@@ -124,8 +139,8 @@ export class UserWriter {
       };
     }
     if (inline.length > 10) {
-      const extra = await this.client.attributeValues.upsert(
-        inline.slice(10).map((a) => ({ attribute_id: a.attribute_id, customer_id: id, value: a.attribute_value })),
+      const extra = await Promise.all(
+        inline.slice(10).map((a) => this.attributeWrites.submit({ attribute_id: a.attribute_id, customer_id: id, value: a.attribute_value })),
       );
       customer = { ...customer, attributes: [...(customer.attributes ?? []), ...extra] };
     }
@@ -198,7 +213,7 @@ export class UserWriter {
       diff.authentication = { new_password: change.password, force_password_reset: false };
     }
 
-    const upserts: { attribute_id: number; customer_id: CustomerId; value: string }[] = [];
+    const upserts: AttributeValueUpsert[] = [];
     const deletions: number[] = [];
     const deletedKeys = new Set<BridgeAttributeKey>();
     for (const [k, wanted] of Object.entries(attributes)) {
@@ -222,7 +237,7 @@ export class UserWriter {
 
     let values: CustomerAttributeValue[] = (current.attributes ?? []).filter((a) => !deletions.includes(a.id));
     if (upserts.length > 0) {
-      const written = await this.client.attributeValues.upsert(upserts);
+      const written = await Promise.all(upserts.map((u) => this.attributeWrites.submit(u)));
       const writtenIds = new Set(written.map((w) => w.attribute_id));
       values = [...values.filter((v) => !writtenIds.has(v.attribute_id)), ...written];
     }
