@@ -93,7 +93,7 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
   ) {
     newEmail = email;
   }
-  checkEmail(newEmail === userName ? "userName" : "emails", newEmail, opts.mode === "create" || newEmail !== opts.currentEmail);
+  checkEmail(newEmail === userName ? "userName" : "emails", newEmail, opts.mode === "create");
   f.email = newEmail;
 
   const given = doc.name?.givenName?.trim();

@@ -107,7 +107,8 @@ export function toScimError(err: unknown): ScimError {
     case "BC_BAD_RESPONSE":
       return new ScimError(502, null, "BigCommerce answered in an unexpected form");
     case "BC_CONFLICT":
-      return uniqueness("A customer with this userName (email) already exists");
+      // Duplicate customer emails carry the email; group-name and metafield clashes do not.
+      return uniqueness(e.email !== undefined ? "A customer with this userName (email) already exists" : "A resource with this name already exists");
     case "BC_NOT_FOUND":
       return notFound("Resource");
     case "BC_INVALID_QUERY":

@@ -1,0 +1,90 @@
+/**
+ * The coalescing write batcher behind `customers.create(item)` and `customers.update(item)`.
+ *
+ * Concurrent SCIM requests each create or update one customer; BigCommerce takes up to 10 per
+ * POST/PUT and counts every call against the store's quota. So calls are collected (same tick,
+ * or `windowMs`, plus everything that queues while batches are in flight) into batches of up
+ * to 10, and each item's result or error goes back to its own caller.
+ *
+ * Whether BigCommerce applies a customers batch all-or-nothing is undocumented, a duplicate
+ * email fails the whole batch naming one email without an index, and a response can be lost
+ * after the write happened. So after ANY failed or lost batch the batcher re-reads before it
+ * decides (creates by `email:in`, updates by `id:in`):
+ * - an item the re-read shows as done succeeded (a create whose response was lost must not
+ *   turn into a 409 when it is sent again; an update whose fields all read back is settled);
+ * - a create whose email belongs to a customer that pre-existed (or that this process already
+ *   handed to another caller) fails with ConflictError;
+ * - an item named by its own `<index>.<field>` error fails with that error (ConflictError for a
+ *   duplicate email, ValidationFailedError otherwise);
+ * - an update of an id the re-read does not find fails with NotFoundError;
+ * - the others are innocent and go out again, at most 3 attempts each, then
+ *   OutcomeUnknownError; when a 422 could not be attributed they go one per batch, so that the
+ *   next error can only be their own; after a transient failure (5xx, lost answer) they wait a
+ *   backoff first, and a caller whose bound that wait would pass gets UpstreamUnavailableError.
+ * RateLimitedError and AuthenticationError prove nothing was written: every item of the batch
+ * gets that error, without a re-read.
+ */
+import type { Customer, CustomerCreate, CustomerUpdate } from "./api.js";
+import type { BatchSettings, CustomerWrites } from "./batch-item.js";
+import type { Clock } from "./clock.js";
+import { CreateBatcher } from "./create-batcher.js";
+import { UpdateBatcher } from "./update-batcher.js";
+
+export type { CustomerWrites } from "./batch-item.js";
+
+export interface BatcherOptions {
+  writes: CustomerWrites;
+  clock: Clock;
+  /** Collection window after the first call arrives (0 = same tick). */
+  windowMs: number;
+  /** Bound on waiting for rate budget, per call. */
+  maxWaitMs: number;
+  /** Items per batch (BigCommerce: 10). */
+  maxBatchSize?: number;
+  /** Attempts per item before OutcomeUnknownError. */
+  maxAttempts?: number;
+  /** Batches in flight per kind (BigCommerce caps PUT customers at 3). */
+  maxInFlight?: number;
+  /** Clock difference tolerated when deciding that a customer was created by our attempt. */
+  createdToleranceMs?: number;
+  /** Backoff before re-sending innocents after a transient failure (default 500 ms, doubling, ≤ 4 s). */
+  resendBaseDelayMs?: number;
+  resendMaxDelayMs?: number;
+}
+
+export class CustomerWriteBatcher {
+  private readonly creates: CreateBatcher;
+  private readonly updates: UpdateBatcher;
+  private closedWith: Error | undefined;
+
+  constructor(options: BatcherOptions) {
+    const settings: BatchSettings = {
+      writes: options.writes,
+      clock: options.clock,
+      windowMs: options.windowMs,
+      maxWaitMs: options.maxWaitMs,
+      maxBatch: options.maxBatchSize ?? 10,
+      maxAttempts: options.maxAttempts ?? 3,
+      maxInFlight: options.maxInFlight ?? 3,
+      resendBaseDelayMs: options.resendBaseDelayMs ?? 500,
+      resendMaxDelayMs: options.resendMaxDelayMs ?? 4000,
+    };
+    this.creates = new CreateBatcher(settings, options.createdToleranceMs ?? 2000);
+    this.updates = new UpdateBatcher(settings);
+  }
+
+  create(item: CustomerCreate): Promise<Customer> {
+    return this.closedWith ? Promise.reject(this.closedWith) : this.creates.create(item);
+  }
+
+  update(item: CustomerUpdate): Promise<Customer> {
+    return this.closedWith ? Promise.reject(this.closedWith) : this.updates.update(item);
+  }
+
+  /** Rejects everything not yet sent, and every later call. Batches in flight finish on their own. */
+  close(error: Error): void {
+    this.closedWith = error;
+    this.creates.close(error);
+    this.updates.close(error);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * createBigCommerceClient(config): the one object through which the bridge talks to a store.
+ * Wires one HTTP pool, one rate governor and one set of concurrency caps per store, the retry
+ * policy, the typed endpoints and the write batcher, behind the `BigCommerceClient` contract.
+ */
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { BigCommerceClient } from "./api.js";
+import { AttributeValuesEndpoint } from "./attribute-values.js";
+import { AttributesEndpoint } from "./attributes.js";
+import { CustomerWriteBatcher } from "./batcher.js";
+import { systemClock, type Clock } from "./clock.js";
+import { ConcurrencyLimiter } from "./concurrency.js";
+import { CustomerGroupsEndpoint } from "./customer-groups.js";
+import { CustomersEndpoint } from "./customers.js";
+import { UpstreamUnavailableError } from "./errors.js";
+import { RateGovernor, type GovernorState } from "./governor.js";
+import { HttpClient } from "./http.js";
+import { MetafieldsEndpoint } from "./metafields.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-policy.js";
+import { Transport, type CallRecord, type TransportStats } from "./transport.js";
+
+const configSchema = z.object({
+  /** `https://api.bigcommerce.com`, or the emulator's base URL. */
+  apiUrl: z.string().refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), "must be an http(s) URL"),
+  storeHash: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a BigCommerce store hash"),
+  accessToken: z.string().min(1, "must not be empty"),
+  /** Bound on one HTTP exchange (headers and body). */
+  requestTimeoutMs: z.number().int().positive().default(15_000),
+  /** Bound on establishing a connection (default: min(5000, requestTimeoutMs)). */
+  connectTimeoutMs: z.number().int().positive().optional(),
+  /** Longest a call waits for rate budget, concurrency slots and backoff before RateLimitedError. */
+  maxWaitMs: z.number().int().nonnegative().default(20_000),
+  /** Requests per window left for other apps sharing the store's quota. */
+  reserve: z.number().int().nonnegative().default(0),
+  /** Quota to assume before the first response (otherwise one probe request learns it). */
+  assumedQuota: z.number().int().positive().optional(),
+  retry: z.custom<Partial<RetryPolicy>>((v) => v === undefined || (typeof v === "object" && v !== null)).optional(),
+  /** How long the write batcher collects concurrent creates/updates before sending. */
+  batchWindowMs: z.number().nonnegative().default(2),
+  /** Upstream connections in the pool. */
+  connections: z.number().int().positive().default(16),
+  logger: z.custom<Logger>((v) => v === undefined || (typeof v === "object" && v !== null && "debug" in v)).optional(),
+  clock: z.custom<Clock>((v) => v === undefined || (typeof v === "object" && v !== null && "now" in v && "sleep" in v)).optional(),
+  /** Called after every upstream exchange (metrics, tests). */
+  onCall: z.custom<(record: CallRecord) => void>((v) => v === undefined || typeof v === "function").optional(),
+  /** Jitter source for retry backoff (tests pass a constant). */
+  random: z.custom<() => number>((v) => v === undefined || typeof v === "function").optional(),
+});
+
+export type BigCommerceClientConfig = z.input<typeof configSchema>;
+
+/** The contract plus what operators and tests want to observe. */
+export interface BigCommerceClientHandle extends BigCommerceClient {
+  /** Upstream calls so far: total, per endpoint, per status, retries. */
+  stats(): TransportStats;
+  /** What the rate governor currently believes about the store's budget. */
+  governorState(): GovernorState;
+}
+
+export function createBigCommerceClient(input: BigCommerceClientConfig): BigCommerceClientHandle {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    // zod messages name the field and the rule, never the value: the token cannot leak here.
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`).join("; ");
+    throw new Error(`invalid BigCommerce client configuration: ${problems}`);
+  }
+  const config = parsed.data;
+  const clock = config.clock ?? systemClock;
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...(config.retry ?? {}) };
+
+  const http = new HttpClient({
+    apiUrl: config.apiUrl,
+    storeHash: config.storeHash,
+    accessToken: config.accessToken,
+    requestTimeoutMs: config.requestTimeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs ?? Math.min(5000, config.requestTimeoutMs),
+    connections: config.connections,
+  });
+  const governor = new RateGovernor({
+    clock,
+    reserve: config.reserve,
+    maxWaitMs: config.maxWaitMs,
+    bare429: { baseMs: policy.bare429BaseDelayMs, maxMs: policy.bare429MaxDelayMs },
+    ...(config.assumedQuota !== undefined ? { assumedQuota: config.assumedQuota } : {}),
+  });
+  const transport = new Transport({
+    http,
+    governor,
+    limiter: new ConcurrencyLimiter(),
+    policy,
+    clock,
+    maxWaitMs: config.maxWaitMs,
+    ...(config.logger ? { logger: config.logger } : {}),
+    ...(config.random ? { random: config.random } : {}),
+    ...(config.onCall ? { onCall: config.onCall } : {}),
+  });
+
+  const customers = new CustomersEndpoint(transport);
+  const batcher = new CustomerWriteBatcher({
+    writes: customers,
+    clock,
+    windowMs: config.batchWindowMs,
+    maxWaitMs: config.maxWaitMs,
+    // Writes back off longer than reads (BigCommerce's advice for 5xx).
+    resendBaseDelayMs: policy.baseDelayMs * 2,
+    resendMaxDelayMs: policy.maxDelayMs,
+  });
+  const attributes = new AttributesEndpoint(transport);
+  const attributeValues = new AttributeValuesEndpoint(transport);
+  const metafields = new MetafieldsEndpoint(transport);
+  const groups = new CustomerGroupsEndpoint(transport);
+  let closed = false;
+
+  return {
+    customers: {
+      list: (query, signal) => customers.list(query, signal),
+      create: (item) => batcher.create(item),
+      update: (item) => batcher.update(item),
+      delete: (ids) => customers.delete(ids),
+    },
+    attributes: {
+      list: () => attributes.list(),
+      create: (items) => attributes.create(items),
+    },
+    attributeValues: {
+      upsert: (items) => attributeValues.upsert(items),
+      delete: (ids) => attributeValues.delete(ids),
+    },
+    metafields: {
+      list: (query) => metafields.list(query),
+      create: (items) => metafields.create(items),
+      update: (items) => metafields.update(items),
+      delete: (ids) => metafields.delete(ids),
+    },
+    customerGroups: {
+      list: (query) => groups.list(query),
+      get: (id) => groups.get(id),
+      create: (groupInput) => groups.create(groupInput),
+      update: (id, groupInput) => groups.update(id, groupInput),
+      delete: (id) => groups.delete(id),
+      count: () => groups.count(),
+    },
+    stats: () => transport.stats(),
+    governorState: () => governor.state(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      const error = new UpstreamUnavailableError("BigCommerce client is closed");
+      batcher.close(error);
+      governor.close();
+      await http.close();
+    },
+  };
+}

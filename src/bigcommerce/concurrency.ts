@@ -1,0 +1,120 @@
+/**
+ * Per-endpoint concurrency caps. BigCommerce limits concurrent requests per endpoint separately
+ * from the rate quota (PUT customers: 3, ...) and answers 429 past them, so the client keeps
+ * its own requests under each cap with a small FIFO semaphore per endpoint.
+ */
+import type { HttpMethod } from "./retry-policy.js";
+
+export interface ConcurrencyRule {
+  method: HttpMethod | "*";
+  api: "v2" | "v3";
+  /** Path below /v2 or /v3; a trailing `*` matches any sub-path. */
+  path: string;
+  limit: number;
+}
+
+/** Documented caps (customers.v3.yml, customers.v2.yml, api-specs PR #1113). */
+export const DEFAULT_CONCURRENCY_RULES: readonly ConcurrencyRule[] = Object.freeze([
+  { method: "PUT", api: "v3", path: "/customers", limit: 3 },
+  { method: "PUT", api: "v3", path: "/customers/attributes", limit: 3 },
+  { method: "POST", api: "v3", path: "/customers/attributes", limit: 3 },
+  { method: "PUT", api: "v3", path: "/customers/attribute-values", limit: 3 },
+  { method: "PUT", api: "v3", path: "/customers/addresses", limit: 3 },
+  { method: "POST", api: "v3", path: "/customers/addresses", limit: 10 },
+  { method: "*", api: "v2", path: "/customer_groups*", limit: 40 },
+]);
+
+export const DEFAULT_CONCURRENCY_LIMIT = 10;
+
+function matches(rule: ConcurrencyRule, method: HttpMethod, api: "v2" | "v3", path: string): boolean {
+  if (rule.api !== api) return false;
+  if (rule.method !== "*" && rule.method !== method) return false;
+  if (rule.path.endsWith("*")) return path.startsWith(rule.path.slice(0, -1));
+  return rule.path === path;
+}
+
+/** Names the bucket a request counts against, and that bucket's cap. */
+export function endpointCap(
+  method: HttpMethod,
+  api: "v2" | "v3",
+  path: string,
+  rules: readonly ConcurrencyRule[] = DEFAULT_CONCURRENCY_RULES,
+  defaultLimit = DEFAULT_CONCURRENCY_LIMIT,
+): { key: string; limit: number } {
+  const rule = rules.find((r) => matches(r, method, api, path));
+  if (rule) return { key: `${rule.method} /${rule.api}${rule.path}`, limit: rule.limit };
+  // Unlisted endpoints: one bucket per method and path (ids in paths are folded together).
+  return { key: `${method} /${api}${path.replace(/\/\d+(?=\/|$)/g, "/{id}")}`, limit: defaultLimit };
+}
+
+export class Semaphore {
+  private active = 0;
+  private readonly queue: Array<{ resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal; onAbort?: () => void }> =
+    [];
+
+  constructor(readonly limit: number) {}
+
+  get inUse(): number {
+    return this.active;
+  }
+
+  /** Resolves with a release function once a slot is free (FIFO). */
+  acquire(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.active < this.limit && this.queue.length === 0) {
+      this.active += 1;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise((resolve, reject) => {
+      const entry: (typeof this.queue)[number] = {
+        resolve: () => resolve(this.releaser()),
+        reject,
+      };
+      if (signal) {
+        entry.signal = signal;
+        entry.onAbort = () => {
+          const i = this.queue.indexOf(entry);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", entry.onAbort, { once: true });
+      }
+      this.queue.push(entry);
+    });
+  }
+
+  private releaser(): () => void {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const next = this.queue.shift();
+      if (next) {
+        if (next.signal && next.onAbort) next.signal.removeEventListener("abort", next.onAbort);
+        next.resolve(); // the slot passes straight to the next caller
+      } else {
+        this.active -= 1;
+      }
+    };
+  }
+}
+
+/** One semaphore per endpoint bucket, created on first use. */
+export class ConcurrencyLimiter {
+  private readonly semaphores = new Map<string, Semaphore>();
+
+  constructor(
+    private readonly rules: readonly ConcurrencyRule[] = DEFAULT_CONCURRENCY_RULES,
+    private readonly defaultLimit = DEFAULT_CONCURRENCY_LIMIT,
+  ) {}
+
+  acquire(method: HttpMethod, api: "v2" | "v3", path: string, signal?: AbortSignal): Promise<() => void> {
+    const { key, limit } = endpointCap(method, api, path, this.rules, this.defaultLimit);
+    let semaphore = this.semaphores.get(key);
+    if (!semaphore) {
+      semaphore = new Semaphore(limit);
+      this.semaphores.set(key, semaphore);
+    }
+    return semaphore.acquire(signal);
+  }
+}

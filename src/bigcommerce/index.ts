@@ -1,0 +1,24 @@
+/** Public surface of the BigCommerce client. */
+export * from "./api.js";
+export { toCustomerId, toCustomerGroupId, nonEmpty } from "./ids.js";
+export { createBigCommerceClient, type BigCommerceClientConfig, type BigCommerceClientHandle } from "./client.js";
+export {
+  BigCommerceError,
+  RateLimitedError,
+  UpstreamUnavailableError,
+  ValidationFailedError,
+  ConflictError,
+  NotFoundError,
+  AuthenticationError,
+  UnexpectedResponseError,
+  InvalidQueryError,
+  OutcomeUnknownError,
+  isBigCommerceError,
+  type BigCommerceErrorCode,
+  type FieldError,
+} from "./errors.js";
+export { systemClock, type Clock } from "./clock.js";
+export { RateGovernor, type GovernorState, type RateGovernorOptions } from "./governor.js";
+export { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicy, type RetryDecision, type RetryInput } from "./retry-policy.js";
+export { buildQuery } from "./query.js";
+export type { CallRecord, TransportStats } from "./transport.js";

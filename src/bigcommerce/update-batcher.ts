@@ -1,0 +1,145 @@
+/**
+ * Updates: PUT /v3/customers batches of up to 10, never the same customer id twice in one PUT
+ * nor in two batches at once (so one customer's updates apply in call order), at most 3 PUTs in
+ * flight. After a failed or lost batch, one `GET ?id:in=<the batch's ids>` decides each item's
+ * fate (see batcher.ts for the rules).
+ */
+import type { Customer, CustomerUpdate } from "./api.js";
+import {
+  backOffBeforeResend,
+  deadlineOf,
+  giveUp,
+  itemError,
+  newPending,
+  provesNothingWritten,
+  rereadFailed,
+  type BatchSettings,
+  type Pending,
+} from "./batch-item.js";
+import { BatchLane } from "./batch-lane.js";
+import { NotFoundError, OutcomeUnknownError, ValidationFailedError } from "./errors.js";
+import { toCustomerId } from "./ids.js";
+import { groupByIndex, updateApplied } from "./reconcile.js";
+
+type PendingUpdate = Pending<CustomerUpdate> & { id: number };
+
+export class UpdateBatcher {
+  private readonly lane: BatchLane<PendingUpdate>;
+  private readonly idsInFlight = new Set<number>();
+
+  constructor(private readonly settings: BatchSettings) {
+    this.lane = new BatchLane<PendingUpdate>({
+      clock: settings.clock,
+      windowMs: settings.windowMs,
+      maxInFlight: settings.maxInFlight,
+      pick: (queue) => this.pick(queue),
+      run: (batch) => this.run(batch),
+    });
+  }
+
+  update(item: CustomerUpdate): Promise<Customer> {
+    const id = toCustomerId(item.id);
+    if (id === null) return Promise.reject(new NotFoundError("customer id is not a positive int32"));
+    return new Promise((resolve, reject) => {
+      this.lane.add({ ...newPending(item, this.settings, resolve, reject), id });
+    });
+  }
+
+  close(error: Error): void {
+    for (const p of this.lane.close()) p.reject(error);
+  }
+
+  /** FIFO, at most one item per id in a batch or in flight; later items of a skipped id wait too. */
+  private pick(queue: PendingUpdate[]): PendingUpdate[] {
+    const batch: PendingUpdate[] = [];
+    const ids = new Set<number>();
+    const skipped = new Set<number>();
+    for (let i = 0; i < queue.length && batch.length < this.settings.maxBatch; ) {
+      const p = queue[i] as PendingUpdate;
+      if (ids.has(p.id) || skipped.has(p.id) || this.idsInFlight.has(p.id) || (p.solo && batch.length > 0)) {
+        skipped.add(p.id); // a later update of this id must not overtake this one
+        i += 1;
+        continue;
+      }
+      queue.splice(i, 1);
+      batch.push(p);
+      ids.add(p.id);
+      if (p.solo) break;
+    }
+    for (const p of batch) this.idsInFlight.add(p.id);
+    return batch;
+  }
+
+  private async run(batch: PendingUpdate[]): Promise<void> {
+    for (const p of batch) p.attempts += 1;
+    try {
+      let failure: unknown;
+      try {
+        const updated = await this.settings.writes.putBatch(
+          batch.map((p) => p.item),
+          { deadline: deadlineOf(batch) },
+        );
+        const byId = new Map(updated.map((c) => [c.id, c]));
+        if (batch.every((p) => byId.has(p.id))) {
+          for (const p of batch) p.resolve(byId.get(p.id) as Customer);
+          return;
+        }
+        failure = new OutcomeUnknownError("PUT /v3/customers answered without every customer it was sent");
+      } catch (error) {
+        failure = error;
+      }
+      await this.reconcile(batch, failure);
+    } finally {
+      // Only now may later updates of these ids go: re-sent items are already back at the front.
+      for (const p of batch) this.idsInFlight.delete(p.id);
+    }
+  }
+
+  private async reconcile(batch: PendingUpdate[], error: unknown): Promise<void> {
+    if (provesNothingWritten(error)) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    let current: Map<number, Customer>;
+    try {
+      const page = await this.settings.writes.list({ "id:in": batch.map((p) => p.item.id), limit: 250 });
+      current = new Map(page.data.map((c) => [c.id, c]));
+    } catch (readError) {
+      rereadFailed(batch, "update", error, readError);
+      return;
+    }
+
+    const validation = error instanceof ValidationFailedError ? error : undefined;
+    const { byIndex, unindexed } = groupByIndex(validation?.fields ?? []);
+    let explained = byIndex.size > 0;
+    const innocents: { p: PendingUpdate; customer: Customer }[] = [];
+
+    batch.forEach((p, index) => {
+      const customer = current.get(p.id);
+      if (!customer) {
+        explained = true;
+        p.reject(new NotFoundError(`customer ${p.id} does not exist`, { cause: error }));
+        return;
+      }
+      const own = byIndex.get(index);
+      if (own && validation) p.reject(itemError(validation, own, p.item.email));
+      else innocents.push({ p, customer });
+    });
+
+    let retry: PendingUpdate[] = [];
+    for (const { p, customer } of innocents) {
+      if (batch.length === 1 && validation) {
+        p.reject(itemError(validation, unindexed, p.item.email)); // alone in its batch: the error is its own
+      } else if (updateApplied(customer, p.item)) {
+        p.resolve(customer); // the write happened (answer lost, or the batch was partly applied)
+      } else if (p.attempts >= this.settings.maxAttempts) {
+        giveUp(p, error);
+      } else {
+        if (validation && !explained) p.solo = true;
+        retry.push(p);
+      }
+    }
+    retry = await backOffBeforeResend(this.settings, retry, error);
+    this.lane.requeueFront(retry);
+  }
+}

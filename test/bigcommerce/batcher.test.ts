@@ -1,0 +1,258 @@
+import { describe, expect, it } from "vitest";
+import type { CustomerId } from "../../src/bigcommerce/api.js";
+import { CustomerWriteBatcher } from "../../src/bigcommerce/batcher.js";
+import { systemClock } from "../../src/bigcommerce/clock.js";
+import {
+  ConflictError,
+  NotFoundError,
+  OutcomeUnknownError,
+  RateLimitedError,
+  UpstreamUnavailableError,
+  ValidationFailedError,
+} from "../../src/bigcommerce/errors.js";
+import { FakeWrites } from "./helpers/fake-writes.js";
+
+function setup(options: Partial<ConstructorParameters<typeof CustomerWriteBatcher>[0]> = {}) {
+  const writes = new FakeWrites();
+  const batcher = new CustomerWriteBatcher({ writes, clock: systemClock, windowMs: 0, maxWaitMs: 5000, resendBaseDelayMs: 5, ...options });
+  return { writes, batcher };
+}
+
+const person = (i: number | string) => ({ email: `user${i}@example.com`, first_name: `First${i}`, last_name: `Last${i}` });
+const cid = (n: number) => n as CustomerId;
+
+describe("CustomerWriteBatcher: creates", () => {
+  it("coalesces 25 concurrent creates into 3 POSTs and gives each caller its own customer", async () => {
+    const { writes, batcher } = setup();
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => batcher.create(person(i))));
+    expect(writes.count("post")).toBe(3);
+    expect(writes.calls.map((c) => (c.kind === "post" ? c.items.length : 0))).toEqual([10, 10, 5]);
+    results.forEach((customer, i) => expect(customer.email).toBe(`user${i}@example.com`));
+    expect(new Set(results.map((c) => c.id)).size).toBe(25);
+  });
+
+  it("settles a create whose response was lost through the re-read, without a duplicate or a 409", async () => {
+    const { writes, batcher } = setup();
+    writes.afterPost = (_items, n) => {
+      if (n === 1) throw new UpstreamUnavailableError("socket closed");
+    };
+    const results = await Promise.all([1, 2, 3].map((i) => batcher.create(person(i))));
+    expect(results.map((c) => c.email)).toEqual(["user1@example.com", "user2@example.com", "user3@example.com"]);
+    expect(writes.customers).toHaveLength(3);
+    expect(writes.count("post")).toBe(1);
+    expect(writes.count("list")).toBe(1);
+    const reread = writes.calls.find((c) => c.kind === "list");
+    expect(reread).toMatchObject({ query: { "email:in": ["user1@example.com", "user2@example.com", "user3@example.com"], include: ["attributes"] } });
+  });
+
+  it("gives a duplicate in the middle of a batch ConflictError and creates the others", async () => {
+    const { writes, batcher } = setup();
+    writes.seed("user3@example.com");
+    const settled = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => batcher.create(person(i))));
+    const third = settled[2];
+    expect(third?.status).toBe("rejected");
+    const error = (third as PromiseRejectedResult).reason as ConflictError;
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.email).toBe("user3@example.com");
+    for (const i of [0, 1, 3, 4]) expect(settled[i]?.status).toBe("fulfilled");
+    expect(writes.count("post")).toBe(2); // the failed batch, then the four innocents together
+    expect(writes.count("list")).toBe(1);
+    expect(writes.customers).toHaveLength(5);
+  });
+
+  it("never attributes a customer to two callers creating the same email", async () => {
+    const { writes, batcher } = setup();
+    const settled = await Promise.allSettled([batcher.create(person(1)), batcher.create(person(1))]);
+    expect(settled.map((s) => s.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect((settled.find((s) => s.status === "rejected") as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+    for (const call of writes.calls) if (call.kind === "post") expect(call.items).toHaveLength(1);
+  });
+
+  it("sends innocents alone after a 422 it cannot attribute, so the error reaches its owner", async () => {
+    const { writes, batcher } = setup();
+    writes.beforePost = (items) => {
+      if (items.some((i) => i.first_name === "Bad")) {
+        throw new ValidationFailedError(422, "JSON data is missing or invalid", [{ field: "first_name", message: "error.path.invalid" }]);
+      }
+    };
+    const settled = await Promise.allSettled([
+      batcher.create(person(1)),
+      batcher.create({ ...person(2), first_name: "Bad" }),
+      batcher.create(person(3)),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const error = (settled[1] as PromiseRejectedResult).reason as ValidationFailedError;
+    expect(error).toBeInstanceOf(ValidationFailedError);
+    expect(error.fields).toEqual([{ field: "first_name", message: "error.path.invalid" }]);
+    expect(writes.count("post")).toBe(4); // the batch, then three alone
+  });
+
+  it("gives an item its own indexed 422 and re-sends the rest together", async () => {
+    const { writes, batcher } = setup();
+    writes.beforePost = (items) => {
+      const bad = items.findIndex((i) => i.last_name === "");
+      if (bad >= 0) throw new ValidationFailedError(422, "Create customers failed.", [{ index: bad, field: "last_name", message: "must not be empty" }]);
+    };
+    const settled = await Promise.allSettled([batcher.create(person(1)), batcher.create({ ...person(2), last_name: "" }), batcher.create(person(3))]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(((settled[1] as PromiseRejectedResult).reason as ValidationFailedError).fields).toEqual([{ field: "last_name", message: "must not be empty" }]);
+    expect(writes.count("post")).toBe(2);
+  });
+
+  it("gives up after 3 attempts with OutcomeUnknownError", async () => {
+    const { writes, batcher } = setup();
+    writes.beforePost = () => {
+      throw new UpstreamUnavailableError("503", { status: 503 });
+    };
+    await expect(batcher.create(person(1))).rejects.toBeInstanceOf(OutcomeUnknownError);
+    expect(writes.count("post")).toBe(3);
+    expect(writes.count("list")).toBe(3);
+  });
+
+  it("backs off before re-sending after a transient failure", async () => {
+    const { writes, batcher } = setup({ resendBaseDelayMs: 150 });
+    writes.beforePost = (_items, n) => {
+      if (n === 1) throw new UpstreamUnavailableError("503", { status: 503 });
+    };
+    const started = Date.now();
+    await batcher.create(person(1));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(145);
+    expect(writes.count("post")).toBe(2);
+  });
+
+  it("answers UpstreamUnavailableError when the backoff would pass the caller's bound (nothing was written)", async () => {
+    const { writes, batcher } = setup({ resendBaseDelayMs: 500, maxWaitMs: 100 });
+    writes.beforePost = () => {
+      throw new UpstreamUnavailableError("503", { status: 503 });
+    };
+    await expect(batcher.create(person(1))).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    expect(writes.count("post")).toBe(1);
+    expect(writes.count("list")).toBe(1);
+  });
+
+  it("answers OutcomeUnknownError when the re-read fails too", async () => {
+    const { writes, batcher } = setup();
+    writes.afterPost = () => {
+      throw new UpstreamUnavailableError("lost");
+    };
+    writes.beforeList = () => {
+      throw new UpstreamUnavailableError("down");
+    };
+    await expect(batcher.create(person(1))).rejects.toBeInstanceOf(OutcomeUnknownError);
+  });
+
+  it("passes RateLimitedError straight through (nothing was written, no re-read)", async () => {
+    const { writes, batcher } = setup();
+    writes.beforePost = () => {
+      throw new RateLimitedError(4000);
+    };
+    await expect(batcher.create(person(1))).rejects.toMatchObject({ code: "BC_RATE_LIMITED", retryAfterMs: 4000 });
+    expect(writes.count("list")).toBe(0);
+  });
+
+  it("refuses an email with a comma before anything is sent", async () => {
+    const { writes, batcher } = setup();
+    const error = await batcher.create({ ...person(1), email: "a@x.com,b@y.com" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationFailedError);
+    expect((error as ValidationFailedError).fields[0]?.field).toBe("email");
+    expect(writes.calls).toHaveLength(0);
+  });
+});
+
+describe("CustomerWriteBatcher: updates", () => {
+  it("serialises updates of one customer in call order", async () => {
+    const { writes, batcher } = setup();
+    const c = writes.seed("a@example.com", "A", "A");
+    const results = await Promise.all(["one", "two", "three"].map((name) => batcher.update({ id: cid(c.id), first_name: name })));
+    expect(results.map((r) => r.first_name)).toEqual(["one", "two", "three"]);
+    expect(writes.customers[0]?.first_name).toBe("three");
+    expect(writes.count("put")).toBe(3);
+    for (const call of writes.calls) if (call.kind === "put") expect(call.items).toHaveLength(1);
+  });
+
+  it("batches distinct ids by 10 with at most 3 PUTs in flight, never one id twice in a PUT", async () => {
+    const { writes, batcher } = setup();
+    writes.delayMs = 20;
+    const seeded = Array.from({ length: 40 }, (_, i) => writes.seed(`p${i}@example.com`));
+    const updates = [...seeded, ...seeded.slice(0, 5)].map((c, i) => batcher.update({ id: cid(c.id), company: `co${i}` }));
+    await Promise.all(updates);
+    expect(writes.maxInFlight).toBeLessThanOrEqual(3);
+    for (const call of writes.calls) {
+      if (call.kind !== "put") continue;
+      expect(call.items.length).toBeLessThanOrEqual(10);
+      expect(new Set(call.items.map((i) => i.id)).size).toBe(call.items.length);
+    }
+    expect(writes.customers[0]?.company).toBe("co40"); // the later update of p0 won
+  });
+
+  it("answers NotFoundError for an unknown id and updates the others", async () => {
+    const { writes, batcher } = setup();
+    const a = writes.seed("a@example.com");
+    const b = writes.seed("b@example.com");
+    const settled = await Promise.allSettled([
+      batcher.update({ id: cid(a.id), company: "x" }),
+      batcher.update({ id: cid(99_999), company: "x" }),
+      batcher.update({ id: cid(b.id), company: "x" }),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(NotFoundError);
+    expect(writes.count("put")).toBe(2);
+    expect(writes.count("list")).toBe(1);
+  });
+
+  it("settles an update whose response was lost from the re-read, without sending it again", async () => {
+    const { writes, batcher } = setup();
+    const a = writes.seed("a@example.com");
+    writes.afterPut = () => {
+      throw new UpstreamUnavailableError("socket closed");
+    };
+    const result = await batcher.update({ id: cid(a.id), first_name: "Renamed" });
+    expect(result.first_name).toBe("Renamed");
+    expect(writes.count("put")).toBe(1);
+    expect(writes.count("list")).toBe(1);
+  });
+
+  it("re-sends an update that the re-read shows was not applied", async () => {
+    const { writes, batcher } = setup();
+    const a = writes.seed("a@example.com");
+    writes.beforePut = (_items, n) => {
+      if (n === 1) throw new UpstreamUnavailableError("503", { status: 503 });
+    };
+    const result = await batcher.update({ id: cid(a.id), first_name: "Renamed" });
+    expect(result.first_name).toBe("Renamed");
+    expect(writes.count("put")).toBe(2);
+  });
+
+  it("maps an indexed duplicate-email 422 to ConflictError", async () => {
+    const { writes, batcher } = setup();
+    const a = writes.seed("a@example.com");
+    const b = writes.seed("b@example.com");
+    writes.beforePut = (items) => {
+      const bad = items.findIndex((i) => i.email === "a@example.com");
+      if (bad >= 0) throw new ValidationFailedError(422, "Update customers failed.", [{ index: bad, field: "email", message: "Email address a@example.com is already in use" }]);
+    };
+    const settled = await Promise.allSettled([
+      batcher.update({ id: cid(a.id), company: "ok" }),
+      batcher.update({ id: cid(b.id), email: "a@example.com" }),
+    ]);
+    expect(settled[0]?.status).toBe("fulfilled");
+    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+  });
+
+  it("refuses an id that is not a positive int32 without a call", async () => {
+    const { writes, batcher } = setup();
+    await expect(batcher.update({ id: -4 as CustomerId })).rejects.toBeInstanceOf(NotFoundError);
+    expect(writes.calls).toHaveLength(0);
+  });
+});
+
+describe("CustomerWriteBatcher: close", () => {
+  it("rejects queued and later calls once closed", async () => {
+    const { batcher } = setup();
+    const queued = batcher.create(person(1));
+    batcher.close(new UpstreamUnavailableError("closed"));
+    await expect(queued).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    await expect(batcher.create(person(2))).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    await expect(batcher.update({ id: cid(1), company: "x" })).rejects.toBeInstanceOf(UpstreamUnavailableError);
+  });
+});

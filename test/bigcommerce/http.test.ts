@@ -1,0 +1,298 @@
+import { Writable } from "node:stream";
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import type { CustomerGroupId, CustomerId, NonEmpty } from "../../src/bigcommerce/api.js";
+import { createBigCommerceClient, type BigCommerceClientConfig, type BigCommerceClientHandle } from "../../src/bigcommerce/client.js";
+import {
+  AuthenticationError,
+  ConflictError,
+  InvalidQueryError,
+  RateLimitedError,
+  UnexpectedResponseError,
+  UpstreamUnavailableError,
+  ValidationFailedError,
+} from "../../src/bigcommerce/errors.js";
+import { customer, json, page, scriptedServer, type Handler } from "./helpers/scripted-server.js";
+
+const TOKEN = "tok-SECRET-0123456789";
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function setup(handler: Handler, config: Partial<BigCommerceClientConfig> = {}) {
+  const server = await scriptedServer(handler);
+  const client = createBigCommerceClient({
+    apiUrl: server.url,
+    storeHash: "abc123",
+    accessToken: TOKEN,
+    requestTimeoutMs: 400,
+    maxWaitMs: 3000,
+    batchWindowMs: 0,
+    random: () => 1,
+    retry: { baseDelayMs: 10, maxDelayMs: 40, bare429BaseDelayMs: 150, bare429MaxDelayMs: 600 },
+    ...config,
+  });
+  cleanups.push(() => server.close(), () => client.close());
+  return { server, client };
+}
+
+function expectNoSecret(error: unknown): void {
+  const text = `${String(error)} ${(error as Error).stack ?? ""} ${JSON.stringify(error)}`;
+  expect(text).not.toContain(TOKEN);
+}
+
+describe("requests on the wire", () => {
+  it("sends the token and JSON headers, and BigCommerce-style query strings", async () => {
+    const { server, client } = await setup((_req, res) => json(res, 200, page([])));
+    await client.customers.list({ "email:in": ["a+b@example.com", "c@example.com"], include: ["attributes"], limit: 5 });
+    const req = server.requests[0];
+    expect(req?.method).toBe("GET");
+    expect(req?.url).toBe("/stores/abc123/v3/customers?email:in=a%2Bb%40example.com,c%40example.com&include=attributes&limit=5");
+    expect(req?.headers["x-auth-token"]).toBe(TOKEN);
+    expect(req?.headers.accept).toBe("application/json");
+  });
+
+  it("refuses a comma inside a list value without sending anything", async () => {
+    const { server, client } = await setup((_req, res) => json(res, 200, page([])));
+    await expect(client.customers.list({ "email:in": ["a@x.com,b@y.com"] })).rejects.toBeInstanceOf(InvalidQueryError);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("deletes exactly the validated ids with DELETE /v3/customers?id:in=", async () => {
+    const { server, client } = await setup((_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    await client.customers.delete([3, 1, 2] as unknown as NonEmpty<CustomerId>);
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["DELETE /stores/abc123/v3/customers?id:in=3,1,2"]);
+    expect(server.requests[0]?.body).toBe("");
+  });
+
+  it.each([
+    ["an empty list", []],
+    ["a zero", [0]],
+    ["a duplicate", [5, 5]],
+    ["a string", ["5"]],
+    ["a fraction", [2.5]],
+    ["251 ids", Array.from({ length: 251 }, (_, i) => i + 1)],
+  ])("refuses to delete with %s, before any I/O", async (_name, ids) => {
+    const { server, client } = await setup((_req, res) => json(res, 204, undefined));
+    await expect(client.customers.delete(ids as unknown as NonEmpty<CustomerId>)).rejects.toBeInstanceOf(InvalidQueryError);
+    await expect(client.attributeValues.delete(ids as unknown as NonEmpty<number>)).rejects.toBeInstanceOf(InvalidQueryError);
+    await expect(client.metafields.delete(ids as unknown as NonEmpty<number>)).rejects.toBeInstanceOf(InvalidQueryError);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("sends metafield deletes as a JSON array of ids", async () => {
+    const { server, client } = await setup((_req, res) => json(res, 200, { data: [7, 8], errors: [], meta: {} }));
+    await client.metafields.delete([7, 8]);
+    expect(server.requests[0]?.method).toBe("DELETE");
+    expect(server.requests[0]?.url).toBe("/stores/abc123/v3/customers/metafields");
+    expect(JSON.parse(server.requests[0]?.body ?? "")).toEqual([7, 8]);
+  });
+});
+
+describe("retries of idempotent requests", () => {
+  it("retries a GET through 5xx answers", async () => {
+    const { server, client } = await setup((_req, res, n) => (n < 3 ? json(res, 503, {}) : json(res, 200, page([customer(1, "a@x.com")]))));
+    const result = await client.customers.list({});
+    expect(result.data).toHaveLength(1);
+    expect(server.requests).toHaveLength(3);
+    expect(client.stats()).toMatchObject({ calls: 3, retries: 2, byStatus: { "503": 2, "200": 1 } });
+  });
+
+  it("gives up after the policy's attempts with UpstreamUnavailableError", async () => {
+    const { server, client } = await setup((_req, res) => json(res, 502, { title: "Bad gateway" }));
+    const error = await client.customers.list({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect((error as UpstreamUnavailableError).status).toBe(502);
+    expect(server.requests).toHaveLength(3);
+    expectNoSecret(error);
+  });
+
+  it("retries a GET whose connection was dropped", async () => {
+    const { server, client } = await setup((_req, res, n) => (n === 1 ? res.socket?.destroy() : json(res, 200, page([]))));
+    await expect(client.customers.list({})).resolves.toMatchObject({ data: [] });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("times out a GET that gets no answer and retries it", async () => {
+    const { server, client } = await setup((_req, res, n) => {
+      if (n > 1) json(res, 200, page([]));
+      // n === 1: never answer
+    });
+    const started = Date.now();
+    await expect(client.customers.list({})).resolves.toMatchObject({ data: [] });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("retries DELETE on 5xx (deleting twice is harmless)", async () => {
+    const { server, client } = await setup((_req, res, n) => (n === 1 ? json(res, 500, {}) : json(res, 204, undefined)));
+    await client.customers.delete([9 as CustomerId]);
+    expect(server.requests).toHaveLength(2);
+  });
+});
+
+describe("writes are never resent blindly", () => {
+  it("surfaces a POST that failed with 5xx after one request", async () => {
+    const { server, client } = await setup((_req, res) => json(res, 503, {}));
+    await expect(client.attributes.create([{ name: "title", type: "string" }])).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("surfaces a PUT whose connection dropped after one request", async () => {
+    const { server, client } = await setup((_req, res) => res.socket?.destroy());
+    const error = await client.customerGroups.update(4 as CustomerGroupId, { name: "x" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("surfaces a POST that timed out after one request", async () => {
+    const { server, client } = await setup(() => {
+      /* never answers */
+    });
+    await expect(client.attributes.create([{ name: "title", type: "string" }])).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("re-reads before re-sending a customer create that failed with 5xx", async () => {
+    const { server, client } = await setup((req, res, n) => {
+      if (n === 1) return json(res, 500, {});
+      if (req.method === "GET") return json(res, 200, page([]));
+      return json(res, 200, { data: [customer(11, "new@x.com")], meta: {} });
+    });
+    const created = await client.customers.create({ email: "new@x.com", first_name: "First", last_name: "Last" });
+    expect(created.id).toBe(11);
+    expect(server.requests.map((r) => r.method)).toEqual(["POST", "GET", "POST"]);
+    expect(server.requests[1]?.url).toBe("/stores/abc123/v3/customers?email:in=new%40x.com&include=attributes&limit=250");
+  });
+
+  it("settles a customer create whose response was lost through the re-read alone", async () => {
+    const { server, client } = await setup((req, res) => {
+      if (req.method === "POST") return res.socket?.destroy();
+      return json(res, 200, page([customer(12, "new@x.com")]));
+    });
+    const created = await client.customers.create({ email: "new@x.com", first_name: "First", last_name: "Last" });
+    expect(created.id).toBe(12);
+    expect(server.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
+  });
+});
+
+describe("429 handling", () => {
+  it("waits max(X-Retry-After, Reset-Ms) and then retries, for writes too", async () => {
+    const { server, client } = await setup((_req, res, n) =>
+      n === 1
+        ? json(res, 429, { status: 429, title: "Too many requests" }, { "X-Retry-After": "1", "X-Rate-Limit-Time-Reset-Ms": "200" })
+        : json(res, 200, { data: [{ id: 1, name: "title", type: "string" }], meta: {} }),
+    );
+    const created = await client.attributes.create([{ name: "title", type: "string" }]);
+    expect(created[0]?.id).toBe(1);
+    expect(server.requests).toHaveLength(2);
+    const gap = (server.requests[1]?.at ?? 0) - (server.requests[0]?.at ?? 0);
+    expect(gap).toBeGreaterThanOrEqual(950);
+    expect(gap).toBeLessThan(2000);
+  });
+
+  it("backs off on a 429 without headers instead of retrying at once", async () => {
+    const { server, client } = await setup((_req, res, n) => (n === 1 ? json(res, 429, {}) : json(res, 200, page([]))));
+    await client.customers.list({});
+    const gap = (server.requests[1]?.at ?? 0) - (server.requests[0]?.at ?? 0);
+    expect(gap).toBeGreaterThanOrEqual(140);
+  });
+
+  it("answers RateLimitedError at once when the wait exceeds the bound", async () => {
+    const { server, client } = await setup((_req, res) =>
+      json(res, 429, {}, { "X-Retry-After": "60", "X-Rate-Limit-Time-Reset-Ms": "60000", "X-Rate-Limit-Requests-Left": "0", "X-Rate-Limit-Requests-Quota": "150", "X-Rate-Limit-Time-Window-Ms": "30000" }),
+    );
+    const started = Date.now();
+    const error = await client.customers.list({}).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBeGreaterThan(58_000);
+    expect(server.requests).toHaveLength(1);
+    // Later calls are refused without touching the store while it is blocked.
+    await expect(client.customers.list({})).rejects.toBeInstanceOf(RateLimitedError);
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe("errors", () => {
+  it("maps 401 to AuthenticationError without the token in the message", async () => {
+    const { client } = await setup((_req, res) => json(res, 401, { status: 401, title: `bad token ${"x"}` }));
+    const error = await client.customers.list({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as AuthenticationError).status).toBe(401);
+    expectNoSecret(error);
+  });
+
+  it("maps a V3 422 to ValidationFailedError with the fields", async () => {
+    const { client } = await setup((_req, res) =>
+      json(res, 422, { status: 422, title: "The filter(s): foo are not valid filter parameter(s).", type: "x", errors: {} }),
+    );
+    const error = (await client.customers.list({}).catch((e: unknown) => e)) as ValidationFailedError;
+    expect(error).toBeInstanceOf(ValidationFailedError);
+    expect(error.title).toContain("not valid filter");
+  });
+
+  it("rejects a response that fails validation with UnexpectedResponseError", async () => {
+    const { client } = await setup((_req, res) => json(res, 200, page([{ email: "no-id@x.com" }])));
+    await expect(client.customers.list({})).rejects.toBeInstanceOf(UnexpectedResponseError);
+  });
+
+  it("never logs the token or a password", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const { client } = await setup(
+      (req, res) => (req.method === "PUT" ? json(res, 503, {}) : json(res, 200, page([customer(5, "a@x.com")]))),
+      { logger: pino({ level: "debug" }, sink) },
+    );
+    const error = await client.customers
+      .update({ id: 5 as CustomerId, authentication: { new_password: "Pa55word-secret" } })
+      .catch((e: unknown) => e);
+    expect(error).toBeDefined();
+    const text = lines.join("") + String(error) + JSON.stringify(error);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain("Pa55word-secret");
+  });
+});
+
+describe("V2 customer groups", () => {
+  it("reads 204 No Content as an empty list", async () => {
+    const { client } = await setup((_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    await expect(client.customerGroups.list({})).resolves.toEqual([]);
+  });
+
+  it("answers null for a group that does not exist, and ConflictError for a taken name", async () => {
+    const { client } = await setup((req, res) =>
+      req.method === "GET"
+        ? json(res, 404, [{ status: 404, message: "The requested resource was not found." }])
+        : json(res, 409, [{ status: 409, message: "The customer group name 'A' is already in use." }]),
+    );
+    await expect(client.customerGroups.get(3 as CustomerGroupId)).resolves.toBeNull();
+    await expect(client.customerGroups.create({ name: "A" })).rejects.toBeInstanceOf(ConflictError);
+  });
+});
+
+describe("configuration", () => {
+  it("rejects a bad configuration without echoing the token", () => {
+    let error: unknown;
+    try {
+      createBigCommerceClient({ apiUrl: "not a url", storeHash: "abc", accessToken: TOKEN });
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).toContain("apiUrl");
+    expect(String(error)).not.toContain(TOKEN);
+  });
+});
