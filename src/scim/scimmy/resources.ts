@@ -4,7 +4,7 @@ import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER, LIST_RESPONSE } from "../../mapp
 import type { RequestContext } from "../context.js";
 import { toScimError } from "../errors.js";
 import { projectResource } from "../projection.js";
-import { listParams } from "./query-params.js";
+import { listParams, projectionParams } from "./query-params.js";
 
 /**
  * The bridge's User and Group resources. scimmy-routers routes every request to these methods;
@@ -46,7 +46,7 @@ export class BridgeUser extends SCIMMY.Resources.User {
   }
 
   private project(user: Json): Json {
-    const p = listParams(this.params, { default: 1, max: 1 });
+    const p = projectionParams(this.params);
     return projectResource(user, p.attributes, p.excludedAttributes, USER_URNS);
   }
 
@@ -98,12 +98,12 @@ export class BridgeGroup extends SCIMMY.Resources.Group {
   }
 
   private projection() {
-    const p = listParams(this.params, { default: 1, max: 1 });
+    const p = projectionParams(this.params);
     // Members cost BigCommerce calls: load them only when they will be returned.
     const wantsMembers = p.attributes
       ? /(^|,)\s*members\b/i.test(p.attributes)
       : !(p.excludedAttributes && /(^|,)\s*members\s*(,|$)/i.test(p.excludedAttributes));
-    return { p, wantsMembers, project: (g: Json) => projectResource(g, p.attributes, p.excludedAttributes, []) };
+    return { wantsMembers, project: (g: Json) => projectResource(g, p.attributes, p.excludedAttributes, []) };
   }
 
   override async read<T = unknown>(context?: T): Promise<never> {

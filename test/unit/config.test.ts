@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.js";
+
+describe("configuration", () => {
+  it("defaults to the embedded emulator on port 8080", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 8080, bigcommerce: null, deleteMode: "delete", storedAttributes: ["title", "department", "employeeNumber", "manager"] });
+  });
+
+  it("reads a live store configuration", () => {
+    const c = loadConfig({
+      BIGCOMMERCE_STORE_HASH: "abc123",
+      BIGCOMMERCE_ACCESS_TOKEN: "tok",
+      SCIM_BEARER_TOKENS: "aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbb",
+      SCIM_DEFAULT_CHANNEL_IDS: "1,2",
+      SCIM_DELETE_MODE: "deactivate",
+    });
+    expect(c.bigcommerce).toEqual({ apiUrl: "https://api.bigcommerce.com", storeHash: "abc123", accessToken: "tok" });
+    expect(c.bearerTokens).toEqual(["aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbb"]);
+    expect(c.defaultChannelIds).toEqual([1, 2]);
+    expect(c.deleteMode).toBe("deactivate");
+  });
+
+  it.each([
+    [{ PORT: "http" }, /PORT/],
+    [{ SCIM_DELETE_MODE: "purge" }, /SCIM_DELETE_MODE/],
+    [{ BIGCOMMERCE_STORE_HASH: "abc" }, /both BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN/],
+    [{ BIGCOMMERCE_STORE_HASH: "abc", BIGCOMMERCE_ACCESS_TOKEN: "t" }, /SCIM_BEARER_TOKENS: required/],
+    [{ SCIM_BEARER_TOKENS: "short" }, /at least 16 characters/],
+    [{ SCIM_DEFAULT_CHANNEL_IDS: "1,x" }, /SCIM_DEFAULT_CHANNEL_IDS/],
+    [{ SCIM_STORED_ATTRIBUTES: "title,shoeSize" }, /shoeSize/],
+    [{ BIGCOMMERCE_API_URL: "ftp://x" }, /BIGCOMMERCE_API_URL/],
+    [{ SCIM_JWT_SECRET: "too-short" }, /SCIM_JWT_SECRET/],
+  ])("refuses %j with a message naming the variable", (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("never echoes a secret in its message", () => {
+    try {
+      loadConfig({ BIGCOMMERCE_STORE_HASH: "abc", BIGCOMMERCE_ACCESS_TOKEN: "super-secret-upstream", SCIM_BEARER_TOKENS: "tiny-secret" });
+      expect.unreachable();
+    } catch (err) {
+      expect(String(err)).not.toContain("super-secret-upstream");
+      expect(String(err)).not.toContain("tiny-secret");
+    }
+  });
+});
