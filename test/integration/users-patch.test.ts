@@ -174,3 +174,32 @@ describe("PATCH /Users/{id}: IdP quirks", () => {
     expect((await s.patch("/Users/424242", [{ op: "replace", value: { active: false } }])).status).toBe(404);
   });
 });
+
+describe("concurrent writes to one user", () => {
+  it("never lose an update: ten PATCHes of different attributes all land", async () => {
+    const u = await user();
+    const ops = [
+      { op: "replace", path: "title", value: "T" },
+      { op: "replace", path: "name.givenName", value: "G2" },
+      { op: "replace", path: "name.familyName", value: "F2" },
+      { op: "replace", path: `${ENT}:department`, value: "D" },
+      { op: "replace", path: `${ENT}:employeeNumber`, value: "E" },
+      { op: "replace", path: "phoneNumbers", value: [{ value: "555", type: "work" }] },
+      { op: "replace", path: `${ENT}:organization`, value: "Org" },
+      { op: "replace", path: "externalId", value: "X1" },
+      { op: "replace", path: `${ENT}:manager`, value: "M" },
+      { op: "replace", path: `${BC}:notes`, value: "N" },
+    ];
+    const results = await Promise.all(ops.map((op) => s.patch(`/Users/${u.id}`, [op])));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    const final = (await s.get(`/Users/${u.id}`)).body;
+    expect(final).toMatchObject({
+      title: "T",
+      externalId: "X1",
+      name: { givenName: "G2", familyName: "F2" },
+      phoneNumbers: [{ value: "555" }],
+      [ENT]: { department: "D", employeeNumber: "E", organization: "Org", manager: { value: "M" } },
+      [BC]: { notes: "N" },
+    });
+  });
+});

@@ -15,6 +15,7 @@ import { parseUserDocument } from "../../mapping/user-document.js";
 import { userChangeFromDocument, withPutDefaults, type UserChange } from "../../mapping/user-to-customer.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import { Coalescer } from "../coalescer.js";
+import { KeyedLock } from "../keyed-lock.js";
 import { invalidSyntax } from "../errors.js";
 import { normaliseUserBody } from "../normalise/user-body.js";
 import { applyPatch, type PatchTarget } from "../patch/apply-patch.js";
@@ -69,6 +70,7 @@ function fieldDiff(current: Customer, change: UserChange): Omit<CustomerUpdate, 
 export class UserWriter {
   /** Attribute-value upserts of concurrent requests share PUTs of up to 10 (BigCommerce's cap). */
   private readonly attributeWrites: Coalescer<AttributeValueUpsert, CustomerAttributeValue>;
+  private readonly perUser = new KeyedLock();
 
   constructor(
     private readonly client: BigCommerceClient,
@@ -151,6 +153,10 @@ export class UserWriter {
 
   async replace(id: string, body: unknown, view: UserViewContext): Promise<ScimUser> {
     const raw = requireBody(body, "PUT");
+    return this.perUser.run(id, () => this.replaceNow(id, raw, view));
+  }
+
+  private async replaceNow(id: string, raw: Record<string, unknown>, view: UserViewContext): Promise<ScimUser> {
     const current = await this.reader.getCustomer(id);
     const doc = withPutDefaults(parseUserDocument(normaliseUserBody(raw)), this.settings.storedAttributes);
     const change = userChangeFromDocument(doc, { mode: "replace", currentEmail: current.email, storedAttributes: this.settings.storedAttributes });
@@ -159,6 +165,10 @@ export class UserWriter {
 
   async patch(id: string, body: unknown, view: UserViewContext): Promise<ScimUser> {
     const message = requireBody(body, "PATCH");
+    return this.perUser.run(id, () => this.patchNow(id, message, view));
+  }
+
+  private async patchNow(id: string, message: Record<string, unknown>, view: UserViewContext): Promise<ScimUser> {
     const operations = Object.entries(message).find(([k]) => k.toLowerCase() === "operations")?.[1];
     const current = await this.reader.getCustomer(id);
     const before = userFromCustomer(current, view);
@@ -169,6 +179,10 @@ export class UserWriter {
   }
 
   async remove(id: string, view: UserViewContext): Promise<void> {
+    return this.perUser.run(id, () => this.removeNow(id, view));
+  }
+
+  private async removeNow(id: string, view: UserViewContext): Promise<void> {
     const current = await this.reader.getCustomer(id);
     if (this.settings.deleteMode === "deactivate") {
       await this.apply(current, { fields: {}, attributes: {}, active: false }, view, "delete");
