@@ -9,6 +9,7 @@ import { JwtVerifier } from "./auth/jwt-verifier.js";
 import type { BigCommerceClient } from "./bigcommerce/api.js";
 import type { Config } from "./config.js";
 import { errorHandler, notFoundHandler, SCIM_CONTENT_TYPE } from "./http/error-handler.js";
+import { filterGuard } from "./http/filter-guard.js";
 import { resourceIdGuard } from "./http/resource-id-guard.js";
 import { currentScope, enterRequestScope } from "./http/request-scope.js";
 import type { ScimServices } from "./scim/context.js";
@@ -123,6 +124,7 @@ export async function createApp({ config, client, logger }: AppDeps): Promise<Br
     next();
   });
   scim.use(resourceIdGuard);
+  scim.use(filterGuard);
   scim.use(
     new SCIMMYRouters({
       type: "bearer",

@@ -172,3 +172,14 @@ describe("attributes, excludedAttributes and /.search", () => {
     expect(res.body.Resources[0]).toEqual({ schemas: expect.any(Array), id: expect.any(String), userName: "list20@x.test" });
   });
 });
+
+describe("malformed filters never reach scimmy's parser", () => {
+  it.each(["userName", 'eq "a"', "userName eq", 'userName eq "a@x.test" and'])("GET /Users?filter=%s is 400 invalidFilter without internals", async (filter) => {
+    const res = await s.get(`/Users?filter=${encodeURIComponent(filter)}`);
+    expect(res.status).toBe(400);
+    expect(res.body.scimType).toBe("invalidFilter");
+    expect(res.body.detail).not.toMatch(/Cannot read|undefined/);
+    const search = await s.post("/Users/.search", { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter });
+    expect(search.status).toBe(400);
+  });
+});

@@ -65,3 +65,12 @@ describe("SCIM filter evaluation", () => {
     }
   });
 });
+
+describe("incomplete filters", () => {
+  it.each(["userName", 'eq "a"', "userName eq", 'userName eq "a@x.test" and', 'userName eq "a@x.test" or', 'a eq "x" and b eq'])(
+    "%s is 400 invalidFilter",
+    (filter) => {
+      expect(() => parseFilter(filter)).toThrow(expect.objectContaining({ status: 400, scimType: "invalidFilter" }));
+    },
+  );
+});

@@ -52,15 +52,49 @@ function hasNegatedDisjunction(expression: string): boolean {
   return false;
 }
 
+const VALUELESS = new Set(["pr"]);
+
+/** scimmy accepts some incomplete filters (`userName eq`, `a eq "x" and`); they are refused here. */
+function assertComplete(node: unknown, expression: string): void {
+  const fail = () => {
+    throw invalidFilter(`Invalid filter '${expression.slice(0, 200)}': every comparison needs an attribute, an operator and a value`);
+  };
+  if (isCondition(node)) {
+    const [first, second] = node;
+    const op = first === "not" ? second : first;
+    const hasValue = first === "not" ? node.length >= 3 : node.length >= 2;
+    if (typeof op !== "string" || !OPERATORS.has(op) || (!VALUELESS.has(op) && !hasValue)) fail();
+    return;
+  }
+  if (Array.isArray(node)) {
+    if (node.length === 0) fail();
+    for (const child of node) assertComplete(child, expression);
+    return;
+  }
+  if (typeof node !== "object" || node === null || Object.keys(node).length === 0) fail();
+  for (const [attribute, child] of Object.entries(node as object)) {
+    if (!/^[A-Za-z$]/.test(attribute) || attribute === "undefined") fail();
+    assertComplete(child, expression);
+  }
+}
+
 export function parseFilter(expression: string): FilterAst {
   if (hasNegatedDisjunction(expression)) {
     throw invalidFilter("'not (… or …)' is not supported; rewrite the filter with 'and' of negations");
   }
+  if (/(^|\s)(and|or|not)\s*$/i.test(expression.trim()) || /^\s*(and|or)\s/i.test(expression)) {
+    throw invalidFilter(`Invalid filter '${expression.slice(0, 200)}': it ends or starts with a logical operator`);
+  }
+  let ast: FilterAst;
   try {
-    return [...new SCIMMY.Types.Filter(expression)] as unknown as FilterAst;
+    ast = [...new SCIMMY.Types.Filter(expression)] as unknown as FilterAst;
   } catch (err) {
     if (err instanceof ScimError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    throw invalidFilter(`Invalid filter: ${message}`);
+    // scimmy's own SCIMError carries a useful message; anything else is a parser crash.
+    const scimmyMessage = (err as { name?: string; message?: string }).name === "SCIMError" ? (err as Error).message : "unexpected syntax";
+    throw invalidFilter(`Invalid filter: ${scimmyMessage}`);
   }
+  if (ast.length === 0) throw invalidFilter("Invalid filter: it is empty");
+  for (const branch of ast) assertComplete(branch, expression);
+  return ast;
 }

@@ -28,6 +28,11 @@ export interface PatchTarget {
   readOnly: ReadonlySet<string>;
   /** Boolean attributes whose string forms are coerced ("active", "primary"). */
   booleans: ReadonlySet<string>;
+  /**
+   * Extension attributes clients also address without their URN (lower-case name -> URN), such
+   * as Entra's legacy `manager` path for the enterprise extension's manager.
+   */
+  aliases?: Readonly<Record<string, string>>;
 }
 
 type Json = Record<string, unknown>;
@@ -76,7 +81,9 @@ function elementFromFilter(filter: FilterAst, filterText: string): Json {
 }
 
 function applyOne(resource: Json, target: PatchTarget, op: "add" | "replace" | "remove", rawPath: string, rawValue: unknown): void {
-  const path = parsePatchPath(rawPath, target.urns);
+  const parsed = parsePatchPath(rawPath, target.urns);
+  const alias = parsed.urn ? undefined : target.aliases?.[parsed.attribute.toLowerCase()];
+  const path = alias ? { ...parsed, urn: alias } : parsed;
   if (!path.urn && target.readOnly.has(path.attribute.toLowerCase())) return;
   const holder = container(resource, path, op !== "remove");
   if (!holder) return;

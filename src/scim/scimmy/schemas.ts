@@ -35,10 +35,12 @@ const ENTERPRISE_OPTIONAL: readonly StorableAttribute[] = ["department", "employ
 
 let trimmedFor: string | null = null;
 
-function describe(definition: InstanceType<typeof SchemaDefinition>, path: string, description: string): void {
+function describe(definition: InstanceType<typeof SchemaDefinition>, path: string, description: string, readOnly = false): void {
   try {
     const attribute = definition.attribute(path) as unknown as { config: Record<string, unknown> };
     attribute.config.description = description;
+    // Derived attributes: clients may send them (they are ignored, RFC 7643 §7) but cannot set them.
+    if (readOnly) attribute.config.mutable = false;
   } catch {
     // descriptions are cosmetic; an attribute trimmed away has none to set
   }
@@ -62,8 +64,8 @@ export function trimSchemas(stored: readonly StorableAttribute[]): void {
   ];
   user.truncate(...drop);
   describe(user, "userName", "The customer's email address: unique per store, matched case-insensitively, at most 250 characters.");
-  describe(user, "displayName", "Derived from name: \"givenName familyName\". Values sent are not stored.");
-  describe(user, "name.formatted", "Derived: \"givenName familyName\".");
+  describe(user, "displayName", "Derived from name: \"givenName familyName\". Values sent are not stored.", true);
+  describe(user, "name.formatted", "Derived: \"givenName familyName\".", true);
   describe(user, "phoneNumbers", "One number is stored (the BigCommerce customer phone): the primary, else the work, else the first one sent.");
   describe(user, "emails", "The customer's single email; the same value as userName.");
   describe(user, "active", "false keeps the customer and its orders but blocks storefront sign-in.");

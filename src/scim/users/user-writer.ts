@@ -41,6 +41,7 @@ const USER_PATCH_TARGET: PatchTarget = {
   multiValued: new Set(["emails", "phoneNumbers", "ims", "photos", "addresses", "groups", "entitlements", "roles", "x509Certificates"]),
   readOnly: new Set(["id", "meta", "schemas", "groups"]),
   booleans: new Set(["active", "primary", "acceptsproductreviewabandonedcartemails"]),
+  aliases: { manager: ENTERPRISE_USER },
 };
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
