@@ -69,6 +69,8 @@ export async function createApp({ config, client, logger }: AppDeps): Promise<Br
       deleteMode: config.deleteMode,
     },
     (event) => audit({ resource: "User", ...event }, `user ${event.operation}`),
+    logger,
+    () => directory.defaultGroupId(),
   );
   const groups = new GroupService(client, directory, logger, (event) =>
     audit({ resource: "Group", ...event }, `group ${event.operation}`),

@@ -2,9 +2,13 @@
  * Lets concurrent SCIM requests share one BigCommerce call. Items submitted in the same turn of
  * the event loop, or while the previous calls are in flight, go out together (up to
  * `maxBatch` per call, `maxInFlight` calls at once); each submitter gets its own result.
- * When a shared call fails and `splitOnFailure` is set, its items are retried one by one, so
- * that one request's bad item cannot fail its neighbours.
+ * When a shared call fails because of what one item holds (a validation error or a conflict)
+ * and `splitOnFailure` is set, its items are retried one by one, in turn, so that one
+ * request's bad item cannot fail its neighbours. Other failures (429, outages) fail the whole
+ * batch: splitting them would only multiply calls when the quota is already used up.
  */
+const ITEM_ERRORS = new Set(["BC_VALIDATION", "BC_CONFLICT"]);
+
 export interface CoalescerOptions {
   maxBatch: number;
   maxInFlight: number;
@@ -57,18 +61,17 @@ export class Coalescer<I, O> {
       const results = await this.run(batch.map((e) => e.item));
       batch.forEach((e, i) => e.resolve(results[i] as O));
     } catch (err) {
-      if (batch.length === 1 || !this.options.splitOnFailure) {
+      const itemError = ITEM_ERRORS.has(String((err as { code?: unknown }).code));
+      if (batch.length === 1 || !this.options.splitOnFailure || !itemError) {
         for (const e of batch) e.reject(err);
         return;
       }
-      await Promise.all(
-        batch.map((e) =>
-          this.run([e.item]).then(
-            ([result]) => e.resolve(result as O),
-            (reason: unknown) => e.reject(reason),
-          ),
-        ),
-      );
+      for (const e of batch) {
+        await this.run([e.item]).then(
+          ([result]) => e.resolve(result as O),
+          (reason: unknown) => e.reject(reason),
+        );
+      }
     }
   }
 }

@@ -111,10 +111,12 @@ describe("PATCH /Users/{id}: IdP quirks", () => {
     expect(noopCalls).toEqual(["GET /v3/customers"]);
   });
 
-  it("sub-resource writes add one call each (attribute values), and the customer is touched", async () => {
+  it("sub-resource writes cost one call each; an attribute-only change needs no customer write", async () => {
     const u = await user();
     const { calls } = await countCalls(b, () => s.patch(`/Users/${u.id}`, [{ op: "add", path: "title", value: "Lead" }]));
-    expect(calls).toEqual(["GET /v3/customers", "PUT /v3/customers/attribute-values", "PUT /v3/customers"]);
+    expect(calls).toEqual(["GET /v3/customers", "PUT /v3/customers/attribute-values"]);
+    const { calls: both } = await countCalls(b, () => s.patch(`/Users/${u.id}`, [{ op: "replace", value: { title: "Head", "name.givenName": "Q" } }]));
+    expect(both).toEqual(["GET /v3/customers", "PUT /v3/customers/attribute-values", "PUT /v3/customers"]);
   });
 
   it("applies all operations or none: one bad op leaves the customer untouched", async () => {

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { BigCommerceClient } from "../../bigcommerce/api.js";
+import type { BigCommerceClient, CustomerGroup } from "../../bigcommerce/api.js";
 
 /**
  * Customer group names, cached so that a user's `groups[].display` never costs a BigCommerce
@@ -8,6 +8,7 @@ import type { BigCommerceClient } from "../../bigcommerce/api.js";
  */
 export class GroupDirectory {
   private names = new Map<number, string>();
+  private defaultId = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -20,8 +21,19 @@ export class GroupDirectory {
     return this.names.get(id);
   }
 
+  /** The group BigCommerce puts new customers in (`is_default`), 0 when none is known. */
+  defaultGroupId(): number {
+    return this.defaultId;
+  }
+
   set(id: number, name: string): void {
     this.names.set(id, name);
+  }
+
+  /** Takes in a complete listing of the store's groups (names and the default group). */
+  remember(groups: readonly CustomerGroup[]): void {
+    this.names = new Map(groups.map((g) => [g.id, g.name]));
+    this.defaultId = groups.find((g) => g.is_default)?.id ?? 0;
   }
 
   forget(id: number): void {
@@ -30,13 +42,13 @@ export class GroupDirectory {
 
   async refresh(): Promise<void> {
     try {
-      const next = new Map<number, string>();
+      const all: CustomerGroup[] = [];
       for (let page = 1; page <= 20; page++) {
         const groups = await this.client.customerGroups.list({ page, limit: 250 });
-        for (const g of groups) next.set(g.id, g.name);
+        all.push(...groups);
         if (groups.length < 250) break;
       }
-      this.names = next;
+      this.remember(all);
     } catch (err) {
       this.logger.warn({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, "customer group names not refreshed");
     }

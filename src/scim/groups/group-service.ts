@@ -76,7 +76,7 @@ export class GroupService {
       out.push(...groups);
       if (groups.length < PAGE) break;
     }
-    for (const g of out) this.directory.set(g.id, g.name);
+    this.directory.remember(out);
     return out;
   }
 

@@ -44,11 +44,13 @@ export class ExternalIdIndex {
 
   /**
    * Indexes a customer's externalId. Entries written at the same moment (a burst of creates
-   * whose customers came back in one batch) share one metafield batch call. A failure is
-   * logged, not thrown: the customer exists either way, and failing the SCIM create would
-   * make the IdP retry into a 409.
+   * whose customers came back in one batch) share one metafield batch call. An entry that
+   * exists already counts as written. `strict` rethrows other failures (updates: the request
+   * fails before anything else is written, and the IdP's retry indexes again); otherwise they
+   * are logged (creates: the customer exists, and failing the SCIM create would make the IdP
+   * retry into a 409).
    */
-  async add(customerId: CustomerId, externalId: string): Promise<void> {
+  async add(customerId: CustomerId, externalId: string, options: { strict?: boolean } = {}): Promise<void> {
     try {
       await this.writes.submit({
         resource_id: customerId,
@@ -59,6 +61,8 @@ export class ExternalIdIndex {
         description: "SCIM externalId index (scim-bigcommerce-bridge)",
       });
     } catch (err) {
+      if ((err as { code?: string }).code === "BC_CONFLICT") return;
+      if (options.strict) throw err;
       this.logger.warn(
         { err: { code: (err as { code?: string }).code, message: (err as Error).message }, customerId },
         "externalId index not written; an externalId filter will not find this customer",

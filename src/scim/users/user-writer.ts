@@ -8,6 +8,7 @@ import type {
   CustomerUpdate,
 } from "../../bigcommerce/api.js";
 import { nonEmpty, toCustomerId } from "../../bigcommerce/ids.js";
+import type { Logger } from "pino";
 import type { StorableAttribute } from "../../config.js";
 import { readBridgeAttributes, type AttributeCatalog, type BridgeAttributeKey } from "../../mapping/bridge-attributes.js";
 import { userFromCustomer, type ScimUser, type UserViewContext } from "../../mapping/customer-to-user.js";
@@ -80,6 +81,9 @@ export class UserWriter {
     private readonly index: ExternalIdIndex,
     private readonly settings: UserWriterSettings,
     private readonly audit: (event: AuditEvent) => void,
+    private readonly logger: Logger,
+    /** The store's default customer group (new customers join it), 0 when none. */
+    private readonly defaultGroupId: () => number,
   ) {
     this.attributeWrites = new Coalescer(
       async (items) => {
@@ -119,7 +123,7 @@ export class UserWriter {
       item.authentication = { new_password: unguessablePassword(), force_password_reset: true };
       attributes.active = "false";
       if (this.settings.deactivatedGroupId) {
-        attributes.groupBeforeDeactivation = String(groupId ?? 0);
+        attributes.groupBeforeDeactivation = String(groupId || this.defaultGroupId());
         groupId = this.settings.deactivatedGroupId;
       }
     }
@@ -194,9 +198,14 @@ export class UserWriter {
   }
 
   /**
-   * Brings a customer to what the change asks, in the fewest writes: one attribute-value upsert,
-   * one attribute-value delete, one customer PUT, each only when needed. The PUT goes last so
-   * that the customer's date_modified moves whenever anything about the user changed.
+   * Brings a customer to what the change asks, in the fewest writes, ordered so that a request
+   * that fails half-way is finished by the IdP's retry (which sees the state left behind):
+   * 1. the externalId index entry (so the attribute never points at a key that is not indexed),
+   * 2. attribute values, except the active flag,
+   * 3. the customer PUT (fields, password lock, group move),
+   * 4. the active flag, and clearing the remembered group on reactivation,
+   * 5. removing the old index entry (best effort: lookups re-check the value anyway).
+   * The active flag moves last, so "inactive" is never recorded before the lock is in place.
    */
   private async apply(current: Customer, change: UserChange, view: UserViewContext, operation: AuditEvent["operation"]): Promise<ScimUser> {
     const id = toCustomerId(current.id)!;
@@ -205,73 +214,96 @@ export class UserWriter {
     const wantsActive = change.active ?? wasActive;
     const diff = fieldDiff(current, change);
     const attributes: Partial<Record<BridgeAttributeKey, string | null>> = { ...change.attributes };
+    const parkingGroup = this.settings.deactivatedGroupId;
     let event = operation;
 
-    if (wasActive && !wantsActive) {
-      event = "deactivate";
-      diff.authentication = { new_password: unguessablePassword(), force_password_reset: true };
+    if (!wantsActive) {
+      // (Re)apply the lock whenever it is not fully in place: an earlier attempt may have
+      // recorded nothing, or everything but the flag.
+      const locked =
+        !wasActive && current.authentication?.force_password_reset === true && (!parkingGroup || current.customer_group_id === parkingGroup);
+      if (!locked) {
+        if (wasActive) event = "deactivate";
+        diff.authentication = { new_password: unguessablePassword(), force_password_reset: true };
+        if (parkingGroup) {
+          const before = diff.customer_group_id ?? current.customer_group_id;
+          // Already parked (a retry): keep the group remembered by the first attempt.
+          if (before !== parkingGroup) attributes.groupBeforeDeactivation = String(before || this.defaultGroupId());
+          diff.customer_group_id = parkingGroup;
+        }
+      } else if (parkingGroup && diff.customer_group_id !== undefined) {
+        // A deactivated user stays parked; the requested group is where reactivation puts it.
+        attributes.groupBeforeDeactivation = String(diff.customer_group_id);
+        delete diff.customer_group_id;
+      }
       attributes.active = "false";
-      if (this.settings.deactivatedGroupId) {
-        attributes.groupBeforeDeactivation = String(diff.customer_group_id ?? current.customer_group_id);
-        diff.customer_group_id = this.settings.deactivatedGroupId;
+    } else {
+      if (!wasActive) {
+        event = "reactivate";
+        attributes.active = null;
+        attributes.groupBeforeDeactivation = null;
+        if (parkingGroup && current.customer_group_id === parkingGroup && diff.customer_group_id === undefined) {
+          diff.customer_group_id = Number(have.values.groupBeforeDeactivation ?? 0) || 0;
+        }
       }
-    } else if (!wasActive && wantsActive) {
-      event = "reactivate";
-      attributes.active = null;
-      const deactivatedGroup = this.settings.deactivatedGroupId;
-      if (deactivatedGroup && current.customer_group_id === deactivatedGroup && diff.customer_group_id === undefined) {
-        diff.customer_group_id = Number(have.values.groupBeforeDeactivation ?? 0) || 0;
-      }
-      attributes.groupBeforeDeactivation = null;
       if (change.password) diff.authentication = { new_password: change.password, force_password_reset: false };
-    } else if (change.password && wantsActive) {
-      diff.authentication = { new_password: change.password, force_password_reset: false };
     }
 
-    const upserts: AttributeValueUpsert[] = [];
-    const deletions: number[] = [];
-    const deletedKeys = new Set<BridgeAttributeKey>();
+    const early: AttributeValueUpsert[] = [];
+    const late: AttributeValueUpsert[] = [];
+    const earlyDeletions: number[] = [];
+    const lateDeletions: number[] = [];
+    const changedKeys: string[] = [];
     for (const [k, wanted] of Object.entries(attributes)) {
       const key = k as BridgeAttributeKey;
       const attributeId = this.catalog.idOf(key);
       if (attributeId === undefined) continue;
-      const existing = have.values[key];
+      const isLate = key === "active" || (key === "groupBeforeDeactivation" && wanted === null);
       if (wanted === null || wanted === undefined) {
         const valueId = have.valueIds[key];
-        if (valueId !== undefined) {
-          deletions.push(valueId);
-          deletedKeys.add(key);
-        }
-      } else if (existing !== wanted) {
-        upserts.push({ attribute_id: attributeId, customer_id: id, value: wanted });
+        if (valueId === undefined) continue;
+        (isLate ? lateDeletions : earlyDeletions).push(valueId);
+        changedKeys.push(key);
+      } else if (have.values[key] !== wanted) {
+        (isLate ? late : early).push({ attribute_id: attributeId, customer_id: id, value: wanted });
+        changedKeys.push(key);
       }
     }
 
-    const changed = [...Object.keys(diff), ...upserts.map((u) => this.catalog.keyOf(u.attribute_id) ?? ""), ...deletedKeys];
+    const changed = [...Object.keys(diff), ...changedKeys];
     if (changed.length === 0) return userFromCustomer(current, view);
-
-    let values: CustomerAttributeValue[] = (current.attributes ?? []).filter((a) => !deletions.includes(a.id));
-    if (upserts.length > 0) {
-      const written = await Promise.all(upserts.map((u) => this.attributeWrites.submit(u)));
-      const writtenIds = new Set(written.map((w) => w.attribute_id));
-      values = [...values.filter((v) => !writtenIds.has(v.attribute_id)), ...written];
-    }
-    const toDelete = nonEmpty(deletions);
-    if (toDelete) await this.client.attributeValues.delete(toDelete);
-
-    // An attribute-only change still touches the customer, so meta.lastModified and
-    // BigCommerce's date_modified agree (filters on meta.lastModified rely on it).
-    const update: CustomerUpdate = Object.keys(diff).length > 0 ? { id, ...diff } : { id, first_name: current.first_name };
-    const updated = await this.client.customers.update(update);
 
     const oldExternalId = have.values.externalId;
     const newExternalId = attributes.externalId;
-    if (newExternalId !== undefined && newExternalId !== oldExternalId) {
-      if (oldExternalId) await this.index.remove(id, oldExternalId);
-      if (newExternalId) await this.index.add(id, newExternalId);
+    const externalIdChanges = newExternalId !== undefined && newExternalId !== oldExternalId;
+    if (externalIdChanges && newExternalId) await this.index.add(id, newExternalId, { strict: true });
+
+    let values: CustomerAttributeValue[] = current.attributes ?? [];
+    const writeAttributes = async (upserts: AttributeValueUpsert[], deletions: number[]) => {
+      if (upserts.length > 0) {
+        const written = await Promise.all(upserts.map((u) => this.attributeWrites.submit(u)));
+        const writtenIds = new Set(written.map((w) => w.attribute_id));
+        values = [...values.filter((v) => !writtenIds.has(v.attribute_id)), ...written];
+      }
+      const toDelete = nonEmpty(deletions);
+      if (toDelete) {
+        await this.client.attributeValues.delete(toDelete);
+        values = values.filter((v) => !deletions.includes(v.id));
+      }
+    };
+
+    await writeAttributes(early, earlyDeletions);
+    const updated = Object.keys(diff).length > 0 ? await this.client.customers.update({ id, ...diff }) : current;
+    await writeAttributes(late, lateDeletions);
+    if (externalIdChanges && oldExternalId) {
+      await this.index.remove(id, oldExternalId).catch((err: unknown) => this.warnIndex(err, id));
     }
 
-    this.audit({ operation: event, customerId: current.id, changed: changed.filter(Boolean) });
+    this.audit({ operation: event, customerId: current.id, changed });
     return userFromCustomer({ ...updated, attributes: values }, view);
+  }
+
+  private warnIndex(err: unknown, customerId: number): void {
+    this.logger.warn({ err: { code: (err as { code?: string }).code }, customerId }, "old externalId index entry not removed (lookups ignore it)");
   }
 }
