@@ -15,6 +15,8 @@ import { currentScope, enterRequestScope } from "./http/request-scope.js";
 import type { ScimServices } from "./scim/context.js";
 import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
+import { MembershipWriter } from "./scim/groups/membership-writer.js";
+import { KeyedLock } from "./scim/keyed-lock.js";
 import { configureServiceProvider, declareResources } from "./scim/scimmy/setup.js";
 import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js";
 import { ExternalIdIndex } from "./scim/users/external-id-index.js";
@@ -57,6 +59,7 @@ export async function createApp({ config, client, logger }: AppDeps): Promise<Br
   const audit = (fields: Record<string, unknown>, message: string) => auditLog.info({ ...currentScope(), ...fields }, message);
   const index = new ExternalIdIndex(client, logger);
   const reader = new UserReader(client, index, config.maxScan);
+  const perCustomer = new KeyedLock();
   const writer = new UserWriter(
     client,
     reader,
@@ -71,8 +74,10 @@ export async function createApp({ config, client, logger }: AppDeps): Promise<Br
     (event) => audit({ resource: "User", ...event }, `user ${event.operation}`),
     logger,
     () => directory.defaultGroupId(),
+    perCustomer,
   );
-  const groups = new GroupService(client, directory, logger, (event) =>
+  const membership = new MembershipWriter(client, reader, catalog, perCustomer, config.deactivatedGroupId);
+  const groups = new GroupService(client, directory, membership, config.deactivatedGroupId, logger, (event) =>
     audit({ resource: "Group", ...event }, `group ${event.operation}`),
   );
   const services: ScimServices = {

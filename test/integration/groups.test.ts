@@ -151,3 +151,70 @@ describe("/Groups over BigCommerce customer groups", () => {
     expect(page.body.Resources.map((g: { id: string }) => g.id)).toEqual(all.body.Resources.slice(1, 3).map((g: { id: string }) => g.id));
   });
 });
+
+describe("groups: what must not happen", () => {
+  it("a PUT without members keeps the members", async () => {
+    const g = await group([users[4]!, users[5]!]);
+    const res = await s.put(`/Groups/${g.id}`, { schemas: [GROUP], displayName: "Renamed Only" });
+    expect(res.status).toBe(200);
+    expect(groupOf(users[4]!)).toBe(Number(g.id));
+    expect(groupOf(users[5]!)).toBe(Number(g.id));
+  });
+
+  it("listing groups with members costs one call for the groups and one per 250 members", async () => {
+    const { result, calls } = await countCalls(b, () => s.get("/Groups?startIndex=1&count=100"));
+    expect(result.body.totalResults).toBeGreaterThan(5);
+    expect(calls).toEqual(["GET /v2/customer_groups", "GET /v3/customers"]);
+  });
+
+  it("the store's default group cannot be deleted through SCIM", async () => {
+    const def = store(b).groups.insert({ name: "Default Shoppers", is_default: true });
+    const res = await s.delete(`/Groups/${def.id}`);
+    expect(res.status).toBe(400);
+    expect(res.body.scimType).toBe("mutability");
+    expect(store(b).groups.get(def.id)).toBeDefined();
+    store(b).groups.delete(def.id);
+  });
+});
+
+describe("groups and deactivated users (SCIM_DEACTIVATED_GROUP_ID)", () => {
+  it("membership changes of a parked user change where reactivation puts it; the parking group cannot be deleted", async () => {
+    const own = await startBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" });
+    const t = api(own);
+    const st = own.emulator.store("teststore");
+    st.groups.insert({ name: "Deactivated" });
+    const gold = st.groups.insert({ name: "Gold" }).id;
+    const plat = st.groups.insert({ name: "Platinum" }).id;
+    const u = (await t.post("/Users", newUser("parked.member@x.test", { "urn:ietf:params:scim:schemas:extension:bigcommerce:2.0:Customer": { customerGroupId: gold } }))).body.id;
+    await t.patch(`/Users/${u}`, [{ op: "replace", path: "active", value: false }]);
+    expect(st.customers.get(Number(u))!.customer_group_id).toBe(1);
+    // Removed from Gold while deactivated: stays parked, and will not come back to Gold.
+    expect((await t.patch(`/Groups/${gold}`, [{ op: "remove", path: `members[value eq "${u}"]` }])).status).toBe(204);
+    expect(st.customers.get(Number(u))!.customer_group_id).toBe(1);
+    // Added to Platinum while deactivated: reactivation puts it there.
+    await t.patch(`/Groups/${plat}`, [{ op: "add", path: "members", value: [{ value: u }] }]);
+    expect(st.customers.get(Number(u))!.customer_group_id).toBe(1);
+    await t.patch(`/Users/${u}`, [{ op: "replace", path: "active", value: true }]);
+    expect(st.customers.get(Number(u))!.customer_group_id).toBe(plat);
+    const del = await t.delete("/Groups/1");
+    expect(del.status).toBe(400);
+    expect(st.groups.get(1)).toBeDefined();
+    await own.close();
+  });
+});
+
+describe("stores whose plan has no customer groups", () => {
+  it("list no groups (connection tests pass) and refuse group writes with 501", async () => {
+    const own = await startBridge();
+    own.emulator.faults.add({ path: /^\/v2\/customer_groups/, status: 403, body: [{ status: 403, message: "You don't have a required scope to access the endpoint" }] });
+    const t = api(own);
+    const list = await t.get("/Groups?startIndex=1&count=100");
+    expect(list.status).toBe(200);
+    expect(list.body).toMatchObject({ totalResults: 0, Resources: [] });
+    const created = await t.post("/Groups", { schemas: [GROUP], displayName: "X" });
+    expect(created.status).toBe(501);
+    expect(created.body.detail).toMatch(/not available/);
+    expect((await t.get("/Groups/5")).status).toBe(404);
+    await own.close();
+  });
+});

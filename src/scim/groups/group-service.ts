@@ -3,12 +3,13 @@ import type { Logger } from "pino";
 import type { BigCommerceClient, Customer, CustomerGroup, CustomerGroupId, CustomerId } from "../../bigcommerce/api.js";
 import { toCustomerGroupId, toCustomerId } from "../../bigcommerce/ids.js";
 import { CORE_GROUP } from "../../mapping/urns.js";
-import { invalidSyntax, invalidValue, notFound, uniqueness } from "../errors.js";
+import { invalidSyntax, invalidValue, mutability, notFound, ScimError, uniqueness } from "../errors.js";
 import { matchesFilter } from "../filter/evaluate.js";
 import type { ListParams } from "../scimmy/query-params.js";
 import { canonicalise, GROUP_SHAPE } from "../normalise/canonical-keys.js";
 import type { GroupDirectory } from "./group-directory.js";
 import { membershipPlan } from "./membership-patch.js";
+import type { MembershipWriter } from "./membership-writer.js";
 
 /**
  * SCIM Groups over BigCommerce customer groups (V2). Members are the customers whose
@@ -32,12 +33,39 @@ function bcDate(value: string | undefined): string | undefined {
 }
 
 export class GroupService {
+  private warnedUnavailable = false;
+
   constructor(
     private readonly client: BigCommerceClient,
     private readonly directory: GroupDirectory,
+    private readonly membership: MembershipWriter,
+    private readonly parkingGroupId: number | null,
     private readonly logger: Logger,
     private readonly audit: (event: { operation: string; groupId: number; changed: string[] }) => void,
   ) {}
+
+  /**
+   * Customer groups are plan-dependent: BigCommerce answers 403 on stores without them. Reads
+   * then show no groups (so an IdP's connection test passes); writes say why they cannot work.
+   */
+  private unavailable(err: unknown): boolean {
+    const e = err as { code?: string; status?: number };
+    if (e.code !== "BC_AUTH" || e.status !== 403) return false;
+    if (!this.warnedUnavailable) this.logger.warn("BigCommerce refuses customer groups (403): /Groups is empty and read-only on this store");
+    this.warnedUnavailable = true;
+    return true;
+  }
+
+  private async writing<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (this.unavailable(err)) {
+        throw new ScimError(501, null, "Customer groups are not available on this BigCommerce store (its plan or the API account's scope)");
+      }
+      throw err;
+    }
+  }
 
   private toScim(group: CustomerGroup, members: Customer[] | null, baseUrl: string): Json {
     const id = String(group.id);
@@ -64,7 +92,12 @@ export class GroupService {
 
   private async requireGroup(id: string): Promise<CustomerGroup & { id: CustomerGroupId }> {
     const groupId = toCustomerGroupId(id);
-    const group = groupId ? await this.client.customerGroups.get(groupId) : null;
+    const group = groupId
+      ? await this.client.customerGroups.get(groupId).catch((err: unknown) => {
+          if (this.unavailable(err)) return null;
+          throw err;
+        })
+      : null;
     if (!group || !groupId) throw notFound(`Group ${id}`);
     return { ...group, id: groupId };
   }
@@ -72,7 +105,13 @@ export class GroupService {
   private async allGroups(): Promise<CustomerGroup[]> {
     const out: CustomerGroup[] = [];
     for (let page = 1; page <= 40; page++) {
-      const groups = await this.client.customerGroups.list({ page, limit: PAGE });
+      let groups: CustomerGroup[];
+      try {
+        groups = await this.client.customerGroups.list({ page, limit: PAGE });
+      } catch (err) {
+        if (this.unavailable(err)) return [];
+        throw err;
+      }
       out.push(...groups);
       if (groups.length < PAGE) break;
     }
@@ -80,13 +119,19 @@ export class GroupService {
     return out;
   }
 
-  private async members(groupId: number): Promise<Customer[]> {
-    const out: Customer[] = [];
+  /** Members of several groups in one paged query (a page of groups costs one call per 250 members). */
+  private async membersOf(groupIds: readonly number[]): Promise<Map<number, Customer[]>> {
+    const out = new Map<number, Customer[]>(groupIds.map((id) => [id, []]));
+    if (groupIds.length === 0) return out;
     for (let page = 1; ; page++) {
-      const result = await this.client.customers.list({ "customer_group_id:in": [groupId], page, limit: PAGE });
-      out.push(...result.data.filter((c) => c.customer_group_id === groupId));
+      const result = await this.client.customers.list({ "customer_group_id:in": groupIds, page, limit: PAGE });
+      for (const c of result.data) out.get(c.customer_group_id)?.push(c);
       if (result.data.length < PAGE || page >= result.pagination.total_pages) return out;
     }
+  }
+
+  private async members(groupId: number): Promise<Customer[]> {
+    return (await this.membersOf([groupId])).get(groupId) ?? [];
   }
 
   async get(id: string, opts: GroupReadOptions): Promise<Json> {
@@ -105,8 +150,8 @@ export class GroupService {
       groups.sort((a, b) => a.name.localeCompare(b.name) * dir || a.id - b.id);
     }
     const window = params.count <= 0 ? [] : groups.slice(params.startIndex - 1, params.startIndex - 1 + params.count);
-    const resources: Json[] = [];
-    for (const g of window) resources.push(this.toScim(g, opts.members ? await this.members(g.id) : null, opts.baseUrl));
+    const members = opts.members ? await this.membersOf(window.map((g) => g.id)) : null;
+    const resources = window.map((g) => this.toScim(g, members ? (members.get(g.id) ?? []) : null, opts.baseUrl));
     return { totalResults: groups.length, resources };
   }
 
@@ -140,10 +185,10 @@ export class GroupService {
   async create(body: unknown, baseUrl: string): Promise<Json> {
     const { displayName, members } = this.parseBody(body, "POST");
     await this.assertNameFree(displayName);
-    const group = await this.client.customerGroups.create({ name: displayName });
+    const group = await this.writing(() => this.client.customerGroups.create({ name: displayName }));
     this.directory.set(group.id, group.name);
     const groupId = toCustomerGroupId(group.id)!;
-    if (members && members.length > 0) await this.applyMembership(groupId, new Set(members), new Set(), false);
+    if (members && members.length > 0) await this.membership.apply(groupId, members, []);
     this.audit({ operation: "create", groupId: group.id, changed: ["displayName", ...(members?.length ? ["members"] : [])] });
     return this.toScim(group, await this.members(groupId), baseUrl);
   }
@@ -152,17 +197,26 @@ export class GroupService {
     const group = await this.requireGroup(id);
     const { displayName, members } = this.parseBody(body, "PUT");
     let current: CustomerGroup = group;
+    const changed: string[] = [];
     if (displayName !== group.name) {
       await this.assertNameFree(displayName, group.id);
-      current = await this.client.customerGroups.update(group.id, { name: displayName });
+      current = await this.writing(() => this.client.customerGroups.update(group.id, { name: displayName }));
       this.directory.set(group.id, current.name);
+      changed.push("displayName");
     }
-    await this.applyMembership(group.id, new Set(members ?? []), new Set(), true);
-    this.audit({ operation: "replace", groupId: group.id, changed: ["displayName", "members"] });
+    // A PUT without `members` keeps them (RFC 7644 §3.5.1 lets a server keep what is not sent):
+    // emptying a customer group because a client left the attribute out would be destructive.
+    if (members !== null) {
+      const wanted = new Set(members);
+      const leaving = (await this.members(group.id)).map((c) => c.id as CustomerId).filter((id) => !wanted.has(id));
+      await this.membership.apply(group.id, wanted, leaving);
+      changed.push("members");
+    }
+    this.audit({ operation: "replace", groupId: group.id, changed });
     return this.toScim(current, await this.members(group.id), baseUrl);
   }
 
-  async patch(id: string, body: unknown, _baseUrl: string): Promise<void> {
+  async patch(id: string, body: unknown): Promise<void> {
     if (!isPlainObject(body)) throw invalidSyntax("PATCH expects a single JSON object");
     const operations = Object.entries(body).find(([k]) => k.toLowerCase() === "operations")?.[1];
     const group = await this.requireGroup(id);
@@ -171,52 +225,25 @@ export class GroupService {
     if (plan.displayName !== undefined && plan.displayName !== group.name) {
       if (!plan.displayName.trim()) throw invalidValue("'displayName' cannot be empty");
       await this.assertNameFree(plan.displayName, group.id);
-      const updated = await this.client.customerGroups.update(group.id, { name: plan.displayName });
+      const name = plan.displayName;
+      const updated = await this.writing(() => this.client.customerGroups.update(group.id, { name }));
       this.directory.set(group.id, updated.name);
       changed.push("displayName");
     }
     if (plan.touchesMembers) {
-      await this.applyMembership(group.id, plan.add, plan.remove, plan.resetToEmpty);
+      const leaving = plan.resetToEmpty ? (await this.members(group.id)).map((c) => c.id as CustomerId).filter((m) => !plan.add.has(m)) : [...plan.remove];
+      await this.membership.apply(group.id, plan.add, leaving);
       changed.push("members");
     }
     this.audit({ operation: "patch", groupId: group.id, changed });
   }
 
-  /**
-   * Moves customers in and out of the group. `reset` means everyone not in `add` leaves. A
-   * customer is only taken out of a group it is actually in: removing a member never touches
-   * a customer that has meanwhile joined another group.
-   */
-  private async applyMembership(groupId: CustomerGroupId, add: Set<CustomerId>, remove: Set<CustomerId>, reset: boolean): Promise<void> {
-    const inGroup = new Set<number>();
-    if (reset) for (const c of await this.members(groupId)) inGroup.add(c.id);
-    const toCheck = [...new Set([...add, ...remove])].filter((id) => !inGroup.has(id));
-    const groupOf = new Map<number, number>();
-    for (let i = 0; i < toCheck.length; i += PAGE) {
-      const ids = toCheck.slice(i, i + PAGE);
-      const result = await this.client.customers.list({ "id:in": ids, limit: PAGE });
-      for (const c of result.data) groupOf.set(c.id, c.customer_group_id);
-    }
-    for (const id of inGroup) groupOf.set(id, groupId);
-
-    const updates: Promise<unknown>[] = [];
-    for (const id of add) {
-      if (!groupOf.has(id)) continue; // not a customer of this store
-      if (groupOf.get(id) !== groupId) updates.push(this.client.customers.update({ id, customer_group_id: groupId }));
-    }
-    const leaving = reset ? [...inGroup].filter((id) => !add.has(id as CustomerId)) : [...remove].filter((id) => !add.has(id));
-    for (const id of leaving) {
-      if (groupOf.get(id) === groupId) updates.push(this.client.customers.update({ id: id as CustomerId, customer_group_id: 0 }));
-    }
-    // The client's batcher coalesces these into PUTs of 10.
-    const results = await Promise.allSettled(updates);
-    const failed = results.find((r) => r.status === "rejected");
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-  }
-
   async remove(id: string): Promise<void> {
     const group = await this.requireGroup(id);
-    await this.client.customerGroups.delete(group.id);
+    // Deleting these would strip every member's group (and its discounts) as a side effect.
+    if (group.id === this.parkingGroupId) throw mutability("This group holds deactivated customers (SCIM_DEACTIVATED_GROUP_ID) and cannot be deleted through SCIM");
+    if (group.is_default) throw mutability("This is the store's default customer group and cannot be deleted through SCIM");
+    await this.writing(() => this.client.customerGroups.delete(group.id));
     this.directory.forget(group.id);
     this.audit({ operation: "delete", groupId: group.id, changed: [] });
   }

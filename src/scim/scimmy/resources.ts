@@ -133,7 +133,7 @@ export class BridgeGroup extends SCIMMY.Resources.Group {
   override async patch<T = unknown>(body: never, context?: T): Promise<never> {
     const ctx = context as unknown as RequestContext;
     return guarded(ctx, async () => {
-      await ctx.services.groups.patch(this.id!, body, ctx.baseUrl);
+      await ctx.services.groups.patch(this.id!, body);
       return undefined;
     }) as Promise<never>;
   }

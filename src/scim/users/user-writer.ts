@@ -16,7 +16,7 @@ import { parseUserDocument } from "../../mapping/user-document.js";
 import { userChangeFromDocument, withPutDefaults, type UserChange } from "../../mapping/user-to-customer.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import { Coalescer } from "../coalescer.js";
-import { KeyedLock } from "../keyed-lock.js";
+import type { KeyedLock } from "../keyed-lock.js";
 import { invalidSyntax } from "../errors.js";
 import { normaliseUserBody } from "../normalise/user-body.js";
 import { applyPatch, type PatchTarget } from "../patch/apply-patch.js";
@@ -72,7 +72,6 @@ function fieldDiff(current: Customer, change: UserChange): Omit<CustomerUpdate, 
 export class UserWriter {
   /** Attribute-value upserts of concurrent requests share PUTs of up to 10 (BigCommerce's cap). */
   private readonly attributeWrites: Coalescer<AttributeValueUpsert, CustomerAttributeValue>;
-  private readonly perUser = new KeyedLock();
 
   constructor(
     private readonly client: BigCommerceClient,
@@ -84,6 +83,8 @@ export class UserWriter {
     private readonly logger: Logger,
     /** The store's default customer group (new customers join it), 0 when none. */
     private readonly defaultGroupId: () => number,
+    /** Shared with group membership writes: one writer per customer at a time. */
+    private readonly perUser: KeyedLock,
   ) {
     this.attributeWrites = new Coalescer(
       async (items) => {

@@ -1,0 +1,49 @@
+import type { BigCommerceClient, CustomerGroupId, CustomerId } from "../../bigcommerce/api.js";
+import { readBridgeAttributes, type AttributeCatalog } from "../../mapping/bridge-attributes.js";
+import type { KeyedLock } from "../keyed-lock.js";
+import type { UserReader } from "../users/user-reader.js";
+
+/**
+ * Moves customers into and out of one customer group. Each customer is handled under the same
+ * per-user lock as user writes, reading its state inside the lock (concurrent reads share one
+ * `id:in` call; writes share the client's PUT batches). A deactivated customer parked in the
+ * deactivated group is not moved: the group it returns to on reactivation is changed instead.
+ * A customer is only taken out of a group it is actually in, so a stale remove never touches a
+ * customer that has meanwhile joined another group.
+ */
+export class MembershipWriter {
+  constructor(
+    private readonly client: BigCommerceClient,
+    private readonly reader: UserReader,
+    private readonly catalog: AttributeCatalog,
+    private readonly lock: KeyedLock,
+    private readonly parkingGroupId: number | null,
+  ) {}
+
+  async apply(groupId: CustomerGroupId, join: Iterable<CustomerId>, leave: Iterable<CustomerId>): Promise<void> {
+    const work = [...new Set(join)].map((id) => this.move(id, groupId, "join"));
+    const joining = new Set(join);
+    for (const id of new Set(leave)) if (!joining.has(id)) work.push(this.move(id, groupId, "leave"));
+    const results = await Promise.allSettled(work);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  private move(id: CustomerId, groupId: number, direction: "join" | "leave"): Promise<void> {
+    return this.lock.run(String(id), async () => {
+      const customer = await this.reader.getCustomer(String(id)).catch(() => null);
+      if (!customer) return; // not a customer of this store (any more): nothing to move
+      const bridge = readBridgeAttributes(customer, this.catalog);
+      const parked = this.parkingGroupId !== null && bridge.values.active === "false" && customer.customer_group_id === this.parkingGroupId;
+      const effective = parked ? Number(bridge.values.groupBeforeDeactivation ?? 0) || 0 : customer.customer_group_id;
+      const target = direction === "join" ? groupId : 0;
+      if (direction === "join" ? effective === groupId : effective !== groupId) return;
+      if (!parked) {
+        await this.client.customers.update({ id, customer_group_id: target });
+        return;
+      }
+      const attributeId = this.catalog.idOf("groupBeforeDeactivation");
+      if (attributeId !== undefined) await this.client.attributeValues.upsert([{ attribute_id: attributeId, customer_id: id, value: String(target) }]);
+    });
+  }
+}
