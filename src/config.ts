@@ -100,6 +100,11 @@ const envSchema = z
         message: "set both BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN, or neither (embedded emulator)",
       });
     }
+    if (env.SCIM_JWT_JWKS_URL && !env.SCIM_JWT_AUDIENCE) {
+      // Published signing keys are often shared by many tenants and apps (e.g. an IdP's
+      // common keys): without an audience any token they signed would be accepted.
+      ctx.addIssue({ code: "custom", path: ["SCIM_JWT_AUDIENCE"], message: "required with SCIM_JWT_JWKS_URL" });
+    }
     if (env.SCIM_JWT_SECRET && env.SCIM_JWT_JWKS_URL) {
       ctx.addIssue({ code: "custom", path: ["SCIM_JWT_SECRET"], message: "set SCIM_JWT_SECRET or SCIM_JWT_JWKS_URL, not both" });
     }

@@ -22,7 +22,8 @@ function unauthorized(detail: string, tokenSent: boolean): ScimError {
 export function authenticate(tokens: StaticTokens, jwt: JwtVerifier | null): RequestHandler {
   return (req, _res, next) => {
     const header = req.get("authorization");
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    // "Bearer Bearer <token>": Entra adds the scheme itself, and admins often paste it too.
+    const match = header ? /^Bearer\s+(?:Bearer\s+)?(\S+)\s*$/i.exec(header) : null;
     if (!match) {
       next(unauthorized("Missing bearer token (Authorization: Bearer <token>)", false));
       return;

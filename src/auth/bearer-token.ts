@@ -12,10 +12,6 @@ export class StaticTokens {
     this.digests = tokens.map((t) => createHash("sha256").update(t, "utf8").digest());
   }
 
-  get size(): number {
-    return this.digests.length;
-  }
-
   /** Index of the matching token (for audit logs: "token #2"), or -1. */
   match(candidate: string): number {
     const digest = createHash("sha256").update(candidate, "utf8").digest();

@@ -22,6 +22,7 @@ export class JwtVerifier {
       ...(this.settings.audience ? { audience: this.settings.audience } : {}),
       ...(this.settings.secret ? { algorithms: ["HS256", "HS384", "HS512"] } : {}),
       clockTolerance: 30,
+      requiredClaims: ["exp"], // a token that never expires is refused
     });
     return payload;
   }

@@ -1,6 +1,7 @@
 import { matchesFilter } from "./filter/evaluate.js";
 import { parseFilter } from "./filter/parse.js";
 import { invalidFilter } from "./errors.js";
+import { stripCoreUrn } from "./patch/path.js";
 
 /**
  * `attributes` / `excludedAttributes` (RFC 7644 §3.9), applied to plain SCIM JSON. Supports
@@ -33,7 +34,8 @@ function splitList(list: string): string[] {
   return out;
 }
 
-function parsePath(raw: string, urns: readonly string[]): ProjectionPath {
+function parsePath(given: string, urns: readonly string[]): ProjectionPath {
+  const raw = stripCoreUrn(given);
   let path = raw;
   const lower = raw.toLowerCase();
   const urn = urns.find((u) => lower === u.toLowerCase() || lower.startsWith(`${u.toLowerCase()}:`));

@@ -73,3 +73,18 @@ describe("bearer authentication", () => {
     expect(res.body).toEqual({ status: "ok" });
   });
 });
+
+describe("bearer token quirks and JWT strictness", () => {
+  it('accepts "Bearer Bearer <token>" (Entra adds the scheme, admins paste it too)', async () => {
+    expect((await get("Bearer Bearer first-token-aaaaaaaaaaaa")).status).toBe(200);
+  });
+
+  it("refuses a JWT without an expiry", async () => {
+    const forever = await new SignJWT({ sub: "x" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("https://idp.example")
+      .setAudience("scim-bridge")
+      .sign(new TextEncoder().encode(SECRET));
+    expect((await get(`Bearer ${forever}`)).status).toBe(401);
+  });
+});

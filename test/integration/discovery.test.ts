@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => b.close());
 
 describe("discovery tells the truth", () => {
-  it("ServiceProviderConfig: PATCH and filter yes; bulk, ETag and changePassword no", async () => {
+  it("ServiceProviderConfig: PATCH, filter and password changes yes; bulk and ETag no", async () => {
     const res = await s.get("/ServiceProviderConfig");
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -18,7 +18,7 @@ describe("discovery tells the truth", () => {
       patch: { supported: true },
       bulk: { supported: false },
       filter: { supported: true, maxResults: 250 },
-      changePassword: { supported: false },
+      changePassword: { supported: true },
       sort: { supported: true },
       etag: { supported: false },
     });

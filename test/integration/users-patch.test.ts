@@ -205,3 +205,23 @@ describe("concurrent writes to one user", () => {
     });
   });
 });
+
+describe("RFC 7644 details", () => {
+  it("fully qualified core attribute names in PATCH paths, filters and attributes (§3.10)", async () => {
+    const u = await user();
+    const res = await s.patch(`/Users/${u.id}`, [{ op: "replace", path: "urn:ietf:params:scim:schemas:core:2.0:User:name.givenName", value: "Qualified" }]);
+    expect(res.body.name.givenName).toBe("Qualified");
+    const found = await s.get(`/Users?filter=${encodeURIComponent(`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "${String(u.userName)}"`)}&attributes=urn:ietf:params:scim:schemas:core:2.0:User:userName`);
+    expect(found.body.totalResults).toBe(1);
+    expect(found.body.Resources[0].userName).toBe(u.userName);
+    expect(found.body.Resources[0].name).toBeUndefined();
+  });
+
+  it("adding a new primary email demotes the old one, and the customer's email follows", async () => {
+    const u = await user();
+    const res = await s.patch(`/Users/${u.id}`, [{ op: "add", path: "emails", value: [{ value: `primary${n}@x.test`, type: "work", primary: true }] }]);
+    expect(res.status).toBe(200);
+    expect(res.body.userName).toBe(`primary${n}@x.test`);
+    expect(store(b).customers.get(Number(u.id))!.email).toBe(`primary${n}@x.test`);
+  });
+});

@@ -46,3 +46,10 @@ describe("configuration", () => {
     }
   });
 });
+
+describe("JWT configuration", () => {
+  it("requires an audience with a JWKS URL", () => {
+    expect(() => loadConfig({ SCIM_JWT_JWKS_URL: "https://login.example/keys" })).toThrow(/SCIM_JWT_AUDIENCE/);
+    expect(loadConfig({ SCIM_JWT_JWKS_URL: "https://login.example/keys", SCIM_JWT_AUDIENCE: "api://bridge" }).jwt).toMatchObject({ audience: "api://bridge" });
+  });
+});

@@ -78,6 +78,18 @@ function assertComplete(node: unknown, expression: string): void {
   }
 }
 
+const CORE_PREFIX = /^urn:ietf:params:scim:schemas:core:2\.0:(user|group):/i;
+
+/** `urn:…:core:2.0:User:userName` is `userName` (RFC 7644 §3.10). */
+function withoutCoreUrns(branch: FilterBranch): FilterBranch {
+  const out: Record<string, FilterNode> = {};
+  for (const [key, node] of Object.entries(branch)) {
+    const name = key.replace(CORE_PREFIX, "");
+    out[name.charAt(0).toLowerCase() + name.slice(1)] = node;
+  }
+  return out;
+}
+
 export function parseFilter(expression: string): FilterAst {
   if (hasNegatedDisjunction(expression)) {
     throw invalidFilter("'not (… or …)' is not supported; rewrite the filter with 'and' of negations");
@@ -96,5 +108,5 @@ export function parseFilter(expression: string): FilterAst {
   }
   if (ast.length === 0) throw invalidFilter("Invalid filter: it is empty");
   for (const branch of ast) assertComplete(branch, expression);
-  return ast;
+  return ast.map(withoutCoreUrns);
 }

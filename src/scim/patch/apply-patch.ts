@@ -153,6 +153,10 @@ function applyOne(resource: Json, target: PatchTarget, op: "add" | "replace" | "
       holder[key] = values;
       return;
     }
+    // At most one value is primary (RFC 7643 §2.4): a new primary demotes the others.
+    if (values.some((v) => isObject(v) && v.primary === true)) {
+      for (const el of list) if (isObject(el) && el.primary === true) el.primary = false;
+    }
     // add: new values join; a value already present is replaced by the new one (no duplicates).
     const keyOf = (v: unknown) => (isObject(v) && v.value !== undefined ? `v:${String(v.value).toLowerCase()}` : `j:${JSON.stringify(v)}`);
     const incoming = new Set(values.map(keyOf));

@@ -16,8 +16,17 @@ export interface PatchPath {
   subAttribute: string | null;
 }
 
+/** Core schemas: a path may name their attributes fully qualified (RFC 7644 §3.10). */
+const CORE_URNS = ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:core:2.0:Group"];
+
+export function stripCoreUrn(path: string): string {
+  const lower = path.toLowerCase();
+  const core = CORE_URNS.find((u) => lower.startsWith(`${u.toLowerCase()}:`));
+  return core ? path.slice(core.length + 1) : path;
+}
+
 export function parsePatchPath(path: string, knownUrns: readonly string[]): PatchPath {
-  let rest = path.trim();
+  let rest = stripCoreUrn(path.trim());
   let urn: string | null = null;
   const lower = rest.toLowerCase();
   const whole = knownUrns.find((u) => u.toLowerCase() === lower);

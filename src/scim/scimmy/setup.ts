@@ -18,7 +18,7 @@ export function declareResources(stored: readonly StorableAttribute[]): void {
 
 /**
  * What /ServiceProviderConfig says, set after the router is built (its constructor overwrites
- * these flags). It tells the truth: no bulk, no ETags, no changePassword endpoint.
+ * these flags). It tells the truth: no bulk, no ETags; passwords can be set with PUT/PATCH.
  */
 export function configureServiceProvider(maxResults: number, documentationUri: string | undefined): void {
   SCIMMY.Config.set({
@@ -26,7 +26,7 @@ export function configureServiceProvider(maxResults: number, documentationUri: s
     patch: true,
     bulk: false,
     filter: { supported: true, maxResults },
-    changePassword: false,
+    changePassword: true,
     sort: true,
     etag: false,
   } as never);
