@@ -52,6 +52,9 @@ export const STORABLE_ATTRIBUTES = [
   "manager",
 ] as const;
 export type StorableAttribute = (typeof STORABLE_ATTRIBUTES)[number];
+/** Where each storable attribute lives in SCIM: the core User schema, or the enterprise extension. */
+export const CORE_STORABLE: readonly StorableAttribute[] = ["title", "nickName", "profileUrl", "userType", "preferredLanguage", "locale", "timezone"];
+export const ENTERPRISE_STORABLE: readonly StorableAttribute[] = ["department", "employeeNumber", "costCenter", "division"];
 
 const envSchema = z
   .object({

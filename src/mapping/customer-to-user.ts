@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Customer } from "../bigcommerce/api.js";
-import type { StorableAttribute } from "../config.js";
+import { CORE_STORABLE, ENTERPRISE_STORABLE, type StorableAttribute } from "../config.js";
 import { readBridgeAttributes, type AttributeCatalog } from "./bridge-attributes.js";
 import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
 
@@ -15,8 +15,6 @@ export interface UserViewContext {
   baseUrl: string;
 }
 
-const ENTERPRISE_KEYS: readonly StorableAttribute[] = ["department", "employeeNumber", "costCenter", "division"];
-const CORE_KEYS: readonly StorableAttribute[] = ["title", "nickName", "profileUrl", "userType", "preferredLanguage", "locale", "timezone"];
 
 /**
  * `meta.version` is a strong validator of the representation itself: any change a client could
@@ -52,7 +50,7 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
     active: v.active !== "false",
   };
 
-  for (const key of CORE_KEYS) {
+  for (const key of CORE_STORABLE) {
     if (view.storedAttributes.includes(key) && v[key]) user[key] = v[key];
   }
 
@@ -66,7 +64,7 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
 
   const enterprise: Record<string, unknown> = {};
   if (customer.company) enterprise.organization = customer.company;
-  for (const key of ENTERPRISE_KEYS) {
+  for (const key of ENTERPRISE_STORABLE) {
     if (view.storedAttributes.includes(key) && v[key]) enterprise[key] = v[key];
   }
   if (view.storedAttributes.includes("manager") && v.manager) {

@@ -1,4 +1,4 @@
-import type { StorableAttribute } from "../config.js";
+import { CORE_STORABLE, ENTERPRISE_STORABLE, type StorableAttribute } from "../config.js";
 import { invalidValue } from "../scim/errors.js";
 import type { BridgeAttributeKey } from "./bridge-attributes.js";
 import { checkEmail, checkLength, LIMITS } from "./limits.js";
@@ -35,8 +35,6 @@ export interface ChangeOptions {
   storedAttributes: readonly StorableAttribute[];
 }
 
-const CORE_STORABLE: readonly StorableAttribute[] = ["title", "nickName", "profileUrl", "userType", "preferredLanguage", "locale", "timezone"];
-const ENTERPRISE_STORABLE: readonly StorableAttribute[] = ["department", "employeeNumber", "costCenter", "division"];
 
 const blank = (s: string | null | undefined): s is null | undefined | "" => s === undefined || s === null || s.trim() === "";
 

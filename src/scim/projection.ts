@@ -1,4 +1,5 @@
 import { matchesFilter } from "./filter/evaluate.js";
+import type { Json } from "./json.js";
 import { parseFilter } from "./filter/parse.js";
 import { invalidFilter } from "./errors.js";
 import { stripCoreUrn } from "./patch/path.js";
@@ -9,7 +10,6 @@ import { stripCoreUrn } from "./patch/path.js";
  * returned. Done here rather than by scimmy, whose projection drops `schemas`/`meta` and fails
  * on sub-attributes and extension attributes (shared notes, scimmy.md §5.5).
  */
-type Json = Record<string, unknown>;
 const ALWAYS = new Set(["id", "schemas"]);
 
 interface ProjectionPath {

@@ -1,4 +1,5 @@
 import { isCondition, isConditionList, type Condition, type FilterAst, type FilterBranch, type FilterNode } from "./parse.js";
+import { isPlainObject } from "../json.js";
 
 /**
  * Evaluates a parsed SCIM filter against a SCIM resource (plain JSON) with RFC 7644 §3.4.2.2
@@ -11,8 +12,6 @@ import { isCondition, isConditionList, type Condition, type FilterAst, type Filt
 const CASE_EXACT = new Set(["id", "externalid", "meta.version", "meta.location", "members.value", "groups.value", "manager.value"]);
 const DATE_ATTRIBUTES = new Set(["meta.created", "meta.lastmodified"]);
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 function getAttribute(node: unknown, name: string): unknown {
   if (!isPlainObject(node)) return undefined;

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { isPlainObject, type Json } from "../json.js";
 import type { Logger } from "pino";
 import type { BigCommerceClient, Customer, CustomerGroup, CustomerGroupId, CustomerId } from "../../bigcommerce/api.js";
 import { toCustomerGroupId, toCustomerId } from "../../bigcommerce/ids.js";
@@ -16,7 +17,6 @@ import type { MembershipWriter } from "./membership-writer.js";
  * customer_group_id is the group; a customer is in at most one group, so adding it moves it.
  * Group externalId has no BigCommerce field to live in and is not kept.
  */
-type Json = Record<string, unknown>;
 
 export interface GroupReadOptions {
   members: boolean;
@@ -24,7 +24,6 @@ export interface GroupReadOptions {
 }
 
 const PAGE = 250;
-const isPlainObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function bcDate(value: string | undefined): string | undefined {
   if (!value) return undefined;

@@ -1,4 +1,5 @@
 import type { CustomerId } from "../../bigcommerce/api.js";
+import { isPlainObject, type Json } from "../json.js";
 import { invalidSyntax, invalidValue, noTarget } from "../errors.js";
 import { matchesFilter } from "../filter/evaluate.js";
 import { parsePatchPath } from "../patch/path.js";
@@ -19,8 +20,6 @@ export interface MembershipPlan {
   touchesMembers: boolean;
 }
 
-type Json = Record<string, unknown>;
-const isPlainObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function membershipPlan(operations: unknown, toIds: (values: unknown[]) => CustomerId[]): MembershipPlan {
   if (!Array.isArray(operations) || operations.length === 0) {

@@ -1,4 +1,5 @@
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
+import { isPlainObject } from "../json.js";
 
 /**
  * SCIM attribute names are case-insensitive (RFC 7643 §2.1) and IdPs use that freedom
@@ -80,8 +81,6 @@ export function subShape(shape: Shape, canonical: string): Shape | undefined {
   return s === true ? undefined : s;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * Returns a copy with every known key spelled canonically. Flat URN-prefixed keys

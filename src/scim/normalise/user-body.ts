@@ -1,4 +1,5 @@
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
+import { isPlainObject } from "../json.js";
 import { canonicalise, USER_SHAPE } from "./canonical-keys.js";
 
 /**
@@ -8,8 +9,6 @@ import { canonicalise, USER_SHAPE } from "./canonical-keys.js";
  */
 const MULTI_VALUED = ["emails", "phoneNumbers", "ims", "photos", "addresses", "groups", "entitlements", "roles", "x509Certificates"];
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function toBoolean(v: unknown): unknown {
   if (typeof v === "string") {

@@ -1,4 +1,5 @@
 import { invalidSyntax, invalidValue, noTarget } from "../errors.js";
+import { isPlainObject, type Json } from "../json.js";
 import { matchesFilter } from "../filter/evaluate.js";
 import { isCondition, type FilterAst } from "../filter/parse.js";
 import { toBoolean } from "../normalise/user-body.js";
@@ -35,9 +36,7 @@ export interface PatchTarget {
   aliases?: Readonly<Record<string, string>>;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-const isEmpty = (v: unknown) => v === null || v === "" || (isObject(v) && Object.values(v).every((x) => x === null || x === ""));
+const isEmpty = (v: unknown) => v === null || v === "" || (isPlainObject(v) && Object.values(v).every((x) => x === null || x === ""));
 
 function findKey(node: Json, name: string): string {
   if (name in node) return name;
@@ -47,8 +46,8 @@ function findKey(node: Json, name: string): string {
 
 function coerce(target: PatchTarget, name: string, value: unknown): unknown {
   if (target.booleans.has(name.toLowerCase())) return toBoolean(value);
-  if (Array.isArray(value)) return value.map((v) => (isObject(v) ? coerceObject(target, v) : v));
-  if (isObject(value)) return coerceObject(target, value);
+  if (Array.isArray(value)) return value.map((v) => (isPlainObject(v) ? coerceObject(target, v) : v));
+  if (isPlainObject(value)) return coerceObject(target, value);
   return value;
 }
 
@@ -60,7 +59,7 @@ function coerceObject(target: PatchTarget, obj: Json): Json {
 function container(resource: Json, path: PatchPath, create: boolean): Json | undefined {
   if (!path.urn) return resource;
   const key = findKey(resource, path.urn);
-  if (!isObject(resource[key])) {
+  if (!isPlainObject(resource[key])) {
     if (!create) return undefined;
     resource[key] = {};
   }
@@ -96,21 +95,21 @@ function applyOne(resource: Json, target: PatchTarget, op: "add" | "replace" | "
     const list = Array.isArray(holder[key]) ? (holder[key] as unknown[]) : [];
     const matches = list.filter((el) => matchesFilter(el, path.filter!));
     if (removing) {
-      if (path.subAttribute) for (const el of matches) if (isObject(el)) el[findKey(el, path.subAttribute)] = null;
+      if (path.subAttribute) for (const el of matches) if (isPlainObject(el)) el[findKey(el, path.subAttribute)] = null;
       else holder[key] = list.filter((el) => !matches.includes(el));
       return;
     }
     if (matches.length === 0) {
       const element = elementFromFilter(path.filter, path.filterText!);
       if (path.subAttribute) element[path.subAttribute] = value;
-      else if (isObject(value)) Object.assign(element, value);
+      else if (isPlainObject(value)) Object.assign(element, value);
       holder[key] = [...list, element];
       return;
     }
     for (const el of matches) {
-      if (!isObject(el)) continue;
+      if (!isPlainObject(el)) continue;
       if (path.subAttribute) el[findKey(el, path.subAttribute)] = value;
-      else if (isObject(value)) Object.assign(el, value);
+      else if (isPlainObject(value)) Object.assign(el, value);
     }
     return;
   }
@@ -119,15 +118,15 @@ function applyOne(resource: Json, target: PatchTarget, op: "add" | "replace" | "
     // attr.sub on a complex (or multi-valued: every element) attribute.
     const current = holder[key];
     if (removing) {
-      if (isObject(current)) current[findKey(current, path.subAttribute)] = null;
-      else if (Array.isArray(current)) for (const el of current) if (isObject(el)) el[findKey(el, path.subAttribute)] = null;
+      if (isPlainObject(current)) current[findKey(current, path.subAttribute)] = null;
+      else if (Array.isArray(current)) for (const el of current) if (isPlainObject(el)) el[findKey(el, path.subAttribute)] = null;
       return;
     }
     if (Array.isArray(current)) {
-      for (const el of current) if (isObject(el)) el[findKey(el, path.subAttribute)] = value;
+      for (const el of current) if (isPlainObject(el)) el[findKey(el, path.subAttribute)] = value;
       return;
     }
-    const obj = isObject(current) ? current : (holder[key] = {} as Json);
+    const obj = isPlainObject(current) ? current : (holder[key] = {} as Json);
     (obj as Json)[findKey(obj as Json, path.subAttribute)] = value;
     return;
   }
@@ -137,8 +136,8 @@ function applyOne(resource: Json, target: PatchTarget, op: "add" | "replace" | "
     if (op === "remove") {
       // Entra: remove with a value list removes those values; without, clears the attribute.
       if (Array.isArray(rawValue) && rawValue.length > 0) {
-        const gone = new Set(rawValue.map((v) => String(isObject(v) ? v.value : v)));
-        holder[key] = list.filter((el) => !gone.has(String(isObject(el) ? el.value : el)));
+        const gone = new Set(rawValue.map((v) => String(isPlainObject(v) ? v.value : v)));
+        holder[key] = list.filter((el) => !gone.has(String(isPlainObject(el) ? el.value : el)));
       } else {
         holder[key] = null;
       }
@@ -154,11 +153,11 @@ function applyOne(resource: Json, target: PatchTarget, op: "add" | "replace" | "
       return;
     }
     // At most one value is primary (RFC 7643 §2.4): a new primary demotes the others.
-    if (values.some((v) => isObject(v) && v.primary === true)) {
-      for (const el of list) if (isObject(el) && el.primary === true) el.primary = false;
+    if (values.some((v) => isPlainObject(v) && v.primary === true)) {
+      for (const el of list) if (isPlainObject(el) && el.primary === true) el.primary = false;
     }
     // add: new values join; a value already present is replaced by the new one (no duplicates).
-    const keyOf = (v: unknown) => (isObject(v) && v.value !== undefined ? `v:${String(v.value).toLowerCase()}` : `j:${JSON.stringify(v)}`);
+    const keyOf = (v: unknown) => (isPlainObject(v) && v.value !== undefined ? `v:${String(v.value).toLowerCase()}` : `j:${JSON.stringify(v)}`);
     const incoming = new Set(values.map(keyOf));
     holder[key] = [...list.filter((el) => !incoming.has(keyOf(el))), ...values];
     return;
@@ -169,7 +168,7 @@ function applyOne(resource: Json, target: PatchTarget, op: "add" | "replace" | "
     return;
   }
   // Complex attributes: the given sub-attributes replace or add; the others stay (RFC 7644 §3.5.2.3).
-  if (isObject(value) && isObject(holder[key])) {
+  if (isPlainObject(value) && isPlainObject(holder[key])) {
     Object.assign(holder[key] as Json, value);
     return;
   }
@@ -182,7 +181,7 @@ export function applyPatch(resource: Json, operations: unknown, target: PatchTar
   }
   const copy = structuredClone(resource);
   operations.forEach((raw, index) => {
-    if (!isObject(raw)) throw invalidSyntax(`Operation ${index + 1} must be an object`);
+    if (!isPlainObject(raw)) throw invalidSyntax(`Operation ${index + 1} must be an object`);
     const op = typeof raw.op === "string" ? raw.op.toLowerCase() : "";
     if (op !== "add" && op !== "replace" && op !== "remove") {
       throw invalidSyntax(`Operation ${index + 1} has an unknown op '${String(raw.op)}' (add, replace or remove)`);
@@ -193,7 +192,7 @@ export function applyPatch(resource: Json, operations: unknown, target: PatchTar
     }
     if (path === undefined || path === null || path === "") {
       if (op === "remove") throw noTarget(`Operation ${index + 1}: 'remove' needs a path`);
-      if (!isObject(raw.value)) {
+      if (!isPlainObject(raw.value)) {
         throw invalidValue(`Operation ${index + 1}: without a path, 'value' must be an object of attribute paths`);
       }
       for (const [k, v] of Object.entries(raw.value)) applyOne(copy, target, op, k, v);

@@ -1,4 +1,5 @@
 import SCIMMY from "scimmy";
+import type { Json } from "../json.js";
 import { userFromCustomer } from "../../mapping/customer-to-user.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER, LIST_RESPONSE } from "../../mapping/urns.js";
 import type { RequestContext } from "../context.js";
@@ -13,7 +14,6 @@ import { listParams, projectionParams } from "./query-params.js";
  * 404s (shared notes, scimmy.md §0). Errors are mapped once, in toScimError, and kept on the
  * request so that statuses scimmy cannot serialise (429, 502, 503) are still answered as SCIM.
  */
-type Json = Record<string, unknown>;
 
 function paramsOf(id: unknown, config: unknown): Json {
   const params = typeof id === "string" || config !== undefined ? config : id;

@@ -1,5 +1,5 @@
 import SCIMMY from "scimmy";
-import type { StorableAttribute } from "../../config.js";
+import { CORE_STORABLE, ENTERPRISE_STORABLE, type StorableAttribute } from "../../config.js";
 import { BIGCOMMERCE_CUSTOMER } from "../../mapping/urns.js";
 
 const { Attribute, SchemaDefinition } = SCIMMY.Types;
@@ -30,8 +30,6 @@ export const BigCommerceCustomerExtension = new SchemaDefinition(
   ],
 );
 
-const CORE_OPTIONAL: readonly StorableAttribute[] = ["title", "nickName", "profileUrl", "userType", "preferredLanguage", "locale", "timezone"];
-const ENTERPRISE_OPTIONAL: readonly StorableAttribute[] = ["department", "employeeNumber", "costCenter", "division", "manager"];
 
 let trimmedFor: string | null = null;
 
@@ -60,7 +58,7 @@ export function trimSchemas(stored: readonly StorableAttribute[]): void {
     "name.middleName",
     "name.honorificPrefix",
     "name.honorificSuffix",
-    ...CORE_OPTIONAL.filter((a) => !stored.includes(a)),
+    ...CORE_STORABLE.filter((a) => !stored.includes(a)),
   ];
   user.truncate(...drop);
   describe(user, "userName", "The customer's email address: unique per store, matched case-insensitively, at most 250 characters.");
@@ -73,7 +71,7 @@ export function trimSchemas(stored: readonly StorableAttribute[]): void {
   describe(user, "password", "Write-only: sets the customer's storefront password. Never returned.");
 
   const enterprise = SCIMMY.Schemas.EnterpriseUser.definition;
-  enterprise.truncate(...ENTERPRISE_OPTIONAL.filter((a) => !stored.includes(a)));
+  enterprise.truncate(...[...ENTERPRISE_STORABLE, "manager" as const].filter((a) => !stored.includes(a)));
   describe(enterprise, "organization", "The customer's company (at most 255 characters).");
 
   const group = SCIMMY.Schemas.Group.definition;

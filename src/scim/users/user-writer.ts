@@ -1,3 +1,4 @@
+import { isPlainObject } from "../json.js";
 import type {
   AttributeValueUpsert,
   BigCommerceClient,
@@ -45,7 +46,6 @@ const USER_PATCH_TARGET: PatchTarget = {
   aliases: { manager: ENTERPRISE_USER },
 };
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function requireBody(body: unknown, verb: string): Record<string, unknown> {
   if (body === undefined || body === null) throw invalidSyntax(`Missing request body for ${verb}`);
