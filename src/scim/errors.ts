@@ -83,8 +83,9 @@ const retryAfterSeconds = (ms: unknown, fallback: number) =>
 
 /**
  * Maps anything thrown while serving a request to a ScimError. BigCommerce client errors are
- * recognised by their stable `code`; their messages are not passed through verbatim because
- * an upstream message could name store internals.
+ * recognised by their stable `code`. Their messages are not passed on, because an upstream
+ * message could name store internals, with one exception: a field validation message, which
+ * describes the client's own value (e.g. a length limit) and helps the administrator fix it.
  */
 export function toScimError(err: unknown): ScimError {
   if (err instanceof ScimError) return err;
