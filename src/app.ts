@@ -7,6 +7,8 @@ import { authenticate } from "./auth/authenticate.js";
 import { StaticTokens } from "./auth/bearer-token.js";
 import { JwtVerifier } from "./auth/jwt-verifier.js";
 import type { BigCommerceClient } from "./bigcommerce/api.js";
+import type { GovernorState } from "./bigcommerce/governor.js";
+import { Metrics } from "./http/metrics.js";
 import type { Config } from "./config.js";
 import { errorHandler, notFoundHandler, SCIM_CONTENT_TYPE } from "./http/error-handler.js";
 import { filterGuard } from "./http/filter-guard.js";
@@ -30,11 +32,15 @@ export interface AppDeps {
   config: Config;
   client: BigCommerceClient;
   logger: Logger;
+  /** The client's view of the store's quota, for /metrics. */
+  upstreamState?: () => GovernorState;
 }
 
 export interface Bridge {
   app: Express;
   services: ScimServices;
+  /** Record BigCommerce calls here (the client's onCall hook). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -48,7 +54,7 @@ function baseUrlOf(config: Config, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client, logger, upstreamState }: AppDeps): Promise<Bridge> {
   const catalog = await ensureAttributeCatalog(client, config.storedAttributes);
   const directory = new GroupDirectory(client, logger);
   await directory.refresh();
@@ -121,8 +127,11 @@ export async function createApp({ config, client, logger }: AppDeps): Promise<Br
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  const metrics = new Metrics(upstreamState);
+  app.get("/metrics", authenticate(tokens, jwt), metrics.handler);
 
   const scim = express.Router();
+  scim.use(metrics.track);
   scim.use(authenticate(tokens, jwt));
   scim.use(enterRequestScope);
   scim.use(express.json({ type: ["application/scim+json", "application/json", "application/*+json"], limit: config.bodyLimit }));
@@ -155,6 +164,7 @@ export async function createApp({ config, client, logger }: AppDeps): Promise<Br
   return {
     app,
     services,
+    metrics,
     close: async () => {
       directory.stop();
     },

@@ -4,6 +4,7 @@ import { createApp } from "./app.js";
 import { createBigCommerceClient } from "./bigcommerce/client.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { startEmulator } from "./emulator/index.js";
+import type { Metrics } from "./http/metrics.js";
 import { createLogger } from "./logger.js";
 
 /**
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     }
   }
 
+  let metrics: Metrics | undefined;
   const client = createBigCommerceClient({
     apiUrl: upstream.apiUrl,
     storeHash: upstream.storeHash,
@@ -51,10 +53,12 @@ async function main(): Promise<void> {
     maxWaitMs: config.upstream.maxWaitMs,
     reserve: config.upstream.reserve,
     logger: logger.child({ component: "bigcommerce" }),
+    onCall: (record) => metrics?.recordUpstream(record),
   });
   closers.unshift(() => client.close());
 
-  const bridge = await createApp({ config, client, logger });
+  const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState() });
+  metrics = bridge.metrics;
   closers.unshift(() => bridge.close());
   const server: Server = bridge.app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

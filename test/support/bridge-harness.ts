@@ -39,7 +39,9 @@ export async function startBridge(
     ...env,
   });
   const logger = createLogger(config.logLevel);
+  let bridge: Bridge | undefined;
   const client = createBigCommerceClient({
+    onCall: (record) => bridge?.metrics.recordUpstream(record),
     apiUrl: emulator.url,
     storeHash: STORE_HASH,
     accessToken: "emulator-token",
@@ -47,13 +49,14 @@ export async function startBridge(
     maxWaitMs: config.upstream.maxWaitMs,
     logger,
   });
-  const bridge = await createApp({ config, client, logger });
-  const server: Server = bridge.app.listen(0, "127.0.0.1");
+  const app = await createApp({ config, client, logger, upstreamState: () => client.governorState() });
+  bridge = app;
+  const server: Server = app.app.listen(0, "127.0.0.1");
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const port = (server.address() as AddressInfo).port;
   emulator.clearRequests();
   return {
-    bridge,
+    bridge: app,
     emulator,
     config,
     url: `http://127.0.0.1:${port}`,
@@ -62,7 +65,7 @@ export async function startBridge(
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await bridge.close();
+      await app.close();
       await client.close();
       await emulator.close();
     },

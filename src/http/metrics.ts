@@ -1,0 +1,91 @@
+import type { RequestHandler } from "express";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { GovernorState } from "../bigcommerce/governor.js";
+import type { CallRecord } from "../bigcommerce/transport.js";
+
+/**
+ * Prometheus metrics for operators: what the IdPs ask, what BigCommerce answers, and how much
+ * of the store's quota is left. One registry per app, so several bridges in one process (tests)
+ * do not share counters.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly scimRequests: Counter<"method" | "resource" | "status">;
+  private readonly scimDuration: Histogram<"method" | "resource">;
+  private readonly upstreamRequests: Counter<"method" | "endpoint" | "status">;
+  private readonly upstreamDuration: Histogram<"method" | "endpoint">;
+
+  constructor(upstreamState?: () => GovernorState) {
+    collectDefaultMetrics({ register: this.registry });
+    this.scimRequests = new Counter({
+      name: "scim_requests_total",
+      help: "SCIM requests answered, by method, resource type and HTTP status",
+      labelNames: ["method", "resource", "status"],
+      registers: [this.registry],
+    });
+    this.scimDuration = new Histogram({
+      name: "scim_request_duration_seconds",
+      help: "Time to answer a SCIM request",
+      labelNames: ["method", "resource"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40],
+      registers: [this.registry],
+    });
+    this.upstreamRequests = new Counter({
+      name: "bigcommerce_requests_total",
+      help: "BigCommerce API calls, by method, endpoint and status (0 = no answer)",
+      labelNames: ["method", "endpoint", "status"],
+      registers: [this.registry],
+    });
+    this.upstreamDuration = new Histogram({
+      name: "bigcommerce_request_duration_seconds",
+      help: "Time BigCommerce took to answer",
+      labelNames: ["method", "endpoint"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers: [this.registry],
+    });
+    if (upstreamState) {
+      new Gauge({
+        name: "bigcommerce_rate_limit_requests_left",
+        help: "Requests left in the store's current quota window, as last announced by BigCommerce",
+        registers: [this.registry],
+        collect() {
+          const left = upstreamState().left;
+          if (left !== undefined) this.set(left);
+        },
+      });
+      new Gauge({
+        name: "bigcommerce_requests_waiting_for_quota",
+        help: "BigCommerce calls waiting for quota right now",
+        registers: [this.registry],
+        collect() {
+          this.set(upstreamState().waiting);
+        },
+      });
+    }
+  }
+
+  recordUpstream(record: CallRecord): void {
+    const labels = { method: record.method, endpoint: record.endpoint };
+    this.upstreamRequests.inc({ ...labels, status: String(record.status ?? 0) });
+    this.upstreamDuration.observe(labels, record.ms / 1000);
+  }
+
+  /** Counts every SCIM request when its answer is finished. */
+  readonly track: RequestHandler = (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      const resource = /^\/scim\/v2\/([A-Za-z.]+)/.exec(req.originalUrl)?.[1] ?? "other";
+      const labels = { method: req.method, resource };
+      this.scimRequests.inc({ ...labels, status: String(res.statusCode) });
+      this.scimDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  };
+
+  readonly handler: RequestHandler = (_req, res, next) => {
+    this.registry.metrics().then((text) => {
+      res.setHeader("Content-Type", this.registry.contentType);
+      res.end(text);
+    }, next);
+  };
+}

@@ -1,0 +1,26 @@
+import request from "supertest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, newUser, startBridge, type RunningBridge } from "./helpers.js";
+
+let b: RunningBridge;
+beforeAll(async () => {
+  b = await startBridge();
+});
+afterAll(() => b.close());
+
+describe("/metrics", () => {
+  it("needs the bearer token", async () => {
+    expect((await request(b.url).get("/metrics")).status).toBe(401);
+  });
+
+  it("counts SCIM requests, BigCommerce calls and shows the quota left", async () => {
+    await api(b).post("/Users", newUser("metrics@x.test"));
+    await api(b).get("/Users/424242");
+    const res = await request(b.url).get("/metrics").set(b.auth);
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(/scim_requests_total\{method="POST",resource="Users",status="201"\} 1/);
+    expect(res.text).toMatch(/scim_requests_total\{method="GET",resource="Users",status="404"\} 1/);
+    expect(res.text).toMatch(/bigcommerce_requests_total\{method="POST",endpoint="\/v3\/customers",status="200"\} 1/);
+    expect(res.text).toMatch(/bigcommerce_rate_limit_requests_left \d+/);
+  });
+});
