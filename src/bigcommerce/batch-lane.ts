@@ -4,6 +4,11 @@
  * function, with at most `maxInFlight` batches running. Whatever arrives while every slot is
  * busy is sent as soon as a batch finishes. Items a batch gives back (to be re-sent) go to the
  * front, so they keep their place before later items.
+ *
+ * Every item has a deadline (its caller's bound on waiting). An item still queued at its
+ * deadline is taken out and handed to `expire` (which rejects it with an error saying nothing
+ * was sent), both by a timer and by a sweep before every `pick`: nothing is ever sent after its
+ * caller gave up. Items given back to a closed lane go to `expire`'s sibling `onClosed`.
  */
 import type { Clock } from "./clock.js";
 
@@ -16,13 +21,22 @@ export interface BatchLaneOptions<P> {
   pick: (queue: P[]) => P[];
   /** Sends one batch and settles each item; must not reject. */
   run: (batch: P[]) => Promise<void>;
+  /** The item's deadline (clock ms); it is never picked at or after it. */
+  deadlineOf?: (item: P) => number;
+  /** Settles an item taken out of the queue at its deadline. */
+  expire?: (item: P) => void;
+  /** Settles an item given back (requeueFront) after the lane was closed. */
+  onClosed?: (item: P) => void;
 }
 
 export class BatchLane<P> {
   private queue: P[] = [];
   private inFlight = 0;
   private timer: AbortController | undefined;
+  private readonly expiryTimers = new Map<P, AbortController>();
   private closed = false;
+  /** Aborted by close(): cancels backoff sleeps of batches that are about to re-send. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: BatchLaneOptions<P>) {}
 
@@ -34,21 +48,43 @@ export class BatchLane<P> {
     return this.inFlight;
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Aborts when the lane closes (for backoff sleeps between attempts). */
+  get closeSignal(): AbortSignal {
+    return this.closing.signal;
+  }
+
   add(item: P): void {
+    if (this.closed) {
+      this.options.onClosed?.(item);
+      return;
+    }
     this.queue.push(item);
+    this.armExpiry(item);
     this.arm();
   }
 
   /** Puts items back at the front, in the given order (the lane flushes when the batch ends). */
   requeueFront(items: readonly P[]): void {
+    if (this.closed) {
+      for (const item of items) this.options.onClosed?.(item);
+      return;
+    }
     this.queue.unshift(...items);
+    for (const item of items) this.armExpiry(item);
   }
 
   /** Stops the lane and hands back everything not yet sent. */
   close(): P[] {
     this.closed = true;
+    this.closing.abort(new Error("batch lane closed"));
     this.timer?.abort();
     this.timer = undefined;
+    for (const t of this.expiryTimers.values()) t.abort();
+    this.expiryTimers.clear();
     const left = this.queue;
     this.queue = [];
     return left;
@@ -67,10 +103,66 @@ export class BatchLane<P> {
     );
   }
 
+  /** Flushes again at `at` (e.g. when a blocked id may go again). */
+  wakeAt(at: number): void {
+    if (this.closed) return;
+    const { clock } = this.options;
+    clock.sleep(Math.max(0, at - clock.now()), this.closing.signal).then(
+      () => this.flush(),
+      () => {},
+    );
+  }
+
+  private armExpiry(item: P): void {
+    const { deadlineOf, expire, clock } = this.options;
+    if (!deadlineOf || !expire || this.expiryTimers.has(item)) return;
+    const abort = new AbortController();
+    this.expiryTimers.set(item, abort);
+    clock.sleep(Math.max(0, deadlineOf(item) - clock.now()), abort.signal).then(
+      () => {
+        if (this.expiryTimers.get(item) !== abort) return;
+        this.expiryTimers.delete(item);
+        const i = this.queue.indexOf(item);
+        if (i < 0) return;
+        this.queue.splice(i, 1);
+        expire(item);
+        // Its removal may unblock later items (e.g. of the same id).
+        this.flush();
+      },
+      () => {},
+    );
+  }
+
+  private disarmExpiry(item: P): void {
+    const abort = this.expiryTimers.get(item);
+    if (!abort) return;
+    this.expiryTimers.delete(item);
+    abort.abort();
+  }
+
+  /** Takes out every queued item whose deadline has passed. */
+  private sweepExpired(): void {
+    const { deadlineOf, expire, clock } = this.options;
+    if (!deadlineOf || !expire) return;
+    const now = clock.now();
+    const keep: P[] = [];
+    const gone: P[] = [];
+    for (const item of this.queue) (now >= deadlineOf(item) ? gone : keep).push(item);
+    if (gone.length === 0) return;
+    this.queue = keep;
+    for (const item of gone) {
+      this.disarmExpiry(item);
+      expire(item);
+    }
+  }
+
   private flush(): void {
     while (!this.closed && this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      this.sweepExpired();
+      if (this.queue.length === 0) break;
       const batch = this.options.pick(this.queue);
       if (batch.length === 0) break;
+      for (const item of batch) this.disarmExpiry(item);
       this.inFlight += 1;
       void this.options
         .run(batch)

@@ -23,6 +23,17 @@
  *   backoff first, and a caller whose bound that wait would pass gets UpstreamUnavailableError.
  * RateLimitedError and AuthenticationError prove nothing was written: every item of the batch
  * gets that error, without a re-read.
+ *
+ * Bounds: an item is never sent at or after its deadline (now + maxWaitMs at the call): still
+ * queued then, it gets RateLimitedError (never sent) or UpstreamUnavailableError/
+ * OutcomeUnknownError (sent before); the governor and the concurrency gate refuse a caller
+ * whose deadline has passed; the re-read waits only within the batch's remaining budget (at
+ * least `rereadMinMs`) and is cut off one request timeout after that. So one call lasts at most
+ * about maxWaitMs + requestTimeoutMs + one re-read.
+ *
+ * Writes whose answer never came may land later: creates that end that way are remembered
+ * (create-batcher.ts) so the IdP's retry resolves instead of a 409; after a timed-out update,
+ * later updates of that customer wait `lateWriteGraceMs` (update-batcher.ts).
  */
 import type { Customer, CustomerCreate, CustomerUpdate } from "./api.js";
 import type { BatchSettings, CustomerWrites } from "./batch-item.js";
@@ -47,10 +58,31 @@ export interface BatcherOptions {
   maxInFlight?: number;
   /** Clock difference tolerated when deciding that a customer was created by our attempt. */
   createdToleranceMs?: number;
+  /**
+   * BigCommerce's clock minus ours, when known (from `Date` headers). When BigCommerce's clock
+   * is behind, the tolerance widens by that much (up to MAX_SKEW_WIDENING_MS), so our own
+   * lost-response create is not taken for someone else's.
+   */
+  clockSkewMs?: () => number | undefined;
   /** Backoff before re-sending innocents after a transient failure (default 500 ms, doubling, ≤ 4 s). */
   resendBaseDelayMs?: number;
   resendMaxDelayMs?: number;
+  /** Least budget the re-read after a failed batch gets (default 2000 ms). */
+  rereadMinMs?: number;
+  /** Re-read calls before the outcome is unknown (default 2). */
+  rereadAttempts?: number;
+  /** The HTTP request timeout; bounds how long a re-read may run past its deadline (default 15000). */
+  requestTimeoutMs?: number;
+  /**
+   * After an update attempt timed out (or lost its answer), later updates of that customer
+   * wait this long, so the late write cannot overwrite them (default 15000 ms; the client
+   * passes its requestTimeoutMs).
+   */
+  lateWriteGraceMs?: number;
 }
+
+/** Upper bound on how far a measured clock skew widens the created-by-us tolerance. */
+export const MAX_SKEW_WIDENING_MS = 5 * 60_000;
 
 export class CustomerWriteBatcher {
   private readonly creates: CreateBatcher;
@@ -68,8 +100,17 @@ export class CustomerWriteBatcher {
       maxInFlight: options.maxInFlight ?? 3,
       resendBaseDelayMs: options.resendBaseDelayMs ?? 500,
       resendMaxDelayMs: options.resendMaxDelayMs ?? 4000,
+      rereadMinMs: options.rereadMinMs ?? 2000,
+      rereadAttempts: options.rereadAttempts ?? 2,
+      requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
+      lateWriteGraceMs: options.lateWriteGraceMs ?? 15_000,
     };
-    this.creates = new CreateBatcher(settings, options.createdToleranceMs ?? 2000);
+    const base = options.createdToleranceMs ?? 2000;
+    const skew = options.clockSkewMs;
+    this.creates = new CreateBatcher(
+      settings,
+      skew ? () => base + Math.min(MAX_SKEW_WIDENING_MS, Math.max(0, -(skew() ?? 0))) : base,
+    );
     this.updates = new UpdateBatcher(settings);
   }
 

@@ -36,6 +36,13 @@ const configSchema = z.object({
   /** Quota to assume before the first response (otherwise one probe request learns it). */
   assumedQuota: z.number().int().positive().optional(),
   retry: z.custom<Partial<RetryPolicy>>((v) => v === undefined || (typeof v === "object" && v !== null)).optional(),
+  /**
+   * After a customer update timed out (its write may still land), later updates of that
+   * customer wait this long (default: requestTimeoutMs).
+   */
+  lateWriteGraceMs: z.number().int().nonnegative().optional(),
+  /** Clock difference tolerated when deciding a found customer was created by our lost POST. */
+  createdToleranceMs: z.number().int().nonnegative().optional(),
   /** How long the write batcher collects concurrent creates/updates before sending. */
   batchWindowMs: z.number().nonnegative().default(2),
   /** Upstream connections in the pool. */
@@ -105,6 +112,10 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     // Writes back off longer than reads (BigCommerce's advice for 5xx).
     resendBaseDelayMs: policy.baseDelayMs * 2,
     resendMaxDelayMs: policy.maxDelayMs,
+    lateWriteGraceMs: config.lateWriteGraceMs ?? config.requestTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    clockSkewMs: () => transport.clockSkewMs(),
+    ...(config.createdToleranceMs !== undefined ? { createdToleranceMs: config.createdToleranceMs } : {}),
   });
   const attributes = new AttributesEndpoint(transport);
   const attributeValues = new AttributeValuesEndpoint(transport);

@@ -108,6 +108,11 @@ export class ConcurrencyLimiter {
     private readonly defaultLimit = DEFAULT_CONCURRENCY_LIMIT,
   ) {}
 
+  /** The bucket a request counts against (for per-endpoint backoff). */
+  keyOf(method: HttpMethod, api: "v2" | "v3", path: string): string {
+    return endpointCap(method, api, path, this.rules, this.defaultLimit).key;
+  }
+
   acquire(method: HttpMethod, api: "v2" | "v3", path: string, signal?: AbortSignal): Promise<() => void> {
     const { key, limit } = endpointCap(method, api, path, this.rules, this.defaultLimit);
     let semaphore = this.semaphores.get(key);

@@ -2,15 +2,27 @@
  * Creates: POST /v3/customers batches of up to 10, at most one item per email (any case) per
  * batch or in flight. After a failed or lost batch, one `GET ?email:in=<the batch's
  * emails>&include=attributes` decides each item's fate (see batcher.ts for the rules).
+ *
+ * Creates that end without a definite answer (the response was lost or timed out and the
+ * re-read failed or showed nothing yet; the caller's bound ran out; attempts ran out) are
+ * remembered for a while: email → the names sent and the time of the first attempt. Such a
+ * write may still land (a timed-out request that the server completes later), and the IdP will
+ * retry the create. When that retry (or any later create of the email) meets the customer, the
+ * customer counts as ours if it carries the names we sent and was created at or after that
+ * first attempt (minus the clock tolerance), and was not handed to another caller: the retry
+ * resolves with it instead of a 409.
  */
 import type { Customer, CustomerCreate } from "./api.js";
 import {
   backOffBeforeResend,
   deadlineOf,
+  expiredError,
   giveUp,
   itemError,
+  leavesOutcomeOpen,
   newPending,
   provesNothingWritten,
+  reread,
   rereadFailed,
   type BatchSettings,
   type Pending,
@@ -23,17 +35,31 @@ type PendingCreate = Pending<CustomerCreate> & { emailKey: string };
 
 /** How long we remember which customer went to which caller. */
 const ATTRIBUTION_MEMORY_MS = 10 * 60_000;
+/** How long, and how many, creates without a definite answer we remember. */
+export const UNSETTLED_MEMORY_MS = 10 * 60_000;
+export const UNSETTLED_MAX = 10_000;
+
+interface Unsettled {
+  first_name: string;
+  last_name: string;
+  firstAttemptAt: number;
+  /** When it was recorded (for expiry; the map's insertion order follows it). */
+  at: number;
+}
 
 export class CreateBatcher {
   private readonly lane: BatchLane<PendingCreate>;
   private readonly emailsInFlight = new Set<string>();
   /** Customers already handed to a caller: a re-read match on one of them is someone else's. */
   private readonly attributed = new Map<number, number>();
+  /** Creates that ended without a definite answer, by lower-cased email. */
+  private readonly unsettled = new Map<string, Unsettled>();
+  private closedWith: Error | undefined;
 
   constructor(
     private readonly settings: BatchSettings,
     /** Clock difference tolerated when deciding that a customer was created by our attempt. */
-    private readonly toleranceMs: number,
+    private readonly toleranceMs: number | (() => number),
   ) {
     this.lane = new BatchLane<PendingCreate>({
       clock: settings.clock,
@@ -41,6 +67,9 @@ export class CreateBatcher {
       maxInFlight: settings.maxInFlight,
       pick: (queue) => this.pick(queue),
       run: (batch) => this.run(batch),
+      deadlineOf: (p) => p.deadline,
+      expire: (p) => p.reject(expiredError(p)),
+      onClosed: (p) => p.reject(this.closedWith ?? new OutcomeUnknownError("customer write batcher is closed")),
     });
   }
 
@@ -53,21 +82,55 @@ export class CreateBatcher {
       );
     }
     return new Promise((resolve, reject) => {
-      this.lane.add({ ...newPending(item, this.settings, resolve, reject), emailKey: item.email.toLowerCase() });
+      const pending: PendingCreate = {
+        ...newPending(item, this.settings, resolve, reject),
+        emailKey: item.email.toLowerCase(),
+      };
+      // Whatever ends a create whose write may still land, remember it (see the file comment).
+      pending.reject = (error: unknown) => {
+        if (pending.uncertain) this.noteUnsettled(pending);
+        reject(error);
+      };
+      pending.resolve = (customer: Customer) => {
+        this.unsettled.delete(pending.emailKey);
+        resolve(customer);
+      };
+      this.lane.add(pending);
     });
   }
 
   close(error: Error): void {
+    this.closedWith = error;
     for (const p of this.lane.close()) p.reject(error);
   }
 
-  /** FIFO, at most one item per email in a batch or in flight; a solo item goes alone. */
+  /** Records noted so far (tests, diagnostics). */
+  get unsettledCount(): number {
+    return this.unsettled.size;
+  }
+
+  private tolerance(): number {
+    return typeof this.toleranceMs === "function" ? this.toleranceMs() : this.toleranceMs;
+  }
+
+  /**
+   * FIFO, at most one item per email in a batch or in flight; a solo item goes alone. An item
+   * skipped for any reason reserves its email for this pick, so a later create of the same
+   * email cannot overtake it.
+   */
   private pick(queue: PendingCreate[]): PendingCreate[] {
     const batch: PendingCreate[] = [];
     const emails = new Set<string>();
+    const skipped = new Set<string>();
     for (let i = 0; i < queue.length && batch.length < this.settings.maxBatch; ) {
       const p = queue[i] as PendingCreate;
-      if (emails.has(p.emailKey) || this.emailsInFlight.has(p.emailKey) || (p.solo && batch.length > 0)) {
+      if (
+        emails.has(p.emailKey) ||
+        skipped.has(p.emailKey) ||
+        this.emailsInFlight.has(p.emailKey) ||
+        (p.solo && batch.length > 0)
+      ) {
+        skipped.add(p.emailKey);
         i += 1;
         continue;
       }
@@ -87,6 +150,39 @@ export class CreateBatcher {
       if (now - at <= ATTRIBUTION_MEMORY_MS) break; // insertion order = time order
       this.attributed.delete(id);
     }
+  }
+
+  private pruneUnsettled(now: number): void {
+    for (const [email, record] of this.unsettled) {
+      if (now - record.at <= UNSETTLED_MEMORY_MS && this.unsettled.size <= UNSETTLED_MAX) break;
+      this.unsettled.delete(email); // oldest first: insertion order = time order
+    }
+  }
+
+  private noteUnsettled(p: PendingCreate): void {
+    if (p.firstAttemptAt === undefined) return;
+    const now = this.settings.clock.now();
+    const before = this.unsettled.get(p.emailKey);
+    const sameNames = before?.first_name === p.item.first_name && before.last_name === p.item.last_name;
+    this.unsettled.delete(p.emailKey); // re-insert at the end: the map stays in time order
+    this.unsettled.set(p.emailKey, {
+      first_name: p.item.first_name,
+      last_name: p.item.last_name,
+      // The earliest attempt of the same create is the one whose write may land.
+      firstAttemptAt: before && sameNames ? Math.min(before.firstAttemptAt, p.firstAttemptAt) : p.firstAttemptAt,
+      at: now,
+    });
+    this.pruneUnsettled(now);
+  }
+
+  /** Does `found` match an earlier create of this email that ended without an answer? */
+  private matchesUnsettled(found: Customer, p: PendingCreate): boolean {
+    const now = this.settings.clock.now();
+    this.pruneUnsettled(now);
+    const record = this.unsettled.get(p.emailKey);
+    // The same create again (the IdP's retry): same names sent, and the customer carries them.
+    if (!record || record.first_name !== p.item.first_name || record.last_name !== p.item.last_name) return false;
+    return createdByOurAttempt(found, record, record.firstAttemptAt, this.tolerance());
   }
 
   private async run(batch: PendingCreate[]): Promise<void> {
@@ -115,6 +211,7 @@ export class CreateBatcher {
       } catch (error) {
         failure = error;
       }
+      if (leavesOutcomeOpen(failure)) for (const p of batch) p.uncertain = true;
       await this.reconcile(batch, failure);
     } finally {
       for (const p of batch) this.emailsInFlight.delete(p.emailKey);
@@ -128,7 +225,7 @@ export class CreateBatcher {
     }
     let existing: Map<string, Customer>;
     try {
-      const page = await this.settings.writes.list({
+      const page = await reread(this.settings, batch, {
         "email:in": batch.map((p) => p.item.email),
         include: ["attributes"],
         limit: 250,
@@ -148,7 +245,9 @@ export class CreateBatcher {
     batch.forEach((p, index) => {
       const found = existing.get(p.emailKey);
       if (found) {
-        const ours = !this.attributed.has(found.id) && createdByOurAttempt(found, p.item, p.firstAttemptAt ?? 0, this.toleranceMs);
+        const ours =
+          !this.attributed.has(found.id) &&
+          (createdByOurAttempt(found, p.item, p.firstAttemptAt ?? 0, this.tolerance()) || this.matchesUnsettled(found, p));
         if (ours) {
           this.remember(found);
           p.resolve(found);
@@ -174,7 +273,7 @@ export class CreateBatcher {
         retry.push(p);
       }
     }
-    retry = await backOffBeforeResend(this.settings, retry, error);
+    retry = await backOffBeforeResend(this.settings, retry, error, this.lane.closeSignal);
     this.lane.requeueFront(retry);
   }
 }

@@ -4,7 +4,13 @@
  * never calls).
  */
 import type { CustomerGroup, CustomerGroupId, CustomerGroupListQuery } from "./api.js";
-import { InvalidQueryError, NotFoundError, UnexpectedResponseError } from "./errors.js";
+import {
+  InvalidQueryError,
+  NotFoundError,
+  OutcomeUnknownError,
+  UnexpectedResponseError,
+  UpstreamUnavailableError,
+} from "./errors.js";
 import { toCustomerGroupId } from "./ids.js";
 import type { HttpResponse } from "./http.js";
 import { countSchema, customerGroupSchema } from "./schemas.js";
@@ -56,15 +62,34 @@ export class CustomerGroupsEndpoint {
     });
   }
 
-  /** ConflictError (409) when the name is taken. Not retried on 5xx (POST). */
+  /**
+   * ConflictError (409) when the name is taken. Not retried on 5xx (POST). When the answer is
+   * lost (or a 5xx), the group may have been created all the same: it is looked up by its exact
+   * name before the failure is reported, so the IdP's retry does not meet a 409 for it.
+   */
   async create(input: { name: string }): Promise<CustomerGroup> {
-    const created = await this.transport.call({
-      method: "POST",
-      api: "v2",
-      path: "/customer_groups",
-      body: { name: input.name },
-      parse: (response) => (is207(response) ? null : groupBody(response)),
-    });
+    let created: CustomerGroup | null;
+    try {
+      created = await this.transport.call({
+        method: "POST",
+        api: "v2",
+        path: "/customer_groups",
+        body: { name: input.name },
+        parse: (response) => (is207(response) ? null : groupBody(response)),
+      });
+    } catch (error) {
+      if (!(error instanceof UpstreamUnavailableError)) throw error;
+      let found: CustomerGroup | undefined;
+      try {
+        found = (await this.list({ name: input.name })).find((g) => g.name === input.name);
+      } catch (readError) {
+        throw new OutcomeUnknownError("customer group create failed and the re-read to check its outcome failed too", {
+          cause: { write: error, read: readError },
+        });
+      }
+      if (found) return found;
+      throw error;
+    }
     return created ?? this.findByName(input.name);
   }
 
@@ -86,13 +111,17 @@ export class CustomerGroupsEndpoint {
     return reread;
   }
 
-  /** Members are unassigned by BigCommerce. NotFoundError when the group does not exist. */
+  /**
+   * Members are unassigned by BigCommerce. NotFoundError when the group does not exist. A 404 on
+   * a resend after an attempt without an answer (or a 5xx) means that attempt deleted it.
+   */
   async delete(id: CustomerGroupId): Promise<void> {
     const checked = checkId(id);
     await this.transport.call({
       method: "DELETE",
       api: "v2",
       path: `/customer_groups/${checked}`,
+      acceptAfterUnknown: [404],
       parse: () => undefined,
     });
   }

@@ -45,7 +45,7 @@ function toQuery(query: CustomerListQuery): QueryInput {
 export class CustomersEndpoint {
   constructor(private readonly transport: Transport) {}
 
-  list(query: CustomerListQuery, signal?: AbortSignal): Promise<Page<Customer>> {
+  list(query: CustomerListQuery, signal?: AbortSignal, options: BatchCallOptions = {}): Promise<Page<Customer>> {
     return this.transport
       .call({
         method: "GET",
@@ -54,6 +54,7 @@ export class CustomersEndpoint {
         query: toQuery(query),
         parse: customerPage,
         ...(signal ? { signal } : {}),
+        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
       })
       .then((body) => ({ data: body.data, pagination: body.meta.pagination }));
   }

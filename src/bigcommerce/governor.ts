@@ -11,7 +11,9 @@
  * learn (or assumes a configured quota).
  *
  * On a 429 it stops every request to the store until max(X-Retry-After, Reset-Ms), or backs off
- * exponentially when the 429 carries no headers (platform load shedding).
+ * exponentially when the 429 carries no headers (platform load shedding). A 429 that reports
+ * requests left and no X-Retry-After is a per-endpoint concurrency cap: the governor leaves it
+ * to the transport, which backs off that endpoint only.
  *
  * Callers pass a deadline; a caller whose turn would come later than its deadline is rejected
  * at once with RateLimitedError and an estimate of when to retry, so a SCIM request never waits
@@ -22,7 +24,13 @@
  */
 import { systemClock, type Clock } from "./clock.js";
 import { RateLimitedError, UpstreamUnavailableError } from "./errors.js";
-import { parseRateHeaders, waitAfter429, type BackoffBounds, type ResponseHeaders } from "./rate-headers.js";
+import {
+  isConcurrencyLimited429,
+  parseRateHeaders,
+  waitAfter429,
+  type BackoffBounds,
+  type ResponseHeaders,
+} from "./rate-headers.js";
 
 export interface RateGovernorOptions {
   clock?: Clock;
@@ -76,6 +84,9 @@ interface Waiter {
 
 type Take = { granted: true; windowProbe: boolean } | { granted: false; wakeAt: number | undefined };
 
+/** Consecutive header-less successes before the governor stops pacing. */
+export const UNLIMITED_AFTER = 3;
+
 export class RateGovernor {
   private readonly clock: Clock;
   private readonly reserve: number;
@@ -83,8 +94,12 @@ export class RateGovernor {
   private readonly bare429: BackoffBounds;
 
   private learned = false;
-  /** A successful response carried no rate headers: this store is not rate limited. */
+  /**
+   * Several successful responses in a row carried no rate headers: this store announces no
+   * budget. One such answer is not enough (a proxy or a single odd response may strip them).
+   */
   private unlimited = false;
+  private headerless2xx = 0;
   private quota: number | undefined;
   private left: number | undefined;
   private windowMs: number;
@@ -115,6 +130,9 @@ export class RateGovernor {
       this.quota = Math.floor(options.assumedQuota);
       this.left = this.quota;
       this.resetAt = this.clock.now() + this.windowMs;
+      // The assumed quota is a guess (other apps may have spent the window already): the first
+      // request goes alone, and its answer's headers replace the guess before a burst follows.
+      this.windowProbePending = true;
     }
   }
 
@@ -122,7 +140,14 @@ export class RateGovernor {
     if (this.closed) return Promise.reject(new UpstreamUnavailableError("BigCommerce client is closed"));
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const deadline = options.deadline ?? this.clock.now() + this.maxWaitMs;
+    const now = this.clock.now();
+    const deadline = options.deadline ?? now + this.maxWaitMs;
+    if (now > deadline) {
+      // The caller's bound has already passed: it has given up, so nothing may be sent for it.
+      return Promise.reject(
+        new RateLimitedError(Math.max(1000, this.estimateGrantTime(this.waiters.length) - now), "the caller's wait bound passed before a permit was asked for"),
+      );
+    }
     if (this.waiters.length === 0) {
       const take = this.tryTake();
       if (take.granted) return Promise.resolve(this.newPermit(take.windowProbe));
@@ -255,7 +280,10 @@ export class RateGovernor {
     const rate = response ? parseRateHeaders(response.headers) : {};
     const hasBudget = rate.left !== undefined && rate.resetMs !== undefined;
 
-    if (response?.status === 429) {
+    if (response?.status === 429 && isConcurrencyLimited429(response.headers)) {
+      // A per-endpoint concurrency cap, not the quota: the transport backs off that endpoint
+      // only; the rest of the store's traffic goes on.
+    } else if (response?.status === 429) {
       const { waitMs, fromHeaders } = waitAfter429(response.headers, this.bare429s + 1, this.bare429);
       this.bare429s = fromHeaders ? 0 : this.bare429s + 1;
       this.blockedUntil = Math.max(this.blockedUntil, now + waitMs);
@@ -264,13 +292,18 @@ export class RateGovernor {
     }
 
     if (hasBudget) {
+      this.headerless2xx = 0;
       this.adoptHeaders(now, rate.left as number, rate.resetMs as number, rate.quota, rate.windowMs);
       return;
     }
     if (response && response.status >= 200 && response.status < 300 && !this.learned) {
-      // A success without any rate headers: this store (or plan) announces no budget.
-      this.learned = true;
-      this.unlimited = true;
+      // A success without any rate headers. Only after UNLIMITED_AFTER of them in a row (sent
+      // one at a time) do we conclude that this store (or plan) announces no budget.
+      this.headerless2xx += 1;
+      if (this.headerless2xx >= UNLIMITED_AFTER) {
+        this.learned = true;
+        this.unlimited = true;
+      }
       return;
     }
     // No usable information about this request: count it as spent, to stay on the safe side.

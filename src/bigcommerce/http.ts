@@ -52,12 +52,36 @@ export class RequestTimeoutError extends Error {
 }
 
 /**
+ * Only canonical paths leave this client: `/segment/segment...` of letters, digits, `_`, `-`,
+ * `.` (no empty, `.` or `..` segments, no percent-encoding, no `;`, `?`, `#` or
+ * backslash). Every endpoint module builds such paths; anything else could be read by a
+ * server or proxy as a different path (`//customers`, `/./customers`, `/%63ustomers`,
+ * `/x/../customers`) and slip past the checks below, so it is refused outright.
+ */
+const CANONICAL_SEGMENT = /^[A-Za-z0-9_\-.]+$/;
+
+export function canonicalPath(path: string): string | null {
+  const trimmed = path.replace(/\/+$/, "");
+  if (trimmed === "") return null;
+  if (!trimmed.startsWith("/")) return null;
+  const segments = trimmed.slice(1).split("/");
+  for (const segment of segments) {
+    if (segment === "" || segment === "." || segment === ".." || !CANONICAL_SEGMENT.test(segment)) return null;
+  }
+  // Case-insensitive comparison below: a server may route `/Customers` like `/customers`.
+  return `/${segments.join("/")}`.toLowerCase();
+}
+
+/**
  * Last line of defence, below every endpoint module: V2 `/customers` (whose DELETE without a
  * filter deletes every customer of the store) is never called, and a customers DELETE never
- * leaves without a non-empty `id:in`.
+ * leaves without a non-empty `id:in`. The path is checked in canonical form (see above).
  */
 export function assertSafeRequest(request: Pick<HttpRequest, "method" | "api" | "path" | "query">): void {
-  const path = request.path.replace(/\/+$/, "");
+  const path = canonicalPath(request.path);
+  if (path === null) {
+    throw new InvalidQueryError("refusing a request path that is not in canonical form");
+  }
   if (request.api === "v2" && /^\/customers(\/|$)/.test(path)) {
     throw new InvalidQueryError("the V2 customers API is never called by this client");
   }

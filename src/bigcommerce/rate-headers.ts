@@ -71,3 +71,14 @@ export function waitAfter429(
   const n = Math.max(1, consecutiveBare429s);
   return { waitMs: Math.min(bounds.maxMs, bounds.baseMs * 2 ** (n - 1)), fromHeaders: false };
 }
+
+/**
+ * A 429 past a per-endpoint concurrency cap (PUT customers: 3 at once, shared with every app
+ * on the store), not past the quota: the store still has requests left in the window and
+ * BigCommerce sends no X-Retry-After. The right answer is a short backoff for that endpoint,
+ * not stopping every request to the store until the window resets.
+ */
+export function isConcurrencyLimited429(headers: ResponseHeaders | undefined): boolean {
+  const rate = parseRateHeaders(headers);
+  return rate.retryAfterMs === undefined && rate.left !== undefined && rate.left > 0;
+}

@@ -13,7 +13,7 @@ import type { FieldError } from "./errors.js";
  */
 export function createdByOurAttempt(
   existing: Customer,
-  sent: CustomerCreate,
+  sent: Pick<CustomerCreate, "first_name" | "last_name">,
   firstAttemptAt: number,
   toleranceMs: number,
 ): boolean {

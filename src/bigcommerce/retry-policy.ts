@@ -5,7 +5,9 @@
  * The rules, and why:
  * - 429 is retried for every method: BigCommerce did not process the request. The wait is the
  *   longer of X-Retry-After and X-Rate-Limit-Time-Reset-Ms (or a capped backoff without headers);
- *   the governor enforces it for every request to the store, not just this one.
+ *   the governor enforces it for every request to the store, not just this one. A 429 that says
+ *   the store still has requests left (and carries no X-Retry-After) is a per-endpoint
+ *   concurrency cap: a short capped backoff for that endpoint only ("concurrency-limited").
  * - 5xx (500/502/503/504) and network errors/timeouts are retried with capped exponential
  *   backoff only for idempotent methods (GET, DELETE): a resent read or delete cannot do harm.
  * - A POST or PUT that failed that way is never resent here: it may have been applied (the
@@ -13,7 +15,7 @@
  *   exception is an error that proves the request never left (connection refused, connect
  *   timeout): nothing can have been applied, so any method may be sent again.
  */
-import { waitAfter429, type ResponseHeaders } from "./rate-headers.js";
+import { isConcurrencyLimited429, waitAfter429, type ResponseHeaders } from "./rate-headers.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -37,6 +39,9 @@ export interface RetryPolicy {
   /** Backoff for 429s that carry no rate headers (platform load shedding). */
   bare429BaseDelayMs: number;
   bare429MaxDelayMs: number;
+  /** Backoff for 429s from a per-endpoint concurrency cap (requests left > 0, no X-Retry-After). */
+  concurrency429BaseDelayMs?: number;
+  concurrency429MaxDelayMs?: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
@@ -64,6 +69,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   ]),
   bare429BaseDelayMs: 1000,
   bare429MaxDelayMs: 16000,
+  concurrency429BaseDelayMs: 1000,
+  concurrency429MaxDelayMs: 4000,
 });
 
 export interface RetryInput {
@@ -83,6 +90,7 @@ export interface RetryInput {
 
 export type RetryReason =
   | "rate-limited"
+  | "concurrency-limited"
   | "server-error"
   | "network-error"
   | "not-sent"
@@ -106,6 +114,11 @@ export function decideRetry(policy: RetryPolicy, input: RetryInput): RetryDecisi
 
   if (status === 429) {
     if (attempt >= policy.max429Attempts) return { retry: false, reason: "attempts-exhausted" };
+    if (isConcurrencyLimited429(input.headers)) {
+      const base = policy.concurrency429BaseDelayMs ?? 1000;
+      const max = policy.concurrency429MaxDelayMs ?? 4000;
+      return { retry: true, delayMs: Math.min(max, base * 2 ** Math.max(0, attempt - 1)), reason: "concurrency-limited" };
+    }
     const { waitMs } = waitAfter429(input.headers, attempt, {
       baseMs: policy.bare429BaseDelayMs,
       maxMs: policy.bare429MaxDelayMs,

@@ -52,16 +52,30 @@ export const customerSchema = z.looseObject({
   registration_ip_address: lenientString,
   date_created: z.string(),
   date_modified: z.string(),
-  authentication: z.looseObject({ force_password_reset: z.boolean() }).optional(),
-  accepts_product_review_abandoned_cart_emails: z.boolean().optional(),
-  origin_channel_id: z.number().int().optional(),
-  // null = global access (see notes §4.3); absent is treated the same way.
+  // From here on: fields the bridge does not decide anything on. One odd record (a captured
+  // real response has `"channel_ids": "nil"`) must not fail a whole page, so an unexpected
+  // shape falls back to a safe default instead of failing validation.
+  authentication: z.looseObject({ force_password_reset: z.boolean() }).optional().catch(undefined),
+  accepts_product_review_abandoned_cart_emails: z.boolean().optional().catch(undefined),
+  origin_channel_id: z.number().int().optional().catch(undefined),
+  // null = global access (see notes §4.3); absent, or a shape we do not know, the same way.
   channel_ids: z
     .array(z.number().int())
     .nullish()
-    .transform((v) => v ?? null),
-  attributes: z.array(attributeValueSchema).optional(),
-  store_credit_amounts: z.array(z.looseObject({ amount: z.number() })).optional(),
+    .transform((v) => v ?? null)
+    .catch(null),
+  // Attribute values with an odd shape are dropped one by one; the others are kept.
+  attributes: z
+    .array(z.unknown())
+    .transform((items) =>
+      items.flatMap((item) => {
+        const parsed = attributeValueSchema.safeParse(item);
+        return parsed.success ? [parsed.data] : [];
+      }),
+    )
+    .optional()
+    .catch(undefined),
+  store_credit_amounts: z.array(z.looseObject({ amount: z.number() })).optional().catch(undefined),
 });
 
 export const paginationSchema = z.looseObject({

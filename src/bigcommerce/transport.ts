@@ -34,6 +34,11 @@ export interface CallSpec<T> {
   parse: (response: HttpResponse) => T;
   /** Non-2xx statuses that are answers rather than errors (e.g. 404 for "get by id"). */
   accept?: readonly number[];
+  /**
+   * Statuses that are answers on a resend after an attempt whose outcome is unknown (no answer,
+   * or 5xx): e.g. 404 for a DELETE whose first attempt did delete but lost its answer.
+   */
+  acceptAfterUnknown?: readonly number[];
   /** Absolute clock time by which any waiting must be over (default: now + maxWaitMs). */
   deadline?: number;
   signal?: AbortSignal;
@@ -101,6 +106,10 @@ export function jsonBody<S extends z.ZodType>(schema: S, what: string): (respons
 
 export class Transport {
   private readonly counters: TransportStats = { calls: 0, byEndpoint: {}, byStatus: {}, retries: 0 };
+  /** Recent estimates of (BigCommerce's clock − ours), from `Date` response headers. */
+  private readonly skewSamples: number[] = [];
+  /** Per endpoint bucket: no request before this time (after a concurrency-cap 429). */
+  private readonly endpointBlockedUntil = new Map<string, number>();
 
   constructor(private readonly options: TransportOptions) {}
 
@@ -122,15 +131,18 @@ export class Transport {
     assertSafeRequest(spec);
     http.pathFor(spec);
 
+    let earlierOutcomeUnknown = false;
     for (let attempt = 1; ; attempt += 1) {
       let response: HttpResponse | undefined;
       let failure: unknown;
+      await this.waitForEndpoint(spec, deadline);
       const releaseSlot = await this.acquireSlot(spec, deadline);
       try {
         const permit = await governor.acquire({ deadline, ...(spec.signal ? { signal: spec.signal } : {}) });
         const started = performance.now();
         try {
           response = await http.send(spec);
+          this.sampleSkew(response);
         } catch (error) {
           failure = error;
         } finally {
@@ -148,6 +160,10 @@ export class Transport {
       if (response && ((response.status >= 200 && response.status < 300) || spec.accept?.includes(response.status))) {
         return spec.parse(response);
       }
+      if (response && earlierOutcomeUnknown && spec.acceptAfterUnknown?.includes(response.status)) {
+        return spec.parse(response);
+      }
+      if (!response || response.status >= 500) earlierOutcomeUnknown = true;
 
       const errorCode = failure !== undefined ? (errorCodeOf(failure) ?? "UNKNOWN") : undefined;
       const decision = decideRetry(policy, {
@@ -158,21 +174,72 @@ export class Transport {
         random: (this.options.random ?? Math.random)(),
       });
       if (!decision.retry) throw this.toError(spec, where, response, failure, undefined);
-      const retryAfterMs = response?.status === 429 ? this.blockedForMs() : decision.delayMs;
+      const retryAfterMs = decision.reason === "rate-limited" ? this.blockedForMs() : decision.delayMs;
       if (clock.now() + retryAfterMs > deadline) throw this.toError(spec, where, response, failure, retryAfterMs);
       this.counters.retries += 1;
-      // After a 429 the governor holds every request to the store back; no extra sleep here.
-      if (decision.reason !== "rate-limited") await clock.sleep(decision.delayMs, spec.signal);
+      if (decision.reason === "concurrency-limited") {
+        // Another client holds the endpoint's slots: every request to this endpoint waits a
+        // little (waitForEndpoint), the rest of the store's traffic goes on.
+        const key = this.options.limiter.keyOf(spec.method, spec.api, spec.path);
+        const until = clock.now() + decision.delayMs;
+        this.endpointBlockedUntil.set(key, Math.max(this.endpointBlockedUntil.get(key) ?? 0, until));
+      } else if (decision.reason !== "rate-limited") {
+        // After a quota 429 the governor holds every request to the store back; no sleep here.
+        await clock.sleep(decision.delayMs, spec.signal);
+      }
     }
+  }
+
+  /**
+   * How far BigCommerce's clock is ahead of ours (negative: behind), from the `Date` headers of
+   * recent answers (median of the last few; whole-second resolution, so ±1 s); undefined before
+   * any answer carried one.
+   */
+  clockSkewMs(): number | undefined {
+    if (this.skewSamples.length === 0) return undefined;
+    const sorted = [...this.skewSamples].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+  }
+
+  private sampleSkew(response: HttpResponse): void {
+    const raw = response.headers["date"];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (typeof value !== "string") return;
+    const serverMs = Date.parse(value);
+    if (Number.isNaN(serverMs)) return;
+    // The header is truncated to the second: +500 ms centres the estimate.
+    this.skewSamples.push(serverMs + 500 - this.options.clock.now());
+    if (this.skewSamples.length > 5) this.skewSamples.shift();
   }
 
   private blockedForMs(): number {
     return Math.max(0, this.options.governor.state().blockedUntil - this.options.clock.now());
   }
 
+  /** Honours a per-endpoint backoff after a concurrency-cap 429, but not past the deadline. */
+  private async waitForEndpoint(spec: CallSpec<unknown>, deadline: number): Promise<void> {
+    const { clock, limiter } = this.options;
+    const key = limiter.keyOf(spec.method, spec.api, spec.path);
+    const until = this.endpointBlockedUntil.get(key);
+    if (until === undefined) return;
+    const now = clock.now();
+    if (until <= now) {
+      this.endpointBlockedUntil.delete(key);
+      return;
+    }
+    if (until > deadline) {
+      throw new RateLimitedError(until - now, `too many concurrent requests to ${spec.method} ${spec.path}; retry shortly`);
+    }
+    await clock.sleep(until - now, spec.signal);
+  }
+
   /** Waits for the endpoint's concurrency slot, but not past the deadline. */
   private async acquireSlot(spec: CallSpec<unknown>, deadline: number): Promise<() => void> {
     const { clock, limiter } = this.options;
+    if (clock.now() > deadline) {
+      // The caller's bound has passed (it has given up): send nothing for it.
+      throw new RateLimitedError(1000, `the wait bound for ${spec.method} ${spec.path} passed before it could be sent`);
+    }
     const expired = new AbortController();
     const stopTimer = new AbortController();
     clock.sleep(Math.max(0, deadline - clock.now()), stopTimer.signal).then(

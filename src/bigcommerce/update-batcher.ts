@@ -8,10 +8,14 @@ import type { Customer, CustomerUpdate } from "./api.js";
 import {
   backOffBeforeResend,
   deadlineOf,
+  expiredError,
   giveUp,
   itemError,
+  leavesOutcomeOpen,
+  mayLandLate,
   newPending,
   provesNothingWritten,
+  reread,
   rereadFailed,
   type BatchSettings,
   type Pending,
@@ -26,6 +30,19 @@ type PendingUpdate = Pending<CustomerUpdate> & { id: number };
 export class UpdateBatcher {
   private readonly lane: BatchLane<PendingUpdate>;
   private readonly idsInFlight = new Set<number>();
+  /**
+   * Ids whose last attempt may still land (it timed out or lost its answer), until when, and the
+   * item that attempt carried (only that item may go meanwhile: re-sending the same write is
+   * harmless). Why a block and not "re-read later and re-apply": a write in flight that we can
+   * no longer see can only be ordered by waiting it out; re-reading later would need to know
+   * when it landed, and re-applying would race it again. Waiting one grace period (by default
+   * the request timeout: an exchange the server is still working on past twice the timeout is
+   * very unlikely) keeps a later update of the customer from being overwritten, at the price of
+   * delaying it; a later update whose caller cannot wait that long gets RateLimitedError with
+   * nothing sent.
+   */
+  private readonly blocked = new Map<number, { until: number; owner: PendingUpdate }>();
+  private closedWith: Error | undefined;
 
   constructor(private readonly settings: BatchSettings) {
     this.lane = new BatchLane<PendingUpdate>({
@@ -34,6 +51,9 @@ export class UpdateBatcher {
       maxInFlight: settings.maxInFlight,
       pick: (queue) => this.pick(queue),
       run: (batch) => this.run(batch),
+      deadlineOf: (p) => p.deadline,
+      expire: (p) => p.reject(expiredError(p)),
+      onClosed: (p) => p.reject(this.closedWith ?? new OutcomeUnknownError("customer write batcher is closed")),
     });
   }
 
@@ -46,6 +66,7 @@ export class UpdateBatcher {
   }
 
   close(error: Error): void {
+    this.closedWith = error;
     for (const p of this.lane.close()) p.reject(error);
   }
 
@@ -54,9 +75,18 @@ export class UpdateBatcher {
     const batch: PendingUpdate[] = [];
     const ids = new Set<number>();
     const skipped = new Set<number>();
+    const now = this.settings.clock.now();
+    for (const [id, block] of this.blocked) if (block.until <= now) this.blocked.delete(id);
     for (let i = 0; i < queue.length && batch.length < this.settings.maxBatch; ) {
       const p = queue[i] as PendingUpdate;
-      if (ids.has(p.id) || skipped.has(p.id) || this.idsInFlight.has(p.id) || (p.solo && batch.length > 0)) {
+      const block = this.blocked.get(p.id);
+      if (
+        ids.has(p.id) ||
+        skipped.has(p.id) ||
+        this.idsInFlight.has(p.id) ||
+        (block !== undefined && block.owner !== p) ||
+        (p.solo && batch.length > 0)
+      ) {
         skipped.add(p.id); // a later update of this id must not overtake this one
         i += 1;
         continue;
@@ -88,6 +118,12 @@ export class UpdateBatcher {
       } catch (error) {
         failure = error;
       }
+      if (leavesOutcomeOpen(failure)) for (const p of batch) p.uncertain = true;
+      if (mayLandLate(failure) && this.settings.lateWriteGraceMs > 0) {
+        const until = this.settings.clock.now() + this.settings.lateWriteGraceMs;
+        for (const p of batch) this.blocked.set(p.id, { until, owner: p });
+        this.lane.wakeAt(until);
+      }
       await this.reconcile(batch, failure);
     } finally {
       // Only now may later updates of these ids go: re-sent items are already back at the front.
@@ -102,7 +138,7 @@ export class UpdateBatcher {
     }
     let current: Map<number, Customer>;
     try {
-      const page = await this.settings.writes.list({ "id:in": batch.map((p) => p.item.id), limit: 250 });
+      const page = await reread(this.settings, batch, { "id:in": batch.map((p) => p.item.id), limit: 250 });
       current = new Map(page.data.map((c) => [c.id, c]));
     } catch (readError) {
       rereadFailed(batch, "update", error, readError);
@@ -139,7 +175,7 @@ export class UpdateBatcher {
         retry.push(p);
       }
     }
-    retry = await backOffBeforeResend(this.settings, retry, error);
+    retry = await backOffBeforeResend(this.settings, retry, error, this.lane.closeSignal);
     this.lane.requeueFront(retry);
   }
 }

@@ -30,6 +30,7 @@ const faultSchema = z.object({
   headers: z.record(z.string(), z.string()).optional(),
   rateHeaders: z.boolean().optional(),
   delayMs: z.number().nonnegative().optional(),
+  delayAfterHandlingMs: z.number().nonnegative().optional(),
   dropResponse: z.boolean().optional(),
   dropRequest: z.boolean().optional(),
 });

@@ -123,6 +123,18 @@ function injectFaults(runtime: EmulatorRuntime) {
       else res.json(body);
       return;
     }
+    if (rule.delayAfterHandlingMs !== undefined && rule.delayAfterHandlingMs > 0 && !rule.dropResponse) {
+      // Let the handler perform the write, then hold the answer back; if the client has gone
+      // by then, the answer is simply lost (the write stays).
+      const delay = rule.delayAfterHandlingMs;
+      const end = res.end.bind(res) as (...args: unknown[]) => Response;
+      res.end = (((...args: unknown[]) => {
+        setTimeout(() => {
+          if (!req.socket.destroyed) end(...args);
+        }, delay);
+        return res;
+      }) as unknown) as Response["end"];
+    }
     if (rule.dropResponse) {
       // Let the handler perform the write, then cut the connection before a byte is sent.
       res.end = ((() => {

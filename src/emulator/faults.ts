@@ -34,6 +34,12 @@ export interface FaultRule {
   rateHeaders?: boolean;
   /** Wait this long before going on (combines with the other actions). */
   delayMs?: number;
+  /**
+   * Handle the request (the body is read and the write happens), then wait this long before
+   * answering. A client that times out meanwhile sees no answer for a write that did land: the
+   * "response arrived after the client gave up" case. Combines with `delayMs`.
+   */
+  delayAfterHandlingMs?: number;
   /** Handle the request (the write happens), then destroy the socket instead of answering. */
   dropResponse?: boolean;
   /** Destroy the socket without handling the request. */

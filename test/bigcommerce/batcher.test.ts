@@ -256,3 +256,253 @@ describe("CustomerWriteBatcher: close", () => {
     await expect(batcher.update({ id: cid(1), company: "x" })).rejects.toBeInstanceOf(UpstreamUnavailableError);
   });
 });
+
+/** The real clock moved by hand: `by(ms)` models minutes passing between an IdP's retries. */
+function shiftedClock() {
+  let shift = 0;
+  return {
+    clock: { now: () => Date.now() + shift, sleep: systemClock.sleep },
+    by(ms: number) {
+      shift += ms;
+    },
+  };
+}
+
+describe("CustomerWriteBatcher: creates without a definite answer", () => {
+  function setupShifted(options: Partial<ConstructorParameters<typeof CustomerWriteBatcher>[0]> = {}) {
+    const time = shiftedClock();
+    const writes = new FakeWrites();
+    writes.now = time.clock.now;
+    const batcher = new CustomerWriteBatcher({ writes, clock: time.clock, windowMs: 0, maxWaitMs: 5000, resendBaseDelayMs: 5, ...options });
+    return { writes, batcher, time };
+  }
+
+  it("lets the IdP's retry resolve with the customer a lost create wrote (re-read failed), not ConflictError", async () => {
+    const { writes, batcher, time } = setupShifted();
+    writes.afterPost = (_items, n) => {
+      if (n === 1) throw new UpstreamUnavailableError("socket closed");
+    };
+    let readsFail = true;
+    writes.beforeList = () => {
+      if (readsFail) throw new UpstreamUnavailableError("GET 503", { status: 503 });
+    };
+    await expect(batcher.create(person(1))).rejects.toBeInstanceOf(OutcomeUnknownError);
+    expect(writes.count("list")).toBe(2); // the re-read's own bounded retry
+    time.by(60_000); // the IdP honours Retry-After and comes back a minute later
+    readsFail = false;
+    const again = await batcher.create(person(1));
+    expect(again.id).toBe(writes.customers[0]?.id);
+    expect(writes.customers).toHaveLength(1);
+  });
+
+  it("lets the retry resolve when the timed-out write landed after the caller was answered", async () => {
+    const { writes, batcher, time } = setupShifted({ maxWaitMs: 100, resendBaseDelayMs: 500 });
+    writes.beforePost = (_items, n) => {
+      if (n === 1) throw new UpstreamUnavailableError("no answer (BC_REQUEST_TIMEOUT)");
+    };
+    // The re-read shows nothing yet; the backoff would pass the bound: outcome unknown (503).
+    await expect(batcher.create(person(1))).rejects.toBeInstanceOf(OutcomeUnknownError);
+    time.by(1000);
+    writes.seed("user1@example.com", "First1", "Last1", new Date(time.clock.now()).toISOString()); // the late write lands
+    time.by(60_000);
+    const again = await batcher.create(person(1));
+    expect(again.id).toBe(writes.customers[0]?.id);
+  });
+
+  it("still answers ConflictError when the names differ, or the customer predates the first attempt", async () => {
+    const { writes, batcher, time } = setupShifted();
+    writes.afterPost = () => {
+      throw new UpstreamUnavailableError("socket closed");
+    };
+    writes.beforeList = () => {
+      throw new UpstreamUnavailableError("GET 503", { status: 503 });
+    };
+    await expect(batcher.create(person(1))).rejects.toBeInstanceOf(OutcomeUnknownError);
+    writes.afterPost = undefined;
+    writes.beforeList = undefined;
+    time.by(60_000);
+    await expect(batcher.create({ ...person(1), first_name: "Someone" })).rejects.toBeInstanceOf(ConflictError);
+
+    writes.seed("user2@example.com", "First2", "Last2"); // created in 2020 by someone else
+    writes.afterPost = () => {
+      throw new UpstreamUnavailableError("socket closed");
+    };
+    writes.beforeList = () => {
+      throw new UpstreamUnavailableError("GET 503", { status: 503 });
+    };
+    await expect(batcher.create(person(2))).rejects.toBeInstanceOf(OutcomeUnknownError);
+    writes.afterPost = undefined;
+    writes.beforeList = undefined;
+    await expect(batcher.create(person(2))).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it("hands a remembered customer to one retry only", async () => {
+    const { writes, batcher, time } = setupShifted();
+    writes.afterPost = (_items, n) => {
+      if (n === 1) throw new UpstreamUnavailableError("socket closed");
+    };
+    let readsFail = true;
+    writes.beforeList = () => {
+      if (readsFail) throw new UpstreamUnavailableError("GET 503", { status: 503 });
+    };
+    await expect(batcher.create(person(1))).rejects.toBeInstanceOf(OutcomeUnknownError);
+    readsFail = false;
+    time.by(60_000);
+    await batcher.create(person(1));
+    await expect(batcher.create(person(1))).rejects.toBeInstanceOf(ConflictError);
+  });
+});
+
+describe("CustomerWriteBatcher: bounded waiting", () => {
+  it("rejects an item still queued at its bound with RateLimitedError and never sends it", async () => {
+    const { writes, batcher } = setup({ maxWaitMs: 100 });
+    writes.delayMs = 300;
+    const a = writes.seed("a@example.com");
+    const started = Date.now();
+    const first = batcher.update({ id: cid(a.id), first_name: "one" });
+    const second = batcher.update({ id: cid(a.id), first_name: "two" }).catch((e: unknown) => e);
+    const error = await second;
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(Date.now() - started).toBeLessThan(250);
+    await first;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(writes.count("put")).toBe(1);
+  });
+
+  it("rejects queued creates at their bound while every slot is busy", async () => {
+    const { writes, batcher } = setup({ maxWaitMs: 100, maxInFlight: 1, maxBatchSize: 1 });
+    writes.delayMs = 300;
+    const settled = await Promise.allSettled([1, 2, 3].map((i) => batcher.create(person(i))));
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "rejected"]);
+    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(RateLimitedError);
+    expect(writes.count("post")).toBe(1);
+  });
+
+  it("gives the re-read the batch's remaining budget, not a fresh maxWaitMs", async () => {
+    const { writes, batcher } = setup({ maxWaitMs: 10_000, rereadMinMs: 500 });
+    writes.afterPost = (_items, n) => {
+      if (n === 1) throw new UpstreamUnavailableError("lost");
+    };
+    const before = Date.now();
+    await batcher.create(person(1));
+    const reread = writes.calls.find((c) => c.kind === "list");
+    expect(reread?.kind === "list" && reread.deadline).toBeGreaterThan(before);
+    expect(reread?.kind === "list" && (reread.deadline as number) <= before + 10_000 + 50).toBe(true);
+  });
+});
+
+describe("CustomerWriteBatcher: an update that may land late", () => {
+  const timeout = () => new UpstreamUnavailableError("no answer from BigCommerce on PUT /v3/customers (BC_REQUEST_TIMEOUT)", { cause: { code: "BC_REQUEST_TIMEOUT" } });
+
+  it("holds later updates of that customer for the grace period, so the late write cannot overwrite them", async () => {
+    const { writes, batcher } = setup({ lateWriteGraceMs: 300 });
+    const a = writes.seed("a@example.com", "Orig", "X");
+    writes.beforePut = (items, n) => {
+      if (n !== 1) return;
+      // The server is still working on it: the write lands 150 ms after the client gave up.
+      setTimeout(() => {
+        const c = writes.customers.find((x) => x.id === a.id);
+        if (c) c.first_name = items[0]?.first_name as string;
+      }, 150);
+      throw timeout();
+    };
+    const started = Date.now();
+    expect((await batcher.update({ id: cid(a.id), first_name: "A" })).first_name).toBe("A");
+    const second = await batcher.update({ id: cid(a.id), first_name: "B" });
+    expect(second.first_name).toBe("B");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(writes.customers[0]?.first_name).toBe("B");
+  });
+
+  it("does not hold other customers, nor after a refused connection", async () => {
+    const { writes, batcher } = setup({ lateWriteGraceMs: 5000 });
+    const a = writes.seed("a@example.com");
+    const b = writes.seed("b@example.com");
+    const failed = new Set<string>();
+    const once = (key: string | undefined): boolean => key !== undefined && !failed.has(key) && (failed.add(key), true);
+    writes.beforePut = (items) => {
+      const company = items[0]?.company;
+      if ((company === "x" || company === "p") && once(company)) throw timeout();
+      if (company === "y" && once(company)) throw new UpstreamUnavailableError("refused (ECONNREFUSED)", { cause: { code: "ECONNREFUSED" } });
+    };
+    const started = Date.now();
+    await batcher.update({ id: cid(a.id), company: "x" });
+    await batcher.update({ id: cid(b.id), company: "y" });
+    await batcher.update({ id: cid(b.id), company: "z" });
+    expect(Date.now() - started).toBeLessThan(1000);
+    // A later update of the customer whose PUT timed out waits (here: past its own bound).
+    const quick = new CustomerWriteBatcher({ writes, clock: systemClock, windowMs: 0, maxWaitMs: 100, resendBaseDelayMs: 5, lateWriteGraceMs: 5000 });
+    await quick.update({ id: cid(a.id), company: "p" });
+    await expect(quick.update({ id: cid(a.id), company: "q" })).rejects.toBeInstanceOf(RateLimitedError);
+    expect(writes.customers.find((c) => c.id === a.id)?.company).toBe("p");
+  });
+});
+
+describe("CustomerWriteBatcher: close during a resend", () => {
+  it("ends a resend backoff at once and rejects the waiting item", async () => {
+    const { writes, batcher } = setup({ maxWaitMs: 60_000, resendBaseDelayMs: 10_000 });
+    writes.beforePost = () => {
+      throw new UpstreamUnavailableError("503", { status: 503 });
+    };
+    const pending = batcher.create(person(1)).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 30)); // POST failed, re-read done, now in the backoff
+    expect(writes.count("list")).toBe(1);
+    const started = Date.now();
+    batcher.close(new UpstreamUnavailableError("client closed"));
+    const error = await pending;
+    expect(Date.now() - started).toBeLessThan(200);
+    expect((error as Error).message).toBe("client closed");
+    expect(writes.count("post")).toBe(1);
+  });
+
+  it("rejects items a batch in flight gives back after close", async () => {
+    const { writes, batcher } = setup({ maxWaitMs: 60_000 });
+    writes.delayMs = 80;
+    const a = writes.seed("a@example.com");
+    writes.beforePut = () => {
+      throw new UpstreamUnavailableError("503", { status: 503 });
+    };
+    const pending = batcher.update({ id: cid(a.id), company: "x" }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 20));
+    batcher.close(new UpstreamUnavailableError("client closed"));
+    const error = await pending;
+    expect((error as Error).message).toBe("client closed");
+    expect(writes.count("put")).toBe(1);
+  });
+});
+
+describe("CreateBatcher.pick", () => {
+  it("lets no later create of an email overtake a skipped solo item of the same email", async () => {
+    const { CreateBatcher } = await import("../../src/bigcommerce/create-batcher.js");
+    const { newPending } = await import("../../src/bigcommerce/batch-item.js");
+    const settings = {
+      writes: new FakeWrites(),
+      clock: systemClock,
+      windowMs: 0,
+      maxWaitMs: 5000,
+      maxBatch: 10,
+      maxAttempts: 3,
+      maxInFlight: 3,
+      resendBaseDelayMs: 5,
+      resendMaxDelayMs: 10,
+      rereadMinMs: 100,
+      rereadAttempts: 2,
+      requestTimeoutMs: 1000,
+      lateWriteGraceMs: 0,
+    };
+    const creates = new CreateBatcher(settings, 2000);
+    const make = (i: number, solo = false) => {
+      const item = person(i);
+      return { ...newPending(item, settings, () => {}, () => {}), emailKey: item.email, solo };
+    };
+    const a = make(1);
+    const soloB = make(2, true);
+    const laterB = make(2);
+    const c = make(3);
+    const queue = [a, soloB, laterB, c];
+    const batch = (creates as unknown as { pick(q: typeof queue): typeof queue }).pick(queue);
+    expect(batch).toEqual([a, c]);
+    expect(queue).toEqual([soloB, laterB]);
+  });
+});

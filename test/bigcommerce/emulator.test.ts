@@ -245,3 +245,32 @@ describe("write batcher", () => {
     expect(emulator.store(STORE).customers.all().map((x) => x.id)).toEqual([keep?.id]);
   });
 });
+
+describe("bounded waiting against a slow store", () => {
+  it("sends no create after its caller's bound, and answers every caller within bound + one exchange + one re-read", async () => {
+    const maxWaitMs = 800;
+    const c = createBigCommerceClient({ apiUrl: emulator.url, storeHash: STORE, accessToken: TOKEN, requestTimeoutMs: 5000, maxWaitMs });
+    client = c;
+    emulator.faults.add({ method: "POST", path: `/stores/${STORE}/v3/customers`, delayMs: 500 });
+    const t0 = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 150 }, (_, i) =>
+        c.customers.create(person(`slow${i}`)).then(
+          () => ({ ok: true, ms: Date.now() - t0 }),
+          (e: unknown) => ({ ok: false, ms: Date.now() - t0, error: e }),
+        ),
+      ),
+    );
+    const posts = calls("POST").map((r) => r.at - t0);
+    expect(posts.every((at) => at <= maxWaitMs + 50)).toBe(true);
+    expect(results.some((r) => r.ok)).toBe(true);
+    expect(results.some((r) => !r.ok)).toBe(true);
+    for (const r of results) {
+      expect(r.ms).toBeLessThan(maxWaitMs + 500 + 300);
+      if (!r.ok) expect((r as { error: unknown }).error).toMatchObject({ code: "BC_RATE_LIMITED" });
+    }
+    // Nothing was written for the callers that were refused.
+    const stored = emulator.store(STORE).customers.count();
+    expect(stored).toBe(results.filter((r) => r.ok).length);
+  });
+});

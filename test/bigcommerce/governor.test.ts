@@ -197,18 +197,30 @@ describe("RateGovernor", () => {
     probe.release({ status: 200, headers: rate(9, 1000) });
   });
 
-  it("uses an assumed quota before the first response instead of a probe", async () => {
+  it("uses an assumed quota before the first response, but reads one answer's headers before a burst", async () => {
     const { governor } = setup({ assumedQuota: 5 });
-    const permits = await Promise.all(Array.from({ length: 5 }, () => governor.acquire()));
-    expect(permits).toHaveLength(5);
-    const sixth = track(governor.acquire());
+    const first = await governor.acquire();
+    const rest = Array.from({ length: 5 }, () => track(governor.acquire()));
     await settle();
-    expect(sixth.settled).toBe(false);
+    expect(rest.filter((t) => t.settled)).toHaveLength(0); // no burst on a guess
+    first.release({ status: 200, headers: rate(4, 1000, 5) }); // another app spent some already
+    await settle();
+    expect(rest.filter((t) => t.settled)).toHaveLength(4);
   });
 
-  it("stops pacing when a success carries no rate headers at all", async () => {
+  it("stops pacing only after several successes in a row carry no rate headers", async () => {
     const { governor } = setup();
     await roundTrip(governor, {}, 200);
+    // One header-less answer does not release every waiter: still one at a time.
+    const one = await governor.acquire();
+    const two = track(governor.acquire());
+    await settle();
+    expect(two.settled).toBe(false);
+    expect(governor.state().unlimited).toBe(false);
+    one.release({ status: 200, headers: {} });
+    await settle();
+    expect(two.settled).toBe(true);
+    (two.value as Permit).release({ status: 200, headers: {} });
     const permits = await Promise.all(Array.from({ length: 50 }, () => governor.acquire()));
     expect(permits).toHaveLength(50);
     expect(governor.state().unlimited).toBe(true);
@@ -246,5 +258,15 @@ describe("RateGovernor", () => {
     governor.close();
     await settle();
     expect((waiting.error as { code?: string }).code).toBe("BC_UNAVAILABLE");
+  });
+});
+
+describe("RateGovernor: a caller whose bound has passed", () => {
+  it("gets no permit even with budget left", async () => {
+    const { clock, governor } = setup({ assumedQuota: 10 });
+    await expect(governor.acquire({ deadline: clock.now() - 1 })).rejects.toBeInstanceOf(RateLimitedError);
+    expect(governor.state().inFlight).toBe(0);
+    const permit = await governor.acquire({ deadline: clock.now() });
+    permit.release({ status: 200, headers: rate(9, 1000) });
   });
 });

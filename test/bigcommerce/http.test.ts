@@ -202,6 +202,37 @@ describe("429 handling", () => {
     expect(gap).toBeGreaterThanOrEqual(140);
   });
 
+  it("treats a 429 with requests left and no X-Retry-After as a concurrency cap: short backoff, that endpoint only", async () => {
+    const capHeaders = {
+      "X-Rate-Limit-Requests-Left": "140",
+      "X-Rate-Limit-Requests-Quota": "150",
+      "X-Rate-Limit-Time-Reset-Ms": "25000",
+      "X-Rate-Limit-Time-Window-Ms": "30000",
+    };
+    let puts = 0;
+    const { server, client } = await setup(
+      (req, res) => {
+        if (req.method === "PUT" && ++puts === 1) return json(res, 429, { status: 429, title: "Too many concurrent requests" }, capHeaders);
+        if (req.method === "PUT") return json(res, 200, { data: [customer(7, "a@example.com", { first_name: "New" })], meta: {} }, capHeaders);
+        return json(res, 200, page([]), capHeaders);
+      },
+      { retry: { concurrency429BaseDelayMs: 300, concurrency429MaxDelayMs: 600 } },
+    );
+    const started = Date.now();
+    const update = client.customers.update({ id: 7 as CustomerId, first_name: "New" });
+    await new Promise((r) => setTimeout(r, 50));
+    // Other endpoints of the store are not held back meanwhile.
+    const t0 = Date.now();
+    await client.customers.list({});
+    expect(Date.now() - t0).toBeLessThan(200);
+    expect(client.governorState().blockedUntil).toBeLessThanOrEqual(Date.now());
+    expect((await update).first_name).toBe("New");
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(280);
+    expect(elapsed).toBeLessThan(2000); // not the 25 s left in the window
+    expect(server.requests.filter((r) => r.method === "PUT")).toHaveLength(2);
+  });
+
   it("answers RateLimitedError at once when the wait exceeds the bound", async () => {
     const { server, client } = await setup((_req, res) =>
       json(res, 429, {}, { "X-Retry-After": "60", "X-Rate-Limit-Time-Reset-Ms": "60000", "X-Rate-Limit-Requests-Left": "0", "X-Rate-Limit-Requests-Quota": "150", "X-Rate-Limit-Time-Window-Ms": "30000" }),
@@ -294,5 +325,85 @@ describe("configuration", () => {
     }
     expect(String(error)).toContain("apiUrl");
     expect(String(error)).not.toContain(TOKEN);
+  });
+});
+
+describe("deadlines below the batcher", () => {
+  it("sends nothing for a call whose deadline has already passed (no slot, no permit)", async () => {
+    const { HttpClient } = await import("../../src/bigcommerce/http.js");
+    const { RateGovernor } = await import("../../src/bigcommerce/governor.js");
+    const { ConcurrencyLimiter } = await import("../../src/bigcommerce/concurrency.js");
+    const { Transport } = await import("../../src/bigcommerce/transport.js");
+    const { CustomersEndpoint } = await import("../../src/bigcommerce/customers.js");
+    const { DEFAULT_RETRY_POLICY } = await import("../../src/bigcommerce/retry-policy.js");
+    const { systemClock } = await import("../../src/bigcommerce/clock.js");
+    const server = await scriptedServer((_req, res) => json(res, 200, { data: [], meta: {} }));
+    const http = new HttpClient({ apiUrl: server.url, storeHash: "abc123", accessToken: TOKEN, connectTimeoutMs: 400, requestTimeoutMs: 400 });
+    cleanups.push(() => server.close(), () => http.close());
+    const governor = new RateGovernor({ assumedQuota: 100 });
+    const transport = new Transport({ http, governor, limiter: new ConcurrencyLimiter(), policy: DEFAULT_RETRY_POLICY, clock: systemClock, maxWaitMs: 1000 });
+    const customers = new CustomersEndpoint(transport);
+    const item = { email: "a@example.com", first_name: "A", last_name: "B" };
+    await expect(customers.postBatch([item], { deadline: Date.now() - 5 })).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(customers.putBatch([{ id: 1 as CustomerId, company: "x" }], { deadline: Date.now() - 5 })).rejects.toBeInstanceOf(RateLimitedError);
+    expect(server.requests).toHaveLength(0);
+    expect(governor.state().inFlight).toBe(0);
+  });
+});
+
+describe("customer groups after a lost answer", () => {
+  const group = (id: number, name: string) => ({ id, name, is_default: false, category_access: { type: "all" }, discount_rules: [] });
+
+  it("treats 404 on the resend of a DELETE whose first answer was lost as deleted", async () => {
+    const { server, client } = await setup((req, res, n) => {
+      if (n === 1) return res.destroy(); // deleted, but the answer is lost
+      return json(res, 404, [{ status: 404, message: "The requested resource was not found." }]);
+    });
+    await expect(client.customerGroups.delete(4 as CustomerGroupId)).resolves.toBeUndefined();
+    expect(server.requests.map((r) => r.method)).toEqual(["DELETE", "DELETE"]);
+  });
+
+  it("still answers NotFoundError for a 404 on the first attempt", async () => {
+    const { client } = await setup((_req, res) => json(res, 404, [{ status: 404, message: "The requested resource was not found." }]));
+    await expect(client.customerGroups.delete(4 as CustomerGroupId)).rejects.toMatchObject({ code: "BC_NOT_FOUND" });
+  });
+
+  it("finds a group whose POST lost its answer by name instead of failing", async () => {
+    const { server, client } = await setup((req, res) => {
+      if (req.method === "POST") return res.destroy(); // created, answer lost
+      return json(res, 200, [group(9, "Staff"), group(10, "Staff 2")]);
+    });
+    await expect(client.customerGroups.create({ name: "Staff" })).resolves.toMatchObject({ id: 9, name: "Staff" });
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      "POST /stores/abc123/v2/customer_groups",
+      "GET /stores/abc123/v2/customer_groups?name=Staff",
+    ]);
+  });
+
+  it("reports the failure when the group is not there", async () => {
+    const { client } = await setup((req, res) => (req.method === "POST" ? res.destroy() : json(res, 204, undefined)));
+    await expect(client.customerGroups.create({ name: "Staff" })).rejects.toBeInstanceOf(UpstreamUnavailableError);
+  });
+});
+
+describe("clock skew and our own lost create", () => {
+  async function lostCreateWithServerBehindBy(skewMs: number) {
+    const serverNow = () => new Date(Date.now() - skewMs);
+    const createdAt = { value: "" };
+    const { client } = await setup((req, res) => {
+      const date = { Date: serverNow().toUTCString() };
+      if (req.method === "POST") {
+        createdAt.value = serverNow().toISOString().replace(/\.\d{3}Z$/, "Z");
+        res.destroy(); // written, answer lost
+        return;
+      }
+      const found = createdAt.value ? [customer(5, "a@example.com", { first_name: "A", last_name: "B", date_created: createdAt.value })] : [];
+      json(res, 200, page(found), date);
+    });
+    return client.customers.create({ email: "a@example.com", first_name: "A", last_name: "B" });
+  }
+
+  it("widens the created-by-us tolerance by the skew measured from Date headers", async () => {
+    await expect(lostCreateWithServerBehindBy(30_000)).resolves.toMatchObject({ id: 5 });
   });
 });

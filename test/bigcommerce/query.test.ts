@@ -72,6 +72,17 @@ describe("assertSafeRequest", () => {
     expect(() => assertSafeRequest({ method: "DELETE", api: "v3", path: "/customers", query: { "id:in": [5] } })).not.toThrow();
   });
 
+  it("checks the path in canonical form: no spelling of /customers slips past", () => {
+    const spellings = ["//customers", "/./customers", "/Customers", "/CUSTOMERS/", "/%63ustomers", "/x/../customers", "/customers;x", "/customers/./", "\\customers", "customers"];
+    for (const path of spellings) {
+      expect(() => assertSafeRequest({ method: "DELETE", api: "v2", path }), `v2 ${path}`).toThrow(InvalidQueryError);
+      expect(() => assertSafeRequest({ method: "DELETE", api: "v3", path }), `v3 ${path}`).toThrow(InvalidQueryError);
+      expect(() => assertSafeRequest({ method: "GET", api: "v2", path }), `GET v2 ${path}`).toThrow(InvalidQueryError);
+    }
+    expect(() => assertSafeRequest({ method: "GET", api: "v3", path: "/customers/attribute-values" })).not.toThrow();
+    expect(() => assertSafeRequest({ method: "GET", api: "v2", path: "/customer_groups/count" })).not.toThrow();
+  });
+
   it("lets V2 customer groups through", () => {
     expect(() => assertSafeRequest({ method: "DELETE", api: "v2", path: "/customer_groups/4" })).not.toThrow();
   });

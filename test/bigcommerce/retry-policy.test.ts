@@ -25,6 +25,10 @@ const rows: Row[] = [
   { name: "GET headers timeout", input: { method: "GET", attempt: 1, errorCode: "UND_ERR_HEADERS_TIMEOUT", random: 1 }, expected: { retry: true, delayMs: 100, reason: "network-error" } },
   { name: "GET our own timeout", input: { method: "GET", attempt: 1, errorCode: "BC_REQUEST_TIMEOUT", random: 1 }, expected: { retry: true, delayMs: 100, reason: "network-error" } },
   { name: "GET idempotent:false opts out", input: { method: "GET", attempt: 1, status: 503, idempotent: false }, expected: { retry: false, reason: "unsafe-to-resend" } },
+  // A 429 with requests left and no X-Retry-After: a per-endpoint concurrency cap, short backoff.
+  { name: "PUT 429 concurrency cap, attempt 1", input: { method: "PUT", attempt: 1, status: 429, headers: { "x-rate-limit-requests-left": "120", "x-rate-limit-time-reset-ms": "25000" } }, expected: { retry: true, delayMs: 1000, reason: "concurrency-limited" } },
+  { name: "PUT 429 concurrency cap, attempt 3 (capped)", input: { method: "PUT", attempt: 3, status: 429, headers: { "x-rate-limit-requests-left": "120", "x-rate-limit-time-reset-ms": "25000" } }, expected: { retry: true, delayMs: 4000, reason: "concurrency-limited" } },
+  { name: "PUT 429 with nothing left is the quota", input: { method: "PUT", attempt: 1, status: 429, headers: { "x-rate-limit-requests-left": "0", "x-rate-limit-time-reset-ms": "25000" } }, expected: { retry: true, delayMs: 25000, reason: "rate-limited" } },
   // Writes are never resent blindly.
   { name: "POST 500", input: { method: "POST", attempt: 1, status: 500 }, expected: { retry: false, reason: "unsafe-to-resend" } },
   { name: "PUT 503", input: { method: "PUT", attempt: 1, status: 503 }, expected: { retry: false, reason: "unsafe-to-resend" } },

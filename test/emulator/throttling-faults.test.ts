@@ -145,6 +145,42 @@ describe("fault injection", () => {
     expect((await call("POST", "/v3/customers", { body: [person(1)] })).status).toBe(422);
   });
 
+  it("delayAfterHandlingMs writes first and answers late: a client that gave up still finds the write", async () => {
+    emu().faults.add({ method: "POST", path: "/v3/customers", delayAfterHandlingMs: 300, count: 1 });
+    const started = Date.now();
+    await expect(
+      fetch(`${emu().url}/stores/${STORE}/v3/customers`, {
+        method: "POST",
+        headers: { "X-Auth-Token": "t", "Content-Type": "application/json" },
+        body: JSON.stringify([person(1)]),
+        signal: AbortSignal.timeout(100),
+      }),
+    ).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(280);
+    // The write landed although the client saw no answer.
+    expect(emu().store(STORE).customers.all().map((c) => c.email)).toEqual(["user1@example.com"]);
+    // A patient client gets the answer after the delay.
+    emu().faults.add({ method: "POST", path: "/v3/customers", delayAfterHandlingMs: 150, count: 1 });
+    const t0 = Date.now();
+    const reply = await call("POST", "/v3/customers", { body: [person(2)] });
+    expect(reply.status).toBe(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+  });
+
+  it("delayMs still runs before the body is handled (a client timeout means nothing is written)", async () => {
+    emu().faults.add({ method: "POST", path: "/v3/customers", delayMs: 300, count: 1 });
+    await expect(
+      fetch(`${emu().url}/stores/${STORE}/v3/customers`, {
+        method: "POST",
+        headers: { "X-Auth-Token": "t", "Content-Type": "application/json" },
+        body: JSON.stringify([person(1)]),
+        signal: AbortSignal.timeout(100),
+      }),
+    ).rejects.toThrow();
+    await sleep(350);
+    expect(emu().store(STORE).customers.count()).toBe(0);
+  });
+
   it("drops the connection before handling with dropRequest", async () => {
     emu().faults.add({ method: "POST", path: "/v3/customers", dropRequest: true, count: 1 });
     await expect(call("POST", "/v3/customers", { body: [person(1)] })).rejects.toThrow();

@@ -54,7 +54,7 @@ const bodies: unknown[] = [
   { Operations: [{ op: "replace", path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", value: 7 }] },
 ];
 
-const paths = () => [
+const paths = (): [string, string][] => [
   ["POST", "/Users"],
   ["PUT", `/Users/${userId}`],
   ["PATCH", `/Users/${userId}`],

@@ -5,7 +5,7 @@ import { ValidationFailedError } from "../../../src/bigcommerce/errors.js";
 export type Call =
   | { kind: "post"; items: CustomerCreate[] }
   | { kind: "put"; items: CustomerUpdate[] }
-  | { kind: "list"; query: CustomerListQuery };
+  | { kind: "list"; query: CustomerListQuery; deadline?: number | undefined };
 
 /**
  * An in-memory customers store behind the batcher's CustomerWrites interface, all-or-nothing
@@ -23,6 +23,8 @@ export class FakeWrites implements CustomerWrites {
   afterPut?: (items: CustomerUpdate[], n: number) => void;
   beforeList?: (query: CustomerListQuery) => void;
   delayMs = 0;
+  /** The store's clock, for date_created (tests shift it to model time passing). */
+  now: () => number = () => Date.now();
   inFlight = 0;
   maxInFlight = 0;
 
@@ -36,7 +38,7 @@ export class FakeWrites implements CustomerWrites {
     return customer;
   }
 
-  private make(item: CustomerCreate, created = new Date().toISOString().replace(/\.\d{3}Z$/, "Z")): Customer {
+  private make(item: CustomerCreate, created = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, "Z")): Customer {
     return {
       id: this.nextId++,
       email: item.email,
@@ -100,8 +102,8 @@ export class FakeWrites implements CustomerWrites {
     return out;
   }
 
-  async list(query: CustomerListQuery): Promise<Page<Customer>> {
-    this.calls.push({ kind: "list", query });
+  async list(query: CustomerListQuery, _signal?: AbortSignal, options?: { deadline?: number }): Promise<Page<Customer>> {
+    this.calls.push({ kind: "list", query, deadline: options?.deadline });
     this.beforeList?.(query);
     const emails = query["email:in"]?.map((e) => e.toLowerCase());
     const ids = query["id:in"];
