@@ -107,10 +107,18 @@ export class BatchLane<P> {
   wakeAt(at: number): void {
     if (this.closed) return;
     const { clock } = this.options;
-    clock.sleep(Math.max(0, at - clock.now()), this.closing.signal).then(
-      () => this.flush(),
-      () => {},
-    );
+    const wait = (): void => {
+      clock.sleep(Math.max(0, at - clock.now()), this.closing.signal).then(
+        () => {
+          // Timers may fire a millisecond early (or the wall clock step back): sleep again
+          // rather than find the id still blocked and leave it waiting for its deadline.
+          if (clock.now() < at) wait();
+          else this.flush();
+        },
+        () => {},
+      );
+    };
+    wait();
   }
 
   private armExpiry(item: P): void {

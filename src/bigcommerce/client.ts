@@ -112,7 +112,9 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     // Writes back off longer than reads (BigCommerce's advice for 5xx).
     resendBaseDelayMs: policy.baseDelayMs * 2,
     resendMaxDelayMs: policy.maxDelayMs,
-    lateWriteGraceMs: config.lateWriteGraceMs ?? config.requestTimeoutMs,
+    // A write BigCommerce is still processing when we give up usually lands within another
+    // request timeout; twice that covers a slow store without holding updates back for long.
+    lateWriteGraceMs: config.lateWriteGraceMs ?? 2 * config.requestTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     clockSkewMs: () => transport.clockSkewMs(),
     ...(config.createdToleranceMs !== undefined ? { createdToleranceMs: config.createdToleranceMs } : {}),

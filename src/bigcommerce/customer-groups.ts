@@ -30,6 +30,16 @@ function checkId(id: CustomerGroupId): number {
 /** 207: "created/updated, but the sitewide discount update failed": the group is not in the body. */
 const is207 = (response: HttpResponse): boolean => response.status === 207;
 
+/** V2 dates have second resolution ("2023-07-17 06:30:41", or RFC 2822 on older stores). */
+const GROUP_CREATED_TOLERANCE_MS = 2_000;
+
+function createdSince(group: CustomerGroup, since: number): boolean {
+  const raw = group.date_created;
+  if (!raw) return false;
+  const t = Date.parse(/^\d{4}-\d\d-\d\d \d/.test(raw) ? `${raw.replace(" ", "T")}Z` : raw);
+  return !Number.isNaN(t) && t >= since;
+}
+
 export class CustomerGroupsEndpoint {
   constructor(private readonly transport: Transport) {}
 
@@ -69,6 +79,7 @@ export class CustomerGroupsEndpoint {
    */
   async create(input: { name: string }): Promise<CustomerGroup> {
     let created: CustomerGroup | null;
+    const attemptStarted = Date.now();
     try {
       created = await this.transport.call({
         method: "POST",
@@ -87,7 +98,9 @@ export class CustomerGroupsEndpoint {
           cause: { write: error, read: readError },
         });
       }
-      if (found) return found;
+      // Only a group that did not exist before this attempt can be ours: a merchant's group of
+      // the same name must never be handed to the IdP (it could then delete it).
+      if (found && createdSince(found, attemptStarted - GROUP_CREATED_TOLERANCE_MS)) return found;
       throw error;
     }
     return created ?? this.findByName(input.name);

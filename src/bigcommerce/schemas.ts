@@ -35,6 +35,18 @@ export const attributeValueSchema = z.looseObject({
   date_modified: optionalString,
 });
 
+/** An attribute value as found inside a customer (include=attributes), read leniently. */
+const lenientAttributeValueSchema = z.looseObject({
+  id: id.catch(0),
+  attribute_id: id,
+  attribute_value: z
+    .union([z.string(), z.number(), z.boolean(), z.null()])
+    .transform((v) => (v === null ? "" : String(v))),
+  customer_id: id.catch(0),
+  date_created: optionalString.catch(undefined),
+  date_modified: optionalString.catch(undefined),
+});
+
 export const customerSchema = z.looseObject({
   id: id,
   email: z.string(),
@@ -64,12 +76,15 @@ export const customerSchema = z.looseObject({
     .nullish()
     .transform((v) => v ?? null)
     .catch(null),
-  // Attribute values with an odd shape are dropped one by one; the others are kept.
+  // Attribute values carry the bridge's own state (the active flag, the externalId), so a value
+  // is read field by field: only `attribute_id` must be sound (without it the value cannot be
+  // attributed); an odd date or id is forgotten and a null value reads as "". Dropping a whole
+  // value would silently turn a deactivated user back into an active one.
   attributes: z
     .array(z.unknown())
     .transform((items) =>
       items.flatMap((item) => {
-        const parsed = attributeValueSchema.safeParse(item);
+        const parsed = lenientAttributeValueSchema.safeParse(item);
         return parsed.success ? [parsed.data] : [];
       }),
     )

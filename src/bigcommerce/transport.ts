@@ -163,9 +163,11 @@ export class Transport {
       if (response && earlierOutcomeUnknown && spec.acceptAfterUnknown?.includes(response.status)) {
         return spec.parse(response);
       }
-      if (!response || response.status >= 500) earlierOutcomeUnknown = true;
-
       const errorCode = failure !== undefined ? (errorCodeOf(failure) ?? "UNKNOWN") : undefined;
+      // A request that never left (connection refused, DNS) cannot have done anything.
+      const neverSent = errorCode !== undefined && policy.notSentErrorCodes.includes(errorCode);
+      if ((!response && !neverSent) || (response && response.status >= 500)) earlierOutcomeUnknown = true;
+
       const decision = decideRetry(policy, {
         method: spec.method,
         attempt,

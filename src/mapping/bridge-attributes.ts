@@ -61,7 +61,7 @@ export function readBridgeAttributes(customer: Customer, catalog: AttributeCatal
     const key = catalog.keyOf(attr.attribute_id);
     if (!key) continue;
     out.values[key] = attr.attribute_value;
-    out.valueIds[key] = attr.id;
+    if (attr.id > 0) out.valueIds[key] = attr.id; // 0: id not known (see the client's lenient schema)
     if (attr.date_modified && (!out.lastModified || attr.date_modified > out.lastModified)) {
       out.lastModified = attr.date_modified;
     }

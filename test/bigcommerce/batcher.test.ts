@@ -323,15 +323,17 @@ describe("CustomerWriteBatcher: creates without a definite answer", () => {
     time.by(60_000);
     await expect(batcher.create({ ...person(1), first_name: "Someone" })).rejects.toBeInstanceOf(ConflictError);
 
-    writes.seed("user2@example.com", "First2", "Last2"); // created in 2020 by someone else
-    writes.afterPost = () => {
-      throw new UpstreamUnavailableError("socket closed");
+    writes.seed("user2@example.com", "First2", "Last2"); // created in 2020 by someone else, same names
+    // The first attempt gets no answer before BigCommerce could refuse it, so it is remembered
+    // as unsettled; the retry must still not take the 2020 customer for the one it wrote.
+    writes.beforePost = () => {
+      throw new UpstreamUnavailableError("no answer (BC_REQUEST_TIMEOUT)");
     };
     writes.beforeList = () => {
       throw new UpstreamUnavailableError("GET 503", { status: 503 });
     };
     await expect(batcher.create(person(2))).rejects.toBeInstanceOf(OutcomeUnknownError);
-    writes.afterPost = undefined;
+    writes.beforePost = undefined;
     writes.beforeList = undefined;
     await expect(batcher.create(person(2))).rejects.toBeInstanceOf(ConflictError);
   });

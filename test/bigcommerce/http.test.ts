@@ -368,16 +368,25 @@ describe("customer groups after a lost answer", () => {
     await expect(client.customerGroups.delete(4 as CustomerGroupId)).rejects.toMatchObject({ code: "BC_NOT_FOUND" });
   });
 
+  const v2Now = () => new Date().toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "");
+
   it("finds a group whose POST lost its answer by name instead of failing", async () => {
     const { server, client } = await setup((req, res) => {
       if (req.method === "POST") return res.destroy(); // created, answer lost
-      return json(res, 200, [group(9, "Staff"), group(10, "Staff 2")]);
+      return json(res, 200, [{ ...group(9, "Staff"), date_created: v2Now() }, group(10, "Staff 2")]);
     });
     await expect(client.customerGroups.create({ name: "Staff" })).resolves.toMatchObject({ id: 9, name: "Staff" });
     expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
       "POST /stores/abc123/v2/customer_groups",
       "GET /stores/abc123/v2/customer_groups?name=Staff",
     ]);
+  });
+
+  it("never takes a group that existed before the attempt (a merchant's) for the one it created", async () => {
+    const { client } = await setup((req, res) =>
+      req.method === "POST" ? json(res, 502, { status: 502, title: "Bad Gateway" }) : json(res, 200, [{ ...group(1, "Gold"), date_created: "2020-05-01 10:00:00" }]),
+    );
+    await expect(client.customerGroups.create({ name: "Gold" })).rejects.toBeInstanceOf(UpstreamUnavailableError);
   });
 
   it("reports the failure when the group is not there", async () => {

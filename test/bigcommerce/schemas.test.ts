@@ -91,3 +91,20 @@ describe("customerSchema tolerates odd values in fields the bridge does not rely
     }
   });
 });
+
+describe("attribute values carry the bridge's state and are read field by field", () => {
+  it("keeps a value whose dates or id are odd, and reads a null value as empty", () => {
+    const parsed = customerSchema.parse({
+      ...good,
+      attributes: [
+        { id: 3, attribute_id: 7, attribute_value: "false", customer_id: 5, date_modified: 123 },
+        { id: "x", attribute_id: 8, attribute_value: null, customer_id: 5 },
+        { attribute_value: "orphan" },
+      ],
+    });
+    expect(parsed.attributes).toEqual([
+      expect.objectContaining({ id: 3, attribute_id: 7, attribute_value: "false" }),
+      expect.objectContaining({ id: 0, attribute_id: 8, attribute_value: "" }),
+    ]);
+  });
+});

@@ -262,8 +262,10 @@ export class UserWriter {
       const isLate = key === "active" || (key === "groupBeforeDeactivation" && wanted === null);
       if (wanted === null || wanted === undefined) {
         const valueId = have.valueIds[key];
-        if (valueId === undefined) continue;
-        (isLate ? lateDeletions : earlyDeletions).push(valueId);
+        if (valueId !== undefined) (isLate ? lateDeletions : earlyDeletions).push(valueId);
+        // A value whose id is unknown cannot be deleted; an empty value reads as "not set".
+        else if (have.values[key]) (isLate ? late : early).push({ attribute_id: attributeId, customer_id: id, value: "" });
+        else continue;
         changedKeys.push(key);
       } else if (have.values[key] !== wanted) {
         (isLate ? late : early).push({ attribute_id: attributeId, customer_id: id, value: wanted });
