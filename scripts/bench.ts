@@ -4,6 +4,7 @@
  * 429 Retry-After), then imports, looks up and deactivates them. Prints figures, not verdicts.
  *
  *   BENCH_USERS=1000 BENCH_CONCURRENCY=20 BENCH_LATENCY_MS=100 npm run bench
+ *   (also BENCH_QUOTA, BENCH_WINDOW_MS, and BIGCOMMERCE_MAX_WAIT_MS for the bridge)
  */
 import { performance } from "node:perf_hooks";
 import { startBridge } from "../test/support/bridge-harness.js";
@@ -14,7 +15,10 @@ const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 100);
 const QUOTA = Number(process.env.BENCH_QUOTA ?? 150);
 const WINDOW = Number(process.env.BENCH_WINDOW_MS ?? 30_000);
 
-const bridge = await startBridge({ LOG_LEVEL: "silent" }, { rateQuota: QUOTA, rateWindowMs: WINDOW, latencyMs: LATENCY });
+const bridge = await startBridge(
+  { LOG_LEVEL: "silent", ...(process.env.BIGCOMMERCE_MAX_WAIT_MS ? { BIGCOMMERCE_MAX_WAIT_MS: process.env.BIGCOMMERCE_MAX_WAIT_MS } : {}) },
+  { rateQuota: QUOTA, rateWindowMs: WINDOW, latencyMs: LATENCY },
+);
 const base = `${bridge.url}/scim/v2`;
 const headers = { ...bridge.auth, "Content-Type": "application/scim+json" };
 let scim429 = 0;

@@ -70,7 +70,9 @@ const envSchema = z
     BIGCOMMERCE_ACCESS_TOKEN: z.string().min(1).optional(),
     BIGCOMMERCE_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.bigcommerce.com"),
     BIGCOMMERCE_REQUEST_TIMEOUT_MS: intInRange(15_000, 1_000, 120_000),
-    BIGCOMMERCE_MAX_WAIT_MS: intInRange(20_000, 0, 50_000),
+    // Long enough to ride out one exhausted 30 s quota window (so the IdP sees no 429 in a steady
+    // bulk load), short enough that wait + one request timeout stays under the IdPs' 60 s.
+    BIGCOMMERCE_MAX_WAIT_MS: intInRange(32_000, 0, 50_000),
     BIGCOMMERCE_RATE_RESERVE: intInRange(0, 0, 1000),
     SCIM_DELETE_MODE: z.enum(["delete", "deactivate"]).default("delete"),
     SCIM_DEFAULT_CHANNEL_IDS: positiveIntList,

@@ -53,3 +53,11 @@ describe("JWT configuration", () => {
     expect(loadConfig({ SCIM_JWT_JWKS_URL: "https://login.example/keys", SCIM_JWT_AUDIENCE: "api://bridge" }).jwt).toMatchObject({ audience: "api://bridge" });
   });
 });
+
+describe("quota wait bound", () => {
+  it("defaults to one 30 s window plus margin, and with the request timeout stays under the IdPs' 60 s", () => {
+    const c = loadConfig({});
+    expect(c.upstream.maxWaitMs).toBe(32_000);
+    expect(c.upstream.maxWaitMs + c.upstream.requestTimeoutMs).toBeLessThan(60_000);
+  });
+});
