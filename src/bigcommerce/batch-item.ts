@@ -2,6 +2,7 @@
  * What the create and update batchers share: the caller-facing pending item, the customers
  * calls they build on, and the rules for turning a failed batch into each item's own error.
  */
+import { BatchLane } from "./batch-lane.js";
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerUpdate, Page } from "./api.js";
 import type { Clock } from "./clock.js";
 import {
@@ -256,4 +257,26 @@ export async function backOffBeforeResend<P extends Pending<unknown>>(
     });
   }
   return keep;
+}
+
+/**
+ * The queue both write batchers run on: same clock, window, in-flight cap and deadline handling;
+ * they differ only in how they pick a batch and run it. An item still queued at its deadline is
+ * rejected with `expiredError`; one queued when the batcher closes, with the close reason.
+ */
+export function newWriteLane<P extends Pending<unknown>>(
+  settings: BatchSettings,
+  handlers: { pick: (queue: P[]) => P[]; run: (batch: P[]) => Promise<void> },
+  closeReason: () => Error | undefined,
+): BatchLane<P> {
+  return new BatchLane<P>({
+    clock: settings.clock,
+    windowMs: settings.windowMs,
+    maxInFlight: settings.maxInFlight,
+    pick: handlers.pick,
+    run: handlers.run,
+    deadlineOf: (p) => p.deadline,
+    expire: (p) => p.reject(expiredError(p)),
+    onClosed: (p) => p.reject(closeReason() ?? new OutcomeUnknownError("customer write batcher is closed")),
+  });
 }

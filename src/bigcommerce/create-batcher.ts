@@ -15,19 +15,19 @@
 import type { Customer, CustomerCreate } from "./api.js";
 import {
   backOffBeforeResend,
+  type BatchSettings,
   deadlineOf,
-  expiredError,
   giveUp,
   itemError,
   leavesOutcomeOpen,
   newPending,
+  newWriteLane,
+  type Pending,
   provesNothingWritten,
   reread,
   rereadFailed,
-  type BatchSettings,
-  type Pending,
 } from "./batch-item.js";
-import { BatchLane } from "./batch-lane.js";
+import type { BatchLane } from "./batch-lane.js";
 import { ConflictError, OutcomeUnknownError, ValidationFailedError } from "./errors.js";
 import { createdByOurAttempt, groupByIndex } from "./reconcile.js";
 
@@ -61,16 +61,11 @@ export class CreateBatcher {
     /** Clock difference tolerated when deciding that a customer was created by our attempt. */
     private readonly toleranceMs: number | (() => number),
   ) {
-    this.lane = new BatchLane<PendingCreate>({
-      clock: settings.clock,
-      windowMs: settings.windowMs,
-      maxInFlight: settings.maxInFlight,
-      pick: (queue) => this.pick(queue),
-      run: (batch) => this.run(batch),
-      deadlineOf: (p) => p.deadline,
-      expire: (p) => p.reject(expiredError(p)),
-      onClosed: (p) => p.reject(this.closedWith ?? new OutcomeUnknownError("customer write batcher is closed")),
-    });
+    this.lane = newWriteLane<PendingCreate>(
+      settings,
+      { pick: (queue) => this.pick(queue), run: (batch) => this.run(batch) },
+      () => this.closedWith,
+    );
   }
 
   create(item: CustomerCreate): Promise<Customer> {

@@ -7,20 +7,20 @@
 import type { Customer, CustomerUpdate } from "./api.js";
 import {
   backOffBeforeResend,
+  type BatchSettings,
   deadlineOf,
-  expiredError,
   giveUp,
   itemError,
   leavesOutcomeOpen,
   mayLandLate,
   newPending,
+  newWriteLane,
+  type Pending,
   provesNothingWritten,
   reread,
   rereadFailed,
-  type BatchSettings,
-  type Pending,
 } from "./batch-item.js";
-import { BatchLane } from "./batch-lane.js";
+import type { BatchLane } from "./batch-lane.js";
 import { NotFoundError, OutcomeUnknownError, ValidationFailedError } from "./errors.js";
 import { toCustomerId } from "./ids.js";
 import { groupByIndex, updateApplied } from "./reconcile.js";
@@ -35,9 +35,9 @@ export class UpdateBatcher {
    * item that attempt carried (only that item may go meanwhile: re-sending the same write is
    * harmless). Why a block and not "re-read later and re-apply": a write in flight that we can
    * no longer see can only be ordered by waiting it out; re-reading later would need to know
-   * when it landed, and re-applying would race it again. Waiting one grace period (by default
-   * the request timeout: an exchange the server is still working on past twice the timeout is
-   * very unlikely) keeps a later update of the customer from being overwritten, at the price of
+   * when it landed, and re-applying would race it again. Waiting one grace period (the client
+   * sets it to twice the request timeout: an exchange the server is still working on that long
+   * after we gave up is very unlikely) keeps a later update of the customer from being overwritten, at the price of
    * delaying it; a later update whose caller cannot wait that long gets RateLimitedError with
    * nothing sent.
    */
@@ -45,16 +45,11 @@ export class UpdateBatcher {
   private closedWith: Error | undefined;
 
   constructor(private readonly settings: BatchSettings) {
-    this.lane = new BatchLane<PendingUpdate>({
-      clock: settings.clock,
-      windowMs: settings.windowMs,
-      maxInFlight: settings.maxInFlight,
-      pick: (queue) => this.pick(queue),
-      run: (batch) => this.run(batch),
-      deadlineOf: (p) => p.deadline,
-      expire: (p) => p.reject(expiredError(p)),
-      onClosed: (p) => p.reject(this.closedWith ?? new OutcomeUnknownError("customer write batcher is closed")),
-    });
+    this.lane = newWriteLane<PendingUpdate>(
+      settings,
+      { pick: (queue) => this.pick(queue), run: (batch) => this.run(batch) },
+      () => this.closedWith,
+    );
   }
 
   update(item: CustomerUpdate): Promise<Customer> {

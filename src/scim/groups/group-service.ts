@@ -133,6 +133,11 @@ export class GroupService {
     return (await this.membersOf([groupId])).get(groupId) ?? [];
   }
 
+  /** Current members that are not in `staying`: who leaves when a list replaces the members. */
+  private async membersOutside(groupId: number, staying: ReadonlySet<CustomerId>): Promise<CustomerId[]> {
+    return (await this.members(groupId)).map((c) => c.id as CustomerId).filter((id) => !staying.has(id));
+  }
+
   async get(id: string, opts: GroupReadOptions): Promise<Json> {
     const group = await this.requireGroup(id);
     return this.toScim(group, opts.members ? await this.members(group.id) : null, opts.baseUrl);
@@ -207,8 +212,7 @@ export class GroupService {
     // emptying a customer group because a client left the attribute out would be destructive.
     if (members !== null) {
       const wanted = new Set(members);
-      const leaving = (await this.members(group.id)).map((c) => c.id as CustomerId).filter((id) => !wanted.has(id));
-      await this.membership.apply(group.id, wanted, leaving);
+      await this.membership.apply(group.id, wanted, await this.membersOutside(group.id, wanted));
       changed.push("members");
     }
     this.audit({ operation: "replace", groupId: group.id, changed });
@@ -230,7 +234,7 @@ export class GroupService {
       changed.push("displayName");
     }
     if (plan.touchesMembers) {
-      const leaving = plan.resetToEmpty ? (await this.members(group.id)).map((c) => c.id as CustomerId).filter((m) => !plan.add.has(m)) : [...plan.remove];
+      const leaving = plan.resetToEmpty ? await this.membersOutside(group.id, plan.add) : [...plan.remove];
       await this.membership.apply(group.id, plan.add, leaving);
       changed.push("members");
     }
