@@ -1,3 +1,4 @@
+import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { createBigCommerceClient, type BigCommerceClientHandle } from "../../src/bigcommerce/client.js";
@@ -16,7 +17,7 @@ afterEach(async () => {
   emulator = undefined;
 });
 
-async function start(lockoutChannelId: string, prepare: (e: RunningEmulator) => void = () => undefined) {
+async function start(lockoutChannelId: string, prepare: (e: RunningEmulator) => void = () => undefined, logLines?: string[]) {
   emulator = await startEmulator({ port: 0, rateQuota: 100_000 });
   prepare(emulator);
   const config = loadConfig({
@@ -25,10 +26,16 @@ async function start(lockoutChannelId: string, prepare: (e: RunningEmulator) => 
     BIGCOMMERCE_ACCESS_TOKEN: "emulator-token",
     BIGCOMMERCE_API_URL: emulator.url,
     LOG_LEVEL: "silent",
-    SCIM_LOCKOUT_CHANNEL_ID: lockoutChannelId,
+    ...(lockoutChannelId === "" ? {} : { SCIM_LOCKOUT_CHANNEL_ID: lockoutChannelId }),
   });
   client = createBigCommerceClient({ apiUrl: emulator.url, storeHash: STORE, accessToken: "emulator-token", requestTimeoutMs: 5000 });
-  return createApp({ config, client, logger: createLogger("silent") });
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logLines?.push(...String(chunk).split("\n").filter(Boolean));
+      done();
+    },
+  });
+  return createApp({ config, client, logger: createLogger(logLines ? "info" : "silent", sink) });
 }
 
 const lockoutChannel = (e: RunningEmulator) => e.store(STORE).channels.insert({ name: "scim-lockout", type: "storefront", platform: "custom" }).id;
@@ -56,6 +63,24 @@ describe("start-up check of SCIM_LOCKOUT_CHANNEL_ID", () => {
   it("starts with a dedicated channel that does not allow global logins", async () => {
     const bridge = await start("2", (e) => void lockoutChannel(e));
     expect(bridge.services).toBeDefined();
+    await bridge.close();
+  });
+});
+
+describe("the start-up log says which deactivation mode is in force", () => {
+  const modeLine = (lines: string[]) => lines.map((l) => JSON.parse(l) as { deactivation?: string; msg: string; level: number }).find((l) => l.deactivation);
+
+  it("lockout", async () => {
+    const lines: string[] = [];
+    const bridge = await start("2", (e) => void lockoutChannel(e), lines);
+    expect(modeLine(lines)).toMatchObject({ deactivation: "lockout", msg: expect.stringMatching(/password reset does not reopen any storefront/) });
+    await bridge.close();
+  });
+
+  it("password lock only, with a warning of what it does not prevent", async () => {
+    const lines: string[] = [];
+    const bridge = await start("", undefined, lines);
+    expect(modeLine(lines)).toMatchObject({ deactivation: "password-lock", level: 40, msg: expect.stringMatching(/password reset can sign in again/) });
     await bridge.close();
   });
 });

@@ -210,9 +210,9 @@ export class UserWriter {
    * Brings a customer to what the change asks, in the fewest writes, ordered so that a request
    * that fails half-way is finished by the IdP's retry (which sees the state left behind):
    * 1. the externalId index entry (so the attribute never points at a key that is not indexed),
-   * 2. attribute values, except the active flag,
-   * 3. the customer PUT (fields, password lock, group move),
-   * 4. the active flag, and clearing the remembered group on reactivation,
+   * 2. attribute values, except the active flag (the remembered group and channels included),
+   * 3. the customer PUT (fields, password lock, group move, lockout channel),
+   * 4. the active flag, and clearing the remembered group and channels on reactivation,
    * 5. removing the old index entry (best effort: lookups re-check the value anyway).
    * The active flag moves last, so "inactive" is never recorded before the lock is in place.
    */
