@@ -226,6 +226,24 @@ describe("with SCIM_LOCKOUT_CHANNEL_ID", () => {
     await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     expect(customer(id).channel_ids).toEqual([SECOND_STOREFRONT]);
   });
+
+  it("a deactivation that fails after the lockout (flag not recorded) keeps the original channels remembered through the retry", async () => {
+    const id = await provision("half.flag@x.test", { [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
+    // The first attribute-value PUT (the remembered channels) and the customer PUT go through; the flag's does not.
+    b.emulator.faults.add({ method: "PUT", path: "/v3/customers/attribute-values", skip: 1, status: 503, count: 10 });
+    const first = await s.patch(`/Users/${id}`, deactivate);
+    b.emulator.faults.clear();
+    expect(first.status).toBe(503);
+    expect(customer(id).channel_ids).toEqual([LOCKOUT]);
+    expect((await s.get(`/Users/${id}`)).body).toMatchObject({ active: true, [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
+
+    const retry = await s.patch(`/Users/${id}`, deactivate);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ active: false, [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
+    expect(customer(id).channel_ids).toEqual([LOCKOUT]);
+    await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    expect(customer(id).channel_ids).toEqual([1, SECOND_STOREFRONT]);
+  });
 });
 
 describe("with SCIM_LOCKOUT_CHANNEL_ID and SCIM_DELETE_MODE=deactivate", () => {
