@@ -22,6 +22,7 @@ import { KeyedLock } from "./scim/keyed-lock.js";
 import { configureServiceProvider, declareResources } from "./scim/scimmy/setup.js";
 import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js";
 import { ExternalIdIndex } from "./scim/users/external-id-index.js";
+import { checkLockoutChannel } from "./scim/users/lockout-channel-check.js";
 import { UserReader } from "./scim/users/user-reader.js";
 import { UserWriter } from "./scim/users/user-writer.js";
 
@@ -55,6 +56,7 @@ function baseUrlOf(config: Config, req: Request): string {
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
 export async function createApp({ config, client, logger, upstreamState }: AppDeps): Promise<Bridge> {
+  await checkLockoutChannel(client, config.lockoutChannelId, logger);
   const catalog = await ensureAttributeCatalog(client, config.storedAttributes);
   const directory = new GroupDirectory(client, logger);
   await directory.refresh();
@@ -76,6 +78,7 @@ export async function createApp({ config, client, logger, upstreamState }: AppDe
       defaultChannelIds: config.defaultChannelIds,
       deactivatedGroupId: config.deactivatedGroupId,
       deleteMode: config.deleteMode,
+      lockoutChannelId: config.lockoutChannelId,
     },
     (event) => audit({ resource: "User", ...event }, `user ${event.operation}`),
     logger,

@@ -77,6 +77,7 @@ const envSchema = z
     SCIM_DELETE_MODE: z.enum(["delete", "deactivate"]).default("delete"),
     SCIM_DEFAULT_CHANNEL_IDS: positiveIntList,
     SCIM_DEACTIVATED_GROUP_ID: optionalPositiveInt,
+    SCIM_LOCKOUT_CHANNEL_ID: optionalPositiveInt,
     SCIM_STORED_ATTRIBUTES: z
       .string()
       .optional()
@@ -123,6 +124,14 @@ const envSchema = z
         message: "required when connected to a real store (or configure SCIM_JWT_SECRET / SCIM_JWT_JWKS_URL)",
       });
     }
+    // Lockout: deactivated customers are restricted to this channel, which must be one no
+    // shopper signs in to; the default storefront (1) or a default channel would defeat it.
+    if (env.SCIM_LOCKOUT_CHANNEL_ID === 1) {
+      ctx.addIssue({ code: "custom", path: ["SCIM_LOCKOUT_CHANNEL_ID"], message: "must not be 1, the default storefront (create a dedicated channel, see README)" });
+    }
+    if (env.SCIM_LOCKOUT_CHANNEL_ID !== null && env.SCIM_DEFAULT_CHANNEL_IDS?.includes(env.SCIM_LOCKOUT_CHANNEL_ID)) {
+      ctx.addIssue({ code: "custom", path: ["SCIM_LOCKOUT_CHANNEL_ID"], message: "must not be one of SCIM_DEFAULT_CHANNEL_IDS" });
+    }
     for (const t of tokens) {
       if (t.length < 16) {
         ctx.addIssue({ code: "custom", path: ["SCIM_BEARER_TOKENS"], message: "every token must be at least 16 characters" });
@@ -151,6 +160,8 @@ export interface Config {
   deleteMode: "delete" | "deactivate";
   defaultChannelIds: number[] | null;
   deactivatedGroupId: number | null;
+  /** Channel deactivated customers are restricted to (lockout); null = password lock only. */
+  lockoutChannelId: number | null;
   storedAttributes: StorableAttribute[];
   maxScan: number;
   bodyLimit: string;
@@ -195,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deleteMode: e.SCIM_DELETE_MODE,
     defaultChannelIds: e.SCIM_DEFAULT_CHANNEL_IDS,
     deactivatedGroupId: e.SCIM_DEACTIVATED_GROUP_ID,
+    lockoutChannelId: e.SCIM_LOCKOUT_CHANNEL_ID,
     storedAttributes: e.SCIM_STORED_ATTRIBUTES,
     maxScan: e.SCIM_MAX_SCAN,
     bodyLimit: e.SCIM_BODY_LIMIT,

@@ -4,6 +4,7 @@
  * The implementation (src/bigcommerce/client.ts) validates every response with zod before it
  * hands out one of these types.
  */
+import type { ChannelsApi } from "./channels.js";
 
 /** A BigCommerce customer id that has been checked to be a positive safe integer. */
 export type CustomerId = number & { readonly __brand: "CustomerId" };
@@ -246,6 +247,8 @@ export interface BigCommerceClient {
     delete(id: CustomerGroupId): Promise<void>;
     count(): Promise<number>;
   };
+  /** The store's channels, read-only (src/bigcommerce/channels.ts). */
+  channels: ChannelsApi;
   /** Stops timers and closes the connection pool. */
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { BigCommerceClient } from "./api.js";
 import { AttributeValuesEndpoint } from "./attribute-values.js";
 import { AttributesEndpoint } from "./attributes.js";
+import { ChannelsEndpoint } from "./channels.js";
 import { CustomerWriteBatcher } from "./batcher.js";
 import { systemClock, type Clock } from "./clock.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
@@ -154,6 +155,7 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
       delete: (id) => groups.delete(id),
       count: () => groups.count(),
     },
+    channels: new ChannelsEndpoint(transport),
     stats: () => transport.stats(),
     governorState: () => governor.state(),
     async close() {

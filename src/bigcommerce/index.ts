@@ -1,5 +1,6 @@
 /** Public surface of the BigCommerce client. */
 export * from "./api.js";
+export type { Channel, ChannelLoginSettings, ChannelsApi } from "./channels.js";
 export { toCustomerId, toCustomerGroupId, nonEmpty } from "./ids.js";
 export { createBigCommerceClient, type BigCommerceClientConfig, type BigCommerceClientHandle } from "./client.js";
 export {

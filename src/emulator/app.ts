@@ -13,6 +13,7 @@ import type { RequestLogEntry } from "./request-log.js";
 import { addressesRouter } from "./routes/addresses.js";
 import { attributeValuesRouter } from "./routes/attribute-values.js";
 import { attributesRouter } from "./routes/attributes.js";
+import { channelsRouter } from "./routes/channels.js";
 import { customerGroupsRouter } from "./routes/customer-groups.js";
 import { customersRouter } from "./routes/customers.js";
 import { notFound } from "./routes/fallback.js";
@@ -234,6 +235,7 @@ export function createEmulatorApp(runtime: EmulatorRuntime, admin?: Router): exp
     metafieldsRouter,
     settingsRouter,
     validateCredentialsRouter,
+    channelsRouter,
     customerGroupsRouter,
   ]) {
     api.use(routes(runtime));

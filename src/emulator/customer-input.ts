@@ -130,6 +130,9 @@ export function checkCustomerRules(
     if (item.channel_ids.some((id) => typeof id === "number" && id < 1)) {
       problems.rule(key("channel_ids"), "channel_ids must be positive channel IDs");
     }
+    // Documentation is silent on unknown channels; the stricter choice refuses them.
+    const unknown = item.channel_ids.filter((id) => typeof id === "number" && id >= 1 && !store.channels.has(id));
+    if (unknown.length > 0) problems.rule(key("channel_ids"), `channel(s) ${unknown.join(", ")} do not exist`);
   }
   if (typeof item.origin_channel_id === "number" && item.origin_channel_id < 1) {
     problems.rule(key("origin_channel_id"), "origin_channel_id must be a positive channel ID");

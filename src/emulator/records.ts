@@ -140,3 +140,21 @@ export interface ChannelSettings {
   };
   allow_global_logins: boolean | null;
 }
+
+export type ChannelType = "storefront" | "marketplace" | "marketing" | "pos";
+
+export type ChannelStatus = "prelaunch" | "active" | "inactive" | "connected" | "disconnected" | "archived" | "deleted" | "terminated";
+
+/** A sales channel (`/v3/channels`). Channel 1 is the store's own storefront. */
+export interface ChannelRecord {
+  id: number;
+  name: string;
+  type: ChannelType;
+  platform: string;
+  status: ChannelStatus;
+  external_id: string;
+  is_listable_from_ui: boolean;
+  is_visible: boolean;
+  date_created: string;
+  date_modified: string;
+}

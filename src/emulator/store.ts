@@ -10,6 +10,7 @@ import type {
   AddressRecord,
   AttributeRecord,
   AttributeValueRecord,
+  ChannelRecord,
   ChannelSettings,
   CustomerGroupRecord,
   CustomerRecord,
@@ -200,6 +201,35 @@ export class CustomerGroupRepository extends Repository<CustomerGroupRecord> {
   }
 }
 
+export type ChannelSeed = Pick<ChannelRecord, "name" | "type" | "platform"> & Partial<Omit<ChannelRecord, "id">>;
+
+/** Every store has channel 1, its BigCommerce storefront ("Will always return the default storefront"). */
+export class ChannelRepository extends Repository<ChannelRecord> {
+  constructor(private readonly clock: Clock) {
+    super();
+    this.seedDefault();
+  }
+  insert(seed: ChannelSeed): ChannelRecord {
+    const now = isoSeconds(this.clock());
+    return this.insertRow({
+      status: seed.type === "storefront" ? "prelaunch" : "connected",
+      external_id: "",
+      is_listable_from_ui: true,
+      is_visible: true,
+      date_created: now,
+      date_modified: now,
+      ...seed,
+    });
+  }
+  override clear(): void {
+    super.clear();
+    this.seedDefault();
+  }
+  private seedDefault(): void {
+    this.insert({ name: "Sample Store", type: "storefront", platform: "bigcommerce", status: "active" });
+  }
+}
+
 function defaultSettings(): CustomerSettings {
   return {
     privacy_settings: {
@@ -258,6 +288,7 @@ export class EmulatorStore {
   readonly attributeValues: AttributeValueRepository;
   readonly metafields: MetafieldRepository;
   readonly settings = new SettingsRepository();
+  readonly channels: ChannelRepository;
 
   constructor(
     readonly storeHash: string,
@@ -268,6 +299,7 @@ export class EmulatorStore {
     this.attributes = new AttributeRepository(clock);
     this.attributeValues = new AttributeValueRepository(clock);
     this.metafields = new MetafieldRepository(clock);
+    this.channels = new ChannelRepository(clock);
   }
 
   /** New customers join the group marked `is_default`, else the settings' default group, else 0. */
@@ -315,5 +347,6 @@ export class EmulatorStore {
     this.metafields.clear();
     this.groups.clear();
     this.settings.clear();
+    this.channels.clear();
   }
 }

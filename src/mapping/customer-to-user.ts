@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Customer } from "../bigcommerce/api.js";
 import { CORE_STORABLE, ENTERPRISE_STORABLE, type StorableAttribute } from "../config.js";
 import { readBridgeAttributes, type AttributeCatalog } from "./bridge-attributes.js";
+import { recallChannels } from "./remembered-channels.js";
 import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
 
 export type ScimUser = Record<string, unknown> & { id: string; userName: string };
@@ -30,6 +31,15 @@ const iso = (bcDate: string) => {
   const t = Date.parse(bcDate);
   return Number.isNaN(t) ? bcDate : new Date(t).toISOString().replace(/\.000Z$/, "Z");
 };
+
+/**
+ * A locked-out customer sits on the lockout channel; SCIM shows the channels it had (and gets
+ * back on reactivation): the lockout is the bridge's business, not the IdP's.
+ */
+function channelsShown(customer: Customer, remembered: string | undefined): number[] | null {
+  const before = recallChannels(remembered);
+  return before === undefined ? customer.channel_ids : before;
+}
 
 /** BigCommerce customer -> SCIM User. Pure: everything it needs is in its arguments. */
 export function userFromCustomer(customer: Customer, view: UserViewContext): ScimUser {
@@ -77,7 +87,7 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
 
   user[BIGCOMMERCE_CUSTOMER] = {
     customerGroupId: customer.customer_group_id,
-    channelIds: customer.channel_ids,
+    channelIds: channelsShown(customer, v.channelsBeforeDeactivation),
     originChannelId: customer.origin_channel_id ?? 1,
     notes: customer.notes,
     taxExemptCategory: customer.tax_exempt_category,

@@ -115,6 +115,7 @@ describe("POST /v3/customers", () => {
     expect(empty.status).toBe(422);
     expect(empty.body.errors["0.channel_ids"]).toBeDefined();
     expect((await call("POST", "/v3/customers", { body: [person(1, { customer_group_id: 9 })] })).body.errors).toHaveProperty("0.customer_group_id");
+    emu().store(STORE).channels.insert({ name: "second", type: "storefront", platform: "custom" });
     const ok = await call("POST", "/v3/customers", { body: [person(1, { channel_ids: null }), person(2, { channel_ids: [1, 2] })] });
     expect(ok.body.data.map((c: { channel_ids: unknown }) => c.channel_ids)).toEqual([null, [1, 2]]);
   });

@@ -170,12 +170,14 @@ describe("settings and validate-credentials", () => {
     const put = await call("PUT", "/v3/customers/settings", { body: { privacy_settings: { policy_url: "https://x.test/p" } } });
     expect(put.body.data.privacy_settings).toMatchObject({ policy_url: "https://x.test/p", ask_shopper_for_tracking_consent: false });
     expect((await call("GET", "/v3/customers/settings/channels/1")).body.data.allow_global_logins).toBe(true);
+    expect((await call("POST", "/v3/channels", { body: { name: "Second", type: "storefront", platform: "custom" } })).body.data.id).toBe(2);
     expect((await call("GET", "/v3/customers/settings/channels/2")).body.data.allow_global_logins).toBe(false);
     const channel = await call("PUT", "/v3/customers/settings/channels/2", { body: { allow_global_logins: true } });
     expect(channel.body.data.allow_global_logins).toBe(true);
   });
 
   it("validates credentials against the stored password and channel access", async () => {
+    await call("POST", "/v3/channels", { body: { name: "Second", type: "storefront", platform: "custom" } });
     await call("POST", "/v3/customers", {
       body: [
         { email: "Foo@bar.com", first_name: "F", last_name: "B", authentication: { new_password: "password1" } },

@@ -157,6 +157,7 @@ describe("PATCH /Users/{id}: IdP quirks", () => {
 
   it("sets channel ids and the customer group through the BigCommerce extension", async () => {
     const g = store(b).groups.insert({ name: "Wholesale" });
+    expect(store(b).channels.insert({ name: "second", type: "storefront", platform: "custom" }).id).toBe(2);
     const u = await user();
     const res = await s.patch(`/Users/${u.id}`, [{ op: "replace", path: `${BC}:channelIds`, value: [1, 2] }, { op: "replace", path: `${BC}:customerGroupId`, value: g.id }]);
     expect(res.status).toBe(200);

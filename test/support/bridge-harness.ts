@@ -28,8 +28,11 @@ export interface RunningBridge {
 export async function startBridge(
   env: Record<string, string> = {},
   emulatorOptions: StartOptions = {},
+  /** Runs before the bridge starts (e.g. to create the store's channels for its start-up checks). */
+  prepare?: (emulator: RunningEmulator) => void | Promise<void>,
 ): Promise<RunningBridge> {
   const emulator = await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000, ...emulatorOptions });
+  await prepare?.(emulator);
   const config = loadConfig({
     SCIM_BEARER_TOKENS: TEST_TOKEN,
     BIGCOMMERCE_STORE_HASH: STORE_HASH,

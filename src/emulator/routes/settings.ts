@@ -7,6 +7,8 @@ import { type EmulatorContext, sendData, storeOf } from "../context.js";
 import { jsonInvalid, v3Error } from "../errors.js";
 import type { ChannelSettings, CustomerSettings } from "../records.js";
 import { isPlainObject } from "../validation.js";
+import type { EmulatorStore } from "../store.js";
+import { channelNotFound } from "./channels.js";
 import { methodNotAllowed } from "./fallback.js";
 
 type Section = Record<string, unknown>;
@@ -27,9 +29,12 @@ function mergeSection(target: Section, patch: unknown, path: string, types: Reco
 const PRIVACY = { ask_shopper_for_tracking_consent: "boolean", policy_url: "string", ask_shopper_for_tracking_consent_on_checkout: "boolean" };
 const GROUPS = { guest_customer_group_id: "integer", default_customer_group_id: "integer" };
 
-function channelIdOf(raw: string | undefined): number {
+/** A channel of this store: settings of a channel that does not exist are 404 (the stricter choice). */
+function channelIdOf(raw: string | undefined, store: EmulatorStore): number {
   if (!/^\d+$/.test(raw ?? "") || Number(raw) < 1) throw v3Error(422, `Path parameter "channel_id" value "${String(raw)}" is not a valid channel ID.`);
-  return Number(raw);
+  const channelId = Number(raw);
+  if (!store.channels.has(channelId)) throw channelNotFound();
+  return channelId;
 }
 
 export function settingsRouter(_ctx: EmulatorContext): Router {
@@ -52,10 +57,13 @@ export function settingsRouter(_ctx: EmulatorContext): Router {
     .all(methodNotAllowed);
   router
     .route("/v3/customers/settings/channels/:channelId")
-    .get((req, res) => sendData(res, storeOf(res).settings.channel(channelIdOf(req.params.channelId))))
+    .get((req, res) => {
+      const store = storeOf(res);
+      sendData(res, store.settings.channel(channelIdOf(req.params.channelId, store)));
+    })
     .put((req, res) => {
       const store = storeOf(res);
-      const channelId = channelIdOf(req.params.channelId);
+      const channelId = channelIdOf(req.params.channelId, store);
       if (!isPlainObject(req.body)) throw jsonInvalid({ body: "error.expected.jsobject" });
       const settings: ChannelSettings = store.settings.channel(channelId);
       mergeSection(settings.privacy_settings, req.body.privacy_settings, "privacy_settings", PRIVACY, true);

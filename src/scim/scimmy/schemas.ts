@@ -19,7 +19,7 @@ export const BigCommerceCustomerExtension = new SchemaDefinition(
     }),
     new Attribute("integer", "channelIds", {
       multiValued: true,
-      description: "Storefront channels the customer may sign in to; null or absent means every channel that allows global logins. Never empty.",
+      description: "Storefront channels the customer may sign in to; null or absent means every channel that allows global logins. Never empty. For an inactive user with a lockout channel configured: the channels reactivation restores (until then it can sign in nowhere).",
     }),
     new Attribute("integer", "originChannelId", { mutable: false, description: "Channel where the customer was created (read-only)." }),
     new Attribute("string", "notes", { description: "Merchant notes on the customer." }),

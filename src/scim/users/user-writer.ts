@@ -15,12 +15,14 @@ import { readBridgeAttributes, type AttributeCatalog, type BridgeAttributeKey } 
 import { userFromCustomer, type ScimUser, type UserViewContext } from "../../mapping/customer-to-user.js";
 import { parseUserDocument } from "../../mapping/user-document.js";
 import { userChangeFromDocument, withPutDefaults, type UserChange } from "../../mapping/user-to-customer.js";
+import { rememberChannels } from "../../mapping/remembered-channels.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import { Coalescer } from "../coalescer.js";
 import type { KeyedLock } from "../keyed-lock.js";
 import { invalidSyntax } from "../errors.js";
 import { normaliseUserBody } from "../normalise/user-body.js";
 import { applyPatch, type PatchTarget } from "../patch/apply-patch.js";
+import { isLockedOut, planChannelLockout } from "./channel-lockout.js";
 import type { ExternalIdIndex } from "./external-id-index.js";
 import { unguessablePassword } from "./random-password.js";
 import type { UserReader } from "./user-reader.js";
@@ -30,6 +32,8 @@ export interface UserWriterSettings {
   defaultChannelIds: number[] | null;
   deactivatedGroupId: number | null;
   deleteMode: "delete" | "deactivate";
+  /** SCIM_LOCKOUT_CHANNEL_ID: deactivated customers are restricted to it (channel-lockout.ts). */
+  lockoutChannelId: number | null;
 }
 
 export interface AuditEvent {
@@ -127,6 +131,10 @@ export class UserWriter {
         attributes.groupBeforeDeactivation = String(groupId || this.defaultGroupId());
         groupId = this.settings.deactivatedGroupId;
       }
+      if (this.settings.lockoutChannelId !== null) {
+        attributes.channelsBeforeDeactivation = rememberChannels(item.channel_ids ?? null);
+        item.channel_ids = [this.settings.lockoutChannelId];
+      }
     }
     if (groupId !== undefined && groupId !== 0) item.customer_group_id = groupId;
 
@@ -202,9 +210,9 @@ export class UserWriter {
    * Brings a customer to what the change asks, in the fewest writes, ordered so that a request
    * that fails half-way is finished by the IdP's retry (which sees the state left behind):
    * 1. the externalId index entry (so the attribute never points at a key that is not indexed),
-   * 2. attribute values, except the active flag,
-   * 3. the customer PUT (fields, password lock, group move),
-   * 4. the active flag, and clearing the remembered group on reactivation,
+   * 2. attribute values, except the active flag (the remembered group and channels included),
+   * 3. the customer PUT (fields, password lock, group move, lockout channel),
+   * 4. the active flag, and clearing the remembered group and channels on reactivation,
    * 5. removing the old index entry (best effort: lookups re-check the value anyway).
    * The active flag moves last, so "inactive" is never recorded before the lock is in place.
    */
@@ -221,8 +229,12 @@ export class UserWriter {
     if (!wantsActive) {
       // (Re)apply the lock whenever it is not fully in place: an earlier attempt may have
       // recorded nothing, or everything but the flag.
+      const lockoutChannel = this.settings.lockoutChannelId;
       const locked =
-        !wasActive && current.authentication?.force_password_reset === true && (!parkingGroup || current.customer_group_id === parkingGroup);
+        !wasActive &&
+        current.authentication?.force_password_reset === true &&
+        (!parkingGroup || current.customer_group_id === parkingGroup) &&
+        (lockoutChannel === null || isLockedOut(current.channel_ids, lockoutChannel));
       if (!locked) {
         if (wasActive) event = "deactivate";
         diff.authentication = { new_password: unguessablePassword(), force_password_reset: true };
@@ -249,6 +261,7 @@ export class UserWriter {
       }
       if (change.password) diff.authentication = { new_password: change.password, force_password_reset: false };
     }
+    this.applyChannelLockout(current, change, have.values.channelsBeforeDeactivation, wantsActive, diff, attributes);
 
     const early: AttributeValueUpsert[] = [];
     const late: AttributeValueUpsert[] = [];
@@ -259,7 +272,7 @@ export class UserWriter {
       const key = k as BridgeAttributeKey;
       const attributeId = this.catalog.idOf(key);
       if (attributeId === undefined) continue;
-      const isLate = key === "active" || (key === "groupBeforeDeactivation" && wanted === null);
+      const isLate = key === "active" || ((key === "groupBeforeDeactivation" || key === "channelsBeforeDeactivation") && wanted === null);
       if (wanted === null || wanted === undefined) {
         const valueId = have.valueIds[key];
         if (valueId !== undefined) (isLate ? lateDeletions : earlyDeletions).push(valueId);
@@ -304,6 +317,27 @@ export class UserWriter {
 
     this.audit({ operation: event, customerId: current.id, changed });
     return userFromCustomer({ ...updated, attributes: values }, view);
+  }
+
+  /** The channel part of a (de)activation, in the same order as the rest (channel-lockout.ts). */
+  private applyChannelLockout(
+    current: Customer,
+    change: UserChange,
+    remembered: string | undefined,
+    wantsActive: boolean,
+    diff: Omit<CustomerUpdate, "id">,
+    attributes: Partial<Record<BridgeAttributeKey, string | null>>,
+  ): void {
+    const step = planChannelLockout({
+      lockoutChannelId: this.settings.lockoutChannelId,
+      wantsActive,
+      current: current.channel_ids,
+      requested: change.fields.channel_ids,
+      remembered,
+    });
+    if (step.holdRequested) delete diff.channel_ids;
+    if (step.channelIds !== undefined) diff.channel_ids = step.channelIds;
+    if (step.remember !== undefined) attributes.channelsBeforeDeactivation = step.remember;
   }
 
   private warnIndex(err: unknown, customerId: number): void {
