@@ -51,9 +51,21 @@ describe("SCIM filter evaluation", () => {
     expect(match('emails.value ew "y.com"', bare)).toBe(false);
   });
 
-  it("refuses not(a or b), which scimmy would parse wrongly", () => {
-    expect(() => parseFilter('not (userName eq "a" or userName eq "b")')).toThrow(/not supported/);
-    expect(() => parseFilter('userName eq "not (x or y)"')).not.toThrow();
+  it("negates a whole disjunction (scimmy turned not (a or b) into (not a) or (not b))", () => {
+    expect(match('not (userName eq "alice@example.com" or title pr)')).toBe(false);
+    expect(match('not (userName eq "nobody@example.com" or title pr)')).toBe(true);
+    expect(match('not (userName eq "alice@example.com" or title pr)', bare)).toBe(true);
+  });
+
+  it("keeps an inner or of a value path (scimmy read it as and)", () => {
+    expect(match('emails[type eq "work" and (value co "alice" or value co "other")]')).toBe(true);
+    expect(match('emails[type eq "home" and (value co "alice" or value co "other")]')).toBe(false);
+  });
+
+  it("applies the conditions of a value path to one element, and a plain path to any element", () => {
+    const two = { ...alice, emails: [{ value: "a@work.test", type: "work" }, { value: "a@home.test", type: "home" }] };
+    expect(match('emails[type eq "work" and value ew "home.test"]', two)).toBe(false);
+    expect(match('emails.type eq "work" and emails.value ew "home.test"', two)).toBe(true);
   });
 
   it("answers invalid syntax with a 400 invalidFilter", () => {

@@ -1,30 +1,35 @@
-import { isCondition, isConditionList, type Condition, type FilterAst, type FilterBranch, type FilterNode } from "./parse.js";
 import { isPlainObject } from "../json.js";
+import { pathText, type AttributePath, type CompareOperator, type FilterAst, type Literal } from "./ast.js";
 
 /**
  * Evaluates a parsed SCIM filter against a SCIM resource (plain JSON) with RFC 7644 §3.4.2.2
  * semantics: attribute names case-insensitive; string comparison case-insensitive unless the
  * attribute is caseExact; dates compared as instants; a condition on a multi-valued attribute
- * holds when any value satisfies it; a missing attribute satisfies nothing but `not`.
+ * holds when any value satisfies it (`ne`: when no value equals); a missing attribute satisfies
+ * nothing but `ne` and `not`. A value path (`emails[type eq "work" and value co "a"]`) holds
+ * when one element satisfies its whole filter.
  * Written here because scimmy's Filter.match is case-sensitive and throws on missing complex
  * attributes (shared notes, scimmy.md §3.3).
  */
 const CASE_EXACT = new Set(["id", "externalid", "meta.version", "meta.location", "members.value", "groups.value", "manager.value"]);
 const DATE_ATTRIBUTES = new Set(["meta.created", "meta.lastmodified"]);
 
-
 function getAttribute(node: unknown, name: string): unknown {
   if (!isPlainObject(node)) return undefined;
   if (name in node) return node[name];
   const lower = name.toLowerCase();
   for (const key of Object.keys(node)) if (key.toLowerCase() === lower) return node[key];
-  // "urn:…:enterprise:2.0:User:department": the extension object, then the attribute in it.
-  if (lower.startsWith("urn:")) {
-    for (const key of Object.keys(node)) {
-      if (lower.startsWith(`${key.toLowerCase()}:`)) return getAttribute(node[key], name.slice(key.length + 1));
-    }
-  }
   return undefined;
+}
+
+/** The value(s) a path names; a sub-attribute of a multi-valued attribute is every element's. */
+function resolve(resource: unknown, path: AttributePath): unknown {
+  const holder = path.urn === null ? resource : getAttribute(resource, path.urn);
+  const top = getAttribute(holder, path.name);
+  if (path.sub === null) return top;
+  const sub = path.sub;
+  if (Array.isArray(top)) return top.map((element) => getAttribute(element, sub)).filter((v) => v !== undefined);
+  return getAttribute(top, sub);
 }
 
 function isPresent(v: unknown): boolean {
@@ -40,12 +45,14 @@ function asBoolean(v: unknown): boolean | undefined {
   return undefined;
 }
 
-function compareScalar(actual: unknown, op: string, expected: unknown, path: string): boolean {
-  if (actual === undefined || actual === null) return false;
-  if (isPlainObject(actual)) return compareScalar(getAttribute(actual, "value"), op, expected, `${path}.value`);
-  const lowerPath = path.toLowerCase();
+const looksLikeDate = (v: unknown) => typeof v === "string" && /^\d{4}-\d\d-\d\dT/.test(v);
 
-  if (DATE_ATTRIBUTES.has(lowerPath) || (typeof expected === "string" && typeof actual === "string" && /^\d{4}-\d\d-\d\dT/.test(expected) && /^\d{4}-\d\d-\d\dT/.test(actual))) {
+function compareScalar(actual: unknown, op: CompareOperator, expected: Literal, key: string): boolean {
+  if (actual === undefined || actual === null) return false;
+  // A complex value compares by its `value` (`members eq "3"`, `emails co "x"`).
+  if (isPlainObject(actual)) return compareScalar(getAttribute(actual, "value"), op, expected, `${key}.value`);
+
+  if (DATE_ATTRIBUTES.has(key) || (looksLikeDate(expected) && looksLikeDate(actual))) {
     const a = Date.parse(String(actual));
     const e = Date.parse(String(expected));
     if (!Number.isNaN(a) && !Number.isNaN(e)) return compareOrdered(a, op, e);
@@ -57,16 +64,14 @@ function compareScalar(actual: unknown, op: string, expected: unknown, path: str
   }
   if (typeof actual === "number") {
     const e = typeof expected === "number" ? expected : Number(expected);
-    if (Number.isNaN(e)) return false;
+    if (expected === null || Number.isNaN(e)) return false;
     return compareOrdered(actual, op, e);
   }
   if (expected === null) return op === "ne";
-  const caseExact = CASE_EXACT.has(lowerPath) || [...CASE_EXACT].some((p) => lowerPath.endsWith(`:${p}`));
+  const caseExact = CASE_EXACT.has(key) || [...CASE_EXACT].some((p) => key.endsWith(`:${p}`));
   const a = caseExact ? String(actual) : String(actual).toLowerCase();
   const e = caseExact ? String(expected) : String(expected).toLowerCase();
   switch (op) {
-    case "eq": return a === e;
-    case "ne": return a !== e;
     case "co": return a.includes(e);
     case "sw": return a.startsWith(e);
     case "ew": return a.endsWith(e);
@@ -74,7 +79,7 @@ function compareScalar(actual: unknown, op: string, expected: unknown, path: str
   }
 }
 
-function compareOrdered<T extends number | string>(a: T, op: string, e: T): boolean {
+function compareOrdered<T extends number | string>(a: T, op: CompareOperator, e: T): boolean {
   switch (op) {
     case "eq": return a === e;
     case "ne": return a !== e;
@@ -86,38 +91,35 @@ function compareOrdered<T extends number | string>(a: T, op: string, e: T): bool
   }
 }
 
-function evaluateCondition(value: unknown, condition: Condition, path: string): boolean {
-  if (condition[0] === "not") {
-    const [, op, expected] = condition as readonly ["not", string, unknown?];
-    return !evaluateCondition(value, [op, expected], path);
-  }
-  const [op, expected] = condition as readonly [string, unknown?];
-  if (op === "pr") return isPresent(value);
+function compare(value: unknown, op: CompareOperator, expected: Literal, key: string): boolean {
   if (Array.isArray(value)) {
-    // `ne` on a multi-valued attribute: no value equals it.
-    if (op === "ne") return value.every((v) => compareScalar(v, "ne", expected, path));
-    return value.some((v) => compareScalar(v, op, expected, path));
+    if (op === "ne") return value.every((v) => compareScalar(v, "ne", expected, key));
+    return value.some((v) => compareScalar(v, op, expected, key));
   }
   if (value === undefined || value === null) return op === "ne" && expected !== null;
-  return compareScalar(value, op, expected, path);
+  return compareScalar(value, op, expected, key);
 }
 
-function evaluateNode(value: unknown, node: FilterNode, path: string): boolean {
-  if (isCondition(node)) return evaluateCondition(value, node, path);
-  if (isConditionList(node)) return node.every((c) => evaluateCondition(value, c, path));
-  const branch = node as FilterBranch;
-  if (Array.isArray(value)) return value.some((element) => matchBranch(element, branch, path));
-  return matchBranch(value, branch, path);
-}
-
-function matchBranch(resource: unknown, branch: FilterBranch, prefix = ""): boolean {
-  for (const [attribute, node] of Object.entries(branch)) {
-    const path = prefix ? `${prefix}.${attribute}` : attribute;
-    if (!evaluateNode(getAttribute(resource, attribute), node, path)) return false;
+/** `prefix` is the attribute a value path is evaluated in (`emails.` for `emails[value co "a"]`). */
+function evaluate(resource: unknown, ast: FilterAst, prefix: string): boolean {
+  switch (ast.type) {
+    case "and": return ast.filters.every((f) => evaluate(resource, f, prefix));
+    case "or": return ast.filters.some((f) => evaluate(resource, f, prefix));
+    case "not": return !evaluate(resource, ast.filter, prefix);
+    case "present": return isPresent(resolve(resource, ast.path));
+    case "compare": {
+      const key = `${prefix}${pathText(ast.path)}`.toLowerCase();
+      return compare(resolve(resource, ast.path), ast.op, ast.value, key);
+    }
+    case "valuePath": {
+      const container = resolve(resource, ast.path);
+      const elements = Array.isArray(container) ? container : container === undefined || container === null ? [] : [container];
+      const inner = `${prefix}${pathText(ast.path)}.`;
+      return elements.some((element) => evaluate(element, ast.filter, inner));
+    }
   }
-  return true;
 }
 
 export function matchesFilter(resource: unknown, ast: FilterAst): boolean {
-  return ast.some((branch) => matchBranch(resource, branch));
+  return evaluate(resource, ast, "");
 }

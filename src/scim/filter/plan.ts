@@ -2,7 +2,7 @@ import type { CustomerListQuery } from "../../bigcommerce/api.js";
 import { toCustomerId } from "../../bigcommerce/ids.js";
 import { BIGCOMMERCE_CUSTOMER } from "../../mapping/urns.js";
 import { invalidFilter } from "../errors.js";
-import { isCondition, isConditionList, type Condition, type FilterAst, type FilterBranch, type FilterNode } from "./parse.js";
+import { pathText, type CompareOperator, type FilterAst, type Literal } from "./ast.js";
 
 /**
  * Turns a parsed SCIM filter on Users into BigCommerce lookups. Only conditions BigCommerce can
@@ -28,95 +28,93 @@ export type UserQueryPlan =
 
 const GROUP_ID_KEY = `${BIGCOMMERCE_CUSTOMER}:customerGroupId`.toLowerCase();
 
-/** Positive conditions of a node, i.e. the ones that restrict the result set. */
-function positiveConditions(node: FilterNode | undefined): Condition[] {
-  if (node === undefined) return [];
-  if (isCondition(node)) return node[0] === "not" ? [] : [node];
-  if (isConditionList(node)) return node.filter((c) => c[0] !== "not");
-  return [];
-}
-
-function eqValues(node: FilterNode | undefined): unknown[] {
-  return positiveConditions(node).filter((c) => c[0] === "eq").map((c) => c[1]);
-}
-
-function subNode(node: FilterNode | undefined, name: string): FilterNode | undefined {
-  if (node === undefined || isCondition(node) || isConditionList(node)) return undefined;
-  const branch = node as FilterBranch;
-  const key = Object.keys(branch).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : branch[key];
-}
-
 /** BigCommerce date filters take seconds; widen by one second so rounding cannot lose a match. */
-function widenedDate(value: unknown, direction: -1 | 1): string {
+function widenedDate(value: Literal, direction: -1 | 1): string {
   const t = typeof value === "string" ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(t)) throw invalidFilter(`'${String(value)}' is not a dateTime (RFC 3339, e.g. 2024-01-31T12:00:00Z)`);
   return new Date(Math.floor(t / 1000) * 1000 + direction * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-function dateParams(node: FilterNode | undefined, min: "date_created:min" | "date_modified:min", max: "date_created:max" | "date_modified:max"): CustomerFilterParams {
-  const out: CustomerFilterParams = {};
-  for (const [op, value] of positiveConditions(node)) {
-    if (op === "gt" || op === "ge") out[min] = widenedDate(value, -1);
-    else if (op === "lt" || op === "le") out[max] = widenedDate(value, 1);
-    else if (op === "eq") {
-      out[min] = widenedDate(value, -1);
-      out[max] = widenedDate(value, 1);
-    }
+const NOTHING: UserQueryPlan = { kind: "nothing" };
+const SCAN: UserQueryPlan = { kind: "scan" };
+const lookup = (params: CustomerFilterParams, externalId?: string): UserQueryPlan => ({
+  kind: "lookups",
+  lookups: [{ params, ...(externalId !== undefined ? { externalId } : {}) }],
+});
+
+/** One comparison, named by its full lower-case path (`emails.value` inside `emails[…]`). */
+function planComparison(key: string, op: CompareOperator, value: Literal): UserQueryPlan {
+  if (key === "meta.created" && op !== "ne") {
+    if (op === "co" || op === "sw" || op === "ew") return SCAN;
+    const params: CustomerFilterParams = {};
+    if (op !== "lt" && op !== "le") params["date_created:min"] = widenedDate(value, -1);
+    if (op !== "gt" && op !== "ge") params["date_created:max"] = widenedDate(value, 1);
+    return lookup(params);
   }
-  return out;
+  // meta.lastModified also moves when only a bridge-kept attribute changes, so only an upper
+  // bound is a safe superset for BigCommerce's date_modified.
+  if (key === "meta.lastmodified" && (op === "lt" || op === "le" || op === "eq")) {
+    return lookup({ "date_modified:max": widenedDate(value, 1) });
+  }
+  if (op !== "eq" || value === null) return SCAN;
+  if (key === "username" || key === "emails" || key === "emails.value") {
+    const email = String(value);
+    // A comma would split the CSV parameter into two lookups; no customer can have one.
+    if (email.includes(",") || email.trim() === "") return NOTHING;
+    return lookup({ "email:in": [...new Set([email, email.toLowerCase()])] });
+  }
+  if (key === "id") {
+    const id = toCustomerId(typeof value === "number" ? String(value) : value);
+    return id ? lookup({ "id:in": [id] }) : NOTHING;
+  }
+  if (key === "externalid") return lookup({}, String(value));
+  if (key === "groups" || key === "groups.value" || key === GROUP_ID_KEY) {
+    const n = Number(value);
+    if (typeof value === "boolean" || !Number.isInteger(n) || n < 0) return NOTHING;
+    return lookup({ "customer_group_id:in": [n] });
+  }
+  return SCAN;
 }
 
-type BranchResult = { nothing: true } | { nothing: false; lookup: Lookup | null };
-
-function planBranch(branch: FilterBranch): BranchResult {
+/** Every lookup of an `and` restricts the same result, so one lookup can carry them all. */
+function intersect(plans: UserQueryPlan[]): UserQueryPlan {
+  if (plans.some((p) => p.kind === "nothing")) return NOTHING;
+  const narrowing = plans.filter((p): p is Extract<UserQueryPlan, { kind: "lookups" }> => p.kind === "lookups");
+  if (narrowing.length === 0) return SCAN;
+  const single = narrowing.filter((p) => p.lookups.length === 1);
+  if (single.length === 0) return narrowing.reduce((a, b) => (b.lookups.length < a.lookups.length ? b : a));
+  // Any one parameter already gives a superset of the conjunction, so a later value of the
+  // same parameter may replace an earlier one.
   const params: CustomerFilterParams = {};
   let externalId: string | undefined;
-  let pushed = false;
-  for (const [attribute, node] of Object.entries(branch)) {
-    const attr = attribute.toLowerCase();
-    if (attr === "username" || attr === "emails") {
-      const values = attr === "username" ? eqValues(node) : [...eqValues(node), ...eqValues(subNode(node, "value"))];
-      const first = values[0];
-      if (first === undefined) continue;
-      const email = String(first);
-      // A comma would split the CSV parameter into two lookups; no customer can have one.
-      if (email.includes(",") || email.trim() === "") return { nothing: true };
-      params["email:in"] = [...new Set([email, email.toLowerCase()])];
-      pushed = true;
-    } else if (attr === "id") {
-      const first = eqValues(node)[0];
-      if (first === undefined) continue;
-      const id = toCustomerId(typeof first === "number" ? String(first) : first);
-      if (!id) return { nothing: true };
-      params["id:in"] = [id];
-      pushed = true;
-    } else if (attr === "externalid") {
-      const first = eqValues(node)[0];
-      if (first === undefined || first === null) continue;
-      externalId = String(first);
-      pushed = true;
-    } else if (attr === "groups" || attr === GROUP_ID_KEY) {
-      const values = attr === "groups" ? [...eqValues(node), ...eqValues(subNode(node, "value"))] : eqValues(node);
-      const first = values[0];
-      if (first === undefined) continue;
-      const n = Number(first);
-      if (!Number.isInteger(n) || n < 0) return { nothing: true };
-      params["customer_group_id:in"] = [n];
-      pushed = true;
-    } else if (attr === "meta") {
-      const created = dateParams(subNode(node, "created"), "date_created:min", "date_created:max");
-      // meta.lastModified also moves when only a bridge-kept attribute changes, so only an
-      // upper bound is a safe superset for BigCommerce's date_modified.
-      const modified = dateParams(subNode(node, "lastModified"), "date_modified:min", "date_modified:max");
-      delete modified["date_modified:min"];
-      if (Object.keys(created).length + Object.keys(modified).length > 0) {
-        Object.assign(params, created, modified);
-        pushed = true;
-      }
-    }
+  for (const p of single) {
+    Object.assign(params, p.lookups[0]!.params);
+    externalId ??= p.lookups[0]!.externalId;
   }
-  return { nothing: false, lookup: pushed ? { params, ...(externalId !== undefined ? { externalId } : {}) } : null };
+  return lookup(params, externalId);
+}
+
+function union(plans: UserQueryPlan[]): UserQueryPlan {
+  if (plans.some((p) => p.kind === "scan")) return SCAN;
+  const lookups = plans.flatMap((p) => (p.kind === "lookups" ? p.lookups : []));
+  return lookups.length === 0 ? NOTHING : { kind: "lookups", lookups };
+}
+
+/** `prefix` is the attribute a value path restricts (`emails.` inside `emails[…]`). */
+function planNode(ast: FilterAst, prefix: string): UserQueryPlan {
+  switch (ast.type) {
+    case "compare":
+      return planComparison(`${prefix}${pathText(ast.path)}`.toLowerCase(), ast.op, ast.value);
+    case "present":
+    case "not": // a negation restricts nothing BigCommerce can look up
+      return SCAN;
+    case "and":
+      return intersect(ast.filters.map((f) => planNode(f, prefix)));
+    case "or":
+      return union(ast.filters.map((f) => planNode(f, prefix)));
+    case "valuePath":
+      return prefix === "" ? planNode(ast.filter, `${pathText(ast.path)}.`) : SCAN;
+  }
 }
 
 const onlyKey = (lookup: Lookup, key: keyof CustomerFilterParams) =>
@@ -138,13 +136,6 @@ function mergeLookups(lookups: Lookup[]): Lookup[] {
 }
 
 export function planUserQuery(ast: FilterAst): UserQueryPlan {
-  const lookups: Lookup[] = [];
-  for (const branch of ast) {
-    const result = planBranch(branch);
-    if (result.nothing) continue;
-    if (!result.lookup) return { kind: "scan" };
-    lookups.push(result.lookup);
-  }
-  if (lookups.length === 0) return { kind: "nothing" };
-  return { kind: "lookups", lookups: mergeLookups(lookups) };
+  const plan = planNode(ast, "");
+  return plan.kind === "lookups" ? { kind: "lookups", lookups: mergeLookups(plan.lookups) } : plan;
 }

@@ -1,6 +1,7 @@
 import type { CustomerId } from "../../bigcommerce/api.js";
 import { isPlainObject, type Json } from "../json.js";
 import { invalidSyntax, invalidValue, noTarget } from "../errors.js";
+import { equalityCandidates } from "../filter/ast.js";
 import { matchesFilter } from "../filter/evaluate.js";
 import { parsePatchPath } from "../patch/path.js";
 
@@ -73,10 +74,7 @@ export function membershipPlan(operations: unknown, toIds: (values: unknown[]) =
         // members[value eq "id"]: the members the filter names.
         plan.touchesMembers = true;
         const filter = parsed.filter;
-        const named = filter.flatMap((branch) => {
-          const node = Object.entries(branch).find(([k]) => k.toLowerCase() === "value")?.[1];
-          return Array.isArray(node) && node[0] === "eq" ? [{ value: node[1] }] : [];
-        });
+        const named = equalityCandidates(filter, "value").map((value) => ({ value }));
         const ids = toIds(named.filter((m) => matchesFilter(m, filter)));
         if (op === "remove") removeAll(ids);
         else addAll(ids);

@@ -1,7 +1,7 @@
 import { invalidSyntax, invalidValue, noTarget } from "../errors.js";
 import { isPlainObject, type Json } from "../json.js";
 import { matchesFilter } from "../filter/evaluate.js";
-import { isCondition, type FilterAst } from "../filter/parse.js";
+import { requiredEqualities, type FilterAst } from "../filter/ast.js";
 import { toBoolean } from "../normalise/user-body.js";
 import { parsePatchPath, type PatchPath } from "./path.js";
 
@@ -68,11 +68,7 @@ function container(resource: Json, path: PatchPath, create: boolean): Json | und
 
 /** An element to insert when a filtered add/replace matches nothing: the filter's equalities. */
 function elementFromFilter(filter: FilterAst, filterText: string): Json {
-  const branch = filter.length === 1 ? filter[0]! : undefined;
-  const element: Json = {};
-  for (const [k, node] of Object.entries(branch ?? {})) {
-    if (isCondition(node) && node[0] === "eq") element[k] = node[1];
-  }
+  const element: Json = Object.fromEntries(requiredEqualities(filter));
   if (Object.keys(element).length === 0) {
     throw noTarget(`No value matches '${filterText}' and an element cannot be built from it`);
   }

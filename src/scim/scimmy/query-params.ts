@@ -34,7 +34,11 @@ export function projectionParams(raw: Record<string, unknown>): { attributes: st
  * counts as 1 and a negative count as 0, as the RFC says; count is capped at the advertised
  * maximum.
  */
-export function listParams(raw: Record<string, unknown>, pageSize: { default: number; max: number }): ListParams {
+export function listParams(
+  raw: Record<string, unknown>,
+  pageSize: { default: number; max: number },
+  parse: (filter: string) => FilterAst = parseFilter,
+): ListParams {
   const get = (name: string) => lookup(raw, name);
   const filterText = get("filter");
   if (filterText !== undefined && typeof filterText !== "string") throw invalidValue("'filter' must be given once, as a string");
@@ -43,7 +47,7 @@ export function listParams(raw: Record<string, unknown>, pageSize: { default: nu
     throw invalidValue("'sortOrder' must be 'ascending' or 'descending'");
   }
   return {
-    filter: filterText && filterText.trim() !== "" ? parseFilter(filterText) : null,
+    filter: filterText && filterText.trim() !== "" ? parse(filterText) : null,
     startIndex: Math.max(1, integer("startIndex", get("startIndex")) ?? 1),
     count: Math.min(pageSize.max, Math.max(0, integer("count", get("count")) ?? pageSize.default)),
     sortBy: text(get("sortBy")) ?? null,

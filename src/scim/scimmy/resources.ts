@@ -4,6 +4,7 @@ import { userFromCustomer } from "../../mapping/customer-to-user.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER, LIST_RESPONSE } from "../../mapping/urns.js";
 import type { RequestContext } from "../context.js";
 import { toScimError } from "../errors.js";
+import { filterOfRequest } from "../filter/request-filter.js";
 import { projectResource } from "../projection.js";
 import { listParams, projectionParams } from "./query-params.js";
 
@@ -18,6 +19,21 @@ import { listParams, projectionParams } from "./query-params.js";
 function paramsOf(id: unknown, config: unknown): Json {
   const params = typeof id === "string" || config !== undefined ? config : id;
   return (params && typeof params === "object" ? params : {}) as Json;
+}
+
+/**
+ * What scimmy's Resource constructor gets: the request's parameters without `filter`, which
+ * scimmy would parse with its own parser (it rejects legal nesting and escapes, and misreads an
+ * inner `or`). The bridge parses the filter once itself (filter/request-filter.ts).
+ */
+function withoutFilter(id: unknown, config: unknown): [string, object] {
+  const strip = (params: unknown) => {
+    if (!params || typeof params !== "object" || Array.isArray(params) || !("filter" in params)) return params;
+    const { filter: _parsedByTheBridge, ...rest } = params as Json;
+    return rest;
+  };
+  const idFirst = typeof id === "string" || config !== undefined;
+  return (idFirst ? [id, strip(config)] : [strip(id), config]) as [string, object];
 }
 
 async function guarded<T>(ctx: RequestContext, work: () => Promise<T>): Promise<T> {
@@ -41,7 +57,7 @@ export class BridgeUser extends SCIMMY.Resources.User {
   readonly params: Json;
 
   constructor(id?: unknown, config?: unknown) {
-    super(id as string, config as object);
+    super(...withoutFilter(id, config));
     this.params = paramsOf(id, config);
   }
 
@@ -58,7 +74,7 @@ export class BridgeUser extends SCIMMY.Resources.User {
       if (this.id) {
         return this.project(userFromCustomer(await reader.getCustomer(this.id), view));
       }
-      const p = listParams(this.params, ctx.services.pageSize);
+      const p = listParams(this.params, ctx.services.pageSize, (text) => filterOfRequest(ctx.req, text));
       const result = await reader.list(p, view);
       return listResponse(result.resources.map((u) => this.project(u)), result.totalResults, p.startIndex);
     }) as Promise<never>;
@@ -93,7 +109,7 @@ export class BridgeGroup extends SCIMMY.Resources.Group {
   readonly params: Json;
 
   constructor(id?: unknown, config?: unknown) {
-    super(id as string, config as object);
+    super(...withoutFilter(id, config));
     this.params = paramsOf(id, config);
   }
 
@@ -112,7 +128,7 @@ export class BridgeGroup extends SCIMMY.Resources.Group {
       const { wantsMembers, project } = this.projection();
       const groups = ctx.services.groups;
       if (this.id) return project(await groups.get(this.id, { members: wantsMembers, baseUrl: ctx.baseUrl }));
-      const p = listParams(this.params, ctx.services.pageSize);
+      const p = listParams(this.params, ctx.services.pageSize, (text) => filterOfRequest(ctx.req, text));
       const result = await groups.list(p, { members: wantsMembers, baseUrl: ctx.baseUrl });
       return listResponse(result.resources.map(project), result.totalResults, p.startIndex);
     }) as Promise<never>;
