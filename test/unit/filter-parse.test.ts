@@ -54,6 +54,11 @@ describe("SCIM filter parser (RFC 7644 §3.4.2.2)", () => {
     expect(parseFilter('userName eq "and or not ( ) [ ]"')).toEqual(eq("userName", "and or not ( ) [ ]"));
   });
 
+  it("reads an unquoted word where a value belongs as a string, as Microsoft's reference tests send", () => {
+    expect(parseFilter("userName sw O")).toEqual({ type: "compare", path: path("userName"), op: "sw", value: "O" });
+    expect(parseFilter("meta.created gt 2015-10-10T14:38:21.86-07:00")).toEqual({ type: "compare", path: path("meta", "created"), op: "gt", value: "2015-10-10T14:38:21.86-07:00" });
+  });
+
   it("accepts any case of operators and keywords, and keeps attribute names as written", () => {
     expect(parseFilter('USERNAME EQ "x" AND NOT (Title PR) Or id Ne "1"')).toEqual({
       type: "or",
@@ -79,7 +84,7 @@ describe("SCIM filter parser (RFC 7644 §3.4.2.2)", () => {
   it.each([
     ["", /empty/],
     ["userName", /operator is missing/],
-    ['userName eq alice', /not a value/],
+    ['userName eq and', /not a value/],
     ['userName eq "a', /not closed/],
     ['userName eq "a\\q"', /not a valid JSON string/],
     ['userName xx "a"', /not an operator/],
@@ -106,5 +111,16 @@ describe("SCIM filter parser (RFC 7644 §3.4.2.2)", () => {
     const chain = Array.from({ length: 20_000 }, (_, i) => `id eq "${i}"`).join(" or ");
     const ast = parseFilter(chain);
     expect(ast.type === "or" && ast.filters.length).toBe(20_000);
+  });
+});
+
+describe("one parse per request", () => {
+  it("hands the list code the tree the guard parsed, and parses again only for other text", async () => {
+    const { filterOfRequest } = await import("../../src/scim/filter/request-filter.js");
+    const request = {};
+    const first = filterOfRequest(request, '((userName eq "x"))');
+    expect(filterOfRequest(request, '((userName eq "x"))')).toBe(first);
+    expect(filterOfRequest({}, '((userName eq "x"))')).not.toBe(first);
+    expect(filterOfRequest(request, 'userName eq "y"')).toEqual(eq("userName", "y"));
   });
 });

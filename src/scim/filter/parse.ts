@@ -16,7 +16,8 @@ export type { AttributePath, CompareOperator, FilterAst, Literal } from "./ast.j
  *
  * Keywords, operators and literals are case-insensitive; strings are JSON strings (escapes
  * included). `attr[filter].sub op value` is not in the RFC grammar but is what Entra ID sends;
- * it means `attr[filter and sub op value]`. Written here because scimmy's parser rejects legal
+ * it means `attr[filter and sub op value]`. Likewise an unquoted word where a value belongs is read
+ * as a string (Microsoft's reference tests send `name.familyName eq Employee`). Written here because scimmy's parser rejects legal
  * nesting and escapes and turns an inner `or` of a value path into `and` (issue 7, item 8).
  */
 
@@ -201,6 +202,8 @@ class Parser {
       if (word === "false") return false;
       if (word === "null") return null;
       if (JSON_NUMBER.test(token.text)) return Number(token.text);
+      // Microsoft's SCIM reference tests send unquoted strings (`userName sw O`).
+      if (word !== "and" && word !== "or") return token.text;
     }
     return fail(this.expression, token.at, `'${token.text}' is not a value (strings are written in double quotes)`);
   }
