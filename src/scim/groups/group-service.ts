@@ -31,6 +31,37 @@ function bcDate(value: string | undefined): string | undefined {
   return Number.isNaN(t) ? value : new Date(t).toISOString().replace(/\.000Z$/, "Z");
 }
 
+/** The `$ref` of a user: `.../Users/{id}` (absolute or relative). */
+const USER_REF = /(?:^|\/)Users\/([^/?#]+)\/?$/;
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined; // malformed escape: not a reference we can read
+  }
+}
+
+/** A member object's customer id as sent (`value`), after checking that it names a user. */
+function userReference(member: Record<string, unknown>): unknown {
+  const entry = (name: string) => Object.entries(member).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  const type = entry("type");
+  const ref = entry("$ref");
+  const value = entry("value");
+  const shown = String(value ?? ref).slice(0, 64);
+  if (type !== undefined && type !== null && (typeof type !== "string" || type.toLowerCase() !== "user")) {
+    throw invalidValue(`Member '${shown}' has type '${String(type).slice(0, 32)}': only users (type "User") can be members of a customer group`);
+  }
+  if (ref === undefined || ref === null) return value;
+  const segment = typeof ref === "string" ? USER_REF.exec(ref)?.[1] : undefined;
+  const named = segment === undefined ? undefined : safeDecode(segment);
+  if (named === undefined) throw invalidValue(`Member '${shown}' has a $ref that is not a /Users URL: only users can be members of a customer group`);
+  if (value !== undefined && value !== null && String(value) !== named) {
+    throw invalidValue(`Member '${shown}' has a $ref naming another resource than its value`);
+  }
+  return value ?? named;
+}
+
 export class GroupService {
   private warnedUnavailable = false;
 
@@ -169,11 +200,17 @@ export class GroupService {
     return { displayName: name, members };
   }
 
-  /** Member references to customer ids; a value that is no customer id of this store is skipped. */
+  /**
+   * Member references to customer ids. Customer and group ids overlap, so only a reference that
+   * names a user is read as a customer: `type` "User" or absent, and `$ref` a Users URL or
+   * absent (RFC 7643 §4.2 also allows nested groups, which customer groups cannot hold).
+   * Anything else is refused rather than moving an unrelated customer. A user value that is no
+   * customer id of this store is skipped.
+   */
   private memberIds(values: unknown[]): CustomerId[] {
     const ids: CustomerId[] = [];
     for (const v of values) {
-      const raw = isPlainObject(v) ? v.value : v;
+      const raw = isPlainObject(v) ? userReference(v) : v;
       const id = toCustomerId(typeof raw === "number" ? String(raw) : raw);
       if (id) ids.push(id);
       else this.logger.warn({ member: String(raw).slice(0, 64) }, "group member value is not a customer id; ignored");

@@ -1,5 +1,6 @@
 import type { BigCommerceClient, CustomerGroupId, CustomerId } from "../../bigcommerce/api.js";
 import { readBridgeAttributes, type AttributeCatalog } from "../../mapping/bridge-attributes.js";
+import { ScimError } from "../errors.js";
 import type { KeyedLock } from "../keyed-lock.js";
 import type { UserReader } from "../users/user-reader.js";
 
@@ -31,7 +32,12 @@ export class MembershipWriter {
 
   private move(id: CustomerId, groupId: number, direction: "join" | "leave"): Promise<void> {
     return this.lock.run(String(id), async () => {
-      const customer = await this.reader.getCustomer(String(id)).catch(() => null);
+      // Only "no such customer" means there is nothing to move; any other failure (BigCommerce
+      // down, rate limit) fails the whole request, so the IdP retries instead of believing it.
+      const customer = await this.reader.getCustomer(String(id)).catch((err: unknown) => {
+        if (err instanceof ScimError && err.status === 404) return null;
+        throw err;
+      });
       if (!customer) return; // not a customer of this store (any more): nothing to move
       const bridge = readBridgeAttributes(customer, this.catalog);
       const parked = this.parkingGroupId !== null && bridge.values.active === "false" && customer.customer_group_id === this.parkingGroupId;
