@@ -32,6 +32,12 @@ export interface ChangeOptions {
   mode: "create" | "replace";
   /** The customer's email before this request (replace only). */
   currentEmail?: string;
+  /**
+   * Whether the request itself carries `userName` (a PUT or POST always does; a PATCH when an
+   * operation names it). A userName the client sent is the identity it will look the user up
+   * by, so it always wins over `emails`; only a request without one lets `emails` move it.
+   */
+  userNameSent?: boolean;
   storedAttributes: readonly StorableAttribute[];
 }
 
@@ -76,14 +82,15 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
   const change: UserChange = { fields: {}, attributes: {} };
   const f = change.fields;
 
-  // Identity: userName is the customer's email. A request that changes only the email
-  // (userName as before) moves the userName with it; if both change, userName wins.
+  // Identity: userName is the customer's email. A userName the request carries always wins; a
+  // request that does not carry one (a PATCH of emails only) moves the userName with the email.
   const userName = blank(doc.userName) ? undefined : doc.userName.trim();
   if (!userName) throw invalidValue("Attribute 'userName' is required (it is the customer's email address)");
   const email = pickEmail(doc);
   let newEmail = userName;
   if (
     opts.mode === "replace" &&
+    opts.userNameSent === false &&
     email &&
     opts.currentEmail !== undefined &&
     userName.toLowerCase() === opts.currentEmail.toLowerCase() &&

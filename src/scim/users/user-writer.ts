@@ -53,6 +53,18 @@ function requireBody(body: unknown, verb: string): Record<string, unknown> {
   return body;
 }
 
+/** Whether a PatchOp names `userName` (by path, or as a key of a path-less value). */
+function namesUserName(operations: unknown): boolean {
+  if (!Array.isArray(operations)) return false;
+  return operations.some((op) => {
+    if (!isPlainObject(op)) return false;
+    const path = Object.entries(op).find(([k]) => k.toLowerCase() === "path")?.[1];
+    const value = Object.entries(op).find(([k]) => k.toLowerCase() === "value")?.[1];
+    if (typeof path === "string" && path.trim() !== "") return /^(urn:ietf:params:scim:schemas:core:2\.0:User:)?username$/i.test(path.trim());
+    return isPlainObject(value) && Object.keys(value).some((k) => /^(urn:ietf:params:scim:schemas:core:2\.0:User:)?username$/i.test(k));
+  });
+}
+
 /** The customer fields a change asks for that differ from the customer as it is. */
 function fieldDiff(current: Customer, change: UserChange): Omit<CustomerUpdate, "id"> {
   const diff: Record<string, unknown> = {};
@@ -165,7 +177,12 @@ export class UserWriter {
   private async replaceNow(id: string, raw: Record<string, unknown>, view: UserViewContext): Promise<ScimUser> {
     const current = await this.reader.getCustomer(id);
     const doc = withPutDefaults(parseUserDocument(normaliseUserBody(raw)), this.settings.storedAttributes);
-    const change = userChangeFromDocument(doc, { mode: "replace", currentEmail: current.email, storedAttributes: this.settings.storedAttributes });
+    const change = userChangeFromDocument(doc, {
+      mode: "replace",
+      currentEmail: current.email,
+      userNameSent: true,
+      storedAttributes: this.settings.storedAttributes,
+    });
     return this.apply(current, change, view, "replace");
   }
 
@@ -180,7 +197,12 @@ export class UserWriter {
     const before = userFromCustomer(current, view);
     const after = applyPatch(before, operations, USER_PATCH_TARGET);
     const doc = parseUserDocument(normaliseUserBody(after));
-    const change = userChangeFromDocument(doc, { mode: "replace", currentEmail: current.email, storedAttributes: this.settings.storedAttributes });
+    const change = userChangeFromDocument(doc, {
+      mode: "replace",
+      currentEmail: current.email,
+      userNameSent: namesUserName(operations),
+      storedAttributes: this.settings.storedAttributes,
+    });
     return this.apply(current, change, view, "patch");
   }
 
