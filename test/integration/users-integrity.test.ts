@@ -39,3 +39,25 @@ describe("item 11: an explicit userName always wins over emails", () => {
     expect(moved.body.userName).toBe(`moved.${u.email}`);
   });
 });
+
+describe("item 4: reactivation when the remembered group was deleted", () => {
+  it("the user returns to the store's default group instead of failing on customerGroupId", async () => {
+    const own = await startBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" });
+    try {
+      const t = api(own);
+      store(own).groups.insert({ name: "Deactivated" });
+      const seasonal = store(own).groups.insert({ name: "Seasonal" }).id;
+      const created = await t.post("/Users", newUser("seasonal@x.test", { [BC]: { customerGroupId: seasonal } }));
+      const id = created.body.id as string;
+      expect((await t.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: false }])).status).toBe(200);
+      expect((await t.delete(`/Groups/${seasonal}`)).status).toBe(204);
+      const back = await t.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: true }]);
+      expect(back.status).toBe(200);
+      expect(back.body.active).toBe(true);
+      expect(store(own).customers.get(Number(id))!.customer_group_id).toBe(0);
+      expect((await t.get(`/Users/${id}`)).body.active).toBe(true);
+    } finally {
+      await own.close();
+    }
+  });
+});
