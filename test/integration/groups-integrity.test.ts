@@ -86,3 +86,62 @@ describe("item 2: typed member references", () => {
     expect([groupOf(a), groupOf(c), groupOf(d)]).toEqual([Number(g.id), Number(g.id), Number(g.id)]);
   });
 });
+
+describe("item 5: a retried POST /Groups converges", () => {
+  it("after a 503 while adding members, the IdP's retry gets 201 with every member, not 409", async () => {
+    const [a, c] = [await user(), await user()];
+    const body = { schemas: [GROUP], displayName: "Retried Create", members: [{ value: a }, { value: c }] };
+    b.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 503, count: 3 });
+    const first = await s.post("/Groups", body);
+    b.emulator.faults.clear();
+    expect(first.status).toBe(503);
+    const retry = await s.post("/Groups", body);
+    expect(retry.status).toBe(201);
+    expect(retry.body.members.map((m: { value: string }) => m.value).sort()).toEqual([a, c].sort());
+    expect(store(b).groups.all().filter((g) => g.name === "Retried Create")).toHaveLength(1);
+    // A later create of the same name is a real duplicate again.
+    expect((await s.post("/Groups", body)).status).toBe(409);
+  });
+});
+
+describe("item 7: /Groups filters on members", () => {
+  it("members.value eq, members[value eq] and Entra's id eq … and members eq match groups with that member", async () => {
+    const m = await user();
+    const g = await group(`Filtered ${n}`, [{ value: m }]);
+    await group(`Other ${n}`);
+    for (const filter of [`members.value eq "${m}"`, `members[value eq "${m}"]`, `id eq "${g.id}" and members eq "${m}"`]) {
+      const res = await s.get(`/Groups?filter=${encodeURIComponent(filter)}&excludedAttributes=members`);
+      expect(res.status, filter).toBe(200);
+      expect(res.body.Resources.map((x: { id: string }) => x.id), filter).toEqual([g.id]);
+      expect(res.body.Resources[0].members, filter).toBeUndefined();
+    }
+    const none = await s.get(`/Groups?filter=${encodeURIComponent(`id eq "${g.id}" and members eq "999999"`)}`);
+    expect(none.body.totalResults).toBe(0);
+  });
+});
+
+describe("item 9: replacing members cancels the pending return of parked users", () => {
+  it("a parked user removed by a replaced member list is not put back on reactivation", async () => {
+    const own = await startBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" });
+    try {
+      const t = api(own);
+      store(own).groups.insert({ name: "Deactivated" });
+      const team = (await t.post("/Groups", { schemas: [GROUP], displayName: "Team" })).body.id as string;
+      const [kept, parked, parkedToo] = await Promise.all(
+        ["kept", "parked", "parked.too"].map(async (name) => (await t.post("/Users", newUser(`${name}@x.test`))).body.id as string),
+      );
+      await t.patch(`/Groups/${team}`, [{ op: "add", path: "members", value: [{ value: kept }, { value: parked }, { value: parkedToo }] }]);
+      for (const id of [parked, parkedToo]) await t.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: false }]);
+      expect(store(own).customers.get(Number(parked))!.customer_group_id).toBe(1);
+      // PUT with a member list, and PATCH replace, both replace the members.
+      expect((await t.put(`/Groups/${team}`, { schemas: [GROUP], displayName: "Team", members: [{ value: kept }, { value: parkedToo }] })).status).toBe(200);
+      expect((await t.patch(`/Groups/${team}`, [{ op: "replace", path: "members", value: [{ value: kept }] }])).status).toBe(204);
+      for (const id of [parked, parkedToo]) await t.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: true }]);
+      expect(store(own).customers.get(Number(parked))!.customer_group_id).toBe(0);
+      expect(store(own).customers.get(Number(parkedToo))!.customer_group_id).toBe(0);
+      expect(store(own).customers.get(Number(kept))!.customer_group_id).toBe(Number(team));
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -61,3 +61,61 @@ describe("item 4: reactivation when the remembered group was deleted", () => {
     }
   });
 });
+
+describe("item 6: the phone number keeps its type", () => {
+  it("a mobile-only phone reads back as mobile, and replace phoneNumbers[type eq \"mobile\"].value changes it", async () => {
+    const u = await user({ phoneNumbers: [{ value: "+1 555 0101", type: "mobile" }] });
+    const read = await s.get(`/Users/${u.id}`);
+    expect(read.body.phoneNumbers).toEqual([{ value: "+1 555 0101", type: "mobile", primary: true }]);
+    const res = await s.patch(`/Users/${u.id}`, [{ op: "replace", path: 'phoneNumbers[type eq "mobile"].value', value: "+1 555 0202" }]);
+    expect(res.status).toBe(200);
+    expect(res.body.phoneNumbers).toEqual([{ value: "+1 555 0202", type: "mobile", primary: true }]);
+    expect(store(b).customers.get(Number(u.id))!.phone).toBe("+1 555 0202");
+    const filtered = await s.get(`/Users?filter=${encodeURIComponent(`phoneNumbers[type eq "mobile"] and userName eq "${u.email}"`)}`);
+    expect(filtered.body.totalResults).toBe(1);
+  });
+
+  it("Entra's add of a mobile to a user without a phone stores it as mobile", async () => {
+    const u = await user();
+    const res = await s.patch(`/Users/${u.id}`, [{ op: "Add", path: 'phoneNumbers[type eq "mobile"].value', value: "+44 20 7946 0000" }]);
+    expect(res.body.phoneNumbers).toEqual([{ value: "+44 20 7946 0000", type: "mobile", primary: true }]);
+  });
+});
+
+describe("item 10: PATCH remove means unassigned, or is refused", () => {
+  it("remove active is refused and changes nothing", async () => {
+    const u = await user();
+    const res = await s.patch(`/Users/${u.id}`, [{ op: "remove", path: "active" }]);
+    expect(res.status).toBe(400);
+    expect(res.body.scimType).toBe("mutability");
+    expect((await s.get(`/Users/${u.id}`)).body.active).toBe(true);
+  });
+
+  it("remove of acceptsProductReviewAbandonedCartEmails sets BigCommerce's unassigned value (false)", async () => {
+    const u = await user({ [BC]: { acceptsProductReviewAbandonedCartEmails: true } });
+    expect(store(b).customers.get(Number(u.id))!.accepts_product_review_abandoned_cart_emails).toBe(true);
+    const res = await s.patch(`/Users/${u.id}`, [{ op: "remove", path: `${BC}:acceptsProductReviewAbandonedCartEmails` }]);
+    expect(res.status).toBe(200);
+    expect(store(b).customers.get(Number(u.id))!.accepts_product_review_abandoned_cart_emails).toBe(false);
+  });
+
+  it("remove of notes and taxExemptCategory reads back unassigned, not \"\"", async () => {
+    const u = await user({ [BC]: { notes: "VIP", taxExemptCategory: "B" } });
+    const res = await s.patch(`/Users/${u.id}`, [
+      { op: "remove", path: `${BC}:notes` },
+      { op: "remove", path: `${BC}:taxExemptCategory` },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body[BC]).not.toHaveProperty("notes");
+    expect(res.body[BC]).not.toHaveProperty("taxExemptCategory");
+    expect(store(b).customers.get(Number(u.id))!.notes).toBe("");
+  });
+
+  it("remove of the whole BigCommerce extension unassigns its settable values", async () => {
+    const u = await user({ [BC]: { notes: "VIP", channelIds: [1], acceptsProductReviewAbandonedCartEmails: true } });
+    const res = await s.patch(`/Users/${u.id}`, [{ op: "remove", path: BC }]);
+    expect(res.status).toBe(200);
+    const c = store(b).customers.get(Number(u.id))!;
+    expect([c.notes, c.channel_ids, c.accepts_product_review_abandoned_cart_emails]).toEqual(["", null, false]);
+  });
+});

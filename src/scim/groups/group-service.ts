@@ -24,6 +24,16 @@ export interface GroupReadOptions {
 }
 
 const PAGE = 250;
+const GROUP_IDS_PER_QUERY = 50;
+const UNFINISHED_CREATES_KEPT = 1000;
+
+/**
+ * Whether a filter refers to `members` (Entra's `members eq "3"`, `members[value eq "3"]`).
+ * Looks at the parsed filter as data, whatever its shape: a false positive costs one member read.
+ */
+function mentionsMembers(filter: unknown): boolean {
+  return /members/i.test(JSON.stringify(filter));
+}
 
 function bcDate(value: string | undefined): string | undefined {
   if (!value) return undefined;
@@ -64,6 +74,8 @@ function userReference(member: Record<string, unknown>): unknown {
 
 export class GroupService {
   private warnedUnavailable = false;
+  /** Groups created for a POST that then failed (members not all written), by lower-case name. */
+  private readonly unfinishedCreates = new Map<string, CustomerGroupId>();
 
   constructor(
     private readonly client: BigCommerceClient,
@@ -152,21 +164,29 @@ export class GroupService {
   /** Members of several groups in one paged query (a page of groups costs one call per 250 members). */
   private async membersOf(groupIds: readonly number[]): Promise<Map<number, Customer[]>> {
     const out = new Map<number, Customer[]>(groupIds.map((id) => [id, []]));
-    if (groupIds.length === 0) return out;
-    for (let page = 1; ; page++) {
-      const result = await this.client.customers.list({ "customer_group_id:in": groupIds, page, limit: PAGE });
-      for (const c of result.data) out.get(c.customer_group_id)?.push(c);
-      if (result.data.length < PAGE || page >= result.pagination.total_pages) return out;
+    // A member filter asks about every group: keep each query's id list short.
+    for (let start = 0; start < groupIds.length; start += GROUP_IDS_PER_QUERY) {
+      const chunk = groupIds.slice(start, start + GROUP_IDS_PER_QUERY);
+      for (let page = 1; ; page++) {
+        const result = await this.client.customers.list({ "customer_group_id:in": chunk, page, limit: PAGE });
+        for (const c of result.data) out.get(c.customer_group_id)?.push(c);
+        if (result.data.length < PAGE || page >= result.pagination.total_pages) break;
+      }
     }
+    return out;
   }
 
   private async members(groupId: number): Promise<Customer[]> {
     return (await this.membersOf([groupId])).get(groupId) ?? [];
   }
 
-  /** Current members that are not in `staying`: who leaves when a list replaces the members. */
+  /**
+   * Who leaves when a list replaces the members: current members not in `staying`, and parked
+   * (deactivated) customers who would otherwise return to the group on reactivation.
+   */
   private async membersOutside(groupId: number, staying: ReadonlySet<CustomerId>): Promise<CustomerId[]> {
-    return (await this.members(groupId)).map((c) => c.id as CustomerId).filter((id) => !staying.has(id));
+    const [current, parked] = await Promise.all([this.members(groupId), this.membership.parkedReturningTo(groupId)]);
+    return [...current.map((c) => c.id as CustomerId), ...parked].filter((id) => !staying.has(id));
   }
 
   async get(id: string, opts: GroupReadOptions): Promise<Json> {
@@ -176,16 +196,19 @@ export class GroupService {
 
   async list(params: ListParams, opts: GroupReadOptions): Promise<{ totalResults: number; resources: Json[] }> {
     let groups = (await this.allGroups()).sort((a, b) => a.id - b.id);
+    // A filter on members is evaluated on groups with their members (read only when it needs them).
+    let known: Map<number, Customer[]> | null = null;
     if (params.filter) {
       const filter = params.filter;
-      groups = groups.filter((g) => matchesFilter(this.toScim(g, null, opts.baseUrl), filter));
+      known = mentionsMembers(filter) ? await this.membersOf(groups.map((g) => g.id)) : null;
+      groups = groups.filter((g) => matchesFilter(this.toScim(g, known ? (known.get(g.id) ?? []) : null, opts.baseUrl), filter));
     }
     if (params.sortBy?.toLowerCase() === "displayname") {
       const dir = params.sortOrder === "descending" ? -1 : 1;
       groups.sort((a, b) => a.name.localeCompare(b.name) * dir || a.id - b.id);
     }
     const window = params.count <= 0 ? [] : groups.slice(params.startIndex - 1, params.startIndex - 1 + params.count);
-    const members = opts.members ? await this.membersOf(window.map((g) => g.id)) : null;
+    const members = opts.members ? (known ?? (await this.membersOf(window.map((g) => g.id)))) : null;
     const resources = window.map((g) => this.toScim(g, members ? (members.get(g.id) ?? []) : null, opts.baseUrl));
     return { totalResults: groups.length, resources };
   }
@@ -225,13 +248,35 @@ export class GroupService {
 
   async create(body: unknown, baseUrl: string): Promise<Json> {
     const { displayName, members } = this.parseBody(body, "POST");
-    await this.assertNameFree(displayName);
-    const group = await this.writing(() => this.client.customerGroups.create({ name: displayName }));
-    this.directory.set(group.id, group.name);
-    const groupId = toCustomerGroupId(group.id)!;
-    if (members && members.length > 0) await this.membership.apply(groupId, members, []);
-    this.audit({ operation: "create", groupId: group.id, changed: ["displayName", ...(members?.length ? ["members"] : [])] });
-    return this.toScim(group, await this.members(groupId), baseUrl);
+    const key = displayName.toLowerCase();
+    // The IdP's retry of a create that failed after the group was made finishes that group
+    // instead of meeting a 409 (only a group this process created for a failed request).
+    const unfinished = this.unfinishedCreates.get(key);
+    const found = unfinished !== undefined ? await this.client.customerGroups.get(unfinished) : null;
+    const group = found && found.name.toLowerCase() === key ? found : null;
+    if (!group) {
+      this.unfinishedCreates.delete(key);
+      await this.assertNameFree(displayName);
+    }
+    const created = group ?? (await this.writing(() => this.client.customerGroups.create({ name: displayName })));
+    this.directory.set(created.id, created.name);
+    const groupId = toCustomerGroupId(created.id)!;
+    try {
+      if (members && members.length > 0) await this.membership.apply(groupId, members, []);
+    } catch (err) {
+      this.rememberUnfinished(key, groupId);
+      throw err;
+    }
+    this.unfinishedCreates.delete(key);
+    this.audit({ operation: "create", groupId: created.id, changed: ["displayName", ...(members?.length ? ["members"] : [])] });
+    return this.toScim(created, await this.members(groupId), baseUrl);
+  }
+
+  private rememberUnfinished(key: string, groupId: CustomerGroupId): void {
+    this.unfinishedCreates.delete(key);
+    this.unfinishedCreates.set(key, groupId);
+    // Bounded: the oldest entries go first (a Map iterates in insertion order).
+    while (this.unfinishedCreates.size > UNFINISHED_CREATES_KEPT) this.unfinishedCreates.delete(this.unfinishedCreates.keys().next().value!);
   }
 
   async replace(id: string, body: unknown, baseUrl: string): Promise<Json> {
@@ -285,6 +330,7 @@ export class GroupService {
     if (group.is_default) throw mutability("This is the store's default customer group and cannot be deleted through SCIM");
     await this.writing(() => this.client.customerGroups.delete(group.id));
     this.directory.forget(group.id);
+    for (const [name, id] of this.unfinishedCreates) if (id === group.id) this.unfinishedCreates.delete(name);
     this.audit({ operation: "delete", groupId: group.id, changed: [] });
   }
 }

@@ -30,6 +30,24 @@ export class MembershipWriter {
     if (failed) throw failed.reason;
   }
 
+  /**
+   * Deactivated customers parked in the deactivated group who will return to `groupId` on
+   * reactivation: a member list that replaces the group's members must cancel their return too.
+   * One call per 250 parked customers; none when no deactivated group is configured.
+   */
+  async parkedReturningTo(groupId: number): Promise<CustomerId[]> {
+    if (this.parkingGroupId === null) return [];
+    const out: CustomerId[] = [];
+    for (let page = 1; ; page++) {
+      const result = await this.client.customers.list({ "customer_group_id:in": [this.parkingGroupId], include: ["attributes"], page, limit: 250 });
+      for (const c of result.data) {
+        const values = readBridgeAttributes(c, this.catalog).values;
+        if (values.active === "false" && Number(values.groupBeforeDeactivation ?? 0) === groupId) out.push(c.id as CustomerId);
+      }
+      if (result.data.length < 250 || page >= result.pagination.total_pages) return out;
+    }
+  }
+
   private move(id: CustomerId, groupId: number, direction: "join" | "leave"): Promise<void> {
     return this.lock.run(String(id), async () => {
       // Only "no such customer" means there is nothing to move; any other failure (BigCommerce

@@ -18,7 +18,7 @@ import { userChangeFromDocument, withPutDefaults, type UserChange } from "../../
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import { Coalescer } from "../coalescer.js";
 import type { KeyedLock } from "../keyed-lock.js";
-import { invalidSyntax, invalidValue, uniqueness } from "../errors.js";
+import { invalidSyntax, invalidValue, mutability, uniqueness } from "../errors.js";
 import { normaliseUserBody } from "../normalise/user-body.js";
 import { applyPatch, type PatchTarget } from "../patch/apply-patch.js";
 import type { ExternalIdIndex } from "./external-id-index.js";
@@ -222,6 +222,9 @@ export class UserWriter {
     const current = await this.reader.getCustomer(id);
     const before = userFromCustomer(current, view);
     const after = applyPatch(before, operations, USER_PATCH_TARGET);
+    // Every customer is active or not: "unassigned" cannot be stored, and answering 200 while
+    // keeping the old value would be a silent wrong write.
+    if (after.active === null) throw mutability("'active' cannot be removed; replace it with false to deactivate the user");
     const doc = parseUserDocument(normaliseUserBody(after));
     const change = userChangeFromDocument(doc, {
       mode: "replace",
