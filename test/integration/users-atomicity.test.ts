@@ -121,3 +121,17 @@ describe("refusals BigCommerce would make are found before the first write", () 
     expect(ok.status).toBe(200);
   });
 });
+
+describe("a failed user create leaves no customer", () => {
+  it("the externalId index write fails (503): 503, no customer, and the retry creates it whole", async () => {
+    const body = newUser("create.undo@x.test", { externalId: "create-undo" });
+    b.emulator.faults.add({ method: "POST", path: "/v3/customers/metafields", status: 503, count: 1 });
+    const first = await s.post("/Users", body);
+    b.emulator.faults.clear();
+    expect(first.status).toBe(503);
+    expect(store(b).customers.all().some((c) => c.email === "create.undo@x.test")).toBe(false);
+    const retry = await s.post("/Users", body);
+    expect(retry.status).toBe(201);
+    expect(await findByExternalId("create-undo")).toEqual([retry.body.id]);
+  });
+});

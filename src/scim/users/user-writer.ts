@@ -182,7 +182,7 @@ export class UserWriter {
         );
         customer = { ...customer, attributes: [...(customer.attributes ?? []), ...extra] };
       }
-      if (change.attributes.externalId) await this.index.add(id, change.attributes.externalId, { strict: true });
+      if (change.attributes.externalId) await this.index.add(id, change.attributes.externalId);
     } catch (err) {
       // All or nothing: a customer whose externalId is not findable (or whose values are
       // missing) is taken back, so that the IdP's retry creates it whole instead of meeting a 409.
@@ -379,7 +379,7 @@ export class UserWriter {
     try {
       if (externalIdChanges && newExternalId) {
         undo.push("externalId index", () => this.index.remove(id, newExternalId));
-        await this.index.add(id, newExternalId, { strict: true });
+        await this.index.add(id, newExternalId);
       }
       await writeAttributes(beforePut, []);
       if (Object.keys(diff).length > 0) {
