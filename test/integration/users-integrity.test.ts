@@ -56,6 +56,11 @@ describe("item 4: reactivation when the remembered group was deleted", () => {
       expect(back.body.active).toBe(true);
       expect(store(own).customers.get(Number(id))!.customer_group_id).toBe(0);
       expect((await t.get(`/Users/${id}`)).body.active).toBe(true);
+      // A group the IdP names for a deactivated user (remembered for later) must exist too.
+      await t.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: false }]);
+      const unknown = await t.patch(`/Users/${id}`, [{ op: "replace", path: `${BC}:customerGroupId`, value: 4242 }]);
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.scimType).toBe("invalidValue");
     } finally {
       await own.close();
     }

@@ -276,6 +276,8 @@ export class UserWriter {
     const parkingGroup = this.settings.deactivatedGroupId;
     let event = operation;
     let restoresRememberedGroup = false;
+    // A group the IdP asks for must exist, also for a deactivated user (where it is remembered).
+    if (diff.customer_group_id !== undefined) diff.customer_group_id = await this.checkedGroup(diff.customer_group_id, false);
 
     if (!wantsActive) {
       // (Re)apply the lock whenever it is not fully in place: an earlier attempt may have
@@ -310,8 +312,8 @@ export class UserWriter {
       if (change.password) diff.authentication = { new_password: change.password, force_password_reset: false };
     }
 
-    if (diff.customer_group_id !== undefined) {
-      diff.customer_group_id = await this.checkedGroup(diff.customer_group_id, restoresRememberedGroup);
+    if (restoresRememberedGroup && diff.customer_group_id !== undefined) {
+      diff.customer_group_id = await this.checkedGroup(diff.customer_group_id, true);
       if (diff.customer_group_id === current.customer_group_id) delete diff.customer_group_id;
     }
     if (diff.email !== undefined) await this.assertEmailFree(diff.email, id);
