@@ -83,6 +83,31 @@ describe("a failed user update leaves the user as it was", () => {
   }
 });
 
+describe("a failed user PUT leaves the user as it was", () => {
+  for (const [which, write] of Object.entries(WRITES)) {
+    it(`${which} fails (503) during a PUT: all or nothing`, async () => {
+      const u = await user();
+      const before = await view(u.id);
+      b.emulator.faults.add(HOW["503"]!(write));
+      // The PUT changes externalId, title and familyName, and drops department.
+      const res = await s.put(`/Users/${u.id}`, {
+        ...newUser(u.email, { externalId: `${u.externalId}-b`, title: "Title B" }),
+        name: { givenName: "Given", familyName: "Changed" },
+      });
+      b.emulator.faults.clear();
+      const after = await view(u.id);
+      if (res.status === 200) {
+        expect(after).toMatchObject({ externalId: `${u.externalId}-b`, title: "Title B", name: { familyName: "Changed" } });
+        expect((after[ENT] as Record<string, unknown> | undefined)?.department).toBeUndefined();
+      } else {
+        expect(res.status).toBe(503);
+        expect(after).toEqual(before);
+        expect(await findByExternalId(u.externalId)).toEqual([u.id]);
+      }
+    });
+  }
+});
+
 describe("refusals BigCommerce would make are found before the first write", () => {
   it("[replace title, replace userName with another user's email] is 409 and the title is unchanged", async () => {
     const u = await user();
