@@ -145,3 +145,31 @@ describe("item 9: replacing members cancels the pending return of parked users",
     }
   });
 });
+
+describe("a failed group write leaves the group's name as it was", () => {
+  it("PATCH rename + add member while customer reads fail: 503 and the name is unchanged", async () => {
+    const u = await user();
+    const g = await group(`Before ${n}`);
+    const before = store(b).groups.get(Number(g.id))!.name;
+    b.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 503, count: 3 });
+    const res = await s.patch(`/Groups/${g.id}`, [
+      { op: "replace", path: "displayName", value: `After ${n}` },
+      { op: "add", path: "members", value: [{ value: u }] },
+    ]);
+    b.emulator.faults.clear();
+    expect(res.status).toBe(503);
+    expect(store(b).groups.get(Number(g.id))!.name).toBe(before);
+    expect(groupOf(u)).not.toBe(Number(g.id));
+  });
+
+  it("PUT rename + member list while a member move fails: 503 and the name is unchanged", async () => {
+    const u = await user();
+    const g = await group(`Put before ${n}`);
+    const before = store(b).groups.get(Number(g.id))!.name;
+    b.emulator.faults.add({ method: "PUT", path: "/v3/customers", status: 503, count: 3 });
+    const res = await s.put(`/Groups/${g.id}`, { schemas: [GROUP], displayName: `Put after ${n}`, members: [{ value: u }] });
+    b.emulator.faults.clear();
+    expect(res.status).toBe(503);
+    expect(store(b).groups.get(Number(g.id))!.name).toBe(before);
+  });
+});

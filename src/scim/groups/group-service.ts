@@ -9,6 +9,7 @@ import { matchesFilter } from "../filter/evaluate.js";
 import type { ListParams } from "../scimmy/query-params.js";
 import { canonicalise, GROUP_SHAPE } from "../normalise/canonical-keys.js";
 import type { GroupDirectory } from "./group-directory.js";
+import { UndoLog } from "../undo-log.js";
 import { membershipPlan } from "./membership-patch.js";
 import type { MembershipWriter } from "./membership-writer.js";
 
@@ -282,21 +283,14 @@ export class GroupService {
   async replace(id: string, body: unknown, baseUrl: string): Promise<Json> {
     const group = await this.requireGroup(id);
     const { displayName, members } = this.parseBody(body, "PUT");
-    let current: CustomerGroup = group;
     const changed: string[] = [];
-    if (displayName !== group.name) {
-      await this.assertNameFree(displayName, group.id);
-      current = await this.writing(() => this.client.customerGroups.update(group.id, { name: displayName }));
-      this.directory.set(group.id, current.name);
-      changed.push("displayName");
-    }
     // A PUT without `members` keeps them (RFC 7644 §3.5.1 lets a server keep what is not sent):
     // emptying a customer group because a client left the attribute out would be destructive.
-    if (members !== null) {
-      const wanted = new Set(members);
-      await this.membership.apply(group.id, wanted, await this.membersOutside(group.id, wanted));
-      changed.push("members");
-    }
+    const wanted = members === null ? null : new Set(members);
+    // Everything read before the first write, so that a failed read changes nothing.
+    const leaving = wanted === null ? [] : await this.membersOutside(group.id, wanted);
+    if (displayName !== group.name) await this.assertNameFree(displayName, group.id);
+    const current = await this.writeAll(group, displayName, wanted === null ? null : { join: wanted, leave: leaving }, changed);
     this.audit({ operation: "replace", groupId: group.id, changed });
     return this.toScim(current, await this.members(group.id), baseUrl);
   }
@@ -307,20 +301,48 @@ export class GroupService {
     const group = await this.requireGroup(id);
     const plan = membershipPlan(operations, (values) => this.memberIds(values));
     const changed: string[] = [];
-    if (plan.displayName !== undefined && plan.displayName !== group.name) {
-      if (!plan.displayName.trim()) throw invalidValue("'displayName' cannot be empty");
-      await this.assertNameFree(plan.displayName, group.id);
-      const name = plan.displayName;
-      const updated = await this.writing(() => this.client.customerGroups.update(group.id, { name }));
-      this.directory.set(group.id, updated.name);
+    const rename = plan.displayName !== undefined && plan.displayName !== group.name ? plan.displayName : undefined;
+    if (rename !== undefined) {
+      if (!rename.trim()) throw invalidValue("'displayName' cannot be empty");
+      await this.assertNameFree(rename, group.id);
+    }
+    const leaving = !plan.touchesMembers ? [] : plan.resetToEmpty ? await this.membersOutside(group.id, plan.add) : [...plan.remove];
+    await this.writeAll(group, rename ?? group.name, plan.touchesMembers ? { join: plan.add, leave: leaving } : null, changed);
+    this.audit({ operation: "patch", groupId: group.id, changed });
+  }
+
+  /**
+   * The rename (the write BigCommerce can refuse) first, then the member moves; when a move
+   * fails, the rename is undone. Moves already made stay: they are what the request asked, and
+   * the IdP's retry of the same request (idempotent) finishes the rest.
+   */
+  private async writeAll(
+    group: CustomerGroup & { id: CustomerGroupId },
+    displayName: string,
+    moves: { join: Iterable<CustomerId>; leave: Iterable<CustomerId> } | null,
+    changed: string[],
+  ): Promise<CustomerGroup> {
+    let current: CustomerGroup = group;
+    const undo = new UndoLog(this.logger, { groupId: group.id });
+    if (displayName !== group.name) {
+      current = await this.writing(() => this.client.customerGroups.update(group.id, { name: displayName }));
+      this.directory.set(group.id, current.name);
+      undo.push("group name", async () => {
+        await this.client.customerGroups.update(group.id, { name: group.name });
+        this.directory.set(group.id, group.name);
+      });
       changed.push("displayName");
     }
-    if (plan.touchesMembers) {
-      const leaving = plan.resetToEmpty ? await this.membersOutside(group.id, plan.add) : [...plan.remove];
-      await this.membership.apply(group.id, plan.add, leaving);
+    if (moves) {
+      try {
+        await this.membership.apply(group.id, moves.join, moves.leave);
+      } catch (err) {
+        await undo.rollBack();
+        throw err;
+      }
       changed.push("members");
     }
-    this.audit({ operation: "patch", groupId: group.id, changed });
+    return current;
   }
 
   async remove(id: string): Promise<void> {

@@ -23,7 +23,7 @@ import { normaliseUserBody } from "../normalise/user-body.js";
 import { applyPatch, type PatchTarget } from "../patch/apply-patch.js";
 import type { ExternalIdIndex } from "./external-id-index.js";
 import { unguessablePassword } from "./random-password.js";
-import { UndoLog } from "./undo-log.js";
+import { UndoLog } from "../undo-log.js";
 import type { UserReader } from "./user-reader.js";
 
 export interface UserWriterSettings {
@@ -186,7 +186,7 @@ export class UserWriter {
     } catch (err) {
       // All or nothing: a customer whose externalId is not findable (or whose values are
       // missing) is taken back, so that the IdP's retry creates it whole instead of meeting a 409.
-      const undo = new UndoLog(this.logger, id);
+      const undo = new UndoLog(this.logger, { customerId: id });
       undo.push("created customer", () => this.client.customers.delete([id]));
       await undo.rollBack();
       throw err;
@@ -349,7 +349,7 @@ export class UserWriter {
     const oldExternalId = have.values.externalId;
     const newExternalId = attributes.externalId;
     const externalIdChanges = newExternalId !== undefined && newExternalId !== oldExternalId;
-    const undo = new UndoLog(this.logger, id);
+    const undo = new UndoLog(this.logger, { customerId: id });
 
     let values: CustomerAttributeValue[] = current.attributes ?? [];
     const writeAttributes = async (upserts: AttributeValueUpsert[], deletions: number[]) => {

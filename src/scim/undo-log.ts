@@ -13,7 +13,8 @@ export class UndoLog {
 
   constructor(
     private readonly logger: Logger,
-    private readonly customerId: number,
+    /** What the writes were to, for the log line: `{ customerId }` or `{ groupId }`. */
+    private readonly subject: Readonly<Record<string, number>>,
   ) {}
 
   push(what: string, run: () => Promise<unknown>): void {
@@ -28,7 +29,7 @@ export class UndoLog {
         await step.run();
       } catch (err) {
         this.logger.warn(
-          { err: { code: (err as { code?: string }).code }, customerId: this.customerId, step: step.what, left: this.steps.length },
+          { err: { code: (err as { code?: string }).code }, ...this.subject, step: step.what, left: this.steps.length },
           "failed write not fully undone; the IdP's retry of the request completes it",
         );
         return;
