@@ -6,13 +6,21 @@ import type { StorableAttribute } from "../config.js";
  * customer attribute definition (type string) so that it comes back with the customer in the
  * same GET (`include=attributes`): reading a user never costs a second call.
  */
-export type BridgeAttributeKey = "externalId" | "active" | "groupBeforeDeactivation" | "channelsBeforeDeactivation" | StorableAttribute;
+export type BridgeAttributeKey =
+  | "externalId"
+  | "active"
+  | "groupBeforeDeactivation"
+  | "channelsBeforeDeactivation"
+  | "phoneType"
+  | StorableAttribute;
 
 export const BRIDGE_ATTRIBUTE_NAMES: Record<BridgeAttributeKey, string> = {
   externalId: "scim_external_id",
   active: "scim_active",
   groupBeforeDeactivation: "scim_group_before_deactivation",
   channelsBeforeDeactivation: "scim_channels_before_deactivation",
+  /** The `type` of the stored phone number when it is not "work" (Entra maps the mobile). */
+  phoneType: "scim_phone_type",
   title: "scim_title",
   nickName: "scim_nick_name",
   profileUrl: "scim_profile_url",

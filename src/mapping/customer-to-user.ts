@@ -56,7 +56,7 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
     name: { givenName: customer.first_name, familyName: customer.last_name, formatted: displayName },
     displayName,
     emails: [{ value: customer.email, type: "work", primary: true }],
-    ...(customer.phone ? { phoneNumbers: [{ value: customer.phone, type: "work", primary: true }] } : {}),
+    ...(customer.phone ? { phoneNumbers: [{ value: customer.phone, type: v.phoneType || "work", primary: true }] } : {}),
     active: v.active !== "false",
   };
 
@@ -89,8 +89,9 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
     customerGroupId: customer.customer_group_id,
     channelIds: channelsShown(customer, v.channelsBeforeDeactivation),
     originChannelId: customer.origin_channel_id ?? 1,
-    notes: customer.notes,
-    taxExemptCategory: customer.tax_exempt_category,
+    // An empty string is how BigCommerce stores "no value": shown unassigned (RFC 7643 §2.5).
+    ...(customer.notes ? { notes: customer.notes } : {}),
+    ...(customer.tax_exempt_category ? { taxExemptCategory: customer.tax_exempt_category } : {}),
     acceptsProductReviewAbandonedCartEmails: customer.accepts_product_review_abandoned_cart_emails ?? false,
   };
   (user.schemas as string[]).push(BIGCOMMERCE_CUSTOMER);

@@ -32,6 +32,12 @@ export interface ChangeOptions {
   mode: "create" | "replace";
   /** The customer's email before this request (replace only). */
   currentEmail?: string;
+  /**
+   * Whether the request itself carries `userName` (a PUT or POST always does; a PATCH when an
+   * operation names it). A userName the client sent is the identity it will look the user up
+   * by, so it always wins over `emails`; only a request without one lets `emails` move it.
+   */
+  userNameSent?: boolean;
   storedAttributes: readonly StorableAttribute[];
 }
 
@@ -45,10 +51,12 @@ function pickEmail(doc: UserDocument): string | undefined {
   return chosen?.value?.trim() ?? undefined;
 }
 
-function pickPhone(doc: UserDocument): string | undefined {
+function pickPhone(doc: UserDocument): { value: string; type: string | null } | undefined {
   const list = (doc.phoneNumbers ?? []).filter((p) => !blank(p.value));
   const chosen = list.find((p) => p.primary === true) ?? list.find((p) => p.type?.toLowerCase() === "work") ?? list[0];
-  return chosen?.value?.trim() ?? undefined;
+  if (!chosen?.value) return undefined;
+  const type = chosen.type?.trim().toLowerCase();
+  return { value: chosen.value.trim(), type: type ? type : null };
 }
 
 /**
@@ -76,14 +84,15 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
   const change: UserChange = { fields: {}, attributes: {} };
   const f = change.fields;
 
-  // Identity: userName is the customer's email. A request that changes only the email
-  // (userName as before) moves the userName with it; if both change, userName wins.
+  // Identity: userName is the customer's email. A userName the request carries always wins; a
+  // request that does not carry one (a PATCH of emails only) moves the userName with the email.
   const userName = blank(doc.userName) ? undefined : doc.userName.trim();
   if (!userName) throw invalidValue("Attribute 'userName' is required (it is the customer's email address)");
   const email = pickEmail(doc);
   let newEmail = userName;
   if (
     opts.mode === "replace" &&
+    opts.userNameSent === false &&
     email &&
     opts.currentEmail !== undefined &&
     userName.toLowerCase() === opts.currentEmail.toLowerCase() &&
@@ -105,9 +114,14 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
   }
 
   if (doc.phoneNumbers !== undefined) {
-    const phone = pickPhone(doc) ?? "";
-    checkLength("phoneNumbers.value", phone, LIMITS.phone);
-    f.phone = phone;
+    const phone = pickPhone(doc);
+    checkLength("phoneNumbers.value", phone?.value ?? "", LIMITS.phone);
+    f.phone = phone?.value ?? "";
+    // The one stored number keeps its type, so `phoneNumbers[type eq "mobile"]` finds it again;
+    // "work" (the default) is not stored.
+    const type = phone?.type && phone.type !== "work" ? phone.type : null;
+    if (type) checkLength("phoneNumbers.type", type, LIMITS.attributeValue);
+    change.attributes.phoneType = type;
   }
 
   const ent = doc[ENTERPRISE_USER];
@@ -120,7 +134,14 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
   }
 
   const bc = doc[BIGCOMMERCE_CUSTOMER];
-  if (bc) {
+  if (bc === null) {
+    // The whole extension removed: every settable value back to BigCommerce's unassigned one.
+    f.customer_group_id = 0;
+    f.channel_ids = null;
+    f.notes = "";
+    f.tax_exempt_category = "";
+    f.accepts_product_review_abandoned_cart_emails = false;
+  } else if (bc) {
     if (bc.customerGroupId !== undefined) f.customer_group_id = bc.customerGroupId ?? 0;
     if (bc.channelIds !== undefined) {
       if (bc.channelIds !== null && bc.channelIds.length === 0) {
@@ -134,8 +155,9 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
       checkLength(`${BIGCOMMERCE_CUSTOMER}:taxExemptCategory`, tax, LIMITS.taxExemptCategory);
       f.tax_exempt_category = tax;
     }
-    if (bc.acceptsProductReviewAbandonedCartEmails !== undefined && bc.acceptsProductReviewAbandonedCartEmails !== null) {
-      f.accepts_product_review_abandoned_cart_emails = bc.acceptsProductReviewAbandonedCartEmails;
+    // Removed (null): BigCommerce's unassigned value, false.
+    if (bc.acceptsProductReviewAbandonedCartEmails !== undefined) {
+      f.accepts_product_review_abandoned_cart_emails = bc.acceptsProductReviewAbandonedCartEmails ?? false;
     }
   }
 

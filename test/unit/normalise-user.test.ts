@@ -51,7 +51,15 @@ describe("IdP quirk normaliser and mapping", () => {
   });
 
   it("email-only change moves the userName; when both change userName wins", () => {
-    expect(change({ userName: "old@x.test", emails: [{ value: "new@x.test", primary: true }] }, "replace", "old@x.test").fields.email).toBe("new@x.test");
+    const patchOfEmails = userChangeFromDocument(parseUserDocument(normaliseUserBody({ userName: "old@x.test", emails: [{ value: "new@x.test", primary: true }] })), {
+      mode: "replace",
+      currentEmail: "old@x.test",
+      userNameSent: false,
+      storedAttributes: stored,
+    });
+    expect(patchOfEmails.fields.email).toBe("new@x.test");
+    // A userName the request carries (a PUT) wins even when it is the current one.
+    expect(change({ userName: "old@x.test", emails: [{ value: "new@x.test", primary: true }] }, "replace", "old@x.test").fields.email).toBe("old@x.test");
     expect(change({ userName: "un@x.test", emails: [{ value: "em@x.test", primary: true }] }, "replace", "old@x.test").fields.email).toBe("un@x.test");
   });
 

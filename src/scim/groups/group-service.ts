@@ -9,6 +9,7 @@ import { matchesFilter } from "../filter/evaluate.js";
 import type { ListParams } from "../scimmy/query-params.js";
 import { canonicalise, GROUP_SHAPE } from "../normalise/canonical-keys.js";
 import type { GroupDirectory } from "./group-directory.js";
+import { UndoLog } from "../undo-log.js";
 import { membershipPlan } from "./membership-patch.js";
 import type { MembershipWriter } from "./membership-writer.js";
 
@@ -24,6 +25,16 @@ export interface GroupReadOptions {
 }
 
 const PAGE = 250;
+const GROUP_IDS_PER_QUERY = 50;
+const UNFINISHED_CREATES_KEPT = 1000;
+
+/**
+ * Whether a filter refers to `members` (Entra's `members eq "3"`, `members[value eq "3"]`).
+ * Looks at the parsed filter as data, whatever its shape: a false positive costs one member read.
+ */
+function mentionsMembers(filter: unknown): boolean {
+  return /members/i.test(JSON.stringify(filter));
+}
 
 function bcDate(value: string | undefined): string | undefined {
   if (!value) return undefined;
@@ -31,8 +42,41 @@ function bcDate(value: string | undefined): string | undefined {
   return Number.isNaN(t) ? value : new Date(t).toISOString().replace(/\.000Z$/, "Z");
 }
 
+/** The `$ref` of a user: `.../Users/{id}` (absolute or relative). */
+const USER_REF = /(?:^|\/)Users\/([^/?#]+)\/?$/;
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined; // malformed escape: not a reference we can read
+  }
+}
+
+/** A member object's customer id as sent (`value`), after checking that it names a user. */
+function userReference(member: Record<string, unknown>): unknown {
+  const entry = (name: string) => Object.entries(member).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  const type = entry("type");
+  const ref = entry("$ref");
+  const value = entry("value");
+  const shown = String(value ?? ref).slice(0, 64);
+  if (type !== undefined && type !== null && (typeof type !== "string" || type.toLowerCase() !== "user")) {
+    throw invalidValue(`Member '${shown}' has type '${String(type).slice(0, 32)}': only users (type "User") can be members of a customer group`);
+  }
+  if (ref === undefined || ref === null) return value;
+  const segment = typeof ref === "string" ? USER_REF.exec(ref)?.[1] : undefined;
+  const named = segment === undefined ? undefined : safeDecode(segment);
+  if (named === undefined) throw invalidValue(`Member '${shown}' has a $ref that is not a /Users URL: only users can be members of a customer group`);
+  if (value !== undefined && value !== null && String(value) !== named) {
+    throw invalidValue(`Member '${shown}' has a $ref naming another resource than its value`);
+  }
+  return value ?? named;
+}
+
 export class GroupService {
   private warnedUnavailable = false;
+  /** Groups created for a POST that then failed (members not all written), by lower-case name. */
+  private readonly unfinishedCreates = new Map<string, CustomerGroupId>();
 
   constructor(
     private readonly client: BigCommerceClient,
@@ -121,21 +165,29 @@ export class GroupService {
   /** Members of several groups in one paged query (a page of groups costs one call per 250 members). */
   private async membersOf(groupIds: readonly number[]): Promise<Map<number, Customer[]>> {
     const out = new Map<number, Customer[]>(groupIds.map((id) => [id, []]));
-    if (groupIds.length === 0) return out;
-    for (let page = 1; ; page++) {
-      const result = await this.client.customers.list({ "customer_group_id:in": groupIds, page, limit: PAGE });
-      for (const c of result.data) out.get(c.customer_group_id)?.push(c);
-      if (result.data.length < PAGE || page >= result.pagination.total_pages) return out;
+    // A member filter asks about every group: keep each query's id list short.
+    for (let start = 0; start < groupIds.length; start += GROUP_IDS_PER_QUERY) {
+      const chunk = groupIds.slice(start, start + GROUP_IDS_PER_QUERY);
+      for (let page = 1; ; page++) {
+        const result = await this.client.customers.list({ "customer_group_id:in": chunk, page, limit: PAGE });
+        for (const c of result.data) out.get(c.customer_group_id)?.push(c);
+        if (result.data.length < PAGE || page >= result.pagination.total_pages) break;
+      }
     }
+    return out;
   }
 
   private async members(groupId: number): Promise<Customer[]> {
     return (await this.membersOf([groupId])).get(groupId) ?? [];
   }
 
-  /** Current members that are not in `staying`: who leaves when a list replaces the members. */
+  /**
+   * Who leaves when a list replaces the members: current members not in `staying`, and parked
+   * (deactivated) customers who would otherwise return to the group on reactivation.
+   */
   private async membersOutside(groupId: number, staying: ReadonlySet<CustomerId>): Promise<CustomerId[]> {
-    return (await this.members(groupId)).map((c) => c.id as CustomerId).filter((id) => !staying.has(id));
+    const [current, parked] = await Promise.all([this.members(groupId), this.membership.parkedReturningTo(groupId)]);
+    return [...current.map((c) => c.id as CustomerId), ...parked].filter((id) => !staying.has(id));
   }
 
   async get(id: string, opts: GroupReadOptions): Promise<Json> {
@@ -145,16 +197,19 @@ export class GroupService {
 
   async list(params: ListParams, opts: GroupReadOptions): Promise<{ totalResults: number; resources: Json[] }> {
     let groups = (await this.allGroups()).sort((a, b) => a.id - b.id);
+    // A filter on members is evaluated on groups with their members (read only when it needs them).
+    let known: Map<number, Customer[]> | null = null;
     if (params.filter) {
       const filter = params.filter;
-      groups = groups.filter((g) => matchesFilter(this.toScim(g, null, opts.baseUrl), filter));
+      known = mentionsMembers(filter) ? await this.membersOf(groups.map((g) => g.id)) : null;
+      groups = groups.filter((g) => matchesFilter(this.toScim(g, known ? (known.get(g.id) ?? []) : null, opts.baseUrl), filter));
     }
     if (params.sortBy?.toLowerCase() === "displayname") {
       const dir = params.sortOrder === "descending" ? -1 : 1;
       groups.sort((a, b) => a.name.localeCompare(b.name) * dir || a.id - b.id);
     }
     const window = params.count <= 0 ? [] : groups.slice(params.startIndex - 1, params.startIndex - 1 + params.count);
-    const members = opts.members ? await this.membersOf(window.map((g) => g.id)) : null;
+    const members = opts.members ? (known ?? (await this.membersOf(window.map((g) => g.id)))) : null;
     const resources = window.map((g) => this.toScim(g, members ? (members.get(g.id) ?? []) : null, opts.baseUrl));
     return { totalResults: groups.length, resources };
   }
@@ -169,11 +224,17 @@ export class GroupService {
     return { displayName: name, members };
   }
 
-  /** Member references to customer ids; a value that is no customer id of this store is skipped. */
+  /**
+   * Member references to customer ids. Customer and group ids overlap, so only a reference that
+   * names a user is read as a customer: `type` "User" or absent, and `$ref` a Users URL or
+   * absent (RFC 7643 §4.2 also allows nested groups, which customer groups cannot hold).
+   * Anything else is refused rather than moving an unrelated customer. A user value that is no
+   * customer id of this store is skipped.
+   */
   private memberIds(values: unknown[]): CustomerId[] {
     const ids: CustomerId[] = [];
     for (const v of values) {
-      const raw = isPlainObject(v) ? v.value : v;
+      const raw = isPlainObject(v) ? userReference(v) : v;
       const id = toCustomerId(typeof raw === "number" ? String(raw) : raw);
       if (id) ids.push(id);
       else this.logger.warn({ member: String(raw).slice(0, 64) }, "group member value is not a customer id; ignored");
@@ -188,33 +249,48 @@ export class GroupService {
 
   async create(body: unknown, baseUrl: string): Promise<Json> {
     const { displayName, members } = this.parseBody(body, "POST");
-    await this.assertNameFree(displayName);
-    const group = await this.writing(() => this.client.customerGroups.create({ name: displayName }));
-    this.directory.set(group.id, group.name);
-    const groupId = toCustomerGroupId(group.id)!;
-    if (members && members.length > 0) await this.membership.apply(groupId, members, []);
-    this.audit({ operation: "create", groupId: group.id, changed: ["displayName", ...(members?.length ? ["members"] : [])] });
-    return this.toScim(group, await this.members(groupId), baseUrl);
+    const key = displayName.toLowerCase();
+    // The IdP's retry of a create that failed after the group was made finishes that group
+    // instead of meeting a 409 (only a group this process created for a failed request).
+    const unfinished = this.unfinishedCreates.get(key);
+    const found = unfinished !== undefined ? await this.client.customerGroups.get(unfinished) : null;
+    const group = found && found.name.toLowerCase() === key ? found : null;
+    if (!group) {
+      this.unfinishedCreates.delete(key);
+      await this.assertNameFree(displayName);
+    }
+    const created = group ?? (await this.writing(() => this.client.customerGroups.create({ name: displayName })));
+    this.directory.set(created.id, created.name);
+    const groupId = toCustomerGroupId(created.id)!;
+    try {
+      if (members && members.length > 0) await this.membership.apply(groupId, members, []);
+    } catch (err) {
+      this.rememberUnfinished(key, groupId);
+      throw err;
+    }
+    this.unfinishedCreates.delete(key);
+    this.audit({ operation: "create", groupId: created.id, changed: ["displayName", ...(members?.length ? ["members"] : [])] });
+    return this.toScim(created, await this.members(groupId), baseUrl);
+  }
+
+  private rememberUnfinished(key: string, groupId: CustomerGroupId): void {
+    this.unfinishedCreates.delete(key);
+    this.unfinishedCreates.set(key, groupId);
+    // Bounded: the oldest entries go first (a Map iterates in insertion order).
+    while (this.unfinishedCreates.size > UNFINISHED_CREATES_KEPT) this.unfinishedCreates.delete(this.unfinishedCreates.keys().next().value!);
   }
 
   async replace(id: string, body: unknown, baseUrl: string): Promise<Json> {
     const group = await this.requireGroup(id);
     const { displayName, members } = this.parseBody(body, "PUT");
-    let current: CustomerGroup = group;
     const changed: string[] = [];
-    if (displayName !== group.name) {
-      await this.assertNameFree(displayName, group.id);
-      current = await this.writing(() => this.client.customerGroups.update(group.id, { name: displayName }));
-      this.directory.set(group.id, current.name);
-      changed.push("displayName");
-    }
     // A PUT without `members` keeps them (RFC 7644 §3.5.1 lets a server keep what is not sent):
     // emptying a customer group because a client left the attribute out would be destructive.
-    if (members !== null) {
-      const wanted = new Set(members);
-      await this.membership.apply(group.id, wanted, await this.membersOutside(group.id, wanted));
-      changed.push("members");
-    }
+    const wanted = members === null ? null : new Set(members);
+    // Everything read before the first write, so that a failed read changes nothing.
+    const leaving = wanted === null ? [] : await this.membersOutside(group.id, wanted);
+    if (displayName !== group.name) await this.assertNameFree(displayName, group.id);
+    const current = await this.writeAll(group, displayName, wanted === null ? null : { join: wanted, leave: leaving }, changed);
     this.audit({ operation: "replace", groupId: group.id, changed });
     return this.toScim(current, await this.members(group.id), baseUrl);
   }
@@ -225,20 +301,48 @@ export class GroupService {
     const group = await this.requireGroup(id);
     const plan = membershipPlan(operations, (values) => this.memberIds(values));
     const changed: string[] = [];
-    if (plan.displayName !== undefined && plan.displayName !== group.name) {
-      if (!plan.displayName.trim()) throw invalidValue("'displayName' cannot be empty");
-      await this.assertNameFree(plan.displayName, group.id);
-      const name = plan.displayName;
-      const updated = await this.writing(() => this.client.customerGroups.update(group.id, { name }));
-      this.directory.set(group.id, updated.name);
+    const rename = plan.displayName !== undefined && plan.displayName !== group.name ? plan.displayName : undefined;
+    if (rename !== undefined) {
+      if (!rename.trim()) throw invalidValue("'displayName' cannot be empty");
+      await this.assertNameFree(rename, group.id);
+    }
+    const leaving = !plan.touchesMembers ? [] : plan.resetToEmpty ? await this.membersOutside(group.id, plan.add) : [...plan.remove];
+    await this.writeAll(group, rename ?? group.name, plan.touchesMembers ? { join: plan.add, leave: leaving } : null, changed);
+    this.audit({ operation: "patch", groupId: group.id, changed });
+  }
+
+  /**
+   * The rename (the write BigCommerce can refuse) first, then the member moves; when a move
+   * fails, the rename is undone. Moves already made stay: they are what the request asked, and
+   * the IdP's retry of the same request (idempotent) finishes the rest.
+   */
+  private async writeAll(
+    group: CustomerGroup & { id: CustomerGroupId },
+    displayName: string,
+    moves: { join: Iterable<CustomerId>; leave: Iterable<CustomerId> } | null,
+    changed: string[],
+  ): Promise<CustomerGroup> {
+    let current: CustomerGroup = group;
+    const undo = new UndoLog(this.logger, { groupId: group.id });
+    if (displayName !== group.name) {
+      current = await this.writing(() => this.client.customerGroups.update(group.id, { name: displayName }));
+      this.directory.set(group.id, current.name);
+      undo.push("group name", async () => {
+        await this.client.customerGroups.update(group.id, { name: group.name });
+        this.directory.set(group.id, group.name);
+      });
       changed.push("displayName");
     }
-    if (plan.touchesMembers) {
-      const leaving = plan.resetToEmpty ? await this.membersOutside(group.id, plan.add) : [...plan.remove];
-      await this.membership.apply(group.id, plan.add, leaving);
+    if (moves) {
+      try {
+        await this.membership.apply(group.id, moves.join, moves.leave);
+      } catch (err) {
+        await undo.rollBack();
+        throw err;
+      }
       changed.push("members");
     }
-    this.audit({ operation: "patch", groupId: group.id, changed });
+    return current;
   }
 
   async remove(id: string): Promise<void> {
@@ -248,6 +352,7 @@ export class GroupService {
     if (group.is_default) throw mutability("This is the store's default customer group and cannot be deleted through SCIM");
     await this.writing(() => this.client.customerGroups.delete(group.id));
     this.directory.forget(group.id);
+    for (const [name, id] of this.unfinishedCreates) if (id === group.id) this.unfinishedCreates.delete(name);
     this.audit({ operation: "delete", groupId: group.id, changed: [] });
   }
 }

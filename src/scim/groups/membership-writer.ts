@@ -1,5 +1,6 @@
 import type { BigCommerceClient, CustomerGroupId, CustomerId } from "../../bigcommerce/api.js";
 import { readBridgeAttributes, type AttributeCatalog } from "../../mapping/bridge-attributes.js";
+import { ScimError } from "../errors.js";
 import type { KeyedLock } from "../keyed-lock.js";
 import type { UserReader } from "../users/user-reader.js";
 
@@ -29,9 +30,32 @@ export class MembershipWriter {
     if (failed) throw failed.reason;
   }
 
+  /**
+   * Deactivated customers parked in the deactivated group who will return to `groupId` on
+   * reactivation: a member list that replaces the group's members must cancel their return too.
+   * One call per 250 parked customers; none when no deactivated group is configured.
+   */
+  async parkedReturningTo(groupId: number): Promise<CustomerId[]> {
+    if (this.parkingGroupId === null) return [];
+    const out: CustomerId[] = [];
+    for (let page = 1; ; page++) {
+      const result = await this.client.customers.list({ "customer_group_id:in": [this.parkingGroupId], include: ["attributes"], page, limit: 250 });
+      for (const c of result.data) {
+        const values = readBridgeAttributes(c, this.catalog).values;
+        if (values.active === "false" && Number(values.groupBeforeDeactivation ?? 0) === groupId) out.push(c.id as CustomerId);
+      }
+      if (result.data.length < 250 || page >= result.pagination.total_pages) return out;
+    }
+  }
+
   private move(id: CustomerId, groupId: number, direction: "join" | "leave"): Promise<void> {
     return this.lock.run(String(id), async () => {
-      const customer = await this.reader.getCustomer(String(id)).catch(() => null);
+      // Only "no such customer" means there is nothing to move; any other failure (BigCommerce
+      // down, rate limit) fails the whole request, so the IdP retries instead of believing it.
+      const customer = await this.reader.getCustomer(String(id)).catch((err: unknown) => {
+        if (err instanceof ScimError && err.status === 404) return null;
+        throw err;
+      });
       if (!customer) return; // not a customer of this store (any more): nothing to move
       const bridge = readBridgeAttributes(customer, this.catalog);
       const parked = this.parkingGroupId !== null && bridge.values.active === "false" && customer.customer_group_id === this.parkingGroupId;

@@ -44,6 +44,11 @@ function describe(definition: InstanceType<typeof SchemaDefinition>, path: strin
   }
 }
 
+function setConfig(definition: InstanceType<typeof SchemaDefinition>, path: string, config: Record<string, unknown>): void {
+  const attribute = definition.attribute(path) as unknown as { config: Record<string, unknown> };
+  Object.assign(attribute.config, config);
+}
+
 export function trimSchemas(stored: readonly StorableAttribute[]): void {
   if (trimmedFor !== null) return; // process-global: the first configuration wins
   trimmedFor = [...stored].sort().join(",");
@@ -58,6 +63,9 @@ export function trimSchemas(stored: readonly StorableAttribute[]): void {
     "name.middleName",
     "name.honorificPrefix",
     "name.honorificSuffix",
+    // Never stored: the one email and the one phone number have no display text.
+    "emails.display",
+    "phoneNumbers.display",
     ...CORE_STORABLE.filter((a) => !stored.includes(a)),
   ];
   user.truncate(...drop);
@@ -66,6 +74,11 @@ export function trimSchemas(stored: readonly StorableAttribute[]): void {
   describe(user, "name.formatted", "Derived: \"givenName familyName\".", true);
   describe(user, "phoneNumbers", "One number is stored (the BigCommerce customer phone): the primary, else the work, else the first one sent.");
   describe(user, "emails", "The customer's single email; the same value as userName.");
+  // Always returned as the one work, primary email (and primary phone): not settable.
+  describe(user, "emails.type", "Always \"work\": the customer has one email.", true);
+  describe(user, "emails.primary", "Always true: the customer has one email.", true);
+  describe(user, "phoneNumbers.primary", "Always true: one number is stored.", true);
+  describe(user, "phoneNumbers.type", "The type of the stored number (work when none was sent).");
   describe(user, "active", "false keeps the customer and its orders but blocks storefront sign-in.");
   describe(user, "groups", "The customer's BigCommerce customer group (at most one). Read-only: manage it through /Groups.");
   describe(user, "password", "Write-only: sets the customer's storefront password. Never returned.");
@@ -73,9 +86,13 @@ export function trimSchemas(stored: readonly StorableAttribute[]): void {
   const enterprise = SCIMMY.Schemas.EnterpriseUser.definition;
   enterprise.truncate(...[...ENTERPRISE_STORABLE, "manager" as const].filter((a) => !stored.includes(a)));
   describe(enterprise, "organization", "The customer's company (at most 255 characters).");
+  // Only the manager's id is kept; its $ref is derived from it.
+  describe(enterprise, "manager.$ref", "Derived from manager.value: the manager's /Users URL.", true);
 
   const group = SCIMMY.Schemas.Group.definition;
   describe(group, "displayName", "The BigCommerce customer group name; unique, matched case-insensitively.");
+  // The bridge refuses a second group of the same name (409 uniqueness).
+  setConfig(group, "displayName", { uniqueness: "server" });
   describe(
     group,
     "members",

@@ -45,12 +45,10 @@ export class ExternalIdIndex {
   /**
    * Indexes a customer's externalId. Entries written at the same moment (a burst of creates
    * whose customers came back in one batch) share one metafield batch call. An entry that
-   * exists already counts as written. `strict` rethrows other failures (updates: the request
-   * fails before anything else is written, and the IdP's retry indexes again); otherwise they
-   * are logged (creates: the customer exists, and failing the SCIM create would make the IdP
-   * retry into a 409).
+   * exists already counts as written; any other failure fails the SCIM write that needed it
+   * (which then undoes what it wrote, and the IdP's retry indexes again).
    */
-  async add(customerId: CustomerId, externalId: string, options: { strict?: boolean } = {}): Promise<void> {
+  async add(customerId: CustomerId, externalId: string): Promise<void> {
     try {
       await this.writes.submit({
         resource_id: customerId,
@@ -62,11 +60,7 @@ export class ExternalIdIndex {
       });
     } catch (err) {
       if ((err as { code?: string }).code === "BC_CONFLICT") return;
-      if (options.strict) throw err;
-      this.logger.warn(
-        { err: { code: (err as { code?: string }).code, message: (err as Error).message }, customerId },
-        "externalId index not written; an externalId filter will not find this customer",
-      );
+      throw err;
     }
   }
 

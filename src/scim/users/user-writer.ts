@@ -8,7 +8,7 @@ import type {
   CustomerId,
   CustomerUpdate,
 } from "../../bigcommerce/api.js";
-import { nonEmpty, toCustomerId } from "../../bigcommerce/ids.js";
+import { nonEmpty, toCustomerGroupId, toCustomerId } from "../../bigcommerce/ids.js";
 import type { Logger } from "pino";
 import type { StorableAttribute } from "../../config.js";
 import { readBridgeAttributes, type AttributeCatalog, type BridgeAttributeKey } from "../../mapping/bridge-attributes.js";
@@ -19,12 +19,13 @@ import { rememberChannels } from "../../mapping/remembered-channels.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import { Coalescer } from "../coalescer.js";
 import type { KeyedLock } from "../keyed-lock.js";
-import { invalidSyntax } from "../errors.js";
+import { invalidSyntax, invalidValue, mutability, uniqueness } from "../errors.js";
 import { normaliseUserBody } from "../normalise/user-body.js";
 import { applyPatch, type PatchTarget } from "../patch/apply-patch.js";
 import { isLockedOut, planChannelLockout } from "./channel-lockout.js";
 import type { ExternalIdIndex } from "./external-id-index.js";
 import { unguessablePassword } from "./random-password.js";
+import { UndoLog } from "../undo-log.js";
 import type { UserReader } from "./user-reader.js";
 
 export interface UserWriterSettings {
@@ -55,6 +56,34 @@ function requireBody(body: unknown, verb: string): Record<string, unknown> {
   if (body === undefined || body === null) throw invalidSyntax(`Missing request body for ${verb}`);
   if (!isPlainObject(body)) throw invalidSyntax(`${verb} expects a single JSON object`);
   return body;
+}
+
+/** BigCommerce refused the data: nothing was written. */
+function isRefusal(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === "BC_VALIDATION" || code === "BC_CONFLICT" || code === "BC_NOT_FOUND";
+}
+
+/** The customer's values of the fields a PUT changes (the password cannot be given back). */
+function previousFields(current: Customer, diff: Omit<CustomerUpdate, "id">): Omit<CustomerUpdate, "id"> {
+  const out: Record<string, unknown> = {};
+  for (const field of Object.keys(diff)) {
+    if (field === "authentication") continue;
+    out[field] = (current as unknown as Record<string, unknown>)[field];
+  }
+  return out as Omit<CustomerUpdate, "id">;
+}
+
+/** Whether a PatchOp names `userName` (by path, or as a key of a path-less value). */
+function namesUserName(operations: unknown): boolean {
+  if (!Array.isArray(operations)) return false;
+  return operations.some((op) => {
+    if (!isPlainObject(op)) return false;
+    const path = Object.entries(op).find(([k]) => k.toLowerCase() === "path")?.[1];
+    const value = Object.entries(op).find(([k]) => k.toLowerCase() === "value")?.[1];
+    if (typeof path === "string" && path.trim() !== "") return /^(urn:ietf:params:scim:schemas:core:2\.0:User:)?username$/i.test(path.trim());
+    return isPlainObject(value) && Object.keys(value).some((k) => /^(urn:ietf:params:scim:schemas:core:2\.0:User:)?username$/i.test(k));
+  });
 }
 
 /** The customer fields a change asks for that differ from the customer as it is. */
@@ -154,13 +183,22 @@ export class UserWriter {
         attributes: (item.attributes ?? []).map((a) => ({ id: 0, customer_id: customer.id, ...a, date_modified: customer.date_modified })),
       };
     }
-    if (inline.length > 10) {
-      const extra = await Promise.all(
-        inline.slice(10).map((a) => this.attributeWrites.submit({ attribute_id: a.attribute_id, customer_id: id, value: a.attribute_value })),
-      );
-      customer = { ...customer, attributes: [...(customer.attributes ?? []), ...extra] };
+    try {
+      if (inline.length > 10) {
+        const extra = await Promise.all(
+          inline.slice(10).map((a) => this.attributeWrites.submit({ attribute_id: a.attribute_id, customer_id: id, value: a.attribute_value })),
+        );
+        customer = { ...customer, attributes: [...(customer.attributes ?? []), ...extra] };
+      }
+      if (change.attributes.externalId) await this.index.add(id, change.attributes.externalId);
+    } catch (err) {
+      // All or nothing: a customer whose externalId is not findable (or whose values are
+      // missing) is taken back, so that the IdP's retry creates it whole instead of meeting a 409.
+      const undo = new UndoLog(this.logger, { customerId: id });
+      undo.push("created customer", () => this.client.customers.delete([id]));
+      await undo.rollBack();
+      throw err;
     }
-    if (change.attributes.externalId) await this.index.add(id, change.attributes.externalId);
     this.audit({ operation: "create", customerId: customer.id, changed: Object.keys(item) });
     return userFromCustomer(customer, view);
   }
@@ -173,7 +211,12 @@ export class UserWriter {
   private async replaceNow(id: string, raw: Record<string, unknown>, view: UserViewContext): Promise<ScimUser> {
     const current = await this.reader.getCustomer(id);
     const doc = withPutDefaults(parseUserDocument(normaliseUserBody(raw)), this.settings.storedAttributes);
-    const change = userChangeFromDocument(doc, { mode: "replace", currentEmail: current.email, storedAttributes: this.settings.storedAttributes });
+    const change = userChangeFromDocument(doc, {
+      mode: "replace",
+      currentEmail: current.email,
+      userNameSent: true,
+      storedAttributes: this.settings.storedAttributes,
+    });
     return this.apply(current, change, view, "replace");
   }
 
@@ -187,8 +230,16 @@ export class UserWriter {
     const current = await this.reader.getCustomer(id);
     const before = userFromCustomer(current, view);
     const after = applyPatch(before, operations, USER_PATCH_TARGET);
+    // Every customer is active or not: "unassigned" cannot be stored, and answering 200 while
+    // keeping the old value would be a silent wrong write.
+    if (after.active === null) throw mutability("'active' cannot be removed; replace it with false to deactivate the user");
     const doc = parseUserDocument(normaliseUserBody(after));
-    const change = userChangeFromDocument(doc, { mode: "replace", currentEmail: current.email, storedAttributes: this.settings.storedAttributes });
+    const change = userChangeFromDocument(doc, {
+      mode: "replace",
+      currentEmail: current.email,
+      userNameSent: namesUserName(operations),
+      storedAttributes: this.settings.storedAttributes,
+    });
     return this.apply(current, change, view, "patch");
   }
 
@@ -207,14 +258,22 @@ export class UserWriter {
   }
 
   /**
-   * Brings a customer to what the change asks, in the fewest writes, ordered so that a request
-   * that fails half-way is finished by the IdP's retry (which sees the state left behind):
-   * 1. the externalId index entry (so the attribute never points at a key that is not indexed),
-   * 2. attribute values, except the active flag (the remembered group and channels included),
-   * 3. the customer PUT (fields, password lock, group move, lockout channel),
-   * 4. the active flag, and clearing the remembered group and channels on reactivation,
-   * 5. removing the old index entry (best effort: lookups re-check the value anyway).
-   * The active flag moves last, so "inactive" is never recorded before the lock is in place.
+   * Brings a customer to what the change asks, in the fewest writes, all or nothing:
+   * - everything knowable is checked before the first write (values by the mapping; here the
+   *   email's uniqueness and the customer group's existence);
+   * - the writes are ordered so that the one BigCommerce can still refuse (the customer PUT:
+   *   a password its policy rejects) comes before the attribute values, and so that a request
+   *   that fails half-way is finished by the IdP's retry (which sees the state left behind):
+   *   1. the externalId index entry (so the attribute never points at a key that is not indexed),
+   *   2. the group and channels remembered before parking or lockout (deactivation only: so that
+   *      they are never lost),
+   *   3. the customer PUT (fields, password lock, group move, lockout channel),
+   *   4. the other attribute values, then the active flag and clearing the remembered group and channels
+   *      (the active flag moves last, so "inactive" is never recorded before the lock is in place),
+   *   5. removing the old index entry (best effort: lookups re-check the value anyway);
+   * - when a write fails, the ones before it are undone (UndoLog) and the request fails.
+   *   A password (or the deactivation lock's random one) cannot be undone: BigCommerce never
+   *   gives the old one back.
    */
   private async apply(current: Customer, change: UserChange, view: UserViewContext, operation: AuditEvent["operation"]): Promise<ScimUser> {
     const id = toCustomerId(current.id)!;
@@ -225,6 +284,9 @@ export class UserWriter {
     const attributes: Partial<Record<BridgeAttributeKey, string | null>> = { ...change.attributes };
     const parkingGroup = this.settings.deactivatedGroupId;
     let event = operation;
+    let restoresRememberedGroup = false;
+    // A group the IdP asks for must exist, also for a deactivated user (where it is remembered).
+    if (diff.customer_group_id !== undefined) diff.customer_group_id = await this.checkedGroup(diff.customer_group_id, false);
 
     if (!wantsActive) {
       // (Re)apply the lock whenever it is not fully in place: an earlier attempt may have
@@ -257,31 +319,41 @@ export class UserWriter {
         attributes.groupBeforeDeactivation = null;
         if (parkingGroup && current.customer_group_id === parkingGroup && diff.customer_group_id === undefined) {
           diff.customer_group_id = Number(have.values.groupBeforeDeactivation ?? 0) || 0;
+          restoresRememberedGroup = true;
         }
       }
       if (change.password) diff.authentication = { new_password: change.password, force_password_reset: false };
     }
     this.applyChannelLockout(current, change, have.values.channelsBeforeDeactivation, wantsActive, diff, attributes);
 
-    const early: AttributeValueUpsert[] = [];
+    if (restoresRememberedGroup && diff.customer_group_id !== undefined) {
+      diff.customer_group_id = await this.checkedGroup(diff.customer_group_id, true);
+      if (diff.customer_group_id === current.customer_group_id) delete diff.customer_group_id;
+    }
+    if (diff.email !== undefined) await this.assertEmailFree(diff.email, id);
+
+    const beforePut: AttributeValueUpsert[] = [];
+    const afterPut: AttributeValueUpsert[] = [];
     const late: AttributeValueUpsert[] = [];
-    const earlyDeletions: number[] = [];
+    const afterPutDeletions: number[] = [];
     const lateDeletions: number[] = [];
     const changedKeys: string[] = [];
     for (const [k, wanted] of Object.entries(attributes)) {
       const key = k as BridgeAttributeKey;
       const attributeId = this.catalog.idOf(key);
       if (attributeId === undefined) continue;
-      const isLate = key === "active" || ((key === "groupBeforeDeactivation" || key === "channelsBeforeDeactivation") && wanted === null);
+      const remembersBeforeDeactivation = key === "groupBeforeDeactivation" || key === "channelsBeforeDeactivation";
+      const isLate = key === "active" || (remembersBeforeDeactivation && wanted === null);
+      const isBeforePut = remembersBeforeDeactivation && wanted !== null && wanted !== undefined;
       if (wanted === null || wanted === undefined) {
         const valueId = have.valueIds[key];
-        if (valueId !== undefined) (isLate ? lateDeletions : earlyDeletions).push(valueId);
+        if (valueId !== undefined) (isLate ? lateDeletions : afterPutDeletions).push(valueId);
         // A value whose id is unknown cannot be deleted; an empty value reads as "not set".
-        else if (have.values[key]) (isLate ? late : early).push({ attribute_id: attributeId, customer_id: id, value: "" });
+        else if (have.values[key]) (isLate ? late : afterPut).push({ attribute_id: attributeId, customer_id: id, value: "" });
         else continue;
         changedKeys.push(key);
       } else if (have.values[key] !== wanted) {
-        (isLate ? late : early).push({ attribute_id: attributeId, customer_id: id, value: wanted });
+        (isLate ? late : isBeforePut ? beforePut : afterPut).push({ attribute_id: attributeId, customer_id: id, value: wanted });
         changedKeys.push(key);
       }
     }
@@ -292,14 +364,26 @@ export class UserWriter {
     const oldExternalId = have.values.externalId;
     const newExternalId = attributes.externalId;
     const externalIdChanges = newExternalId !== undefined && newExternalId !== oldExternalId;
-    if (externalIdChanges && newExternalId) await this.index.add(id, newExternalId, { strict: true });
+    const undo = new UndoLog(this.logger, { customerId: id });
 
     let values: CustomerAttributeValue[] = current.attributes ?? [];
     const writeAttributes = async (upserts: AttributeValueUpsert[], deletions: number[]) => {
+      // The inverse goes in first: a write whose answer is lost may have landed.
+      const touched = [...upserts.map((u) => u.attribute_id), ...deletions.map((d) => values.find((v) => v.id === d)?.attribute_id)];
+      const previous = (current.attributes ?? []).filter((v) => touched.includes(v.attribute_id) && v.attribute_value !== "");
+      const restore = previous.map((v) => ({ attribute_id: v.attribute_id, customer_id: id, value: v.attribute_value }));
+      const created = upserts.filter((u) => !previous.some((v) => v.attribute_id === u.attribute_id));
+      if (restore.length > 0 || created.length > 0) {
+        undo.push("attribute values", async () => {
+          await Promise.all(restore.map((r) => this.attributeWrites.submit(r)));
+          // Values the request created read as "not set" once empty again.
+          await Promise.all(created.map((c) => this.attributeWrites.submit({ ...c, value: "" })));
+        });
+      }
       if (upserts.length > 0) {
-        const written = await Promise.all(upserts.map((u) => this.attributeWrites.submit(u)));
-        const writtenIds = new Set(written.map((w) => w.attribute_id));
-        values = [...values.filter((v) => !writtenIds.has(v.attribute_id)), ...written];
+        const results = await Promise.all(upserts.map((u) => this.attributeWrites.submit(u)));
+        const writtenIds = new Set(results.map((w) => w.attribute_id));
+        values = [...values.filter((v) => !writtenIds.has(v.attribute_id)), ...results];
       }
       const toDelete = nonEmpty(deletions);
       if (toDelete) {
@@ -308,9 +392,30 @@ export class UserWriter {
       }
     };
 
-    await writeAttributes(early, earlyDeletions);
-    const updated = Object.keys(diff).length > 0 ? await this.client.customers.update({ id, ...diff }) : current;
-    await writeAttributes(late, lateDeletions);
+    let updated: Customer = current;
+    try {
+      if (externalIdChanges && newExternalId) {
+        undo.push("externalId index", () => this.index.remove(id, newExternalId));
+        await this.index.add(id, newExternalId);
+      }
+      await writeAttributes(beforePut, []);
+      if (Object.keys(diff).length > 0) {
+        const restore = previousFields(current, diff);
+        try {
+          updated = await this.client.customers.update({ id, ...diff });
+        } catch (err) {
+          // A refused PUT wrote nothing; any other failure may have landed.
+          if (!isRefusal(err) && Object.keys(restore).length > 0) undo.push("customer fields", () => this.client.customers.update({ id, ...restore }));
+          throw err;
+        }
+        if (Object.keys(restore).length > 0) undo.push("customer fields", () => this.client.customers.update({ id, ...restore }));
+      }
+      await writeAttributes(afterPut, afterPutDeletions);
+      await writeAttributes(late, lateDeletions);
+    } catch (err) {
+      await undo.rollBack();
+      throw err;
+    }
     if (externalIdChanges && oldExternalId) {
       await this.index.remove(id, oldExternalId).catch((err: unknown) => this.warnIndex(err, id));
     }
@@ -338,6 +443,34 @@ export class UserWriter {
     if (step.holdRequested) delete diff.channel_ids;
     if (step.channelIds !== undefined) diff.channel_ids = step.channelIds;
     if (step.remember !== undefined) attributes.channelsBeforeDeactivation = step.remember;
+  }
+
+  /**
+   * The customer group a write may put the customer in. A group the IdP asked for must exist
+   * (checked before any write, so the request fails whole); a remembered group that has been
+   * deleted meanwhile gives way to the store's default group, so reactivation still works.
+   */
+  private async checkedGroup(groupId: number, remembered: boolean): Promise<number> {
+    if (groupId === 0 || groupId === this.settings.deactivatedGroupId) return groupId;
+    const checked = toCustomerGroupId(groupId);
+    const group = checked
+      ? await this.client.customerGroups.get(checked).catch((err: unknown) => {
+          // A store whose plan has no customer groups: the PUT itself says what is wrong.
+          if ((err as { code?: string; status?: number }).code === "BC_AUTH" && (err as { status?: number }).status === 403) return true;
+          throw err;
+        })
+      : null;
+    if (group) return groupId;
+    if (remembered) return this.defaultGroupId();
+    throw invalidValue(`'${BIGCOMMERCE_CUSTOMER}:customerGroupId': customer group ${groupId} does not exist`);
+  }
+
+  /** A new email must not belong to another customer (checked before any write). */
+  private async assertEmailFree(email: string, id: CustomerId): Promise<void> {
+    const page = await this.client.customers.list({ "email:in": [...new Set([email, email.toLowerCase()])], limit: 10 });
+    if (page.data.some((c) => c.id !== id && c.email.toLowerCase() === email.toLowerCase())) {
+      throw uniqueness("Another user has this userName (email)");
+    }
   }
 
   private warnIndex(err: unknown, customerId: number): void {
