@@ -176,15 +176,16 @@ describe("with SCIM_LOCKOUT_CHANNEL_ID", () => {
     expect(await signsIn(b, "born.off@x.test", "New-pass-789", SECOND_STOREFRONT)).toBe(true);
   });
 
-  it("a reactivation that fails half-way (channels restored, flag not cleared) is finished by the retry", async () => {
+  it("a reactivation that fails after its customer PUT is undone (still locked out) and finished by the retry", async () => {
     const id = await provision("half.on@x.test", { [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
     await s.patch(`/Users/${id}`, deactivate);
-    // The customer PUT goes through; clearing the active flag and the remembered channels does not.
+    // The customer PUT goes through; clearing the active flag and the remembered channels does not,
+    // so the request fails and its PUT is undone: the customer stays locked out (RFC 7644 §3.5.2).
     b.emulator.faults.add({ method: "DELETE", path: "/v3/customers/attribute-values", status: 503, count: 10 });
     const first = await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     b.emulator.faults.clear();
     expect(first.status).toBe(503);
-    expect(customer(id).channel_ids).toEqual([1, SECOND_STOREFRONT]);
+    expect(customer(id).channel_ids).toEqual([LOCKOUT]);
     expect((await s.get(`/Users/${id}`)).body).toMatchObject({ active: false, [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
 
     const retry = await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
