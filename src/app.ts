@@ -24,6 +24,7 @@ import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js"
 import { ExternalIdIndex } from "./scim/users/external-id-index.js";
 import { UserReader } from "./scim/users/user-reader.js";
 import { UserWriter } from "./scim/users/user-writer.js";
+import { createSso, SSO_BASE_PATH } from "./sso/index.js";
 
 export const SCIM_BASE_PATH = "/scim/v2";
 const PAGE_SIZE = { default: 100, max: 250 };
@@ -34,6 +35,8 @@ export interface AppDeps {
   logger: Logger;
   /** The client's view of the store's quota, for /metrics. */
   upstreamState?: () => GovernorState;
+  /** The store's hash when config.bigcommerce is null (embedded emulator), for storefront sign-in. */
+  storeHash?: string;
 }
 
 export interface Bridge {
@@ -54,7 +57,7 @@ function baseUrlOf(config: Config, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client, logger, upstreamState, storeHash }: AppDeps): Promise<Bridge> {
   const catalog = await ensureAttributeCatalog(client, config.storedAttributes);
   const directory = new GroupDirectory(client, logger);
   await directory.refresh();
@@ -158,6 +161,23 @@ export async function createApp({ config, client, logger, upstreamState }: AppDe
   );
   configureServiceProvider(PAGE_SIZE.max, undefined);
   app.use(SCIM_BASE_PATH, scim);
+  if (config.sso) {
+    app.use(
+      SSO_BASE_PATH,
+      createSso({
+        sso: config.sso,
+        publicBaseUrl: config.publicBaseUrl,
+        storeHash: config.bigcommerce?.storeHash ?? storeHash ?? "",
+        client,
+        index,
+        catalog,
+        reader,
+        writer,
+        view: services.userView(`${config.publicBaseUrl ?? ""}${SCIM_BASE_PATH}`),
+        logger,
+      }),
+    );
+  }
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
