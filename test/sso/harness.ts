@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import { createApp, type Bridge } from "../../src/app.js";
 import { createBigCommerceClient } from "../../src/bigcommerce/client.js";
 import { loadConfig } from "../../src/config.js";
@@ -42,7 +43,9 @@ async function deferredServer(): Promise<{ server: Server; url: string; attach(h
  * Everything storefront sign-in touches, on real loopback ports: the emulator (API and
  * storefront), an OpenID provider (oidc-provider, or the issuer given) and the bridge.
  */
-export async function startSsoWorld(options: { accounts?: DevAccounts; issuer?: string; env?: Record<string, string> } = {}): Promise<SsoWorld> {
+export async function startSsoWorld(
+  options: { accounts?: DevAccounts; issuer?: string; env?: Record<string, string>; logLines?: string[] } = {},
+): Promise<SsoWorld> {
   const bridgeServer = await deferredServer();
   const bridgeUrl = bridgeServer.url;
   const provider =
@@ -72,7 +75,19 @@ export async function startSsoWorld(options: { accounts?: DevAccounts; issuer?: 
     BIGCOMMERCE_CLIENT_SECRET: APP.clientSecret,
     ...options.env,
   });
-  const logger = createLogger(config.logLevel);
+  const lines = options.logLines;
+  const logger =
+    lines === undefined
+      ? createLogger(config.logLevel)
+      : createLogger(
+          "info",
+          new Writable({
+            write(chunk, _encoding, callback) {
+              lines.push(...String(chunk).split("\n").filter(Boolean));
+              callback();
+            },
+          }),
+        );
   const client = createBigCommerceClient({
     apiUrl: emulator.url,
     storeHash: STORE_HASH,
