@@ -24,7 +24,7 @@ import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js"
 import { ExternalIdIndex } from "./scim/users/external-id-index.js";
 import { UserReader } from "./scim/users/user-reader.js";
 import { UserWriter } from "./scim/users/user-writer.js";
-import { createSso, SSO_BASE_PATH } from "./sso/index.js";
+import { createSso, SSO_BASE_PATH, ssoNotConfigured } from "./sso/index.js";
 
 export const SCIM_BASE_PATH = "/scim/v2";
 const PAGE_SIZE = { default: 100, max: 250 };
@@ -177,6 +177,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
         logger,
       }),
     );
+  } else {
+    app.use(SSO_BASE_PATH, ssoNotConfigured());
   }
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

@@ -59,7 +59,9 @@ export class CustomerMatcher {
     // A comma would split one value into two in `email:in`; no store email contains one.
     if (identity.email.includes(",")) return undefined;
     const wanted = identity.email.toLowerCase();
-    const page = await this.client.customers.list({ "email:in": [identity.email], include: ["attributes"], limit: 10 });
+    // As given and lower-cased: BigCommerce does not document whether `email:in` ignores case.
+    const emails = [...new Set([identity.email, wanted])];
+    const page = await this.client.customers.list({ "email:in": emails, include: ["attributes"], limit: 10 });
     return page.data.find((c) => c.email.toLowerCase() === wanted);
   }
 

@@ -1,4 +1,4 @@
-import type { Router } from "express";
+import { Router } from "express";
 import type { Logger } from "pino";
 import type { BigCommerceClient, Customer } from "../bigcommerce/api.js";
 import { ConfigError, type SsoConfig } from "../config.js";
@@ -9,6 +9,8 @@ import type { UserReader } from "../scim/users/user-reader.js";
 import type { UserWriter } from "../scim/users/user-writer.js";
 import type { UserViewContext } from "../mapping/customer-to-user.js";
 import { CustomerMatcher, type Identity } from "./customer-match.js";
+import { refusalPage } from "./page.js";
+import { REFUSALS } from "./refusals.js";
 import { RelyingParty } from "./relying-party.js";
 import { ssoRouter } from "./router.js";
 
@@ -77,4 +79,13 @@ export function createSso(deps: SsoDeps): Router {
     secureCookie: deps.publicBaseUrl.startsWith("https:"),
     logger: deps.logger,
   });
+}
+
+/** /sso when sign-in is off: a page that says so (the paths exist, the feature is not set up). */
+export function ssoNotConfigured(): Router {
+  const router = Router();
+  router.use((_req, res) => {
+    res.status(REFUSALS.not_configured.status).type("html").send(refusalPage(REFUSALS.not_configured.message, null));
+  });
+  return router;
 }

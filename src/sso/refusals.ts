@@ -3,6 +3,7 @@
  * the sentence the shopper reads, and the stable reason the audit line carries.
  */
 export const REFUSALS = {
+  not_configured: { status: 404, message: "Storefront sign-in is not configured on this server." },
   redirect_not_allowed: { status: 400, message: "The page to return to is not a page of this store." },
   state_invalid: { status: 400, message: "This sign-in link has expired or was already used. Start again from the store." },
   idp_refused: { status: 403, message: "Your identity provider did not sign you in." },
