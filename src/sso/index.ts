@@ -47,7 +47,7 @@ export function createSso(deps: SsoDeps): Router {
     clientSecret: sso.clientSecret,
     redirectUri: `${deps.publicBaseUrl}${SSO_BASE_PATH}/callback`,
     scope: SCOPE,
-    requiredClaim: sso.match === "email" ? "email" : sso.subjectClaim,
+    requiredClaims: sso.match === "email" ? ["email"] : [sso.subjectClaim, ...(sso.jitCreate ? ["email"] : [])],
   });
   const matcher = new CustomerMatcher(deps.client, deps.index, deps.catalog, { match: sso.match, subjectClaim: sso.subjectClaim });
   // Just-in-time creation goes through the SCIM create path, so the customer gets exactly what a

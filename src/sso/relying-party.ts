@@ -8,8 +8,8 @@ export interface RelyingPartySettings {
   /** `${PUBLIC_BASE_URL}/sso/callback`, registered at the IdP. */
   redirectUri: string;
   scope: string;
-  /** The claim the customer match needs; when the ID token lacks it, UserInfo is asked. */
-  requiredClaim: string;
+  /** The claims the customer match (and creation) need; when the ID token lacks one, UserInfo is asked. */
+  requiredClaims: readonly string[];
 }
 
 /** What /sso/login hands to the callback through the server-side pending sign-in. */
@@ -60,7 +60,7 @@ export class RelyingParty {
       });
       const claims = tokens.claims();
       if (claims === undefined) throw new SsoRefusal("id_token_invalid", "no ID token");
-      if (this.settings.requiredClaim in claims) return claims as Record<string, unknown>;
+      if (this.settings.requiredClaims.every((name) => name in claims)) return claims as Record<string, unknown>;
       // Providers that keep the ID token small (when an access token is issued too) answer the
       // email and profile claims at UserInfo, which openid-client binds to the ID token's `sub`.
       const userInfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);

@@ -8,6 +8,7 @@ import { type NextFunction, type Request, type Response, Router } from "express"
 import type { Logger } from "pino";
 import type { Customer } from "../bigcommerce/api.js";
 import { type CustomerMatcher, identityOf, type Identity } from "./customer-match.js";
+import { toScimError } from "../scim/errors.js";
 import { customerLoginUrl } from "./login-token.js";
 import { refusalPage } from "./page.js";
 import { PendingLogins } from "./pending-logins.js";
@@ -80,6 +81,13 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
       }
     } catch (error) {
       if (error instanceof SsoRefusal) throw error;
+      // Upstream errors are classified by the one SCIM mapping. A client-side refusal (e.g.
+      // just-in-time creation of an email another externalId holds) means there is no account
+      // to sign in to; quota, outage and anything unknown mean the store could not answer.
+      const mapped = toScimError(error);
+      if (mapped.status < 500 && mapped.status !== 429) {
+        throw new SsoRefusal("unknown_user", `${mapped.status} ${mapped.scimType ?? ""}`);
+      }
       throw new SsoRefusal("store_unavailable", error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     }
     if (customer === undefined) throw new SsoRefusal("unknown_user");

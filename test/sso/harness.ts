@@ -80,7 +80,7 @@ export async function startSsoWorld(
     lines === undefined
       ? createLogger(config.logLevel)
       : createLogger(
-          "info",
+          process.env.SSO_TEST_LOG ?? "info",
           new Writable({
             write(chunk, _encoding, callback) {
               lines.push(...String(chunk).split("\n").filter(Boolean));

@@ -87,3 +87,37 @@ describe("just-in-time creation is off by default", () => {
     expect(logLines.join("\n").toLowerCase()).not.toContain("new.buyer@example.com");
   });
 });
+
+describe("SSO_MATCH=externalId with SSO_JIT_CREATE=true", () => {
+  let world: SsoWorld;
+  const logLines: string[] = [];
+  beforeAll(async () => {
+    world = await startSsoWorld({
+      accounts: (l) => (l === "00u-new" ? { email: "taken@example.com", email_verified: true } : l === "00u-fresh" ? { email: "fresh@example.com", email_verified: true } : undefined),
+      env: { SSO_MATCH: "externalId", SSO_JIT_CREATE: "true" },
+      logLines,
+    });
+    await world.provision({ userName: "taken@example.com", externalId: "00u-old", name: { givenName: "T", familyName: "Aken" } });
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it("refuses (403, nothing created) when the email already belongs to a customer with another externalId", async () => {
+    const page = await new BrowserlessClient().browse(signInUrl(world), login("00u-new"));
+    expect(page.status).toBe(403);
+    expect(page.body).toMatch(/no customer account/);
+    expect(world.emulator.store("ssostore").customers.all()).toHaveLength(1);
+  });
+
+  it("creates a customer carrying the subject as externalId, then finds it by externalId next time", async () => {
+    const first = await new BrowserlessClient().browse(signInUrl(world), login("00u-fresh"));
+    expect(first.url).toBe(`${world.storefrontUrl}/account.php`);
+    const second = await new BrowserlessClient().browse(signInUrl(world), login("00u-fresh"));
+    expect(second.body).toBe(first.body);
+    expect(world.emulator.store("ssostore").customers.all()).toHaveLength(2);
+    const audit = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true && typeof l.sso === "string");
+    expect(audit.map((l) => l.sso)).toEqual(["refused", "customer_created", "signed_in", "signed_in"]);
+    expect(logLines.join("\n")).not.toContain("fresh@example.com");
+  });
+});

@@ -78,6 +78,15 @@ describe("storefront sign-in", () => {
     expect(client.cookie("SHOP_SESSION_TOKEN")).toBeUndefined();
   });
 
+  it("answers 503 and mints no token when BigCommerce fails the customer lookup (never 'unknown user')", async () => {
+    world.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 401, count: 1 });
+    const client = new BrowserlessClient();
+    const page = await client.browse(signInUrl(), login("jane"));
+    expect(page.status).toBe(503);
+    expect(page.body).toMatch(/store could not be reached/);
+    expect(mintedToken(client)).toBe(false);
+  });
+
   it("refuses a replayed callback (same state and cookie) with 400", async () => {
     const client = new BrowserlessClient();
     const isCallback = (url: string) => url.startsWith(`${world.bridgeUrl}/sso/callback?`);
