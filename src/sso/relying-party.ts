@@ -1,4 +1,5 @@
 import * as oidc from "openid-client";
+import { ConfigError, isLoopbackUrl } from "../config.js";
 import { SsoRefusal } from "./refusals.js";
 
 export interface RelyingPartySettings {
@@ -27,7 +28,11 @@ export interface AuthorizationChecks {
 export class RelyingParty {
   private configuration: Promise<oidc.Configuration> | null = null;
 
-  constructor(private readonly settings: RelyingPartySettings) {}
+  constructor(private readonly settings: RelyingPartySettings) {
+    if (new URL(settings.issuer).protocol === "http:" && !isLoopbackUrl(settings.issuer)) {
+      throw new ConfigError("Invalid configuration:\n  SSO_OIDC_ISSUER: must be https (plain http only on a loopback address)");
+    }
+  }
 
   async start(): Promise<{ url: URL; checks: AuthorizationChecks }> {
     const config = await this.discover();

@@ -92,3 +92,26 @@ describe("ID token checks", () => {
     expect(client.history.some((s) => (s.location ?? "").includes("/login/token/"))).toBe(false);
   });
 });
+
+describe("an identity provider that does not answer", () => {
+  let down: SsoWorld;
+  beforeAll(async () => {
+    // A port that was just free: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", () => resolve()));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    down = await startSsoWorld({ issuer: `http://127.0.0.1:${port}` });
+  });
+  afterAll(async () => {
+    await down?.close();
+  });
+
+  it("answers /sso/login with a 502 page and sets no pending sign-in", async () => {
+    const client = new BrowserlessClient();
+    const page = await client.request(`${down.bridgeUrl}/sso/login`);
+    expect(page.status).toBe(502);
+    expect(page.body).toMatch(/could not be reached/);
+    expect(client.cookie("scim_bridge_sso")).toBeUndefined();
+  });
+});
