@@ -24,7 +24,7 @@ import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js"
 import { ExternalIdIndex } from "./scim/users/external-id-index.js";
 import { UserReader } from "./scim/users/user-reader.js";
 import { UserWriter } from "./scim/users/user-writer.js";
-import { createSso, SSO_BASE_PATH, ssoNotConfigured } from "./sso/index.js";
+import { createSso, loggableUrl, SSO_BASE_PATH, ssoNotConfigured } from "./sso/index.js";
 
 export const SCIM_BASE_PATH = "/scim/v2";
 const PAGE_SIZE = { default: 100, max: 250 };
@@ -121,7 +121,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
       customProps: (req) => ({ client: (req as Request).scimClient }),
       autoLogging: { ignore: (req) => req.url === "/healthz" },
       serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req) => ({ id: req.id, method: req.method, url: loggableUrl(req.url) }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
     }),

@@ -15,6 +15,11 @@ import { RelyingParty } from "./relying-party.js";
 import { ssoRouter } from "./router.js";
 
 export const SSO_BASE_PATH = "/sso";
+
+/** A request URL fit for the request log: the callback's code and state are credentials. */
+export function loggableUrl(url: string): string {
+  return url.startsWith(`${SSO_BASE_PATH}/callback?`) ? `${SSO_BASE_PATH}/callback` : url;
+}
 const SCOPE = "openid email profile";
 
 export interface SsoDeps {

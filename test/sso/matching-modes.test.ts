@@ -119,5 +119,9 @@ describe("SSO_MATCH=externalId with SSO_JIT_CREATE=true", () => {
     const audit = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true && typeof l.sso === "string");
     expect(audit.map((l) => l.sso)).toEqual(["refused", "customer_created", "signed_in", "signed_in"]);
     expect(logLines.join("\n")).not.toContain("fresh@example.com");
+    // The callback's request-log line names the path only, never the authorization code or state.
+    const callbackLines = logLines.filter((l) => l.includes("/sso/callback"));
+    expect(callbackLines.length).toBeGreaterThan(0);
+    expect(callbackLines.join("\n")).not.toMatch(/code=|state=/);
   });
 });
