@@ -25,6 +25,7 @@ import { ExternalIdIndex } from "./scim/users/external-id-index.js";
 import { checkLockoutChannel } from "./scim/users/lockout-channel-check.js";
 import { UserReader } from "./scim/users/user-reader.js";
 import { UserWriter } from "./scim/users/user-writer.js";
+import { createSso, loggableUrl, SSO_BASE_PATH, ssoNotConfigured } from "./sso/index.js";
 
 export const SCIM_BASE_PATH = "/scim/v2";
 const PAGE_SIZE = { default: 100, max: 250 };
@@ -35,6 +36,8 @@ export interface AppDeps {
   logger: Logger;
   /** The client's view of the store's quota, for /metrics. */
   upstreamState?: () => GovernorState;
+  /** The store's hash when config.bigcommerce is null (embedded emulator), for storefront sign-in. */
+  storeHash?: string;
 }
 
 export interface Bridge {
@@ -55,7 +58,7 @@ function baseUrlOf(config: Config, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client, logger, upstreamState, storeHash }: AppDeps): Promise<Bridge> {
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
   const catalog = await ensureAttributeCatalog(client, config.storedAttributes);
   const directory = new GroupDirectory(client, logger);
@@ -121,7 +124,7 @@ export async function createApp({ config, client, logger, upstreamState }: AppDe
       customProps: (req) => ({ client: (req as Request).scimClient }),
       autoLogging: { ignore: (req) => req.url === "/healthz" },
       serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req) => ({ id: req.id, method: req.method, url: loggableUrl(req.url) }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -161,6 +164,25 @@ export async function createApp({ config, client, logger, upstreamState }: AppDe
   );
   configureServiceProvider(PAGE_SIZE.max, undefined);
   app.use(SCIM_BASE_PATH, scim);
+  if (config.sso) {
+    app.use(
+      SSO_BASE_PATH,
+      createSso({
+        sso: config.sso,
+        publicBaseUrl: config.publicBaseUrl,
+        storeHash: config.bigcommerce?.storeHash ?? storeHash ?? "",
+        client,
+        index,
+        catalog,
+        reader,
+        writer,
+        view: services.userView(`${config.publicBaseUrl ?? ""}${SCIM_BASE_PATH}`),
+        logger,
+      }),
+    );
+  } else {
+    app.use(SSO_BASE_PATH, ssoNotConfigured());
+  }
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 

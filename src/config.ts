@@ -97,6 +97,18 @@ const envSchema = z
     EMULATOR_LATENCY_MS: intInRange(0, 0, 10_000),
     EMULATOR_RATE_QUOTA: intInRange(150, 1, 100_000),
     EMULATOR_RATE_WINDOW_MS: intInRange(30_000, 100, 3_600_000),
+    // Storefront sign-in (src/sso): on when the first three are set.
+    SSO_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+    SSO_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    SSO_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    SSO_STOREFRONT_URL: z.url({ protocol: /^https?$/ }).optional(),
+    SSO_CHANNEL_ID: intInRange(1, 1, 2_147_483_647),
+    SSO_MATCH: z.enum(["email", "externalId"]).default("email"),
+    SSO_SUBJECT_CLAIM: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be a claim name").default("sub"),
+    SSO_JIT_CREATE: z.enum(["true", "false"]).default("false"),
+    SSO_DEV_PROVIDER: z.enum(["0", "1"]).default("0"),
+    BIGCOMMERCE_CLIENT_ID: z.string().min(1).optional(),
+    BIGCOMMERCE_CLIENT_SECRET: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.BIGCOMMERCE_STORE_HASH) !== Boolean(env.BIGCOMMERCE_ACCESS_TOKEN)) {
@@ -131,6 +143,21 @@ const envSchema = z
     }
     if (env.SCIM_LOCKOUT_CHANNEL_ID !== null && env.SCIM_DEFAULT_CHANNEL_IDS?.includes(env.SCIM_LOCKOUT_CHANNEL_ID)) {
       ctx.addIssue({ code: "custom", path: ["SCIM_LOCKOUT_CHANNEL_ID"], message: "must not be one of SCIM_DEFAULT_CHANNEL_IDS" });
+    }
+    const oidc = [env.SSO_OIDC_ISSUER, env.SSO_OIDC_CLIENT_ID, env.SSO_OIDC_CLIENT_SECRET].filter(Boolean).length;
+    if (oidc !== 0 && oidc !== 3) {
+      ctx.addIssue({ code: "custom", path: ["SSO_OIDC_ISSUER"], message: "set SSO_OIDC_ISSUER, SSO_OIDC_CLIENT_ID and SSO_OIDC_CLIENT_SECRET together, or none (storefront sign-in off)" });
+    }
+    if (env.SSO_OIDC_ISSUER && new URL(env.SSO_OIDC_ISSUER).protocol === "http:" && !isLoopbackUrl(env.SSO_OIDC_ISSUER)) {
+      ctx.addIssue({ code: "custom", path: ["SSO_OIDC_ISSUER"], message: "must be https (plain http only on a loopback address)" });
+    }
+    if (oidc === 3 && live) {
+      for (const name of ["PUBLIC_BASE_URL", "SSO_STOREFRONT_URL", "BIGCOMMERCE_CLIENT_ID", "BIGCOMMERCE_CLIENT_SECRET"] as const) {
+        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required for storefront sign-in (SSO_OIDC_ISSUER is set)" });
+      }
+    }
+    if (env.SSO_DEV_PROVIDER === "1" && (live || oidc !== 0)) {
+      ctx.addIssue({ code: "custom", path: ["SSO_DEV_PROVIDER"], message: "only on the embedded emulator, without SSO_OIDC_ISSUER (it is a development provider that signs anyone in)" });
     }
     for (const t of tokens) {
       if (t.length < 16) {
@@ -167,6 +194,32 @@ export interface Config {
   bodyLimit: string;
   logLevel: string;
   emulator: { latencyMs: number; rateQuota: number; rateWindowMs: number };
+  /** Storefront sign-in; null = off. On the embedded emulator main.ts fills the storefront and app. */
+  sso: SsoConfig | null;
+  /** Start the built-in development OpenID provider (embedded emulator only). */
+  ssoDevProvider: boolean;
+}
+
+export interface SsoConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Storefront origin (and path prefix) that `/login/token/{jwt}` is appended to. */
+  storefrontUrl: string | null;
+  channelId: number;
+  match: "email" | "externalId";
+  /** ID token claim compared with the stored externalId when match is externalId. */
+  subjectClaim: string;
+  /** Create a customer for a verified email that matches none (off by default). */
+  jitCreate: boolean;
+  /** The BigCommerce app whose client secret signs Customer Login JWTs. */
+  app: { clientId: string; clientSecret: string } | null;
+}
+
+/** Hosts on which plain http is acceptable for an identity provider (tests, local demos). */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 export class ConfigError extends Error {
@@ -216,5 +269,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateQuota: e.EMULATOR_RATE_QUOTA,
       rateWindowMs: e.EMULATOR_RATE_WINDOW_MS,
     },
+    sso:
+      e.SSO_OIDC_ISSUER && e.SSO_OIDC_CLIENT_ID && e.SSO_OIDC_CLIENT_SECRET
+        ? {
+            issuer: e.SSO_OIDC_ISSUER,
+            clientId: e.SSO_OIDC_CLIENT_ID,
+            clientSecret: e.SSO_OIDC_CLIENT_SECRET,
+            storefrontUrl: e.SSO_STOREFRONT_URL?.replace(/\/$/, "") ?? null,
+            channelId: e.SSO_CHANNEL_ID,
+            match: e.SSO_MATCH,
+            subjectClaim: e.SSO_SUBJECT_CLAIM,
+            jitCreate: e.SSO_JIT_CREATE === "true",
+            app:
+              e.BIGCOMMERCE_CLIENT_ID && e.BIGCOMMERCE_CLIENT_SECRET
+                ? { clientId: e.BIGCOMMERCE_CLIENT_ID, clientSecret: e.BIGCOMMERCE_CLIENT_SECRET }
+                : null,
+          }
+        : null,
+    ssoDevProvider: e.SSO_DEV_PROVIDER === "1",
   };
 }

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
 import { startEmulator } from "./emulator/index.js";
 import type { Metrics } from "./http/metrics.js";
 import { createLogger } from "./logger.js";
+import { embeddedSso } from "./sso/embedded.js";
 
 /**
  * Process entry: configuration -> (embedded emulator) -> BigCommerce client -> SCIM server ->
@@ -42,6 +43,9 @@ async function main(): Promise<void> {
       config = { ...config, bearerTokens: [token] };
       process.stdout.write(`\nSCIM bearer token for this run (emulator mode): ${token}\n\n`);
     }
+    const sso = await embeddedSso(config, emulator, upstream.storeHash, logger);
+    config = sso.config;
+    closers.push(sso.close);
   }
 
   let metrics: Metrics | undefined;
@@ -57,7 +61,7 @@ async function main(): Promise<void> {
   });
   closers.unshift(() => client.close());
 
-  const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState() });
+  const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), storeHash: upstream.storeHash });
   metrics = bridge.metrics;
   closers.unshift(() => bridge.close());
   const server: Server = bridge.app.listen(config.port, config.host);

@@ -19,6 +19,7 @@ import { customersRouter } from "./routes/customers.js";
 import { notFound } from "./routes/fallback.js";
 import { metafieldsRouter } from "./routes/metafields.js";
 import { settingsRouter } from "./routes/settings.js";
+import { storefrontRouter } from "./routes/storefront-login.js";
 import { validateCredentialsRouter } from "./routes/validate-credentials.js";
 
 export interface EmulatorRuntime extends EmulatorContext {
@@ -242,6 +243,7 @@ export function createEmulatorApp(runtime: EmulatorRuntime, admin?: Router): exp
   }
   api.use(notFound);
   app.use("/stores/:storeHash", api);
+  app.use(storefrontRouter(runtime));
   app.use((_req: Request, _res: Response) => {
     throw new ApiError(404, { status: 404, title: "Not Found", type: ERROR_TYPE, errors: {} });
   });

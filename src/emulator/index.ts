@@ -12,7 +12,7 @@ import { RateLimiter } from "./rate-limiter.js";
 import type { RequestLogEntry } from "./request-log.js";
 import { EmulatorStore } from "./store.js";
 
-export type { EmulatorOptions } from "./options.js";
+export type { EmulatorOptions, StorefrontOptions } from "./options.js";
 export type { FaultRule } from "./faults.js";
 export { FaultInjector } from "./faults.js";
 export type { RequestLogEntry } from "./request-log.js";
@@ -72,7 +72,7 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
   const setOptions = (partial: Partial<EmulatorOptions>): void => {
     const rateChanged = partial.rateQuota !== undefined || partial.rateWindowMs !== undefined;
     for (const [key, value] of Object.entries(partial)) {
-      if (value !== undefined || key === "accessToken") (resolved as unknown as Record<string, unknown>)[key] = value;
+      if (value !== undefined || key === "accessToken" || key === "storefront") (resolved as unknown as Record<string, unknown>)[key] = value;
     }
     if (rateChanged) limiter.reset();
   };

@@ -32,9 +32,24 @@ export interface EmulatorOptions {
   cursorPagination?: boolean;
   /** Clock used for every timestamp (tests can pin it). */
   now?: () => Date;
+  /** The storefront (served at the emulator's root) and the app allowed to sign customers in to it. */
+  storefront?: StorefrontOptions;
 }
 
-export type ResolvedOptions = Required<Omit<EmulatorOptions, "accessToken">> & { accessToken?: string };
+export interface StorefrontOptions {
+  /** The store whose storefront the emulator's root serves. */
+  storeHash: string;
+  /** The installed app's OAuth client id (`iss` of Customer Login JWTs) and secret (their HS256 key). */
+  clientId: string;
+  clientSecret: string;
+  /** Shown as a "Sign in with your company account" link on /login.php (the theme's SSO link). */
+  ssoLoginUrl?: string;
+}
+
+export type ResolvedOptions = Required<Omit<EmulatorOptions, "accessToken" | "storefront">> & {
+  accessToken?: string;
+  storefront?: StorefrontOptions;
+};
 
 export const DEFAULT_OPTIONS: ResolvedOptions = {
   rateQuota: 150,

@@ -27,6 +27,15 @@ export function versionOf(user: Record<string, unknown>): string {
   return `"${createHash("sha256").update(JSON.stringify(rest)).digest("base64url").slice(0, 22)}"`;
 }
 
+/**
+ * The one rule for SCIM `active` (BigCommerce has no such flag): a customer is active unless the
+ * bridge recorded `scim_active` = "false". The User representation and storefront sign-in both
+ * use it, so a user the IdP deactivated can never be signed in.
+ */
+export function isActiveCustomer(customer: Customer, catalog: AttributeCatalog): boolean {
+  return readBridgeAttributes(customer, catalog).values.active !== "false";
+}
+
 const iso = (bcDate: string) => {
   const t = Date.parse(bcDate);
   return Number.isNaN(t) ? bcDate : new Date(t).toISOString().replace(/\.000Z$/, "Z");
@@ -57,7 +66,7 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
     displayName,
     emails: [{ value: customer.email, type: "work", primary: true }],
     ...(customer.phone ? { phoneNumbers: [{ value: customer.phone, type: v.phoneType || "work", primary: true }] } : {}),
-    active: v.active !== "false",
+    active: isActiveCustomer(customer, view.catalog),
   };
 
   for (const key of CORE_STORABLE) {

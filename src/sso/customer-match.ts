@@ -1,0 +1,76 @@
+import type { BigCommerceClient, Customer } from "../bigcommerce/api.js";
+import type { AttributeCatalog } from "../mapping/bridge-attributes.js";
+import { isActiveCustomer } from "../mapping/customer-to-user.js";
+import type { ExternalIdIndex } from "../scim/users/external-id-index.js";
+import { SsoRefusal } from "./refusals.js";
+
+export interface MatchSettings {
+  match: "email" | "externalId";
+  subjectClaim: string;
+}
+
+/** Who the ID token is about, as far as the store is concerned. */
+export interface Identity {
+  /** The verified email, when the provider vouches for one. */
+  email: string | null;
+  /** The configured subject claim (default `sub`). */
+  subject: string | null;
+  givenName: string | null;
+  familyName: string | null;
+}
+
+const text = (value: unknown): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
+
+export function identityOf(claims: Record<string, unknown>, subjectClaim: string): Identity & { emailClaimed: boolean } {
+  const email = text(claims.email);
+  const verified = claims.email_verified === true || claims.email_verified === "true";
+  return {
+    email: email !== null && verified ? email : null,
+    emailClaimed: email !== null,
+    subject: text(claims[subjectClaim]),
+    givenName: text(claims.given_name),
+    familyName: text(claims.family_name),
+  };
+}
+
+/**
+ * Finds the active customer an ID token names: by verified email (case-insensitive, one
+ * `email:in` call) or by the subject claim against the stored externalId (the SCIM externalId
+ * index). `undefined` means no customer has it; a failed call throws, it never means "absent".
+ */
+export class CustomerMatcher {
+  constructor(
+    private readonly client: BigCommerceClient,
+    private readonly index: ExternalIdIndex,
+    private readonly catalog: AttributeCatalog,
+    private readonly settings: MatchSettings,
+  ) {}
+
+  async find(identity: Identity & { emailClaimed: boolean }): Promise<Customer | undefined> {
+    const customer = this.settings.match === "email" ? await this.byEmail(identity) : await this.bySubject(identity);
+    if (customer !== undefined && !isActiveCustomer(customer, this.catalog)) {
+      throw new SsoRefusal("deactivated", `customer ${customer.id}`);
+    }
+    return customer;
+  }
+
+  private async byEmail(identity: Identity & { emailClaimed: boolean }): Promise<Customer | undefined> {
+    if (identity.email === null) throw new SsoRefusal(identity.emailClaimed ? "email_unverified" : "claim_missing", "email");
+    // A comma would split one value into two in `email:in`; no store email contains one.
+    if (identity.email.includes(",")) return undefined;
+    const wanted = identity.email.toLowerCase();
+    // As given and lower-cased: BigCommerce does not document whether `email:in` ignores case.
+    const emails = [...new Set([identity.email, wanted])];
+    const page = await this.client.customers.list({ "email:in": emails, include: ["attributes"], limit: 10 });
+    return page.data.find((c) => c.email.toLowerCase() === wanted);
+  }
+
+  private async bySubject(identity: Identity): Promise<Customer | undefined> {
+    if (identity.subject === null) throw new SsoRefusal("claim_missing", this.settings.subjectClaim);
+    const ids = await this.index.lookup(identity.subject);
+    if (ids.length === 0) return undefined;
+    if (ids.length > 1) throw new SsoRefusal("unknown_user", `externalId held by ${ids.length} customers`);
+    const page = await this.client.customers.list({ "id:in": ids, include: ["attributes"], limit: 10 });
+    return page.data[0];
+  }
+}

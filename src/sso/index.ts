@@ -1,0 +1,96 @@
+import { Router } from "express";
+import type { Logger } from "pino";
+import type { BigCommerceClient, Customer } from "../bigcommerce/api.js";
+import { ConfigError, type SsoConfig } from "../config.js";
+import type { AttributeCatalog } from "../mapping/bridge-attributes.js";
+import { CORE_USER } from "../mapping/urns.js";
+import type { ExternalIdIndex } from "../scim/users/external-id-index.js";
+import type { UserReader } from "../scim/users/user-reader.js";
+import type { UserWriter } from "../scim/users/user-writer.js";
+import type { UserViewContext } from "../mapping/customer-to-user.js";
+import { CustomerMatcher, type Identity } from "./customer-match.js";
+import { refusalPage } from "./page.js";
+import { REFUSALS } from "./refusals.js";
+import { RelyingParty } from "./relying-party.js";
+import { ssoRouter } from "./router.js";
+
+export const SSO_BASE_PATH = "/sso";
+
+/** A request URL fit for the request log: the callback's code and state are credentials. */
+export function loggableUrl(url: string): string {
+  return url.startsWith(`${SSO_BASE_PATH}/callback?`) ? `${SSO_BASE_PATH}/callback` : url;
+}
+const SCOPE = "openid email profile";
+
+export interface SsoDeps {
+  sso: SsoConfig;
+  publicBaseUrl: string | null;
+  storeHash: string;
+  client: BigCommerceClient;
+  index: ExternalIdIndex;
+  catalog: AttributeCatalog;
+  reader: UserReader;
+  writer: UserWriter;
+  view: UserViewContext;
+  logger: Logger;
+}
+
+/** The /sso router, or a ConfigError naming what storefront sign-in still lacks. */
+export function createSso(deps: SsoDeps): Router {
+  const { sso } = deps;
+  const missing = [
+    deps.publicBaseUrl === null ? "PUBLIC_BASE_URL" : null,
+    sso.storefrontUrl === null ? "SSO_STOREFRONT_URL" : null,
+    sso.app === null ? "BIGCOMMERCE_CLIENT_ID / BIGCOMMERCE_CLIENT_SECRET" : null,
+  ].filter((m): m is string => m !== null);
+  if (missing.length > 0 || deps.publicBaseUrl === null || sso.storefrontUrl === null || sso.app === null) {
+    throw new ConfigError(`Invalid configuration:\n  storefront sign-in needs ${missing.join(", ")}`);
+  }
+  const relyingParty = new RelyingParty({
+    issuer: sso.issuer,
+    clientId: sso.clientId,
+    clientSecret: sso.clientSecret,
+    redirectUri: `${deps.publicBaseUrl}${SSO_BASE_PATH}/callback`,
+    scope: SCOPE,
+    requiredClaims: sso.match === "email" ? ["email"] : [sso.subjectClaim, ...(sso.jitCreate ? ["email"] : [])],
+  });
+  const matcher = new CustomerMatcher(deps.client, deps.index, deps.catalog, { match: sso.match, subjectClaim: sso.subjectClaim });
+  // Just-in-time creation goes through the SCIM create path, so the customer gets exactly what a
+  // provisioned one gets (defaults, channels, externalId index, audit line).
+  const createCustomer = sso.jitCreate
+    ? async (identity: Identity & { email: string }): Promise<Customer> => {
+        const user = await deps.writer.create(
+          {
+            schemas: [CORE_USER],
+            userName: identity.email,
+            ...(identity.subject !== null && sso.match === "externalId" ? { externalId: identity.subject } : {}),
+            name: { ...(identity.givenName ? { givenName: identity.givenName } : {}), ...(identity.familyName ? { familyName: identity.familyName } : {}) },
+            active: true,
+          },
+          deps.view,
+        );
+        return deps.reader.getCustomer(user.id);
+      }
+    : null;
+  return ssoRouter({
+    relyingParty,
+    matcher,
+    createCustomer,
+    storefrontUrl: sso.storefrontUrl,
+    app: sso.app,
+    storeHash: deps.storeHash,
+    channelId: sso.channelId,
+    subjectClaim: sso.subjectClaim,
+    secureCookie: deps.publicBaseUrl.startsWith("https:"),
+    logger: deps.logger,
+  });
+}
+
+/** /sso when sign-in is off: a page that says so (the paths exist, the feature is not set up). */
+export function ssoNotConfigured(): Router {
+  const router = Router();
+  router.use((_req, res) => {
+    res.status(REFUSALS.not_configured.status).type("html").send(refusalPage(REFUSALS.not_configured.message, null));
+  });
+  return router;
+}

@@ -1,0 +1,115 @@
+/**
+ * Storefront sign-in: `GET /sso/login?redirect_to=/path` sends the shopper to the IdP;
+ * `GET /sso/callback` validates the answer, finds the customer and sends the shopper to the
+ * storefront's `/login/token/{jwt}`. Every refusal is an HTML page with its status and one audit
+ * line; no refusal mints a token.
+ */
+import { type NextFunction, type Request, type Response, Router } from "express";
+import type { Logger } from "pino";
+import type { Customer } from "../bigcommerce/api.js";
+import { type CustomerMatcher, identityOf, type Identity } from "./customer-match.js";
+import { toScimError } from "../scim/errors.js";
+import { customerLoginUrl } from "./login-token.js";
+import { refusalPage } from "./page.js";
+import { PendingLogins } from "./pending-logins.js";
+import { redirectTargetOf } from "./redirect-target.js";
+import { SsoRefusal } from "./refusals.js";
+import type { RelyingParty } from "./relying-party.js";
+
+const COOKIE = "scim_bridge_sso";
+const PENDING_TTL_MS = 10 * 60_000;
+const MAX_PENDING = 10_000;
+
+export interface SsoRouterDeps {
+  relyingParty: RelyingParty;
+  matcher: CustomerMatcher;
+  /** Creates the customer for an unmatched verified identity; absent = just-in-time creation off. */
+  createCustomer: ((identity: Identity & { email: string }) => Promise<Customer>) | null;
+  storefrontUrl: string;
+  app: { clientId: string; clientSecret: string };
+  storeHash: string;
+  channelId: number;
+  subjectClaim: string;
+  secureCookie: boolean;
+  logger: Logger;
+}
+
+function cookieOf(req: Request, name: string): string | undefined {
+  for (const part of (req.get("cookie") ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+const rawQueryOf = (req: Request): string => {
+  const at = req.originalUrl.indexOf("?");
+  return at === -1 ? "" : req.originalUrl.slice(at + 1);
+};
+
+export function ssoRouter(deps: SsoRouterDeps): Router {
+  const pending = new PendingLogins(PENDING_TTL_MS, MAX_PENDING);
+  const audit = deps.logger.child({ audit: true, component: "sso" });
+  const cookieOptions = { httpOnly: true, sameSite: "lax" as const, secure: deps.secureCookie, path: "/sso" };
+  const router = Router();
+
+  router.use((_req, res, next) => {
+    res.set("Cache-Control", "no-store").set("Referrer-Policy", "no-referrer");
+    next();
+  });
+
+  router.get("/login", async (req, res) => {
+    const redirectTo = redirectTargetOf(req.query.redirect_to);
+    const { url, checks } = await deps.relyingParty.start();
+    const id = pending.add({ ...checks, redirectTo });
+    res.cookie(COOKIE, id, { ...cookieOptions, maxAge: PENDING_TTL_MS });
+    res.redirect(302, url.href);
+  });
+
+  router.get("/callback", async (req, res) => {
+    res.clearCookie(COOKIE, cookieOptions);
+    const login = pending.take(cookieOf(req, COOKIE), typeof req.query.state === "string" ? req.query.state : undefined);
+    if (login === undefined) throw new SsoRefusal("state_invalid");
+    const claims = await deps.relyingParty.finish(rawQueryOf(req), login);
+    const identity = identityOf(claims, deps.subjectClaim);
+    let customer: Customer | undefined;
+    try {
+      customer = await deps.matcher.find(identity);
+      if (customer === undefined && deps.createCustomer !== null && identity.email !== null) {
+        customer = await deps.createCustomer({ ...identity, email: identity.email });
+        audit.info({ requestId: req.id, sso: "customer_created", customerId: customer.id }, "sso customer created just in time");
+      }
+    } catch (error) {
+      if (error instanceof SsoRefusal) throw error;
+      // Upstream errors are classified by the one SCIM mapping. A client-side refusal (e.g.
+      // just-in-time creation of an email another externalId holds) means there is no account
+      // to sign in to; quota, outage and anything unknown mean the store could not answer.
+      const mapped = toScimError(error);
+      if (mapped.status < 500 && mapped.status !== 429) {
+        throw new SsoRefusal("unknown_user", `${mapped.status} ${mapped.scimType ?? ""}`);
+      }
+      throw new SsoRefusal("store_unavailable", error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    }
+    if (customer === undefined) throw new SsoRefusal("unknown_user");
+    const location = await customerLoginUrl(deps.storefrontUrl, deps.app, {
+      storeHash: deps.storeHash,
+      customerId: customer.id,
+      channelId: deps.channelId,
+      redirectTo: login.redirectTo,
+    });
+    audit.info({ requestId: req.id, sso: "signed_in", customerId: customer.id, channelId: deps.channelId }, "sso sign-in");
+    res.redirect(302, location);
+  });
+
+  router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const refusal = error instanceof SsoRefusal ? error : null;
+    if (refusal === null) req.log?.error({ err: error }, "sso: unexpected error");
+    const status = refusal?.status ?? 500;
+    const reason = refusal?.reason ?? "internal_error";
+    audit.info({ requestId: req.id, sso: "refused", reason, status }, "sso sign-in refused");
+    if (refusal?.detail !== undefined) audit.debug({ reason, detail: refusal.detail }, "sso refusal detail");
+    res.status(status).type("html").send(refusalPage(refusal?.message ?? "Sign-in failed. Try again later.", deps.storefrontUrl));
+  });
+
+  return router;
+}

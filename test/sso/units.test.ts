@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { PendingLogins } from "../../src/sso/pending-logins.js";
+import { redirectTargetOf } from "../../src/sso/redirect-target.js";
+import { SsoRefusal } from "../../src/sso/refusals.js";
+
+describe("redirect_to", () => {
+  it.each(["/account.php", "/cart.php?x=1&y=2", "/a/b#frag", "/%C3%A9t%C3%A9"])("accepts the relative path %j", (path) => {
+    expect(redirectTargetOf(path)).toBe(path);
+  });
+  it("defaults to /account.php", () => {
+    expect(redirectTargetOf(undefined)).toBe("/account.php");
+    expect(redirectTargetOf("")).toBe("/account.php");
+  });
+  it.each([
+    "//evil.example",
+    "/\\evil.example",
+    "\\/evil.example",
+    "https://evil.example",
+    "http:/evil.example",
+    "/%2Fevil.example",
+    "/%5cevil.example",
+    "/\tevil",
+    "/ok\nLocation: x",
+    "evil.example",
+    ["/a", "/b"],
+    `/${"a".repeat(3000)}`,
+  ])("refuses %j", (raw) => {
+    expect(() => redirectTargetOf(raw)).toThrow(SsoRefusal);
+  });
+});
+
+describe("pending sign-ins", () => {
+  const login = { state: "s1", nonce: "n", codeVerifier: "v", redirectTo: "/account.php" };
+
+  it("gives a pending sign-in back once, only with its state", () => {
+    const pending = new PendingLogins(60_000, 10);
+    const id = pending.add(login);
+    expect(pending.take(id, "s1")).toEqual(login);
+    expect(pending.take(id, "s1")).toBeUndefined();
+  });
+
+  it("spends a pending sign-in on a wrong state", () => {
+    const pending = new PendingLogins(60_000, 10);
+    const id = pending.add(login);
+    expect(pending.take(id, "s2")).toBeUndefined();
+    expect(pending.take(id, "s1")).toBeUndefined();
+  });
+
+  it("forgets expired sign-ins (clock injected)", () => {
+    let now = 0;
+    const pending = new PendingLogins(1000, 10, () => now);
+    const id = pending.add(login);
+    now = 1001;
+    expect(pending.take(id, "s1")).toBeUndefined();
+  });
+
+  it("keeps at most maxEntries, dropping the oldest", () => {
+    const pending = new PendingLogins(60_000, 2);
+    const first = pending.add(login);
+    const second = pending.add(login);
+    const third = pending.add(login);
+    expect(pending.take(first, "s1")).toBeUndefined();
+    expect(pending.take(second, "s1")).toEqual(login);
+    expect(pending.take(third, "s1")).toEqual(login);
+  });
+});
+
+describe("SSO configuration", () => {
+  const live = { BIGCOMMERCE_STORE_HASH: "abc", BIGCOMMERCE_ACCESS_TOKEN: "t", SCIM_BEARER_TOKENS: "0123456789abcdef" };
+  const oidc = { SSO_OIDC_ISSUER: "https://idp.example.com", SSO_OIDC_CLIENT_ID: "c", SSO_OIDC_CLIENT_SECRET: "s" };
+  const complete = {
+    ...live,
+    ...oidc,
+    PUBLIC_BASE_URL: "https://bridge.example.com",
+    SSO_STOREFRONT_URL: "https://shop.example.com/",
+    BIGCOMMERCE_CLIENT_ID: "id",
+    BIGCOMMERCE_CLIENT_SECRET: "secret",
+  };
+
+  it("is off unless issuer, client id and secret are set", () => {
+    expect(loadConfig(live).sso).toBeNull();
+  });
+
+  it("reads a complete configuration with the documented defaults", () => {
+    expect(loadConfig(complete).sso).toEqual({
+      issuer: "https://idp.example.com",
+      clientId: "c",
+      clientSecret: "s",
+      storefrontUrl: "https://shop.example.com",
+      channelId: 1,
+      match: "email",
+      subjectClaim: "sub",
+      jitCreate: false,
+      app: { clientId: "id", clientSecret: "secret" },
+    });
+  });
+
+  it.each([
+    [{ ...live, SSO_OIDC_ISSUER: "https://idp.example.com" }, "SSO_OIDC_ISSUER"],
+    [{ ...complete, SSO_OIDC_ISSUER: "http://idp.example.com" }, "SSO_OIDC_ISSUER: must be https"],
+    [{ ...live, ...oidc }, "PUBLIC_BASE_URL"],
+    [{ ...complete, BIGCOMMERCE_CLIENT_SECRET: "" }, "BIGCOMMERCE_CLIENT_SECRET"],
+    [{ ...complete, SSO_MATCH: "phone" }, "SSO_MATCH"],
+    [{ ...live, SSO_DEV_PROVIDER: "1" }, "SSO_DEV_PROVIDER"],
+  ])("refuses an incomplete or unsafe configuration (%#)", (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it.each(["http://127.0.0.1:9000", "http://localhost:9000", "http://[::1]:9000"])("allows plain http for the loopback issuer %s", (issuer) => {
+    expect(loadConfig({ ...complete, SSO_OIDC_ISSUER: issuer }).sso?.issuer).toBe(issuer);
+  });
+});
