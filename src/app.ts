@@ -19,6 +19,8 @@ import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
 import { MembershipWriter } from "./scim/groups/membership-writer.js";
 import { KeyedLock } from "./scim/keyed-lock.js";
+import { fenceWrites } from "./shared-state/fenced-client.js";
+import type { SharedState } from "./shared-state/index.js";
 import { configureServiceProvider, declareResources } from "./scim/scimmy/setup.js";
 import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js";
 import { ExternalIdIndex } from "./scim/users/external-id-index.js";
@@ -34,6 +36,8 @@ export interface AppDeps {
   logger: Logger;
   /** The client's view of the store's quota, for /metrics. */
   upstreamState?: () => GovernorState;
+  /** State shared with other replicas through Redis (REDIS_URL); absent = in-process state. */
+  shared?: SharedState;
 }
 
 export interface Bridge {
@@ -54,7 +58,9 @@ function baseUrlOf(config: Config, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client: upstreamClient, logger, upstreamState, shared }: AppDeps): Promise<Bridge> {
+  // With replicas, every write first checks that its user's lock lease is still held.
+  const client = shared ? fenceWrites(upstreamClient) : upstreamClient;
   const catalog = await ensureAttributeCatalog(client, config.storedAttributes);
   const directory = new GroupDirectory(client, logger);
   await directory.refresh();
@@ -65,7 +71,7 @@ export async function createApp({ config, client, logger, upstreamState }: AppDe
   const audit = (fields: Record<string, unknown>, message: string) => auditLog.info({ ...currentScope(), ...fields }, message);
   const index = new ExternalIdIndex(client, logger);
   const reader = new UserReader(client, index, config.maxScan);
-  const perCustomer = new KeyedLock();
+  const perCustomer = shared?.writeLock ?? new KeyedLock();
   const writer = new UserWriter(
     client,
     reader,

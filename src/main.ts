@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
 import { startEmulator } from "./emulator/index.js";
 import type { Metrics } from "./http/metrics.js";
 import { createLogger } from "./logger.js";
+import { openSharedState } from "./shared-state/index.js";
 
 /**
  * Process entry: configuration -> (embedded emulator) -> BigCommerce client -> SCIM server ->
@@ -57,7 +58,10 @@ async function main(): Promise<void> {
   });
   closers.unshift(() => client.close());
 
-  const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState() });
+  // Replicas: state shared through Redis (REDIS_URL), keys namespaced by the store hash.
+  const shared = config.redis ? openSharedState(config.redis, upstream.storeHash, logger) : undefined;
+  if (shared) closers.push(() => shared.close());
+  const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), shared });
   metrics = bridge.metrics;
   closers.unshift(() => bridge.close());
   const server: Server = bridge.app.listen(config.port, config.host);

@@ -5,6 +5,7 @@ import { createBigCommerceClient } from "../../src/bigcommerce/client.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { startEmulator, type RunningEmulator, type StartOptions } from "../../src/emulator/index.js";
 import { createLogger } from "../../src/logger.js";
+import { openSharedState } from "../../src/shared-state/index.js";
 
 export const TEST_TOKEN = "test-token-0123456789abcdef";
 export const STORE_HASH = "teststore";
@@ -28,8 +29,10 @@ export interface RunningBridge {
 export async function startBridge(
   env: Record<string, string> = {},
   emulatorOptions: StartOptions = {},
+  /** Replicas: several bridges on one emulator (the caller starts and closes it). */
+  replica: { emulator?: RunningEmulator } = {},
 ): Promise<RunningBridge> {
-  const emulator = await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000, ...emulatorOptions });
+  const emulator = replica.emulator ?? (await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000, ...emulatorOptions }));
   const config = loadConfig({
     SCIM_BEARER_TOKENS: TEST_TOKEN,
     BIGCOMMERCE_STORE_HASH: STORE_HASH,
@@ -49,7 +52,9 @@ export async function startBridge(
     maxWaitMs: config.upstream.maxWaitMs,
     logger,
   });
-  const app = await createApp({ config, client, logger, upstreamState: () => client.governorState() });
+  // REDIS_URL in env: this bridge is one replica sharing state through that Redis.
+  const shared = config.redis ? openSharedState(config.redis, STORE_HASH, logger) : undefined;
+  const app = await createApp({ config, client, logger, upstreamState: () => client.governorState(), shared });
   bridge = app;
   const server: Server = app.app.listen(0, "127.0.0.1");
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
@@ -67,7 +72,8 @@ export async function startBridge(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await app.close();
       await client.close();
-      await emulator.close();
+      await shared?.close();
+      if (!replica.emulator) await emulator.close();
     },
   };
 }
