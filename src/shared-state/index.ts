@@ -1,10 +1,12 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
+import type { UnsettledCreates } from "../bigcommerce/unsettled-creates.js";
 import type { WriteLock } from "../scim/keyed-lock.js";
 import { Keyspace } from "./keyspace.js";
 import { connectRedis } from "./redis-connection.js";
 import { RedisKeyedLock } from "./redis-lock.js";
+import { RedisUnsettledCreates } from "./redis-unsettled-creates.js";
 
 /**
  * What replicas of one store share through Redis (REDIS_URL). Built once per process by the
@@ -16,6 +18,11 @@ export interface SharedState {
   keys: Keyspace;
   /** The per-user write lock across replicas. */
   writeLock: WriteLock;
+  /**
+   * Creates without a definite answer, seen by every replica. Not yet used by the create
+   * batcher (it keeps its own in-process map until the client refactor lands; see the report).
+   */
+  unsettledCreates: UnsettledCreates;
   close(): Promise<void>;
 }
 
@@ -34,6 +41,7 @@ export function openSharedState(settings: NonNullable<Config["redis"]>, storeHas
     redis,
     keys,
     writeLock: new RedisKeyedLock(redis, keys, { leaseMs: settings.lockLeaseMs, waitMs: Math.max(LOCK_WAIT_MS, settings.lockLeaseMs + 5_000) }, log),
+    unsettledCreates: new RedisUnsettledCreates(redis, keys),
     close: async () => {
       redis.disconnect();
     },
