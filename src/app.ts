@@ -9,6 +9,7 @@ import { JwtVerifier } from "./auth/jwt-verifier.js";
 import type { BigCommerceClient } from "./bigcommerce/api.js";
 import type { GovernorState } from "./bigcommerce/governor.js";
 import { Metrics } from "./http/metrics.js";
+import { Readiness } from "./http/readiness.js";
 import type { Config } from "./config.js";
 import { errorHandler, notFoundHandler, SCIM_CONTENT_TYPE } from "./http/error-handler.js";
 import { filterGuard } from "./http/filter-guard.js";
@@ -122,7 +123,7 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
         return id;
       },
       customProps: (req) => ({ client: (req as Request).scimClient }),
-      autoLogging: { ignore: (req) => req.url === "/healthz" },
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
       serializers: {
         req: (req) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res) => ({ statusCode: res.statusCode }),
@@ -133,6 +134,8 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  // Readiness (load balancers, Kubernetes): BigCommerce answers our credentials, Redis answers.
+  app.get("/readyz", new Readiness({ client: upstreamClient, ...(shared ? { redis: shared.redis } : {}) }).handler);
   const metrics = new Metrics(upstreamState);
   app.get("/metrics", authenticate(tokens, jwt), metrics.handler);
 

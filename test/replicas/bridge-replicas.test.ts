@@ -1,3 +1,4 @@
+import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { api, newUser, startBridge, type RunningBridge } from "../integration/helpers.js";
@@ -49,7 +50,11 @@ describe.skipIf(!redisServerAvailable)(`bridge replicas sharing Redis${redisServ
     expect(created.status).toBe(201);
     const id = String(created.body.id);
 
+    expect((await request(replicas[2]!.url).get("/readyz")).body).toEqual({ ready: true, checks: { bigcommerce: "ok", redis: "ok" } });
     await server.stop();
+    const notReady = await request(replicas[2]!.url).get("/readyz");
+    expect(notReady.status).toBe(503);
+    expect(notReady.body).toMatchObject({ ready: false, checks: { redis: "failing" }, reason: "Redis is not answering" });
     emulator.clearRequests();
     const during = await api(replicas[2]!).patch(`/Users/${id}`, [{ op: "replace", path: "name.givenName", value: "Changed" }]);
     expect(during.status).toBe(503);
@@ -69,5 +74,6 @@ describe.skipIf(!redisServerAvailable)(`bridge replicas sharing Redis${redisServ
     }
     expect(after.status).toBe(200);
     expect(after.body.name.givenName).toBe("Changed");
+    expect((await request(replicas[2]!.url).get("/readyz")).status).toBe(200);
   });
 });
