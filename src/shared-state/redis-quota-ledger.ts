@@ -22,8 +22,8 @@ import { shared } from "./redis-connection.js";
  * whose clock runs ahead rolls a window early; the window probe (one request, whose answer's
  * headers replace the estimate) bounds that to one request.
  *
- * Not wired into the client yet: the admission gate of the rewritten client calls tryTake
- * before each request and release with its answer (see the report for the seam).
+ * Not wired into the client yet: SharedQuotaGate (shared-quota-gate.ts) puts it behind the
+ * governor's acquire → Permit → release interface for the client's admission gate.
  */
 
 export interface QuotaLedgerOptions {
