@@ -9,6 +9,7 @@ import { JwtVerifier } from "./auth/jwt-verifier.js";
 import type { BigCommerceClient } from "./bigcommerce/api.js";
 import type { GovernorState } from "./bigcommerce/governor.js";
 import { Metrics } from "./http/metrics.js";
+import { Readiness } from "./http/readiness.js";
 import type { Config } from "./config.js";
 import { errorHandler, notFoundHandler, SCIM_CONTENT_TYPE } from "./http/error-handler.js";
 import { filterGuard } from "./http/filter-guard.js";
@@ -19,6 +20,8 @@ import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
 import { MembershipWriter } from "./scim/groups/membership-writer.js";
 import { KeyedLock } from "./scim/keyed-lock.js";
+import { fenceWrites } from "./shared-state/fenced-client.js";
+import type { SharedState } from "./shared-state/index.js";
 import { configureServiceProvider, declareResources } from "./scim/scimmy/setup.js";
 import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js";
 import { ExternalIdIndex } from "./scim/users/external-id-index.js";
@@ -38,6 +41,8 @@ export interface AppDeps {
   upstreamState?: () => GovernorState;
   /** The store's hash when config.bigcommerce is null (embedded emulator), for storefront sign-in. */
   storeHash?: string;
+  /** State shared with other replicas through Redis (REDIS_URL); absent = in-process state. */
+  shared?: SharedState;
 }
 
 export interface Bridge {
@@ -58,7 +63,9 @@ function baseUrlOf(config: Config, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState, storeHash }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client: upstreamClient, logger, upstreamState, storeHash, shared }: AppDeps): Promise<Bridge> {
+  // With replicas, every write first checks that its user's lock lease is still held.
+  const client = shared ? fenceWrites(upstreamClient) : upstreamClient;
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
   const catalog = await ensureAttributeCatalog(client, config.storedAttributes);
   const directory = new GroupDirectory(client, logger);
@@ -70,7 +77,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   const audit = (fields: Record<string, unknown>, message: string) => auditLog.info({ ...currentScope(), ...fields }, message);
   const index = new ExternalIdIndex(client, logger);
   const reader = new UserReader(client, index, config.maxScan);
-  const perCustomer = new KeyedLock();
+  const perCustomer = shared?.writeLock ?? new KeyedLock();
   const writer = new UserWriter(
     client,
     reader,
@@ -122,7 +129,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
         return id;
       },
       customProps: (req) => ({ client: (req as Request).scimClient }),
-      autoLogging: { ignore: (req) => req.url === "/healthz" },
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
       serializers: {
         req: (req) => ({ id: req.id, method: req.method, url: loggableUrl(req.url) }),
         res: (res) => ({ statusCode: res.statusCode }),
@@ -133,6 +140,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  // Readiness (load balancers, Kubernetes): BigCommerce answers our credentials, Redis answers.
+  app.get("/readyz", new Readiness({ client: upstreamClient, ...(shared ? { redis: shared.redis } : {}) }).handler);
   const metrics = new Metrics(upstreamState);
   app.get("/metrics", authenticate(tokens, jwt), metrics.handler);
 

@@ -109,6 +109,13 @@ const envSchema = z
     SSO_DEV_PROVIDER: z.enum(["0", "1"]).default("0"),
     BIGCOMMERCE_CLIENT_ID: z.string().min(1).optional(),
     BIGCOMMERCE_CLIENT_SECRET: z.string().min(1).optional(),
+    // Replicas sharing one store's state through Redis (optional; unset = in-process state).
+    REDIS_URL: z
+      .url({ protocol: /^rediss?$/, message: "must be a redis:// or rediss:// URL" })
+      .refine((u) => URL.canParse(u) && new URL(u).hostname !== "", "must name a host, e.g. redis://:password@redis:6379")
+      .optional(),
+    REDIS_COMMAND_TIMEOUT_MS: intInRange(1_000, 50, 30_000),
+    REDIS_LOCK_LEASE_MS: intInRange(15_000, 1_000, 300_000),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.BIGCOMMERCE_STORE_HASH) !== Boolean(env.BIGCOMMERCE_ACCESS_TOKEN)) {
@@ -194,6 +201,15 @@ export interface Config {
   bodyLimit: string;
   logLevel: string;
   emulator: { latencyMs: number; rateQuota: number; rateWindowMs: number };
+  /** Shared state for replicas; null = everything in this process (the default). */
+  redis: null | {
+    /** May carry a password: never log it. */
+    url: string;
+    /** Bound on every Redis command: past it the SCIM request answers 503, never hangs. */
+    commandTimeoutMs: number;
+    /** Lease of the per-user write lock; a replica that dies releases it when the lease expires. */
+    lockLeaseMs: number;
+  };
   /** Storefront sign-in; null = off. On the embedded emulator main.ts fills the storefront and app. */
   sso: SsoConfig | null;
   /** Start the built-in development OpenID provider (embedded emulator only). */
@@ -287,5 +303,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : null,
     ssoDevProvider: e.SSO_DEV_PROVIDER === "1",
+    redis: e.REDIS_URL
+      ? { url: e.REDIS_URL, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, lockLeaseMs: e.REDIS_LOCK_LEASE_MS }
+      : null,
   };
 }

@@ -7,6 +7,7 @@ import { startEmulator } from "./emulator/index.js";
 import type { Metrics } from "./http/metrics.js";
 import { createLogger } from "./logger.js";
 import { embeddedSso } from "./sso/embedded.js";
+import { openSharedState } from "./shared-state/index.js";
 
 /**
  * Process entry: configuration -> (embedded emulator) -> BigCommerce client -> SCIM server ->
@@ -61,7 +62,10 @@ async function main(): Promise<void> {
   });
   closers.unshift(() => client.close());
 
-  const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), storeHash: upstream.storeHash });
+  // Replicas: state shared through Redis (REDIS_URL), keys namespaced by the store hash.
+  const shared = config.redis ? openSharedState(config.redis, upstream.storeHash, logger) : undefined;
+  if (shared) closers.push(() => shared.close());
+  const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), storeHash: upstream.storeHash, shared });
   metrics = bridge.metrics;
   closers.unshift(() => bridge.close());
   const server: Server = bridge.app.listen(config.port, config.host);

@@ -105,6 +105,19 @@ export function toScimError(err: unknown): ScimError {
       });
     case "BC_AUTH":
       return new ScimError(502, null, "BigCommerce rejected the bridge's API credentials; the operator must check the access token and its scopes");
+    // State shared by replicas through Redis (src/shared-state/errors.ts): nothing was written.
+    case "SHARED_STATE_UNAVAILABLE":
+      return new ScimError(503, null, "The bridge's shared state (Redis) is not answering; retry later", {
+        "Retry-After": retryAfterSeconds(e.retryAfterMs, 5),
+      });
+    case "SHARED_LOCK_BUSY":
+      return new ScimError(503, null, "Another change to this resource is still in progress; retry later", {
+        "Retry-After": retryAfterSeconds(e.retryAfterMs, 5),
+      });
+    case "SHARED_LEASE_LOST":
+      return new ScimError(503, null, "The change was interrupted before completion; retry the request (it is safe to repeat)", {
+        "Retry-After": retryAfterSeconds(e.retryAfterMs, 5),
+      });
     case "BC_BAD_RESPONSE":
       return new ScimError(502, null, "BigCommerce answered in an unexpected form");
     case "BC_CONFLICT":

@@ -46,7 +46,7 @@ describe("without SCIM_LOCKOUT_CHANNEL_ID (password lock only)", () => {
   let b: RunningBridge;
   let s: ReturnType<typeof api>;
   beforeAll(async () => {
-    b = await startBridge({}, {}, createChannels);
+    b = await startBridge({}, {}, { prepare: createChannels });
     s = api(b);
   });
   afterAll(() => b.close());
@@ -68,12 +68,12 @@ describe("with SCIM_LOCKOUT_CHANNEL_ID", () => {
   let parking: number;
   let gold: number;
   beforeAll(async () => {
-    b = await startBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DEACTIVATED_GROUP_ID: "1" }, {}, (emulator) => {
+    b = await startBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DEACTIVATED_GROUP_ID: "1" }, {}, { prepare: (emulator) => {
       createChannels(emulator);
       const groups = emulator.store(STORE_HASH).groups;
       parking = groups.insert({ name: "Deactivated" }).id;
       gold = groups.insert({ name: "Gold" }).id;
-    });
+    } });
     s = api(b);
     expect(parking).toBe(1);
   });
@@ -251,7 +251,7 @@ describe("with SCIM_LOCKOUT_CHANNEL_ID and SCIM_DELETE_MODE=deactivate", () => {
   let b: RunningBridge;
   let s: ReturnType<typeof api>;
   beforeAll(async () => {
-    b = await startBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DELETE_MODE: "deactivate" }, {}, createChannels);
+    b = await startBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DELETE_MODE: "deactivate" }, {}, { prepare: createChannels });
     s = api(b);
   });
   afterAll(() => b.close());

@@ -5,6 +5,7 @@ import { createBigCommerceClient } from "../../src/bigcommerce/client.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { startEmulator, type RunningEmulator, type StartOptions } from "../../src/emulator/index.js";
 import { createLogger } from "../../src/logger.js";
+import { openSharedState } from "../../src/shared-state/index.js";
 
 export const TEST_TOKEN = "test-token-0123456789abcdef";
 export const STORE_HASH = "teststore";
@@ -28,11 +29,12 @@ export interface RunningBridge {
 export async function startBridge(
   env: Record<string, string> = {},
   emulatorOptions: StartOptions = {},
-  /** Runs before the bridge starts (e.g. to create the store's channels for its start-up checks). */
-  prepare?: (emulator: RunningEmulator) => void | Promise<void>,
+  /** Replicas: several bridges on one emulator (the caller starts and closes it); `prepare` runs
+   * before the bridge starts (e.g. to create the store's channels for its start-up checks). */
+  options: { emulator?: RunningEmulator; prepare?: (emulator: RunningEmulator) => void | Promise<void> } = {},
 ): Promise<RunningBridge> {
-  const emulator = await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000, ...emulatorOptions });
-  await prepare?.(emulator);
+  const emulator = options.emulator ?? (await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000, ...emulatorOptions }));
+  await options.prepare?.(emulator);
   const config = loadConfig({
     SCIM_BEARER_TOKENS: TEST_TOKEN,
     BIGCOMMERCE_STORE_HASH: STORE_HASH,
@@ -52,7 +54,9 @@ export async function startBridge(
     maxWaitMs: config.upstream.maxWaitMs,
     logger,
   });
-  const app = await createApp({ config, client, logger, upstreamState: () => client.governorState() });
+  // REDIS_URL in env: this bridge is one replica sharing state through that Redis.
+  const shared = config.redis ? openSharedState(config.redis, STORE_HASH, logger) : undefined;
+  const app = await createApp({ config, client, logger, upstreamState: () => client.governorState(), shared });
   bridge = app;
   const server: Server = app.app.listen(0, "127.0.0.1");
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
@@ -70,7 +74,8 @@ export async function startBridge(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await app.close();
       await client.close();
-      await emulator.close();
+      await shared?.close();
+      if (!options.emulator) await emulator.close();
     },
   };
 }

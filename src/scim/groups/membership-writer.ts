@@ -1,7 +1,7 @@
 import type { BigCommerceClient, CustomerGroupId, CustomerId } from "../../bigcommerce/api.js";
 import { readBridgeAttributes, type AttributeCatalog } from "../../mapping/bridge-attributes.js";
 import { ScimError } from "../errors.js";
-import type { KeyedLock } from "../keyed-lock.js";
+import type { WriteLock } from "../keyed-lock.js";
 import type { UserReader } from "../users/user-reader.js";
 
 /**
@@ -17,7 +17,7 @@ export class MembershipWriter {
     private readonly client: BigCommerceClient,
     private readonly reader: UserReader,
     private readonly catalog: AttributeCatalog,
-    private readonly lock: KeyedLock,
+    private readonly lock: WriteLock,
     private readonly parkingGroupId: number | null,
   ) {}
 

@@ -18,7 +18,7 @@ import { userChangeFromDocument, withPutDefaults, type UserChange } from "../../
 import { rememberChannels } from "../../mapping/remembered-channels.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import { Coalescer } from "../coalescer.js";
-import type { KeyedLock } from "../keyed-lock.js";
+import type { WriteLock } from "../keyed-lock.js";
 import { invalidSyntax, invalidValue, mutability, uniqueness } from "../errors.js";
 import { normaliseUserBody } from "../normalise/user-body.js";
 import { applyPatch, type PatchTarget } from "../patch/apply-patch.js";
@@ -117,7 +117,7 @@ export class UserWriter {
     /** The store's default customer group (new customers join it), 0 when none. */
     private readonly defaultGroupId: () => number,
     /** Shared with group membership writes: one writer per customer at a time. */
-    private readonly perUser: KeyedLock,
+    private readonly perUser: WriteLock,
   ) {
     this.attributeWrites = new Coalescer(
       async (items) => {

@@ -1,0 +1,49 @@
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import type { UnsettledCreates } from "../bigcommerce/unsettled-creates.js";
+import type { WriteLock } from "../scim/keyed-lock.js";
+import { Keyspace } from "./keyspace.js";
+import { connectRedis } from "./redis-connection.js";
+import { RedisKeyedLock } from "./redis-lock.js";
+import { RedisUnsettledCreates } from "./redis-unsettled-creates.js";
+
+/**
+ * What replicas of one store share through Redis (REDIS_URL). Built once per process by the
+ * composition root (main.ts, the test harness) and handed to createApp; without REDIS_URL there
+ * is none and every piece of state stays in the process, as before.
+ */
+export interface SharedState {
+  redis: Redis;
+  keys: Keyspace;
+  /** The per-user write lock across replicas. */
+  writeLock: WriteLock;
+  /**
+   * Creates without a definite answer, seen by every replica. Not yet used by the create
+   * batcher (it keeps its own in-process map until the client refactor lands; see the report).
+   */
+  unsettledCreates: UnsettledCreates;
+  close(): Promise<void>;
+}
+
+/**
+ * Longest a write waits for a user's lock. Longer than the default lease (15 s), so a lock
+ * left by a replica that died is released within the wait; short enough that the wait plus
+ * the write stays under the IdPs' 60 s.
+ */
+export const LOCK_WAIT_MS = 20_000;
+
+export function openSharedState(settings: NonNullable<Config["redis"]>, storeHash: string, logger: Logger): SharedState {
+  const log = logger.child({ component: "redis" });
+  const redis = connectRedis(settings, log);
+  const keys = new Keyspace(storeHash);
+  return {
+    redis,
+    keys,
+    writeLock: new RedisKeyedLock(redis, keys, { leaseMs: settings.lockLeaseMs, waitMs: Math.max(LOCK_WAIT_MS, settings.lockLeaseMs + 5_000) }, log),
+    unsettledCreates: new RedisUnsettledCreates(redis, keys),
+    close: async () => {
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Every key the bridge writes to Redis, in one place: namespaced by store hash, so that bridges
+ * for several stores can share one Redis, and hash-tagged (`{store}`) so that one store's keys
+ * live on one Redis Cluster slot (its Lua scripts touch several of them at once).
+ */
+export class Keyspace {
+  private readonly prefix: string;
+
+  constructor(storeHash: string) {
+    this.prefix = `scim-bridge:{${storeHash}}`;
+  }
+
+  /** The per-user write lock's lease. */
+  lock(resource: string): string {
+    return `${this.prefix}:lock:${resource}`;
+  }
+
+  /** The fencing counter of one lock (monotonic across its leases). */
+  fence(resource: string): string {
+    return `${this.prefix}:fence:${resource}`;
+  }
+
+  /** A create without a definite answer; the email is hashed so Redis holds no customer email. */
+  unsettledCreate(emailKey: string): string {
+    return `${this.prefix}:unsettled:${createHash("sha256").update(emailKey).digest("hex")}`;
+  }
+
+  /** The store's quota ledger (a hash) and its permits in flight (a sorted set by expiry). */
+  quota(): string {
+    return `${this.prefix}:quota`;
+  }
+
+  quotaInFlight(): string {
+    return `${this.prefix}:quota:in-flight`;
+  }
+}

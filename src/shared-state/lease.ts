@@ -1,0 +1,35 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { LeaseLostError } from "./errors.js";
+
+/**
+ * The lease a piece of work holds on a shared lock, visible to everything that work calls (via
+ * AsyncLocalStorage), so that each write can check it first: a writer whose lease has expired or
+ * been taken over must not write, because another replica may now hold the lock.
+ */
+export interface Lease {
+  /** The resource the lock is on (e.g. a customer id). */
+  readonly resource: string;
+  /** Monotonic per resource: a later holder always has a larger fence. */
+  readonly fence: number;
+  /** Aborted when the lease is known to be lost. */
+  readonly signal: AbortSignal;
+  /** Throws LeaseLostError unless the lease is still ours with a safety margin. */
+  assertHeld(): void;
+}
+
+const current = new AsyncLocalStorage<Lease>();
+
+export function runWithLease<T>(lease: Lease, work: () => Promise<T>): Promise<T> {
+  return current.run(lease, work);
+}
+
+/** Called before a write: refuses it when the work runs under a lease that is no longer held. */
+export function assertLeaseHeld(): void {
+  current.getStore()?.assertHeld();
+}
+
+export function currentLease(): Lease | undefined {
+  return current.getStore();
+}
+
+export { LeaseLostError };

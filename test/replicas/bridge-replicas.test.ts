@@ -1,0 +1,79 @@
+import request from "supertest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
+import { api, newUser, startBridge, type RunningBridge } from "../integration/helpers.js";
+import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
+
+/** Three bridge replicas on one emulator, sharing one real redis-server. */
+describe.skipIf(!redisServerAvailable)(`bridge replicas sharing Redis${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
+  let server: RedisServer;
+  let emulator: RunningEmulator;
+  let replicas: RunningBridge[];
+
+  beforeAll(async () => {
+    server = await startRedisServer({ password: "replica-secret" });
+    // Latency widens the window in which unserialised writes would interleave.
+    emulator = await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000, latencyMs: 40 });
+    const env = { REDIS_URL: server.url, REDIS_COMMAND_TIMEOUT_MS: "500", REDIS_LOCK_LEASE_MS: "3000" };
+    replicas = [];
+    for (let i = 0; i < 3; i += 1) replicas.push(await startBridge(env, {}, { emulator }));
+  });
+  afterAll(async () => {
+    for (const r of replicas ?? []) await r.close();
+    await emulator?.close();
+    await server?.stop();
+  });
+
+  it("serialises concurrent writes to one user that arrive at different replicas", async () => {
+    const created = await api(replicas[0]!).post("/Users", newUser("serial@example.com"));
+    expect(created.status).toBe(201);
+    const id = String(created.body.id);
+    emulator.clearRequests();
+
+    const titles = ["one", "two", "three", "four", "five", "six"];
+    const answers = await Promise.all(
+      titles.map((title, i) => api(replicas[i % 3]!).patch(`/Users/${id}`, [{ op: "replace", path: "name.givenName", value: title }])),
+    );
+    expect(answers.map((a) => a.status)).toEqual(titles.map(() => 200));
+
+    // Each PATCH reads the customer, then writes it. Serialised, no read of one PATCH may fall
+    // between the read and the write of another: the log alternates read, write, read, write.
+    const customerCalls = emulator.requests
+      .filter((r) => r.path.endsWith("/v3/customers") && (r.method === "GET" || r.method === "PUT"))
+      .sort((x, y) => x.at - y.at)
+      .map((r) => r.method);
+    expect(customerCalls).toEqual(titles.flatMap(() => ["GET", "PUT"]));
+  });
+
+  it("answers 503 with Retry-After and writes nothing while Redis is down; carries on when it is back", async () => {
+    const created = await api(replicas[1]!).post("/Users", newUser("outage@example.com"));
+    expect(created.status).toBe(201);
+    const id = String(created.body.id);
+
+    expect((await request(replicas[2]!.url).get("/readyz")).body).toEqual({ ready: true, checks: { bigcommerce: "ok", redis: "ok" } });
+    await server.stop();
+    const notReady = await request(replicas[2]!.url).get("/readyz");
+    expect(notReady.status).toBe(503);
+    expect(notReady.body).toMatchObject({ ready: false, checks: { redis: "failing" }, reason: "Redis is not answering" });
+    emulator.clearRequests();
+    const during = await api(replicas[2]!).patch(`/Users/${id}`, [{ op: "replace", path: "name.givenName", value: "Changed" }]);
+    expect(during.status).toBe(503);
+    expect(during.headers["content-type"]).toMatch(/application\/scim\+json/);
+    expect(Number(during.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    expect(during.body).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "503" });
+    expect(JSON.stringify(during.body)).not.toMatch(/ECONNREFUSED|replica-secret|at .*\.ts/);
+    expect(emulator.requests.filter((r) => r.method !== "GET")).toEqual([]);
+
+    await server.start();
+    // ioredis reconnects on its own (capped backoff); the IdP's retries then succeed.
+    let after = during;
+    for (let attempt = 0; attempt < 100 && after.status !== 200; attempt += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await api(replicas[2]!).patch(`/Users/${id}`, [{ op: "replace", path: "name.givenName", value: "Changed" }]);
+      if (after.status !== 200) expect(after.status).toBe(503);
+    }
+    expect(after.status).toBe(200);
+    expect(after.body.name.givenName).toBe("Changed");
+    expect((await request(replicas[2]!.url).get("/readyz")).status).toBe(200);
+  });
+});

@@ -1,0 +1,83 @@
+import { once } from "node:events";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Redis } from "ioredis";
+import { request } from "undici";
+import { RateLimitedError } from "../../src/bigcommerce/errors.js";
+import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
+import { createLogger } from "../../src/logger.js";
+import { SharedStateUnavailableError } from "../../src/shared-state/errors.js";
+import { Keyspace } from "../../src/shared-state/keyspace.js";
+import { connectRedis } from "../../src/shared-state/redis-connection.js";
+import { RedisQuotaLedger } from "../../src/shared-state/redis-quota-ledger.js";
+import { SharedQuotaGate } from "../../src/shared-state/shared-quota-gate.js";
+import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
+
+const logger = createLogger("silent");
+
+describe.skipIf(!redisServerAvailable)(`shared quota gate${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
+  let server: RedisServer;
+  const connections: Redis[] = [];
+
+  async function gate(store: string, maxWaitMs = 10_000) {
+    const c = connectRedis({ url: server.url, commandTimeoutMs: 1_000 }, logger);
+    connections.push(c);
+    await once(c, "ready");
+    return new SharedQuotaGate(new RedisQuotaLedger(c, new Keyspace(store), { permitTtlMs: 10_000 }), logger, { maxWaitMs });
+  }
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    for (const c of connections) c.disconnect();
+    await server?.stop();
+  });
+
+  it("three replicas with concurrent callers, each acquiring before every request: zero 429s", async () => {
+    const emulator: RunningEmulator = await startEmulator({ port: 0, rateQuota: 15, rateWindowMs: 1_000, latencyMs: 15 });
+    try {
+      const gates = [await gate("gate-a"), await gate("gate-a"), await gate("gate-a")];
+      const statuses: number[] = [];
+      const caller = async (g: SharedQuotaGate, n: number) => {
+        for (let i = 0; i < n; i += 1) {
+          const permit = await g.acquire();
+          const res = await request(`${emulator.url}/stores/gatestore/v3/customers?limit=1`, { headers: { "x-auth-token": "any" } });
+          await res.body.dump();
+          statuses.push(res.statusCode);
+          permit.release({ status: res.statusCode, headers: res.headers });
+        }
+      };
+      await Promise.all(gates.flatMap((g) => [caller(g, 5), caller(g, 5), caller(g, 5), caller(g, 5)]));
+      expect(statuses).toHaveLength(60);
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("refuses at once a caller whose deadline comes before the next slot, with a retry estimate", async () => {
+    const g = await gate("gate-b");
+    const ledger = new RedisQuotaLedger(connections.at(-1)!, new Keyspace("gate-b"), { permitTtlMs: 10_000 });
+    const now = Date.now();
+    const t = await ledger.tryTake(now);
+    if (!t.granted) throw new Error("expected the first probe");
+    await ledger.release(t.permitId, now, {
+      status: 200,
+      headers: { "x-rate-limit-requests-left": "0", "x-rate-limit-time-reset-ms": "20000", "x-rate-limit-requests-quota": "10" },
+    });
+    const refused = await g.acquire({ deadline: Date.now() + 200 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RateLimitedError);
+    expect((refused as RateLimitedError).retryAfterMs).toBeGreaterThan(10_000);
+  });
+
+  it("rejects with a typed error (a SCIM 503) while Redis is down", async () => {
+    const g = await gate("gate-c");
+    await server.stop();
+    try {
+      await expect(g.acquire()).rejects.toBeInstanceOf(SharedStateUnavailableError);
+    } finally {
+      await server.start();
+      await once(connections.at(-1)!, "ready");
+    }
+  });
+});

@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+
+describe("REDIS_URL configuration", () => {
+  it("is off by default: state stays in the process", () => {
+    expect(loadConfig({}).redis).toBeNull();
+  });
+
+  it.each(["redis://127.0.0.1:6379", "redis://:s3cret@redis:6379/0", "rediss://user:s3cret@redis.example.com:6380"])(
+    "accepts %s",
+    (url) => {
+      expect(loadConfig({ REDIS_URL: url }).redis).toEqual({ url, commandTimeoutMs: 1000, lockLeaseMs: 15000 });
+    },
+  );
+
+  it.each([["http://redis:6379"], ["redis:/no-host"], ["not a url"]])("refuses %s, naming the variable", (url) => {
+    expect(() => loadConfig({ REDIS_URL: url })).toThrow(/REDIS_URL/);
+  });
+
+  it("reads the command timeout and lock lease", () => {
+    const c = loadConfig({ REDIS_URL: "redis://r:6379", REDIS_COMMAND_TIMEOUT_MS: "250", REDIS_LOCK_LEASE_MS: "5000" });
+    expect(c.redis).toMatchObject({ commandTimeoutMs: 250, lockLeaseMs: 5000 });
+    expect(() => loadConfig({ REDIS_URL: "redis://r:6379", REDIS_COMMAND_TIMEOUT_MS: "0" })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);
+  });
+});
