@@ -1,4 +1,4 @@
-import type { BigCommerceClient, CustomerGroupId, CustomerId } from "../../bigcommerce/api.js";
+import type { BigCommerceClient, CustomerGroupId, CustomerId } from "../../bigcommerce/index.js";
 import { readBridgeAttributes, type AttributeCatalog } from "../../mapping/bridge-attributes.js";
 import type { KeyedLock } from "../keyed-lock.js";
 import type { UserReader } from "../users/user-reader.js";

@@ -5,10 +5,9 @@ import type {
   Customer,
   CustomerAttributeValue,
   CustomerCreate,
-  CustomerId,
   CustomerUpdate,
-} from "../../bigcommerce/api.js";
-import { nonEmpty, toCustomerId } from "../../bigcommerce/ids.js";
+} from "../../bigcommerce/index.js";
+import { nonEmpty, toCustomerId } from "../../bigcommerce/index.js";
 import type { Logger } from "pino";
 import type { StorableAttribute } from "../../config.js";
 import { readBridgeAttributes, type AttributeCatalog, type BridgeAttributeKey } from "../../mapping/bridge-attributes.js";
