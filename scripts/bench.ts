@@ -7,7 +7,7 @@
  *   (also BENCH_QUOTA, BENCH_WINDOW_MS, and BIGCOMMERCE_MAX_WAIT_MS for the bridge)
  */
 import { performance } from "node:perf_hooks";
-import { startBridge } from "../test/support/bridge-harness.js";
+import { startBridge } from "../src/dev/bridge-harness.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import ajvDraft04 from "ajv-draft-04";
-import { startBridge } from "../../test/support/bridge-harness.js";
+import { startBridge } from "../../src/dev/bridge-harness.js";
 import { brief, send } from "./lib/http.js";
 import { SuiteReport } from "./lib/report.js";
 

@@ -7,7 +7,7 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { startBridge, TEST_TOKEN, STORE_HASH } from "../../test/support/bridge-harness.js";
+import { startBridge, TEST_TOKEN, STORE_HASH } from "../../src/dev/bridge-harness.js";
 import { brief, send, type HttpResult } from "./lib/http.js";
 import { readPath } from "./lib/json-path.js";
 import { SuiteReport, type CaseRecorder } from "./lib/report.js";
@@ -32,7 +32,6 @@ interface RunscopeStep {
   skipped?: boolean;
 }
 
-const LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 function digits(n: number): string {
   let s = "";

@@ -8,7 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { startBridge, TEST_TOKEN, STORE_HASH, type RunningBridge } from "../../test/support/bridge-harness.js";
+import { startBridge, TEST_TOKEN, STORE_HASH, type RunningBridge } from "../../src/dev/bridge-harness.js";
 import { brief, send, type HttpResult } from "./lib/http.js";
 import { runPostmanScript } from "./lib/pm-sandbox.js";
 import { SuiteReport, type CaseRecorder } from "./lib/report.js";

@@ -24,7 +24,7 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { startBridge, type RunningBridge } from "../../test/support/bridge-harness.js";
+import { startBridge, type RunningBridge } from "../../src/dev/bridge-harness.js";
 import { shapePatch, shapeUrl, type EntraShape, type PatchBody } from "./lib/entra-shapes.js";
 import { brief, send, type HttpResult } from "./lib/http.js";
 import { SuiteReport, type CaseRecorder } from "./lib/report.js";

@@ -1,4 +1,5 @@
 import type { RequestHandler } from "express";
+import { AuthenticationError, RateLimitedError, UpstreamUnavailableError } from "../bigcommerce/index.js";
 import type { Redis } from "ioredis";
 import type { BigCommerceClient } from "../bigcommerce/api.js";
 
@@ -88,7 +89,7 @@ export class Readiness {
       return { ok: true };
     } catch (error) {
       check = { ok: false, reason: reasonOf(error) };
-      const busy = (error as { code?: unknown }).code === "BC_RATE_LIMITED" || (error as { name?: unknown }).name === "TimeoutError";
+      const busy = error instanceof RateLimitedError || (error as { name?: unknown }).name === "TimeoutError";
       if (busy && this.now() - this.lastSuccessAt < this.busyGraceMs) return { ok: true };
     }
     this.lastFailure = { at: this.now(), check };
@@ -98,10 +99,9 @@ export class Readiness {
 
 /** A reason for operators, from the error's stable code only (never an upstream message). */
 function reasonOf(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  if (code === "BC_AUTH") return "BigCommerce rejected the API credentials";
-  if (code === "BC_RATE_LIMITED") return "the store's API quota is used up";
-  if (code === "BC_UNAVAILABLE") return "BigCommerce is not answering";
+  if (error instanceof AuthenticationError) return "BigCommerce rejected the API credentials";
+  if (error instanceof RateLimitedError) return "the store's API quota is used up";
+  if (error instanceof UpstreamUnavailableError) return "BigCommerce is not answering";
   if ((error as { name?: unknown }).name === "TimeoutError") return "BigCommerce did not answer in time";
   return "BigCommerce answered unexpectedly";
 }

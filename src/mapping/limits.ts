@@ -1,4 +1,4 @@
-import { invalidValue } from "../scim/errors.js";
+import { invalidValue } from "../scim-error.js";
 
 /**
  * BigCommerce's documented field limits (customers.v3.yml customer_Post / customer_Put), checked

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { invalidValue } from "../scim/errors.js";
+import { invalidValue } from "../scim-error.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "./urns.js";
 
 /**

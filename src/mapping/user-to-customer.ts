@@ -1,5 +1,5 @@
 import { CORE_STORABLE, ENTERPRISE_STORABLE, type StorableAttribute } from "../config.js";
-import { invalidValue } from "../scim/errors.js";
+import { invalidValue } from "../scim-error.js";
 import type { BridgeAttributeKey } from "./bridge-attributes.js";
 import { checkEmail, checkLength, LIMITS } from "./limits.js";
 import type { UserDocument } from "./user-document.js";

@@ -1,3 +1,5 @@
+import { ConflictError, ValidationFailedError } from "../bigcommerce/index.js";
+
 /**
  * Lets concurrent SCIM requests share one BigCommerce call. Items submitted in the same turn of
  * the event loop, or while the previous calls are in flight, go out together (up to
@@ -7,7 +9,7 @@
  * request's bad item cannot fail its neighbours. Other failures (429, outages) fail the whole
  * batch: splitting them would only multiply calls when the quota is already used up.
  */
-const ITEM_ERRORS = new Set(["BC_VALIDATION", "BC_CONFLICT"]);
+const isItemError = (err: unknown) => err instanceof ValidationFailedError || err instanceof ConflictError;
 
 export interface CoalescerOptions {
   maxBatch: number;
@@ -61,7 +63,7 @@ export class Coalescer<I, O> {
       const results = await this.run(batch.map((e) => e.item));
       batch.forEach((e, i) => e.resolve(results[i] as O));
     } catch (err) {
-      const itemError = ITEM_ERRORS.has(String((err as { code?: unknown }).code));
+      const itemError = isItemError(err);
       if (batch.length === 1 || !this.options.splitOnFailure || !itemError) {
         for (const e of batch) e.reject(err);
         return;

@@ -11,6 +11,7 @@ const MAX_LENGTH = 2048;
 export function redirectTargetOf(raw: unknown): string {
   if (raw === undefined || raw === "") return DEFAULT_REDIRECT;
   if (typeof raw !== "string" || raw.length > MAX_LENGTH) throw new SsoRefusal("redirect_not_allowed");
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (!/^\/(?![/\\])/.test(raw) || /[\u0000-\u001f\u007f\\]/.test(raw) || /^\/%(2f|5c)/i.test(raw)) {
     throw new SsoRefusal("redirect_not_allowed");
   }

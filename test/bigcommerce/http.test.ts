@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CustomerGroupId, CustomerId, NonEmpty } from "../../src/bigcommerce/api.js";
-import { createBigCommerceClient, type BigCommerceClientConfig, type BigCommerceClientHandle } from "../../src/bigcommerce/client.js";
+import { createBigCommerceClient, type BigCommerceClientConfig } from "../../src/bigcommerce/client.js";
 import {
   AuthenticationError,
   ConflictError,

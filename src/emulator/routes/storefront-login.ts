@@ -33,6 +33,7 @@ const loginClaims = z.object({
 
 /** A path on this storefront: one leading slash, no scheme, no `//` or `/\` authority tricks. */
 export function isRelativeStorefrontPath(path: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   return /^\/(?![/\\])/.test(path) && !/[\u0000-\u001f\u007f\\]/.test(path);
 }
 

@@ -1,5 +1,5 @@
-import type { CustomerListQuery } from "../../bigcommerce/api.js";
-import { toCustomerId } from "../../bigcommerce/ids.js";
+import type { CustomerListQuery } from "../../bigcommerce/index.js";
+import { toCustomerId } from "../../bigcommerce/index.js";
 import { BIGCOMMERCE_CUSTOMER } from "../../mapping/urns.js";
 import { invalidFilter } from "../errors.js";
 import { pathText, type CompareOperator, type FilterAst, type Literal } from "./ast.js";

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { BigCommerceClient, CustomerGroup } from "../../bigcommerce/api.js";
+import type { BigCommerceClient, CustomerGroup } from "../../bigcommerce/index.js";
 
 /**
  * Customer group names, cached so that a user's `groups[].display` never costs a BigCommerce

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { isPlainObject, type Json } from "../json.js";
 import type { Logger } from "pino";
-import type { BigCommerceClient, Customer, CustomerGroup, CustomerGroupId, CustomerId } from "../../bigcommerce/api.js";
-import { toCustomerGroupId, toCustomerId } from "../../bigcommerce/ids.js";
+import type { BigCommerceClient, Customer, CustomerGroup, CustomerGroupId, CustomerId } from "../../bigcommerce/index.js";
+import { AuthenticationError, toCustomerGroupId, toCustomerId } from "../../bigcommerce/index.js";
 import { CORE_GROUP } from "../../mapping/urns.js";
 import { invalidSyntax, invalidValue, mutability, notFound, ScimError, uniqueness } from "../errors.js";
 import { matchesFilter } from "../filter/evaluate.js";
@@ -92,8 +92,7 @@ export class GroupService {
    * then show no groups (so an IdP's connection test passes); writes say why they cannot work.
    */
   private unavailable(err: unknown): boolean {
-    const e = err as { code?: string; status?: number };
-    if (e.code !== "BC_AUTH" || e.status !== 403) return false;
+    if (!(err instanceof AuthenticationError) || err.status !== 403) return false;
     if (!this.warnedUnavailable) this.logger.warn("BigCommerce refuses customer groups (403): /Groups is empty and read-only on this store");
     this.warnedUnavailable = true;
     return true;

@@ -1,5 +1,5 @@
-import type { CustomerId } from "../../bigcommerce/api.js";
-import { isPlainObject, type Json } from "../json.js";
+import type { CustomerId } from "../../bigcommerce/index.js";
+import { isPlainObject } from "../json.js";
 import { invalidSyntax, invalidValue, noTarget } from "../errors.js";
 import { equalityCandidates } from "../filter/ast.js";
 import { matchesFilter } from "../filter/evaluate.js";

@@ -1,4 +1,4 @@
-import type { BigCommerceClient, CustomerGroupId, CustomerId } from "../../bigcommerce/api.js";
+import type { BigCommerceClient, CustomerGroupId, CustomerId } from "../../bigcommerce/index.js";
 import { readBridgeAttributes, type AttributeCatalog } from "../../mapping/bridge-attributes.js";
 import { ScimError } from "../errors.js";
 import type { WriteLock } from "../keyed-lock.js";

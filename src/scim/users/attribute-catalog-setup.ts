@@ -1,4 +1,4 @@
-import type { BigCommerceClient } from "../../bigcommerce/api.js";
+import type { BigCommerceClient } from "../../bigcommerce/index.js";
 import type { StorableAttribute } from "../../config.js";
 import { AttributeCatalog, BRIDGE_ATTRIBUTE_NAMES, type BridgeAttributeKey } from "../../mapping/bridge-attributes.js";
 

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import type { BigCommerceClient, CustomerId, Metafield, MetafieldCreate } from "../../bigcommerce/api.js";
+import type { BigCommerceClient, CustomerId, Metafield, MetafieldCreate } from "../../bigcommerce/index.js";
 import { Coalescer } from "../coalescer.js";
-import { nonEmpty, toCustomerId } from "../../bigcommerce/ids.js";
+import { ConflictError, nonEmpty, toCustomerId } from "../../bigcommerce/index.js";
 
 /**
  * BigCommerce cannot filter customers by an attribute value, so `externalId eq "x"` would be a
@@ -59,7 +59,7 @@ export class ExternalIdIndex {
         description: "SCIM externalId index (scim-bigcommerce-bridge)",
       });
     } catch (err) {
-      if ((err as { code?: string }).code === "BC_CONFLICT") return;
+      if (err instanceof ConflictError) return;
       throw err;
     }
   }

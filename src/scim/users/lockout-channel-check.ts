@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { BigCommerceClient } from "../../bigcommerce/api.js";
+import type { BigCommerceClient } from "../../bigcommerce/index.js";
 
 /** The lockout channel is missing or would let customers in: the bridge must not start. */
 export class LockoutChannelError extends Error {

@@ -1,6 +1,6 @@
-import type { BigCommerceClient, Customer, CustomerId, CustomerListQuery, CustomerSort } from "../../bigcommerce/api.js";
+import type { BigCommerceClient, Customer, CustomerId, CustomerListQuery, CustomerSort } from "../../bigcommerce/index.js";
 import { Coalescer } from "../coalescer.js";
-import { toCustomerId } from "../../bigcommerce/ids.js";
+import { toCustomerId } from "../../bigcommerce/index.js";
 import { userFromCustomer, type ScimUser, type UserViewContext } from "../../mapping/customer-to-user.js";
 import { invalidFilter, invalidValue, notFound } from "../errors.js";
 import { matchesFilter } from "../filter/evaluate.js";

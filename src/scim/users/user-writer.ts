@@ -3,12 +3,20 @@ import type {
   AttributeValueUpsert,
   BigCommerceClient,
   Customer,
+  CustomerId,
   CustomerAttributeValue,
   CustomerCreate,
-  CustomerId,
   CustomerUpdate,
-} from "../../bigcommerce/api.js";
-import { nonEmpty, toCustomerGroupId, toCustomerId } from "../../bigcommerce/ids.js";
+} from "../../bigcommerce/index.js";
+import {
+  AuthenticationError,
+  ConflictError,
+  NotFoundError,
+  ValidationFailedError,
+  nonEmpty,
+  toCustomerGroupId,
+  toCustomerId,
+} from "../../bigcommerce/index.js";
 import type { Logger } from "pino";
 import type { StorableAttribute } from "../../config.js";
 import { readBridgeAttributes, type AttributeCatalog, type BridgeAttributeKey } from "../../mapping/bridge-attributes.js";
@@ -60,8 +68,7 @@ function requireBody(body: unknown, verb: string): Record<string, unknown> {
 
 /** BigCommerce refused the data: nothing was written. */
 function isRefusal(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === "BC_VALIDATION" || code === "BC_CONFLICT" || code === "BC_NOT_FOUND";
+  return err instanceof ValidationFailedError || err instanceof ConflictError || err instanceof NotFoundError;
 }
 
 /** The customer's values of the fields a PUT changes (the password cannot be given back). */
@@ -456,7 +463,7 @@ export class UserWriter {
     const group = checked
       ? await this.client.customerGroups.get(checked).catch((err: unknown) => {
           // A store whose plan has no customer groups: the PUT itself says what is wrong.
-          if ((err as { code?: string; status?: number }).code === "BC_AUTH" && (err as { status?: number }).status === 403) return true;
+          if (err instanceof AuthenticationError && err.status === 403) return true;
           throw err;
         })
       : null;
