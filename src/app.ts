@@ -12,6 +12,11 @@ import { Metrics } from "./http/metrics.js";
 import type { Config } from "./config.js";
 import { errorHandler, notFoundHandler, SCIM_CONTENT_TYPE } from "./http/error-handler.js";
 import { filterGuard } from "./http/filter-guard.js";
+import { jsonBody } from "./http/json-body.js";
+import { methodGuard } from "./http/method-guard.js";
+import { patchPathGuard } from "./http/patch-path-guard.js";
+import { preconditions } from "./http/preconditions.js";
+import { queryGuard } from "./http/query-guard.js";
 import { resourceIdGuard } from "./http/resource-id-guard.js";
 import { currentScope, enterRequestScope } from "./http/request-scope.js";
 import type { ScimServices } from "./scim/context.js";
@@ -134,13 +139,17 @@ export async function createApp({ config, client, logger, upstreamState }: AppDe
   scim.use(metrics.track);
   scim.use(authenticate(tokens, jwt));
   scim.use(enterRequestScope);
-  scim.use(express.json({ type: ["application/scim+json", "application/json", "application/*+json"], limit: config.bodyLimit }));
+  scim.use(jsonBody(config.bodyLimit));
   scim.use((_req, res, next) => {
     res.setHeader("Content-Type", SCIM_CONTENT_TYPE);
     next();
   });
+  scim.use(methodGuard);
   scim.use(resourceIdGuard);
   scim.use(filterGuard);
+  scim.use(queryGuard);
+  scim.use(patchPathGuard);
+  scim.use(preconditions(services, (req) => baseUrlOf(config, req)));
   scim.use(
     new SCIMMYRouters({
       type: "bearer",
