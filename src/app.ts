@@ -13,6 +13,7 @@ import type { Config } from "./config.js";
 import { errorHandler, notFoundHandler, SCIM_CONTENT_TYPE } from "./http/error-handler.js";
 import { filterGuard } from "./http/filter-guard.js";
 import { jsonBody } from "./http/json-body.js";
+import { maskedUrl } from "./http/log-url.js";
 import { methodGuard } from "./http/method-guard.js";
 import { patchPathGuard } from "./http/patch-path-guard.js";
 import { preconditions } from "./http/preconditions.js";
@@ -123,7 +124,8 @@ export async function createApp({ config, client, logger, upstreamState }: AppDe
       customProps: (req) => ({ client: (req as Request).scimClient }),
       autoLogging: { ignore: (req) => req.url === "/healthz" },
       serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        // Filter values (emails) only at debug: see http/log-url.ts.
+        req: (req) => ({ id: req.id, method: req.method, url: logger.isLevelEnabled("debug") ? req.url : maskedUrl(String(req.url)) }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
     }),

@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { createApp, type Bridge } from "../../src/app.js";
 import { createBigCommerceClient } from "../../src/bigcommerce/client.js";
 import { loadConfig, type Config } from "../../src/config.js";
+import { answerClientErrors } from "../../src/http/client-error.js";
 import { startEmulator, type RunningEmulator, type StartOptions } from "../../src/emulator/index.js";
 import { createLogger } from "../../src/logger.js";
 
@@ -52,6 +53,7 @@ export async function startBridge(
   const app = await createApp({ config, client, logger, upstreamState: () => client.governorState() });
   bridge = app;
   const server: Server = app.app.listen(0, "127.0.0.1");
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const port = (server.address() as AddressInfo).port;
   emulator.clearRequests();
