@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-/** Issue 8, item 15: outside the development checkout the suites explain what they need. */
+/** Issue 8, item 15: outside the development checkout the suites explain what they need (npm run test:e2e: it starts tsx twice). */
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 describe.each([
