@@ -114,7 +114,7 @@ const queryFragment = fc.oneof(
   fc.constantFrom(
     'userName eq "a@x.test"', "userName eq", 'userName eq "', "((((", 'emails[type eq "work"]', "members.value eq 1", "not(active eq true)",
     "userName,", ",", "name.", "name..givenName", "__proto__", "constructor", `${ENT}:manager`, "-1", "0", "9007199254740993", "1e3", "1.5", " ",
-    "userName pr and", 'meta.lastModified gt "2020"', "id eq 99999999999999999999", "%", "%zz",
+    "userName pr and", "a[]", "emails[", "emails[]].value", "name[givenName eq 1].familyName", "emails[type eq \"work\"].value", 'meta.lastModified gt "2020"', "id eq 99999999999999999999", "%", "%zz",
   ),
 );
 

@@ -127,6 +127,9 @@ describe("3. attributes and excludedAttributes are checked at the edge", () => {
     expect(res.status).toBe(200);
     expect(res.body.userName).toBe("hostile@x.test");
     expect((await api(b).get(`/Users?excludedAttributes=emails,${ENT}`)).status).toBe(200);
+    // Microsoft's Postman collection asks for value-filtered attributes.
+    expect((await api(b).get(`/Users/${userId}?attributes=${encodeURIComponent('emails[type eq "work"]')}`)).status).toBe(200);
+    expectScimError(await scim().get(`/Users/${userId}?attributes=${encodeURIComponent("emails[type eq")}`).set(b.auth), 400, "invalidValue");
   });
 });
 
