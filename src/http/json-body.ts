@@ -72,15 +72,17 @@ export function parseJsonBody(text: string): unknown {
   return value;
 }
 
-/** Any failure while reading the body (size, encoding, charset, a stream that does not decompress). */
-function readError(err: unknown): ScimError {
-  const e = (err ?? {}) as { type?: unknown; status?: unknown; limit?: unknown };
-  if (e.type === "entity.too.large") return new ScimError(413, null, `The request body exceeds the limit of ${String(e.limit)} bytes`);
-  if (e.type === "encoding.unsupported" || e.type === "charset.unsupported") {
-    return new ScimError(415, null, "Unsupported request body encoding or charset");
-  }
-  // zlib errors (a body that does not match its Content-Encoding) and aborted streams carry no type.
-  return invalidSyntax("The request body could not be read as its Content-Encoding says");
+/**
+ * Any failure while reading the body. Size, charset and encoding errors keep body-parser's type
+ * and are mapped with every other error in toScimError; the rest (zlib errors from a body that
+ * does not match its Content-Encoding, a length that does not match Content-Length) carry no
+ * such type and would otherwise end as a 500.
+ */
+const MAPPED_READ_ERRORS = new Set(["entity.too.large", "encoding.unsupported", "charset.unsupported"]);
+function readError(err: unknown): unknown {
+  const type = (err as { type?: unknown } | undefined)?.type;
+  if (typeof type === "string" && MAPPED_READ_ERRORS.has(type)) return err;
+  return invalidSyntax("The request body could not be read as its Content-Type, Content-Length and Content-Encoding say");
 }
 
 export function jsonBody(limit: string): RequestHandler {
