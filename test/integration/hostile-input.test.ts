@@ -169,6 +169,17 @@ describe("5. values BigCommerce should never see", () => {
     expect(writes()).toEqual([]);
   });
 
+  it("so is one set by PATCH", async () => {
+    for (const [path, value] of [
+      [`${ENT}:manager.value`, { id: 1 }],
+      [`${ENT}:manager`, { value: ["1"] }],
+    ] as const) {
+      const res = await sendRaw("patch", `/Users/${userId}`, JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "add", path, value }] }));
+      expectScimError(res, 400, "invalidValue");
+      expect(writes()).toEqual([]);
+    }
+  });
+
   for (const q of ["startIndex=9007199254740993", "count=9007199254740993", "startIndex=2147483648", "startIndex=1&startIndex=2"]) {
     it(`${q} is 400 invalidValue, never sent upstream`, async () => {
       b.emulator.clearRequests();
