@@ -67,6 +67,21 @@ describe("Users", () => {
     expect((await scim().delete(`/Users/${id}`).set(b.auth).set("If-Match", `W/${v2}, "other"`)).status).toBe(204);
   });
 
+  it("two writes racing with the same If-Match: one succeeds, the other is 412 (checked under the per-user lock)", async () => {
+    const created = await api(b).post("/Users", newUser("etag-race@x.test"));
+    const v1 = created.body.meta.version as string;
+    const rename = (givenName: string) =>
+      scim()
+        .patch(`/Users/${created.body.id}`)
+        .set(b.auth)
+        .set("If-Match", v1)
+        .send({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: "name.givenName", value: givenName }] });
+    const results = await Promise.all([rename("First"), rename("Second")]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 412]);
+    const winner = results.find((r) => r.status === 200)!;
+    expect((await api(b).get(`/Users/${created.body.id}`)).body.name.givenName).toBe(winner.body.name.givenName);
+  });
+
   it("If-Match: * passes for an existing user; any If-Match on a missing one is 404", async () => {
     const created = await api(b).post("/Users", newUser("etag3@x.test"));
     const res = await scim()

@@ -18,6 +18,7 @@ import { userChangeFromDocument, withPutDefaults, type UserChange } from "../../
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import { Coalescer } from "../coalescer.js";
 import type { KeyedLock } from "../keyed-lock.js";
+import { requireCurrentVersion } from "../version-precondition.js";
 import { invalidSyntax } from "../errors.js";
 import { normaliseUserBody } from "../normalise/user-body.js";
 import { applyPatch, type PatchTarget } from "../patch/apply-patch.js";
@@ -164,6 +165,7 @@ export class UserWriter {
 
   private async replaceNow(id: string, raw: Record<string, unknown>, view: UserViewContext): Promise<ScimUser> {
     const current = await this.reader.getCustomer(id);
+    requireCurrentVersion(userFromCustomer(current, view));
     const doc = withPutDefaults(parseUserDocument(normaliseUserBody(raw)), this.settings.storedAttributes);
     const change = userChangeFromDocument(doc, { mode: "replace", currentEmail: current.email, storedAttributes: this.settings.storedAttributes });
     return this.apply(current, change, view, "replace");
@@ -178,6 +180,7 @@ export class UserWriter {
     const operations = Object.entries(message).find(([k]) => k.toLowerCase() === "operations")?.[1];
     const current = await this.reader.getCustomer(id);
     const before = userFromCustomer(current, view);
+    requireCurrentVersion(before);
     const after = applyPatch(before, operations, USER_PATCH_TARGET);
     const doc = parseUserDocument(normaliseUserBody(after));
     const change = userChangeFromDocument(doc, { mode: "replace", currentEmail: current.email, storedAttributes: this.settings.storedAttributes });
@@ -190,6 +193,7 @@ export class UserWriter {
 
   private async removeNow(id: string, view: UserViewContext): Promise<void> {
     const current = await this.reader.getCustomer(id);
+    requireCurrentVersion(userFromCustomer(current, view));
     if (this.settings.deleteMode === "deactivate") {
       await this.apply(current, { fields: {}, attributes: {}, active: false }, view, "delete");
       return;
