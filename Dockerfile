@@ -10,9 +10,11 @@ RUN npm run build
 
 # Runtime stage: production dependencies and the compiled code only, as an unprivileged user.
 FROM node:20.20-bookworm-slim AS runtime
+# NODE_OPTIONS keeps stack traces pointing at the TypeScript sources (dist/ ships its source maps).
 ENV NODE_ENV=production \
     PORT=8080 \
-    HOST=0.0.0.0
+    HOST=0.0.0.0 \
+    NODE_OPTIONS=--enable-source-maps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -21,5 +23,6 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# `npm start` without its prestart build step: dist/ is already compiled and TypeScript is not installed here.
-CMD ["npm", "start", "--ignore-scripts"]
+# node itself is PID 1's command, so `docker stop`'s SIGTERM reaches it and requests in flight
+# drain (npm would not forward the signal). test/process/sigterm-drain.e2e.ts runs this exact CMD.
+CMD ["node", "dist/main.js"]

@@ -11,9 +11,10 @@ import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import YAML from "yaml";
 import { type RunningEmulator, startEmulator } from "../src/emulator/index.js";
+import { sharedMaterial } from "./shared-material.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const shared = path.resolve(repoRoot, "../shared");
+const shared = sharedMaterial(repoRoot, "npm run conformance", ["bigcommerce/specs", "bigcommerce/fixtures/johnhebron-bigcommerce-api-v3/customers"]);
 const fixtures = path.join(shared, "bigcommerce/fixtures/johnhebron-bigcommerce-api-v3/customers");
 
 type Json = unknown;

@@ -13,6 +13,12 @@ import { Readiness } from "./http/readiness.js";
 import type { Config } from "./config.js";
 import { errorHandler, notFoundHandler, SCIM_CONTENT_TYPE } from "./http/error-handler.js";
 import { filterGuard } from "./http/filter-guard.js";
+import { jsonBody } from "./http/json-body.js";
+import { maskedUrl } from "./http/log-url.js";
+import { methodGuard } from "./http/method-guard.js";
+import { patchPathGuard } from "./http/patch-path-guard.js";
+import { preconditions } from "./http/preconditions.js";
+import { queryGuard } from "./http/query-guard.js";
 import { resourceIdGuard } from "./http/resource-id-guard.js";
 import { currentScope, enterRequestScope } from "./http/request-scope.js";
 import type { ScimServices } from "./scim/context.js";
@@ -131,7 +137,12 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
       customProps: (req) => ({ client: (req as Request).scimClient }),
       autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
       serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: loggableUrl(req.url) }),
+        // Filter values (emails) only at debug (http/log-url.ts); the SSO callback's code and state never.
+        req: (req) => ({
+          id: req.id,
+          method: req.method,
+          url: logger.isLevelEnabled("debug") ? loggableUrl(req.url) : maskedUrl(loggableUrl(String(req.url))),
+        }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -149,13 +160,17 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
   scim.use(metrics.track);
   scim.use(authenticate(tokens, jwt));
   scim.use(enterRequestScope);
-  scim.use(express.json({ type: ["application/scim+json", "application/json", "application/*+json"], limit: config.bodyLimit }));
+  scim.use(jsonBody(config.bodyLimit));
   scim.use((_req, res, next) => {
     res.setHeader("Content-Type", SCIM_CONTENT_TYPE);
     next();
   });
+  scim.use(methodGuard);
   scim.use(resourceIdGuard);
   scim.use(filterGuard);
+  scim.use(queryGuard);
+  scim.use(patchPathGuard);
+  scim.use(preconditions(services, (req) => baseUrlOf(config, req)));
   scim.use(
     new SCIMMYRouters({
       type: "bearer",

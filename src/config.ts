@@ -33,8 +33,24 @@ const optionalPositiveInt = z
     return n;
   });
 
+/** A whole number in [min, max]; unset or empty means the default. The message names the range. */
 const intInRange = (def: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === "") return def;
+      const n = Number(s.trim());
+      if (!/^-?\d+$/.test(s.trim()) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `must be a whole number from ${min} to ${max} (got "${s.slice(0, 32)}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const DEFAULT_BIGCOMMERCE_API_URL = "https://api.bigcommerce.com";
+/** IdPs give up on a SCIM request after about 60 s: the longest quota wait plus one request must fit. */
+export const IDP_REQUEST_BUDGET_MS = 60_000;
 
 /** Attributes with no BigCommerce field that the bridge can keep as customer attributes. */
 export const STORABLE_ATTRIBUTES = [
@@ -68,7 +84,7 @@ const envSchema = z
     SCIM_JWT_AUDIENCE: z.string().min(1).optional(),
     BIGCOMMERCE_STORE_HASH: z.string().regex(/^[a-z0-9]+$/i, "must be the store hash from the API path").optional(),
     BIGCOMMERCE_ACCESS_TOKEN: z.string().min(1).optional(),
-    BIGCOMMERCE_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.bigcommerce.com"),
+    BIGCOMMERCE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
     BIGCOMMERCE_REQUEST_TIMEOUT_MS: intInRange(15_000, 1_000, 120_000),
     // Long enough to ride out one exhausted 30 s quota window (so the IdP sees no 429 in a steady
     // bulk load), short enough that wait + one request timeout stays under the IdPs' 60 s.
@@ -133,8 +149,34 @@ const envSchema = z
     if (env.SCIM_JWT_SECRET && env.SCIM_JWT_JWKS_URL) {
       ctx.addIssue({ code: "custom", path: ["SCIM_JWT_SECRET"], message: "set SCIM_JWT_SECRET or SCIM_JWT_JWKS_URL, not both" });
     }
+    if (env.BIGCOMMERCE_API_URL && !env.BIGCOMMERCE_STORE_HASH && !env.BIGCOMMERCE_ACCESS_TOKEN) {
+      // Without these the embedded emulator would be used and the URL silently ignored.
+      ctx.addIssue({
+        code: "custom",
+        path: ["BIGCOMMERCE_API_URL"],
+        message:
+          "is set, but BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN are not: set them too (a standalone emulator accepts any store hash and token), or unset BIGCOMMERCE_API_URL to use the embedded emulator",
+      });
+    }
+    if (env.BIGCOMMERCE_API_URL && /\/stores\//.test(new URL(env.BIGCOMMERCE_API_URL).pathname)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BIGCOMMERCE_API_URL"],
+        message: "must be the API origin (https://api.bigcommerce.com, or an emulator's http://host:port), without /stores/{hash}/v3",
+      });
+    }
+    if (env.BIGCOMMERCE_MAX_WAIT_MS + env.BIGCOMMERCE_REQUEST_TIMEOUT_MS > IDP_REQUEST_BUDGET_MS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BIGCOMMERCE_MAX_WAIT_MS"],
+        message: `plus BIGCOMMERCE_REQUEST_TIMEOUT_MS is ${env.BIGCOMMERCE_MAX_WAIT_MS + env.BIGCOMMERCE_REQUEST_TIMEOUT_MS} ms; keep the sum at most ${IDP_REQUEST_BUDGET_MS} ms, or the IdPs give up before the bridge answers`,
+      });
+    }
     const live = Boolean(env.BIGCOMMERCE_STORE_HASH);
     const tokens = csv(env.SCIM_BEARER_TOKENS);
+    if (env.SCIM_BEARER_TOKENS !== undefined && env.SCIM_BEARER_TOKENS.trim() !== "" && tokens.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["SCIM_BEARER_TOKENS"], message: "is set but holds no token (a comma-separated list of tokens of 16+ characters)" });
+    }
     const jwt = Boolean(env.SCIM_JWT_SECRET || env.SCIM_JWT_JWKS_URL);
     if (live && tokens.length === 0 && !jwt) {
       ctx.addIssue({
@@ -265,7 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : null,
     bigcommerce:
       e.BIGCOMMERCE_STORE_HASH && e.BIGCOMMERCE_ACCESS_TOKEN
-        ? { apiUrl: e.BIGCOMMERCE_API_URL.replace(/\/$/, ""), storeHash: e.BIGCOMMERCE_STORE_HASH, accessToken: e.BIGCOMMERCE_ACCESS_TOKEN }
+        ? { apiUrl: (e.BIGCOMMERCE_API_URL ?? DEFAULT_BIGCOMMERCE_API_URL).replace(/\/$/, ""), storeHash: e.BIGCOMMERCE_STORE_HASH, accessToken: e.BIGCOMMERCE_ACCESS_TOKEN }
         : null,
     upstream: {
       requestTimeoutMs: e.BIGCOMMERCE_REQUEST_TIMEOUT_MS,

@@ -4,6 +4,7 @@ import { createApp } from "./app.js";
 import { createBigCommerceClient } from "./bigcommerce/client.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { startEmulator } from "./emulator/index.js";
+import { answerClientErrors } from "./http/client-error.js";
 import type { Metrics } from "./http/metrics.js";
 import { createLogger } from "./logger.js";
 import { embeddedSso } from "./sso/embedded.js";
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   metrics = bridge.metrics;
   closers.unshift(() => bridge.close());
   const server: Server = bridge.app.listen(config.port, config.host);
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

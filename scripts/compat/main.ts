@@ -14,9 +14,10 @@ import type { SuiteReport } from "./lib/report.js";
 import { runOktaSpec } from "./okta-spec.js";
 import { runPostman } from "./postman.js";
 import { runValidator } from "./validator.js";
+import { sharedMaterial } from "../shared-material.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const sharedDir = path.resolve(repoRoot, "../shared");
+const sharedDir = sharedMaterial(repoRoot, "npm run compat", ["scim-suites"]);
 
 const SUITES: Record<string, (shared: string) => Promise<SuiteReport[]>> = {
   okta: async (s) => [await runOktaSpec(s)],

@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { createApp, type Bridge } from "../app.js";
 import { createBigCommerceClient } from "../bigcommerce/client.js";
 import { loadConfig, type Config } from "../config.js";
+import { answerClientErrors } from "../http/client-error.js";
 import { startEmulator, type RunningEmulator, type StartOptions } from "../emulator/index.js";
 import { createLogger } from "../logger.js";
 import { openSharedState } from "../shared-state/index.js";
@@ -60,6 +61,7 @@ export async function startBridge(
   const app = await createApp({ config, client, logger, upstreamState: () => client.governorState(), shared });
   bridge = app;
   const server: Server = app.app.listen(0, "127.0.0.1");
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const port = (server.address() as AddressInfo).port;
   emulator.clearRequests();

@@ -41,7 +41,12 @@ async function main(): Promise<void> {
     latencyMs: env.EMULATOR_LATENCY_MS,
   });
   console.log(
-    `BigCommerce emulator listening on ${emulator.url} (API under ${emulator.url}/stores/{store_hash}/v3, quota ${env.EMULATOR_RATE_QUOTA} per ${env.EMULATOR_RATE_WINDOW_MS} ms)`,
+    [
+      `BigCommerce emulator listening on ${emulator.url} (quota ${env.EMULATOR_RATE_QUOTA} per ${env.EMULATOR_RATE_WINDOW_MS} ms; data is in memory and lost when it stops)`,
+      `  Point the bridge at it with BIGCOMMERCE_API_URL=${emulator.url} (not .../stores/{hash}/v3),`,
+      "  plus any BIGCOMMERCE_STORE_HASH (letters and digits) and any BIGCOMMERCE_ACCESS_TOKEN: it accepts all of them.",
+      `  Control API (no auth): ${emulator.url}/__emulator/requests, /reset, /faults, /options (see README).`,
+    ].join("\n"),
   );
   let stopping = false;
   const stop = (signal: string): void => {

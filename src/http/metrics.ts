@@ -4,6 +4,16 @@ import type { GovernorState } from "../bigcommerce/governor.js";
 import type { CallRecord } from "../bigcommerce/transport.js";
 
 /**
+ * The `resource` label: one of the endpoints the bridge serves, else "other". Never taken from
+ * the URL as such, or anyone (without a token) could add label sets, and memory, at will.
+ */
+const RESOURCES = ["Users", "Groups", "Schemas", "ResourceTypes", "ServiceProviderConfig", "Bulk", "Me", ".search"];
+export function resourceLabel(url: string): string {
+  const first = /^\/scim\/v2\/([^/?#]+)/.exec(url)?.[1]?.toLowerCase();
+  return RESOURCES.find((r) => r.toLowerCase() === first) ?? "other";
+}
+
+/**
  * Prometheus metrics for operators: what the IdPs ask, what BigCommerce answers, and how much
  * of the store's quota is left. One registry per app, so several bridges in one process (tests)
  * do not share counters.
@@ -74,7 +84,7 @@ export class Metrics {
   readonly track: RequestHandler = (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on("finish", () => {
-      const resource = /^\/scim\/v2\/([A-Za-z.]+)/.exec(req.originalUrl)?.[1] ?? "other";
+      const resource = resourceLabel(req.originalUrl);
       const labels = { method: req.method, resource };
       this.scimRequests.inc({ ...labels, status: String(res.statusCode) });
       this.scimDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);

@@ -41,5 +41,9 @@ describe("npm run emulator (src/emulator/main.ts)", () => {
     expect(served).toBe(200);
     expect(code).toBe(0);
     expect(output.match(/listening on/g)).toHaveLength(1);
+    // What a newcomer needs to point the bridge at it (issue 8, item 12).
+    expect(output).toMatch(/BIGCOMMERCE_API_URL=http:\/\/127\.0\.0\.1:\d+ \(not \.\.\.\/stores\/\{hash\}\/v3\)/);
+    expect(output).toMatch(/any BIGCOMMERCE_ACCESS_TOKEN: it accepts all of them/);
+    expect(output).toContain("/__emulator/requests");
   }, 15_000);
 });

@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => b.close());
 
 describe("discovery tells the truth", () => {
-  it("ServiceProviderConfig: PATCH, filter and password changes yes; bulk and ETag no", async () => {
+  it("ServiceProviderConfig: PATCH, filter and password changes yes; ETag yes; bulk no", async () => {
     const res = await s.get("/ServiceProviderConfig");
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -20,7 +20,7 @@ describe("discovery tells the truth", () => {
       filter: { supported: true, maxResults: 250 },
       changePassword: { supported: true },
       sort: { supported: true },
-      etag: { supported: false },
+      etag: { supported: true },
     });
     expect(res.body.authenticationSchemes[0]).toMatchObject({ type: "oauthbearertoken" });
   });

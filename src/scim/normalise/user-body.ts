@@ -1,6 +1,7 @@
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import { isPlainObject } from "../json.js";
 import { canonicalise, USER_SHAPE } from "./canonical-keys.js";
+import { invalidValue } from "../errors.js";
 
 /**
  * Repairs what real IdPs send before anything validates it (see shared notes, idp-clients.md):
@@ -31,6 +32,8 @@ export function normaliseManager(v: unknown): unknown {
   if (isPlainObject(v)) {
     const value = v.value ?? v.managerId;
     if (value === undefined || value === null || value === "") return null;
+    // An object or list here would be stored as "[object Object]".
+    if (typeof value !== "string" && typeof value !== "number") throw invalidValue("'manager.value' must be a string (the manager's id)");
     return { value: String(value) };
   }
   return v;

@@ -18,7 +18,7 @@ export function declareResources(stored: readonly StorableAttribute[]): void {
 
 /**
  * What /ServiceProviderConfig says, set after the router is built (its constructor overwrites
- * these flags). It tells the truth: no bulk, no ETags; passwords can be set with PUT/PATCH.
+ * these flags). It tells the truth: no bulk; ETags (meta.version, see http/preconditions.ts); passwords can be set with PUT/PATCH.
  */
 export function configureServiceProvider(maxResults: number, documentationUri: string | undefined): void {
   SCIMMY.Config.set({
@@ -28,6 +28,6 @@ export function configureServiceProvider(maxResults: number, documentationUri: s
     filter: { supported: true, maxResults },
     changePassword: true,
     sort: true,
-    etag: false,
+    etag: true,
   } as never);
 }

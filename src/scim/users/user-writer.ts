@@ -28,6 +28,7 @@ import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import { Coalescer } from "../coalescer.js";
 import type { WriteLock } from "../keyed-lock.js";
 import { invalidSyntax, invalidValue, mutability, uniqueness } from "../errors.js";
+import { requireCurrentVersion } from "../version-precondition.js";
 import { normaliseUserBody } from "../normalise/user-body.js";
 import { applyPatch, type PatchTarget } from "../patch/apply-patch.js";
 import { isLockedOut, planChannelLockout } from "./channel-lockout.js";
@@ -217,6 +218,7 @@ export class UserWriter {
 
   private async replaceNow(id: string, raw: Record<string, unknown>, view: UserViewContext): Promise<ScimUser> {
     const current = await this.reader.getCustomer(id);
+    requireCurrentVersion(userFromCustomer(current, view));
     const doc = withPutDefaults(parseUserDocument(normaliseUserBody(raw)), this.settings.storedAttributes);
     const change = userChangeFromDocument(doc, {
       mode: "replace",
@@ -236,6 +238,7 @@ export class UserWriter {
     const operations = Object.entries(message).find(([k]) => k.toLowerCase() === "operations")?.[1];
     const current = await this.reader.getCustomer(id);
     const before = userFromCustomer(current, view);
+    requireCurrentVersion(before);
     const after = applyPatch(before, operations, USER_PATCH_TARGET);
     // Every customer is active or not: "unassigned" cannot be stored, and answering 200 while
     // keeping the old value would be a silent wrong write.
@@ -256,6 +259,7 @@ export class UserWriter {
 
   private async removeNow(id: string, view: UserViewContext): Promise<void> {
     const current = await this.reader.getCustomer(id);
+    requireCurrentVersion(userFromCustomer(current, view));
     if (this.settings.deleteMode === "deactivate") {
       await this.apply(current, { fields: {}, attributes: {}, active: false }, view, "delete");
       return;
