@@ -79,3 +79,12 @@ describe("GET /Groups uses the same parser", () => {
     expect(await list("Groups", filter)).toEqual(expected);
   });
 });
+
+describe("attribute projections with value filters use the same parser", () => {
+  it("accepts a JSON escape inside an attributes value filter (scimmy's parser refused it)", async () => {
+    const res = await s.get(`/Users?filter=${encodeURIComponent('userName eq "alice@x.test"')}&attributes=${encodeURIComponent('emails[type eq "wo\\"rk" or type eq "work"]')}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.Resources[0].emails).toEqual([expect.objectContaining({ value: "alice@x.test", type: "work" })]);
+    expect(res.body.Resources[0].name).toBeUndefined();
+  });
+});

@@ -124,3 +124,12 @@ describe("one parse per request", () => {
     expect(filterOfRequest(request, 'userName eq "y"')).toEqual(eq("userName", "y"));
   });
 });
+
+describe("questions the group service asks of a filter", () => {
+  it("tells whether a filter names members, whatever the values say", async () => {
+    const { mentionsAttribute } = await import("../../src/scim/filter/ast.js");
+    expect(mentionsAttribute(parseFilter('id eq "1" and MEMBERS eq "3"'), "members")).toBe(true);
+    expect(mentionsAttribute(parseFilter('not (members[value eq "3"])'), "members")).toBe(true);
+    expect(mentionsAttribute(parseFilter('displayName eq "members"'), "members")).toBe(false);
+  });
+});

@@ -60,3 +60,20 @@ export function equalityCandidates(ast: FilterAst, name: string): Literal[] {
       return [];
   }
 }
+
+/** Whether a filter names a top-level attribute anywhere (`members` in `members[value eq "3"]`). */
+export function mentionsAttribute(ast: FilterAst, name: string): boolean {
+  const wanted = name.toLowerCase();
+  switch (ast.type) {
+    case "compare":
+    case "present":
+      return ast.path.name.toLowerCase() === wanted;
+    case "valuePath":
+      return ast.path.name.toLowerCase() === wanted || mentionsAttribute(ast.filter, name);
+    case "not":
+      return mentionsAttribute(ast.filter, name);
+    case "and":
+    case "or":
+      return ast.filters.some((f) => mentionsAttribute(f, name));
+  }
+}

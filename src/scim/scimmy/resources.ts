@@ -22,15 +22,19 @@ function paramsOf(id: unknown, config: unknown): Json {
 }
 
 /**
- * What scimmy's Resource constructor gets: the request's parameters without `filter`, which
- * scimmy would parse with its own parser (it rejects legal nesting and escapes, and misreads an
- * inner `or`). The bridge parses the filter once itself (filter/request-filter.ts).
+ * What scimmy's Resource constructor gets: the request's parameters without `filter`, and without
+ * non-empty `attributes`/`excludedAttributes`, which scimmy would parse with its own filter parser
+ * (it rejects legal nesting and escapes, and misreads an inner `or`). The bridge parses the filter
+ * once itself (filter/request-filter.ts) and projects with its own parser (projection.ts).
  */
+const PARSED_BY_THE_BRIDGE = ["filter", "attributes", "excludedAttributes"];
+
 function withoutFilter(id: unknown, config: unknown): [string, object] {
   const strip = (params: unknown) => {
-    if (!params || typeof params !== "object" || Array.isArray(params) || !("filter" in params)) return params;
-    const { filter: _parsedByTheBridge, ...rest } = params as Json;
-    return rest;
+    if (!params || typeof params !== "object" || Array.isArray(params)) return params;
+    const entries = Object.entries(params as Json);
+    // An empty projection list is left for scimmy to refuse, as before.
+    return Object.fromEntries(entries.filter(([k, v]) => !PARSED_BY_THE_BRIDGE.includes(k) || (k !== "filter" && !(typeof v === "string" && v.trim() !== ""))));
   };
   const idFirst = typeof id === "string" || config !== undefined;
   return (idFirst ? [id, strip(config)] : [strip(id), config]) as [string, object];
