@@ -63,6 +63,7 @@ async function startBridgeOn(emulator: RunningEmulator): Promise<Running> {
     maxWaitMs: config.upstream.maxWaitMs,
     reserve: config.upstream.reserve,
     logger,
+    ...(process.env.BENCH_PACE !== undefined ? { paceBurstShare: Number(process.env.BENCH_PACE) } : {}),
   });
   const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState() });
   const server: Server = bridge.app.listen(0, "127.0.0.1");
@@ -78,9 +79,6 @@ async function startBridgeOn(emulator: RunningEmulator): Promise<Running> {
   };
 }
 
-interface Sample {
-  ms: number;
-}
 interface Tally {
   idp429: number;
 }
@@ -200,7 +198,7 @@ const cycles: Cycle[] = [
           const t0 = performance.now();
           const got = await call(base, tally, "GET", `/Users/${id}`);
           if (got.status !== 200) throw new Error(`get ${id}: ${got.status}`);
-          // Okta pushes the whole profile; one attribute changed.
+          // Okta pushes the whole profile; the given name changed.
           const user = got.json;
           const put = await call(base, tally, "PUT", `/Users/${id}`, {
             schemas: [CORE],
@@ -209,7 +207,7 @@ const cycles: Cycle[] = [
             externalId: user.externalId,
             name: { givenName: "Pushed", familyName: `User${i}` },
             emails: user.emails,
-            title: "Manager",
+            title: user.title,
             active: true,
           });
           if (put.status !== 200) throw new Error(`put ${id}: ${put.status} ${JSON.stringify(put.json)}`);
@@ -282,6 +280,7 @@ async function runCycle(cycle: Cycle): Promise<Row> {
     const t0 = performance.now();
     const latencies = await cycle.run(bridge.url, tally, seeded);
     const seconds = (performance.now() - t0) / 1000;
+    if (process.env.BENCH_TRACE) { const t0r = emulator.requests[0]?.at ?? 0; console.log(emulator.requests.map((r) => `${r.at - t0r}:${r.method[0]}${r.path.endsWith("metafields") ? "m" : ""}`).join(" ")); }
     const row: Row = { cycle: cycle.name, users: cycle.users, seconds, idp429: tally.idp429, latencies, ...summarise(emulator) };
     await bridge.close();
     return row;

@@ -18,11 +18,11 @@ import type { ScimServices } from "./scim/context.js";
 import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
 import { MembershipWriter } from "./scim/groups/membership-writer.js";
-import { KeyedLock } from "./scim/keyed-lock.js";
 import { configureServiceProvider, declareResources } from "./scim/scimmy/setup.js";
 import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js";
 import { ExternalIdIndex } from "./scim/users/external-id-index.js";
 import { UserReader } from "./scim/users/user-reader.js";
+import { ForgettingLock, RecentReads } from "./scim/users/recent-reads.js";
 import { UserWriter } from "./scim/users/user-writer.js";
 
 export const SCIM_BASE_PATH = "/scim/v2";
@@ -64,8 +64,9 @@ export async function createApp({ config, client, logger, upstreamState }: AppDe
   // One line per change: operation, resource id, calling client, request id. Never values.
   const audit = (fields: Record<string, unknown>, message: string) => auditLog.info({ ...currentScope(), ...fields }, message);
   const index = new ExternalIdIndex(client, logger);
-  const reader = new UserReader(client, index, config.maxScan);
-  const perCustomer = new KeyedLock();
+  const recentReads = new RecentReads(config.recentReadMs);
+  const reader = new UserReader(client, index, config.maxScan, recentReads);
+  const perCustomer = new ForgettingLock(recentReads);
   const writer = new UserWriter(
     client,
     reader,

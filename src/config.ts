@@ -91,6 +91,8 @@ const envSchema = z
         return names as StorableAttribute[];
       }),
     SCIM_MAX_SCAN: intInRange(1000, 0, 100_000),
+    // A PATCH/PUT may start from the same client's read this recent (ms); 0 = always re-read.
+    SCIM_RECENT_READ_MS: intInRange(2000, 0, 10_000),
     SCIM_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 1mb or 512kb").default("1mb"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     EMULATOR_LATENCY_MS: intInRange(0, 0, 10_000),
@@ -153,6 +155,8 @@ export interface Config {
   deactivatedGroupId: number | null;
   storedAttributes: StorableAttribute[];
   maxScan: number;
+  /** A PATCH/PUT may start from the same client's read of the customer this recent (ms); 0 = off. */
+  recentReadMs: number;
   bodyLimit: string;
   logLevel: string;
   emulator: { latencyMs: number; rateQuota: number; rateWindowMs: number };
@@ -197,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deactivatedGroupId: e.SCIM_DEACTIVATED_GROUP_ID,
     storedAttributes: e.SCIM_STORED_ATTRIBUTES,
     maxScan: e.SCIM_MAX_SCAN,
+    recentReadMs: e.SCIM_RECENT_READ_MS,
     bodyLimit: e.SCIM_BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
     emulator: {

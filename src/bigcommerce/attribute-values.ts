@@ -7,6 +7,7 @@ import { InvalidQueryError } from "./errors.js";
 import { validateIdList } from "./id-lists.js";
 import { toCustomerId } from "./ids.js";
 import { attributeValueSchema, writeResponseSchema } from "./schemas.js";
+import type { Permit } from "./governor.js";
 import { jsonBody, type Transport } from "./transport.js";
 
 /** "Limit of 10 customers per call". */
@@ -23,7 +24,8 @@ export class AttributeValuesEndpoint {
    * customer and attribute keep their order). A PUT is not retried on 5xx or network errors;
    * an upsert is safe to repeat, so the caller may simply call again.
    */
-  async upsert(items: readonly AttributeValueUpsert[]): Promise<CustomerAttributeValue[]> {
+  async upsert(items: readonly AttributeValueUpsert[], options: { permit?: Permit } = {}): Promise<CustomerAttributeValue[]> {
+    let permit = options.permit;
     items.forEach((item, index) => {
       if (toCustomerId(item.customer_id) === null || toCustomerId(item.attribute_id) === null) {
         throw new InvalidQueryError(`attribute value #${index}: customer_id and attribute_id must be positive int32 ids`);
@@ -42,7 +44,9 @@ export class AttributeValuesEndpoint {
         path: "/customers/attribute-values",
         body: chunk,
         parse: valueWrite,
+        ...(permit ? { permit } : {}),
       });
+      permit = undefined;
       out.push(...body.data);
     }
     return out;

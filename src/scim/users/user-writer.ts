@@ -16,7 +16,6 @@ import { userFromCustomer, type ScimUser, type UserViewContext } from "../../map
 import { parseUserDocument } from "../../mapping/user-document.js";
 import { userChangeFromDocument, withPutDefaults, type UserChange } from "../../mapping/user-to-customer.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
-import { Coalescer } from "../coalescer.js";
 import type { KeyedLock } from "../keyed-lock.js";
 import { invalidSyntax } from "../errors.js";
 import { normaliseUserBody } from "../normalise/user-body.js";
@@ -70,9 +69,6 @@ function fieldDiff(current: Customer, change: UserChange): Omit<CustomerUpdate, 
 }
 
 export class UserWriter {
-  /** Attribute-value upserts of concurrent requests share PUTs of up to 10 (BigCommerce's cap). */
-  private readonly attributeWrites: Coalescer<AttributeValueUpsert, CustomerAttributeValue>;
-
   constructor(
     private readonly client: BigCommerceClient,
     private readonly reader: UserReader,
@@ -85,17 +81,7 @@ export class UserWriter {
     private readonly defaultGroupId: () => number,
     /** Shared with group membership writes: one writer per customer at a time. */
     private readonly perUser: KeyedLock,
-  ) {
-    this.attributeWrites = new Coalescer(
-      async (items) => {
-        const written = await this.client.attributeValues.upsert(items);
-        const key = (v: { customer_id: number; attribute_id: number }) => `${v.customer_id}:${v.attribute_id}`;
-        const byKey = new Map(written.map((w) => [key(w), w]));
-        return items.map((i) => byKey.get(key(i)) ?? { id: 0, customer_id: i.customer_id, attribute_id: i.attribute_id, attribute_value: i.value });
-      },
-      { maxBatch: 10, maxInFlight: 3, splitOnFailure: true },
-    );
-  }
+  ) {}
 
   async create(body: unknown, view: UserViewContext): Promise<ScimUser> {
     const doc = parseUserDocument(normaliseUserBody(requireBody(body, "POST")));
@@ -148,7 +134,7 @@ export class UserWriter {
     }
     if (inline.length > 10) {
       const extra = await Promise.all(
-        inline.slice(10).map((a) => this.attributeWrites.submit({ attribute_id: a.attribute_id, customer_id: id, value: a.attribute_value })),
+        inline.slice(10).map((a) => this.client.attributeValues.upsertOne({ attribute_id: a.attribute_id, customer_id: id, value: a.attribute_value })),
       );
       customer = { ...customer, attributes: [...(customer.attributes ?? []), ...extra] };
     }
@@ -163,7 +149,7 @@ export class UserWriter {
   }
 
   private async replaceNow(id: string, raw: Record<string, unknown>, view: UserViewContext): Promise<ScimUser> {
-    const current = await this.reader.getCustomer(id);
+    const current = await this.reader.getCustomer(id, { recent: true });
     const doc = withPutDefaults(parseUserDocument(normaliseUserBody(raw)), this.settings.storedAttributes);
     const change = userChangeFromDocument(doc, { mode: "replace", currentEmail: current.email, storedAttributes: this.settings.storedAttributes });
     return this.apply(current, change, view, "replace");
@@ -176,7 +162,7 @@ export class UserWriter {
 
   private async patchNow(id: string, message: Record<string, unknown>, view: UserViewContext): Promise<ScimUser> {
     const operations = Object.entries(message).find(([k]) => k.toLowerCase() === "operations")?.[1];
-    const current = await this.reader.getCustomer(id);
+    const current = await this.reader.getCustomer(id, { recent: true });
     const before = userFromCustomer(current, view);
     const after = applyPatch(before, operations, USER_PATCH_TARGET);
     const doc = parseUserDocument(normaliseUserBody(after));
@@ -284,7 +270,7 @@ export class UserWriter {
     let values: CustomerAttributeValue[] = current.attributes ?? [];
     const writeAttributes = async (upserts: AttributeValueUpsert[], deletions: number[]) => {
       if (upserts.length > 0) {
-        const written = await Promise.all(upserts.map((u) => this.attributeWrites.submit(u)));
+        const written = await Promise.all(upserts.map((u) => this.client.attributeValues.upsertOne(u)));
         const writtenIds = new Set(written.map((w) => w.attribute_id));
         values = [...values.filter((v) => !writtenIds.has(v.attribute_id)), ...written];
       }
