@@ -64,6 +64,12 @@ export async function createApp({ config, client, logger, upstreamState }: AppDe
   // One line per change: operation, resource id, calling client, request id. Never values.
   const audit = (fields: Record<string, unknown>, message: string) => auditLog.info({ ...currentScope(), ...fields }, message);
   const index = new ExternalIdIndex(client, logger);
+  // Index entries written behind and lost with a crashed process come back before we serve.
+  const externalIdAttribute = catalog.idOf("externalId");
+  if (externalIdAttribute !== undefined && config.indexRepairHours > 0) {
+    const restored = await index.repair(externalIdAttribute, new Date(Date.now() - config.indexRepairHours * 3_600_000));
+    if (restored > 0) logger.warn({ restored }, "externalId index entries restored at start-up");
+  }
   const recentReads = new RecentReads(config.recentReadMs);
   const reader = new UserReader(client, index, config.maxScan, recentReads);
   const perCustomer = new ForgettingLock(recentReads);

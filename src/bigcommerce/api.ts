@@ -245,6 +245,13 @@ export interface BigCommerceClient {
      * value as written (id 0 when BigCommerce's answer left it out).
      */
     upsertOne(item: AttributeValueUpsert): Promise<CustomerAttributeValue>;
+    /** One page of values, by attribute and modification time. */
+    list(query: {
+      "attribute_id:in"?: readonly number[];
+      "date_modified:min"?: string;
+      page?: number;
+      limit?: number;
+    }): Promise<Page<CustomerAttributeValue>>;
     delete(ids: NonEmpty<number>): Promise<void>;
   };
   metafields: {

@@ -2,11 +2,11 @@
  * `/v3/customers/attribute-values`: PUT is an upsert taking `value`, GET answers with
  * `attribute_value` (the naming mismatch integrators trip over; the schema reads the latter).
  */
-import type { AttributeValueUpsert, CustomerAttributeValue, NonEmpty } from "./api.js";
+import type { AttributeValueUpsert, CustomerAttributeValue, NonEmpty, Page } from "./api.js";
 import { InvalidQueryError } from "./errors.js";
 import { validateIdList } from "./id-lists.js";
 import { toCustomerId } from "./ids.js";
-import { attributeValueSchema, writeResponseSchema } from "./schemas.js";
+import { attributeValueSchema, pageSchema, writeResponseSchema } from "./schemas.js";
 import type { Permit } from "./governor.js";
 import { jsonBody, type Transport } from "./transport.js";
 
@@ -15,6 +15,15 @@ export const MAX_ATTRIBUTE_VALUES_PER_CALL = 10;
 const MAX_DELETE_IDS = 250;
 
 const valueWrite = jsonBody(writeResponseSchema(attributeValueSchema), "PUT /v3/customers/attribute-values");
+const valuePage = jsonBody(pageSchema(attributeValueSchema), "GET /v3/customers/attribute-values");
+
+export interface AttributeValueListQuery {
+  "attribute_id:in"?: readonly number[];
+  /** RFC 3339 / ISO date: values modified at or after it. */
+  "date_modified:min"?: string;
+  page?: number;
+  limit?: number;
+}
 
 export class AttributeValuesEndpoint {
   constructor(private readonly transport: Transport) {}
@@ -50,6 +59,21 @@ export class AttributeValuesEndpoint {
       out.push(...body.data);
     }
     return out;
+  }
+
+  /** One page of attribute values (GET /v3/customers/attribute-values). */
+  async list(query: AttributeValueListQuery): Promise<Page<CustomerAttributeValue>> {
+    if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 250)) {
+      throw new InvalidQueryError(`limit must be an integer in 1..250, got ${query.limit}`);
+    }
+    const body = await this.transport.call({
+      method: "GET",
+      api: "v3",
+      path: "/customers/attribute-values",
+      query: { ...query },
+      parse: valuePage,
+    });
+    return { data: body.data, pagination: body.meta.pagination };
   }
 
   /** `DELETE /v3/customers/attribute-values?id:in=<attribute value ids>`, validated like customer deletes. */

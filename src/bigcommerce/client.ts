@@ -177,6 +177,7 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     attributeValues: {
       upsert: (items) => attributeValues.upsert(items),
       upsertOne: (item) => valueWrites.submit(item),
+      list: (query) => attributeValues.list(query),
       delete: (ids) => attributeValues.delete(ids),
     },
     metafields: {

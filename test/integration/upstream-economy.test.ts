@@ -6,7 +6,9 @@
  * Call lists come from the emulator's request log.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { INDEX_NAMESPACE } from "../../src/scim/users/external-id-index.js";
+import pino from "pino";
+import { createBigCommerceClient } from "../../src/bigcommerce/client.js";
+import { ExternalIdIndex, INDEX_NAMESPACE } from "../../src/scim/users/external-id-index.js";
 import { api, countCalls, newUser, startBridge, store, type RunningBridge } from "./helpers.js";
 
 let b: RunningBridge;
@@ -112,5 +114,25 @@ describe("externalId index written behind", () => {
       },
       { timeout: 10_000, interval: 50 },
     );
+  });
+
+  it("start-up repair restores an entry that was lost before it was written (a crash), and only that one", async () => {
+    const u = await user({ externalId: "lost-1" });
+    const kept = await user({ externalId: "kept-1" });
+    const indexed = () => store(b).metafields.all().filter((m) => m.namespace === INDEX_NAMESPACE);
+    await vi.waitFor(() => expect(indexed().map((m) => m.value).sort()).toEqual(expect.arrayContaining(["kept-1", "lost-1"])), { timeout: 10_000 });
+    const lost = indexed().find((m) => m.value === "lost-1")!;
+    store(b).metafields.delete(lost.id);
+    const client = createBigCommerceClient({ apiUrl: b.emulator.url, storeHash: "teststore", accessToken: "emulator-token" });
+    try {
+      const index = new ExternalIdIndex(client, pino({ level: "silent" }));
+      const attribute = store(b).attributes.all().find((a) => a.name === "scim_external_id")!;
+      expect(await index.repair(attribute.id, new Date(Date.now() - 3_600_000))).toBe(1);
+      expect(indexed().filter((m) => m.value === "lost-1").map((m) => m.resource_id)).toEqual([Number(u.id)]);
+      expect(indexed().filter((m) => m.value === "kept-1").map((m) => m.resource_id)).toEqual([Number(kept.id)]);
+      expect(await index.repair(attribute.id, new Date(Date.now() - 3_600_000))).toBe(0);
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -107,6 +107,44 @@ export class ExternalIdIndex {
     }
   }
 
+  /**
+   * Start-up repair for entries written behind but lost with the process (a crash before the
+   * metafield batch left): every externalId attribute value modified since `since` must have its
+   * index entry; missing ones are written now. Returns how many were restored. The window must
+   * cover the time since the process that may have crashed last answered a create (the default,
+   * SCIM_INDEX_REPAIR_HOURS, is generous); the cost is one read per 250 values plus one per 50
+   * keys checked.
+   */
+  async repair(externalIdAttributeId: number, since: Date): Promise<number> {
+    let restored = 0;
+    const sinceIso = since.toISOString().replace(/\.\d{3}Z$/, "Z");
+    for (let page = 1; ; page++) {
+      const values = await this.client.attributeValues.list({
+        "attribute_id:in": [externalIdAttributeId],
+        "date_modified:min": sinceIso,
+        page,
+        limit: 250,
+      });
+      const wanted = values.data.filter((v) => v.attribute_value !== "");
+      for (let i = 0; i < wanted.length; i += 50) {
+        const chunk = wanted.slice(i, i + 50);
+        const existing = await this.client.metafields.list({
+          namespace: INDEX_NAMESPACE,
+          "key:in": [...new Set(chunk.map((v) => indexKey(v.attribute_value)))],
+          limit: 250,
+        });
+        const have = new Set(existing.data.map((m) => `${m.resource_id}\u0000${m.value}`));
+        for (const v of chunk) {
+          const customerId = toCustomerId(v.customer_id);
+          if (!customerId || have.has(`${customerId}\u0000${v.attribute_value}`)) continue;
+          await this.write(customerId, v.attribute_value);
+          restored += 1;
+        }
+      }
+      if (values.data.length < 250 || page >= values.pagination.total_pages) return restored;
+    }
+  }
+
   private forgetBehind(customerId: CustomerId, externalId: string): void {
     const ids = this.behind.get(externalId);
     if (!ids) return;
