@@ -1,40 +1,104 @@
 /**
- * Benchmark: provisions users through the bridge against the emulator with BigCommerce's real
- * quota (150 requests per 30 s by default) and latency, the way an IdP would (honouring
- * 429 Retry-After), then imports, looks up and deactivates them. Prints figures, not verdicts.
+ * Upstream-economy benchmark (issue 9): replays the identity providers' real request cycles
+ * through the bridge against the emulator under quota pressure, and prints per cycle what each
+ * user cost upstream and how close the cycle came to the quota-bound floor. Figures, not verdicts.
  *
- *   BENCH_USERS=1000 BENCH_CONCURRENCY=20 BENCH_LATENCY_MS=100 npm run bench
- *   (also BENCH_QUOTA, BENCH_WINDOW_MS, and BIGCOMMERCE_MAX_WAIT_MS for the bridge)
+ *   npm run bench                      # all cycles, the issue's settings
+ *   npm run bench -- --cycle okta-push # one cycle (entra-sync, okta-push, entra-deactivate, bulk-create, lone)
+ *
+ * Settings (environment): BENCH_USERS (200), BENCH_BULK_USERS (300), BENCH_CONCURRENCY (20),
+ * BENCH_LATENCY_MS (40), BENCH_QUOTA (30), BENCH_WINDOW_MS (3000); BIGCOMMERCE_MAX_WAIT_MS passes
+ * through to the bridge.
+ *
+ * "floor" = ceil(users / 10) customer batch writes, sent at the quota rate: the fewest calls and
+ * the shortest time in which any bridge could do the cycle. ratio = floor time / measured time.
+ * Each cycle runs on a fresh bridge (fresh client, governor and caches) against an emulator whose
+ * users were seeded beforehand at an unlimited quota, so seeding costs the cycle nothing.
  */
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { performance } from "node:perf_hooks";
-import { startBridge } from "../src/dev/bridge-harness.js";
+import { createApp } from "../src/app.js";
+import { createBigCommerceClient } from "../src/bigcommerce/client.js";
+import { loadConfig } from "../src/config.js";
+import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
+import { createLogger } from "../src/logger.js";
 
-const USERS = Number(process.env.BENCH_USERS ?? 1000);
+const USERS = Number(process.env.BENCH_USERS ?? 200);
+const BULK_USERS = Number(process.env.BENCH_BULK_USERS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
-const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 100);
-const QUOTA = Number(process.env.BENCH_QUOTA ?? 150);
-const WINDOW = Number(process.env.BENCH_WINDOW_MS ?? 30_000);
+const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 40);
+const QUOTA = Number(process.env.BENCH_QUOTA ?? 30);
+const WINDOW = Number(process.env.BENCH_WINDOW_MS ?? 3000);
+const TOKEN = "bench-token-0123456789abcdef";
+const STORE = "benchstore";
+const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
+const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-const bridge = await startBridge(
-  { LOG_LEVEL: "silent", ...(process.env.BIGCOMMERCE_MAX_WAIT_MS ? { BIGCOMMERCE_MAX_WAIT_MS: process.env.BIGCOMMERCE_MAX_WAIT_MS } : {}) },
-  { rateQuota: QUOTA, rateWindowMs: WINDOW, latencyMs: LATENCY },
-);
-const base = `${bridge.url}/scim/v2`;
-const headers = { ...bridge.auth, "Content-Type": "application/scim+json" };
-let scim429 = 0;
+const cycleArg = process.argv.indexOf("--cycle");
+const only = cycleArg >= 0 ? process.argv[cycleArg + 1] : undefined;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; ms: number }> {
+interface Running {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A bridge on a real port over the given emulator, configured like `npm start`. */
+async function startBridgeOn(emulator: RunningEmulator): Promise<Running> {
+  const config = loadConfig({
+    SCIM_BEARER_TOKENS: TOKEN,
+    BIGCOMMERCE_STORE_HASH: STORE,
+    BIGCOMMERCE_ACCESS_TOKEN: "emulator-token",
+    BIGCOMMERCE_API_URL: emulator.url,
+    LOG_LEVEL: "silent",
+    ...(process.env.BIGCOMMERCE_MAX_WAIT_MS ? { BIGCOMMERCE_MAX_WAIT_MS: process.env.BIGCOMMERCE_MAX_WAIT_MS } : {}),
+  });
+  const logger = createLogger(config.logLevel);
+  const client = createBigCommerceClient({
+    apiUrl: emulator.url,
+    storeHash: STORE,
+    accessToken: "emulator-token",
+    requestTimeoutMs: config.upstream.requestTimeoutMs,
+    maxWaitMs: config.upstream.maxWaitMs,
+    reserve: config.upstream.reserve,
+    logger,
+    ...(process.env.BENCH_PACE !== undefined ? { paceBurstShare: Number(process.env.BENCH_PACE) } : {}),
+  });
+  const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState() });
+  const server: Server = bridge.app.listen(0, "127.0.0.1");
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await bridge.close();
+      await client.close();
+    },
+  };
+}
+
+interface Tally {
+  idp429: number;
+}
+
+async function call(base: string, tally: Tally, method: string, path: string, body?: unknown): Promise<{ status: number; json: any; ms: number }> {
+  const t0 = performance.now();
   for (;;) {
-    const t0 = performance.now();
-    const res = await fetch(`${base}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/scim+json" },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
-    const ms = performance.now() - t0;
     if (res.status === 429) {
-      scim429++;
+      // An IdP honours Retry-After; the time spent waiting counts in the operation's latency.
+      tally.idp429++;
       await new Promise((r) => setTimeout(r, Number(res.headers.get("retry-after") ?? 1) * 1000));
       continue;
     }
-    return { status: res.status, json: text ? JSON.parse(text) : null, ms };
+    return { status: res.status, json: text ? JSON.parse(text) : null, ms: performance.now() - t0 };
   }
 }
 
@@ -49,64 +113,230 @@ async function pool<T>(items: T[], work: (item: T) => Promise<number>): Promise<
   return latencies.sort((a, b) => a - b);
 }
 
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!.toFixed(0);
-function upstream() {
-  const log = bridge.emulator.requests;
-  const by = new Map<string, number>();
-  for (const r of log) {
-    const key = `${r.method} ${r.path.replace(/^\/stores\/[^/]+/, "")}`;
-    by.set(key, (by.get(key) ?? 0) + 1);
-  }
-  return { total: log.length, upstream429: log.filter((r) => r.status === 429).length, by: Object.fromEntries(by) };
-}
-function report(phase: string, started: number, latencies: number[], ops: number) {
-  const secs = (performance.now() - started) / 1000;
-  const u = upstream();
-  console.log(
-    `${phase}: ${ops} operations in ${secs.toFixed(1)} s (${(ops / secs).toFixed(1)}/s); SCIM latency p50 ${pct(latencies, 50)} ms p95 ${pct(latencies, 95)} ms; ` +
-      `BigCommerce calls ${u.total} (${(u.total / ops).toFixed(2)} per operation), 429s from BigCommerce ${u.upstream429}, SCIM 429s ${scim429}; ${JSON.stringify(u.by)}`,
-  );
-  bridge.emulator.clearRequests();
-  scim429 = 0;
-}
+const pct = (xs: number[], p: number) => (xs.length === 0 ? 0 : xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!);
 
-console.log(`bench: ${USERS} users, concurrency ${CONCURRENCY}, emulator latency ${LATENCY} ms, quota ${QUOTA} per ${WINDOW} ms`);
-const memBefore = process.memoryUsage().rss;
-const emails = Array.from({ length: USERS }, (_, i) => `bench${i}@example.test`);
-const ids: string[] = [];
-
-let t = performance.now();
-let lat = await pool(emails, async (email) => {
-  const r = await call("POST", "/Users", {
-    schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+function userBody(email: string, i: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    schemas: [CORE, ENTERPRISE],
     userName: email,
-    externalId: `ext-${email}`,
-    name: { givenName: "Bench", familyName: "User" },
+    name: { givenName: "Bench", familyName: `User${i}` },
     emails: [{ value: email, type: "work", primary: true }],
     active: true,
-  });
-  if (r.status !== 201) throw new Error(`create ${email}: ${r.status} ${JSON.stringify(r.json)}`);
-  ids.push(r.json.id);
-  return r.ms;
-});
-report("create", t, lat, USERS);
+    ...extra,
+  };
+}
 
-t = performance.now();
-const pages = Array.from({ length: Math.ceil(USERS / 100) }, (_, i) => i * 100 + 1);
-lat = await pool(pages, async (start) => (await call("GET", `/Users?startIndex=${start}&count=100`)).ms);
-report("import (pages of 100)", t, lat, pages.length);
+const emailOf = (cycle: string, i: number) => `${cycle}.${i}@example.test`;
+const filterPath = (email: string) => `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`;
 
-t = performance.now();
-const sample = emails.slice(0, Math.min(200, USERS));
-lat = await pool(sample, async (email) => (await call("GET", `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`)).ms);
-report("lookup userName eq", t, lat, sample.length);
+interface Row {
+  cycle: string;
+  users: number;
+  calls: number;
+  seconds: number;
+  upstream429: number;
+  idp429: number;
+  latencies: number[];
+  byEndpoint: Record<string, number>;
+}
 
-t = performance.now();
-const toDeactivate = ids.slice(0, Math.min(200, ids.length));
-lat = await pool(toDeactivate, async (id) =>
-  (await call("PATCH", `/Users/${id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", value: { active: false } }] })).ms,
+interface Cycle {
+  name: string;
+  users: number;
+  /** Users created before the cycle (at an unlimited quota), returned as SCIM ids. */
+  seed?: (base: string, tally: Tally) => Promise<string[]>;
+  run: (base: string, tally: Tally, seeded: string[]) => Promise<number[]>;
+}
+
+async function seedUsers(base: string, tally: Tally, cycle: string, count: number): Promise<string[]> {
+  const ids: string[] = new Array(count);
+  await pool(
+    Array.from({ length: count }, (_, i) => i),
+    async (i) => {
+      const r = await call(base, tally, "POST", "/Users", userBody(emailOf(cycle, i), i, { externalId: `ext-${cycle}-${i}`, title: "Clerk" }));
+      if (r.status !== 201) throw new Error(`seed ${i}: ${r.status} ${JSON.stringify(r.json)}`);
+      ids[i] = r.json.id;
+      return r.ms;
+    },
+  );
+  return ids;
+}
+
+const cycles: Cycle[] = [
+  {
+    name: "entra-sync",
+    users: USERS,
+    async run(base, tally) {
+      return pool(
+        Array.from({ length: USERS }, (_, i) => i),
+        async (i) => {
+          const email = emailOf("entra-sync", i);
+          const t0 = performance.now();
+          const found = await call(base, tally, "GET", filterPath(email));
+          if (found.status !== 200 || found.json.totalResults !== 0) throw new Error(`lookup ${email}: ${found.status}`);
+          const created = await call(
+            base,
+            tally,
+            "POST",
+            "/Users",
+            userBody(email, i, { externalId: `entra-${i}`, [ENTERPRISE]: { department: "Sales", employeeNumber: String(1000 + i) } }),
+          );
+          if (created.status !== 201) throw new Error(`create ${email}: ${created.status} ${JSON.stringify(created.json)}`);
+          return performance.now() - t0;
+        },
+      );
+    },
+  },
+  {
+    name: "okta-push",
+    users: USERS,
+    seed: (base, tally) => seedUsers(base, tally, "okta-push", USERS),
+    async run(base, tally, ids) {
+      return pool(
+        ids.map((id, i) => [id, i] as const),
+        async ([id, i]) => {
+          const t0 = performance.now();
+          const got = await call(base, tally, "GET", `/Users/${id}`);
+          if (got.status !== 200) throw new Error(`get ${id}: ${got.status}`);
+          // Okta pushes the whole profile; the given name changed.
+          const user = got.json;
+          const put = await call(base, tally, "PUT", `/Users/${id}`, {
+            schemas: [CORE],
+            id,
+            userName: user.userName,
+            externalId: user.externalId,
+            name: { givenName: "Pushed", familyName: `User${i}` },
+            emails: user.emails,
+            title: user.title,
+            active: true,
+          });
+          if (put.status !== 200) throw new Error(`put ${id}: ${put.status} ${JSON.stringify(put.json)}`);
+          return performance.now() - t0;
+        },
+      );
+    },
+  },
+  {
+    name: "entra-deactivate",
+    users: USERS,
+    seed: (base, tally) => seedUsers(base, tally, "entra-deactivate", USERS),
+    async run(base, tally, ids) {
+      return pool(
+        ids.map((id, i) => [id, i] as const),
+        async ([id, i]) => {
+          const email = emailOf("entra-deactivate", i);
+          const t0 = performance.now();
+          const found = await call(base, tally, "GET", filterPath(email));
+          if (found.status !== 200 || found.json.Resources?.[0]?.id !== id) throw new Error(`lookup ${email}: ${found.status}`);
+          const patched = await call(base, tally, "PATCH", `/Users/${id}`, {
+            schemas: [PATCH_OP],
+            Operations: [{ op: "Replace", path: "active", value: "False" }],
+          });
+          if (patched.status !== 200 && patched.status !== 204) throw new Error(`patch ${id}: ${patched.status} ${JSON.stringify(patched.json)}`);
+          return performance.now() - t0;
+        },
+      );
+    },
+  },
+  {
+    name: "bulk-create",
+    users: BULK_USERS,
+    async run(base, tally) {
+      return pool(
+        Array.from({ length: BULK_USERS }, (_, i) => i),
+        async (i) => {
+          const r = await call(base, tally, "POST", "/Users", userBody(emailOf("bulk-create", i), i));
+          if (r.status !== 201) throw new Error(`create ${i}: ${r.status} ${JSON.stringify(r.json)}`);
+          return r.ms;
+        },
+      );
+    },
+  },
+];
+
+function summarise(emulator: RunningEmulator): Pick<Row, "calls" | "upstream429" | "byEndpoint"> {
+  const byEndpoint: Record<string, number> = {};
+  for (const r of emulator.requests) {
+    const key = `${r.method} ${r.path.replace(/^\/stores\/[^/]+/, "")}`;
+    byEndpoint[key] = (byEndpoint[key] ?? 0) + 1;
+  }
+  return { calls: emulator.requests.length, upstream429: emulator.requests.filter((r) => r.status === 429).length, byEndpoint };
+}
+
+async function runCycle(cycle: Cycle): Promise<Row> {
+  const emulator = await startEmulator({ port: 0, rateQuota: 1_000_000, rateWindowMs: WINDOW, latencyMs: LATENCY });
+  try {
+    const tally: Tally = { idp429: 0 };
+    let seeded: string[] = [];
+    if (cycle.seed) {
+      const seeder = await startBridgeOn(emulator);
+      seeded = await cycle.seed(seeder.url, tally);
+      await seeder.close();
+    }
+    const bridge = await startBridgeOn(emulator); // its start-up reads are not part of the cycle
+    emulator.setOptions({ rateQuota: QUOTA, rateWindowMs: WINDOW });
+    emulator.clearRequests();
+    tally.idp429 = 0;
+    const t0 = performance.now();
+    const latencies = await cycle.run(bridge.url, tally, seeded);
+    const seconds = (performance.now() - t0) / 1000;
+    if (process.env.BENCH_TRACE) { const t0r = emulator.requests[0]?.at ?? 0; console.log(emulator.requests.map((r) => `${r.at - t0r}:${r.method[0]}${r.path.endsWith("metafields") ? "m" : ""}`).join(" ")); }
+    const row: Row = { cycle: cycle.name, users: cycle.users, seconds, idp429: tally.idp429, latencies, ...summarise(emulator) };
+    await bridge.close();
+    return row;
+  } finally {
+    await emulator.close();
+  }
+}
+
+/** p50 of lone requests on an idle bridge (one at a time, spaced well under the quota). */
+async function lone(): Promise<{ create: number; lookup: number }> {
+  const emulator = await startEmulator({ port: 0, rateQuota: QUOTA, rateWindowMs: WINDOW, latencyMs: LATENCY });
+  const bridge = await startBridgeOn(emulator);
+  const tally: Tally = { idp429: 0 };
+  const creates: number[] = [];
+  const lookups: number[] = [];
+  const spacing = Math.ceil((2 * WINDOW) / QUOTA) + 50;
+  try {
+    await new Promise((r) => setTimeout(r, WINDOW)); // start-up calls leave the window
+    for (let i = 0; i < 11; i++) {
+      const email = emailOf("lone", i);
+      const created = await call(bridge.url, tally, "POST", "/Users", userBody(email, i));
+      if (created.status !== 201) throw new Error(`lone create: ${created.status}`);
+      creates.push(created.ms);
+      await new Promise((r) => setTimeout(r, spacing));
+      lookups.push((await call(bridge.url, tally, "GET", filterPath(email))).ms);
+      await new Promise((r) => setTimeout(r, spacing));
+    }
+  } finally {
+    await bridge.close();
+    await emulator.close();
+  }
+  return { create: pct(creates.sort((a, b) => a - b), 50), lookup: pct(lookups.sort((a, b) => a - b), 50) };
+}
+
+console.log(
+  `bench: ${USERS} users (${BULK_USERS} for bulk-create), ${CONCURRENCY} IdP connections, emulator quota ${QUOTA} per ${WINDOW} ms, latency ${LATENCY} ms`,
 );
-report("deactivate (PATCH)", t, lat, toDeactivate.length);
-
-console.log(`bench: rss grew ${((process.memoryUsage().rss - memBefore) / 1048576).toFixed(0)} MiB (bridge, emulator and client in one process)`);
-await bridge.close();
+const rows: Row[] = [];
+for (const cycle of cycles) {
+  if (only && only !== cycle.name) continue;
+  const row = await runCycle(cycle);
+  rows.push(row);
+  console.log(`  ${row.cycle}: ${row.seconds.toFixed(1)} s; ${JSON.stringify(row.byEndpoint)}`);
+}
+if (rows.length > 0) {
+  console.log("\n| cycle | users | upstream calls/user | ratio to floor | upstream 429s | IdP 429s | p50 ms per user | p95 ms per user |");
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    const floorSeconds = Math.ceil(r.users / 10) / (QUOTA / (WINDOW / 1000));
+    console.log(
+      `| ${r.cycle} | ${r.users} | ${(r.calls / r.users).toFixed(2)} | ${(floorSeconds / r.seconds).toFixed(2)} | ${r.upstream429} | ${r.idp429} | ` +
+        `${pct(r.latencies, 50).toFixed(0)} | ${pct(r.latencies, 95).toFixed(0)} |`,
+    );
+  }
+}
+if (!only || only === "lone") {
+  const l = await lone();
+  console.log(`\nidle bridge, p50 of a lone request: create ${l.create.toFixed(0)} ms, userName eq lookup ${l.lookup.toFixed(0)} ms`);
+}

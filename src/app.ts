@@ -33,6 +33,7 @@ import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js"
 import { ExternalIdIndex } from "./scim/users/external-id-index.js";
 import { checkLockoutChannel } from "./scim/users/lockout-channel-check.js";
 import { UserReader } from "./scim/users/user-reader.js";
+import { ForgettingLock, RecentReads } from "./scim/users/recent-reads.js";
 import { UserWriter } from "./scim/users/user-writer.js";
 import { createSso, loggableUrl, SSO_BASE_PATH, ssoNotConfigured } from "./sso/index.js";
 
@@ -81,9 +82,17 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
   const auditLog = logger.child({ audit: true });
   // One line per change: operation, resource id, calling client, request id. Never values.
   const audit = (fields: Record<string, unknown>, message: string) => auditLog.info({ ...currentScope(), ...fields }, message);
-  const index = new ExternalIdIndex(client, logger);
-  const reader = new UserReader(client, index, config.maxScan);
-  const perCustomer = shared?.writeLock ?? new KeyedLock();
+  const index = new ExternalIdIndex(client, logger, !shared);
+  // Index entries written behind and lost with a crashed process come back before we serve.
+  const externalIdAttribute = catalog.idOf("externalId");
+  if (externalIdAttribute !== undefined && config.indexRepairHours > 0) {
+    const restored = await index.repair(externalIdAttribute, new Date(Date.now() - config.indexRepairHours * 3_600_000));
+    if (restored > 0) logger.warn({ restored }, "externalId index entries restored at start-up");
+  }
+  const recentReads = new RecentReads(shared ? 0 : config.recentReadMs);
+  const reader = new UserReader(client, index, config.maxScan, recentReads);
+  // Replicas: another replica's write cannot drop this one's remembered reads, so none are kept.
+  const perCustomer = new ForgettingLock(recentReads, shared?.writeLock ?? new KeyedLock());
   const writer = new UserWriter(
     client,
     reader,

@@ -108,6 +108,10 @@ const envSchema = z
         return names as StorableAttribute[];
       }),
     SCIM_MAX_SCAN: intInRange(1000, 0, 100_000),
+    // A PATCH/PUT may start from the same client's read this recent (ms); 0 = always re-read.
+    SCIM_RECENT_READ_MS: intInRange(2000, 0, 10_000),
+    // Start-up repair of externalId index entries written behind: values modified this many hours back; 0 = off.
+    SCIM_INDEX_REPAIR_HOURS: intInRange(24, 0, 24 * 90),
     SCIM_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 1mb or 512kb").default("1mb"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     EMULATOR_LATENCY_MS: intInRange(0, 0, 10_000),
@@ -240,6 +244,10 @@ export interface Config {
   lockoutChannelId: number | null;
   storedAttributes: StorableAttribute[];
   maxScan: number;
+  /** A PATCH/PUT may start from the same client's read of the customer this recent (ms); 0 = off. */
+  recentReadMs: number;
+  /** Start-up repair window of the written-behind externalId index (hours); 0 = off. */
+  indexRepairHours: number;
   bodyLimit: string;
   logLevel: string;
   emulator: { latencyMs: number; rateQuota: number; rateWindowMs: number };
@@ -320,6 +328,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lockoutChannelId: e.SCIM_LOCKOUT_CHANNEL_ID,
     storedAttributes: e.SCIM_STORED_ATTRIBUTES,
     maxScan: e.SCIM_MAX_SCAN,
+    recentReadMs: e.SCIM_RECENT_READ_MS,
+    indexRepairHours: e.SCIM_INDEX_REPAIR_HOURS,
     bodyLimit: e.SCIM_BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
     emulator: {

@@ -221,6 +221,17 @@ export interface BigCommerceClient {
     update(item: CustomerUpdate): Promise<Customer>;
     /** DELETE /v3/customers?id:in=… with exactly these validated ids (at most 250). */
     delete(ids: NonEmpty<CustomerId>): Promise<void>;
+    /**
+     * The customer with this id, with its attribute values, or undefined. Concurrent reads
+     * share one `id:in` call (merged-reads.ts).
+     */
+    get(id: CustomerId): Promise<Customer | undefined>;
+    /**
+     * Customers whose email is one of these, compared ignoring case, with their attribute
+     * values. Concurrent lookups share one `email:in` call (merged-reads.ts). Rejects an empty
+     * email or one containing a comma with InvalidQueryError, before any I/O.
+     */
+    findByEmails(emails: readonly string[]): Promise<Customer[]>;
   };
   attributes: {
     /** Every attribute definition of the store (follows pages). */
@@ -230,11 +241,28 @@ export interface BigCommerceClient {
   attributeValues: {
     /** PUT /v3/customers/attribute-values (upsert), at most 10 items per call (the client splits). */
     upsert(items: readonly AttributeValueUpsert[]): Promise<CustomerAttributeValue[]>;
+    /**
+     * One value; concurrent calls share PUTs of up to 10 (shared-writes.ts). Resolves with the
+     * value as written (id 0 when BigCommerce's answer left it out).
+     */
+    upsertOne(item: AttributeValueUpsert): Promise<CustomerAttributeValue>;
+    /** One page of values, by attribute and modification time. */
+    list(query: {
+      "attribute_id:in"?: readonly number[];
+      "date_modified:min"?: string;
+      page?: number;
+      limit?: number;
+    }): Promise<Page<CustomerAttributeValue>>;
     delete(ids: NonEmpty<number>): Promise<void>;
   };
   metafields: {
     list(query: MetafieldListQuery): Promise<Page<Metafield>>;
     create(items: readonly MetafieldCreate[]): Promise<Metafield[]>;
+    /**
+     * One metafield; concurrent calls share POSTs (shared-writes.ts). ConflictError when it
+     * exists already; undefined when BigCommerce's answer left it out.
+     */
+    createOne(item: MetafieldCreate): Promise<Metafield | undefined>;
     update(items: readonly MetafieldUpdate[]): Promise<Metafield[]>;
     delete(ids: NonEmpty<number>): Promise<void>;
   };

@@ -5,6 +5,7 @@
 import { BatchLane } from "./batch-lane.js";
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerUpdate, Page } from "./api.js";
 import type { Clock } from "./clock.js";
+import type { Permit, PermitSource } from "./governor.js";
 import {
   AuthenticationError,
   ConflictError,
@@ -20,8 +21,9 @@ import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 
 /** What the batcher needs from the customers endpoint (an interface, so tests can script it). */
 export interface CustomerWrites {
-  postBatch(items: readonly CustomerCreate[], options: { deadline?: number }): Promise<Customer[]>;
-  putBatch(items: readonly CustomerUpdate[], options: { deadline?: number }): Promise<Customer[]>;
+  /** `options.permit`: the request slot the batch was formed for (late binding). */
+  postBatch(items: readonly CustomerCreate[], options: { deadline?: number; permit?: Permit }): Promise<Customer[]>;
+  putBatch(items: readonly CustomerUpdate[], options: { deadline?: number; permit?: Permit }): Promise<Customer[]>;
   /** `options.deadline`: the re-read waits for budget no longer than this (clock ms). */
   list(query: CustomerListQuery, signal?: AbortSignal, options?: { deadline?: number }): Promise<Page<Customer>>;
 }
@@ -29,6 +31,8 @@ export interface CustomerWrites {
 export interface BatchSettings {
   writes: CustomerWrites;
   clock: Clock;
+  /** The store's rate governor: batches are formed when it grants a slot (absent: at once). */
+  permits?: PermitSource;
   /** Collection window after the first call arrives (0 = same tick). */
   windowMs: number;
   /** Bound on waiting for rate budget, per call. */
@@ -266,7 +270,7 @@ export async function backOffBeforeResend<P extends Pending<unknown>>(
  */
 export function newWriteLane<P extends Pending<unknown>>(
   settings: BatchSettings,
-  handlers: { pick: (queue: P[]) => P[]; run: (batch: P[]) => Promise<void> },
+  handlers: { pick: (queue: P[]) => P[]; run: (batch: P[], permit: Permit | undefined) => Promise<void> },
   closeReason: () => Error | undefined,
 ): BatchLane<P> {
   return new BatchLane<P>({
@@ -275,6 +279,7 @@ export function newWriteLane<P extends Pending<unknown>>(
     maxInFlight: settings.maxInFlight,
     pick: handlers.pick,
     run: handlers.run,
+    ...(settings.permits ? { permits: settings.permits, fullBatch: settings.maxBatch } : {}),
     deadlineOf: (p) => p.deadline,
     expire: (p) => p.reject(expiredError(p)),
     onClosed: (p) => p.reject(closeReason() ?? new OutcomeUnknownError("customer write batcher is closed")),

@@ -1,9 +1,16 @@
 /**
- * The queue mechanics under the write batcher, independent of what is batched: items are
- * collected for a short window (same tick by default), then cut into batches by a `pick`
- * function, with at most `maxInFlight` batches running. Whatever arrives while every slot is
- * busy is sent as soon as a batch finishes. Items a batch gives back (to be re-sent) go to the
- * front, so they keep their place before later items.
+ * The queue mechanics under every batched BigCommerce call, independent of what is batched:
+ * items are collected for a short window (same tick by default), then cut into batches by a
+ * `pick` function, with at most `maxInFlight` batches running. Whatever arrives while every slot
+ * is busy is sent as soon as a batch finishes. Items a batch gives back (to be re-sent) go to
+ * the front, so they keep their place before later items.
+ *
+ * With `permits` (the store's rate governor) a batch is formed only when a request slot has
+ * been granted: the lane asks for one slot at a time, and when it comes takes everything that
+ * fits in one call. On an idle bridge the slot is granted at once, so a lone item leaves
+ * without delay; under quota pressure items pile up while the lane waits, and every call
+ * leaves full. A slot the governor cannot grant before the earliest queued deadline fails the
+ * items it cannot serve in time (through `expire`) rather than letting them wait for nothing.
  *
  * Every item has a deadline (its caller's bound on waiting). An item still queued at its
  * deadline is taken out and handed to `expire` (which rejects it with an error saying nothing
@@ -11,6 +18,8 @@
  * caller gave up. Items given back to a closed lane go to `expire`'s sibling `onClosed`.
  */
 import type { Clock } from "./clock.js";
+import { RateLimitedError } from "./errors.js";
+import type { Permit, PermitSource } from "./governor.js";
 
 export interface BatchLaneOptions<P> {
   clock: Clock;
@@ -19,8 +28,21 @@ export interface BatchLaneOptions<P> {
   maxInFlight: number;
   /** Removes the next batch from `queue` (in place) and returns it; empty when nothing fits now. */
   pick: (queue: P[]) => P[];
-  /** Sends one batch and settles each item; must not reject. */
-  run: (batch: P[]) => Promise<void>;
+  /**
+   * Sends one batch and settles each item; must not reject. `permit` (with `permits`) is the
+   * request slot granted for it: pass it to the call that sends the batch.
+   */
+  run: (batch: P[], permit: Permit | undefined) => Promise<void>;
+  /** Late binding: form a batch only when one of these has granted a request slot. */
+  permits?: PermitSource;
+  /**
+   * Items in a full call (with `permits`). While a batch of this lane is in flight, another
+   * goes only when it is full; a partial one waits for the in-flight batch to end (Nagle's
+   * rule for batches): a lone item on an idle lane still leaves at once, and a steady stream
+   * fills its calls instead of spending the store's shared quota on third-full ones. (Checked
+   * on the queue before a slot is asked for; `pick` may still cut fewer, e.g. one per id.)
+   */
+  fullBatch?: number;
   /** The item's deadline (clock ms); it is never picked at or after it. */
   deadlineOf?: (item: P) => number;
   /** Settles an item taken out of the queue at its deadline. */
@@ -35,6 +57,8 @@ export class BatchLane<P> {
   private timer: AbortController | undefined;
   private readonly expiryTimers = new Map<P, AbortController>();
   private closed = false;
+  /** A request slot has been asked for and not yet granted (at most one at a time). */
+  private asking = false;
   /** Aborted by close(): cancels backoff sleeps of batches that are about to re-send. */
   private readonly closing = new AbortController();
 
@@ -165,22 +189,86 @@ export class BatchLane<P> {
   }
 
   private flush(): void {
+    if (this.options.permits) {
+      this.askForPermit(this.options.permits);
+      return;
+    }
     while (!this.closed && this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
       this.sweepExpired();
       if (this.queue.length === 0) break;
       const batch = this.options.pick(this.queue);
       if (batch.length === 0) break;
-      for (const item of batch) this.disarmExpiry(item);
-      this.inFlight += 1;
-      void this.options
-        .run(batch)
-        .catch(() => {
-          /* run settles its own items; nothing may escape here */
-        })
-        .finally(() => {
-          this.inFlight -= 1;
+      this.send(batch, undefined);
+    }
+  }
+
+  private send(batch: P[], permit: Permit | undefined): void {
+    for (const item of batch) this.disarmExpiry(item);
+    this.inFlight += 1;
+    void this.options
+      .run(batch, permit)
+      .catch(() => {
+        /* run settles its own items; nothing may escape here */
+      })
+      .finally(() => {
+        // A run that never got as far as sending leaves its slot unused.
+        permit?.giveBack();
+        this.inFlight -= 1;
+        this.flush();
+      });
+  }
+
+  /** Late binding: one slot at a time; the batch is cut when it is granted. */
+  private askForPermit(permits: PermitSource): void {
+    if (this.closed || this.asking || this.inFlight >= this.options.maxInFlight) return;
+    this.sweepExpired();
+    if (this.queue.length === 0 || !this.mayGoNow(this.queue.length)) return;
+    const { deadlineOf } = this.options;
+    this.asking = true;
+    permits
+      .acquire({
+        ...(deadlineOf ? { deadline: Math.min(...this.queue.map(deadlineOf)) } : {}),
+        signal: this.closing.signal,
+      })
+      .then(
+        (permit) => {
+          this.asking = false;
+          this.sweepExpired();
+          const batch = this.closed || this.queue.length === 0 ? [] : this.options.pick(this.queue);
+          if (batch.length === 0) {
+            // Nothing may go now (expired, or blocked until a batch ends or a wake-up): the next
+            // add, batch end or wake-up asks again.
+            permit.giveBack();
+            return;
+          }
+          this.send(batch, permit);
           this.flush();
-        });
+        },
+        (error: unknown) => {
+          this.asking = false;
+          if (this.closed) return;
+          this.refuseUnservable(error);
+          this.flush();
+        },
+      );
+  }
+
+  /** Nagle's rule for batches: a partial call only when none of this lane is in flight. */
+  private mayGoNow(items: number): boolean {
+    return this.inFlight === 0 || items >= (this.options.fullBatch ?? 1);
+  }
+
+  /** The governor cannot grant a slot in time for some items: they fail now, as never sent. */
+  private refuseUnservable(error: unknown): void {
+    const { deadlineOf, expire, clock } = this.options;
+    if (!deadlineOf || !expire) return;
+    const horizon = error instanceof RateLimitedError ? clock.now() + error.retryAfterMs : Number.POSITIVE_INFINITY;
+    const earliest = Math.min(...this.queue.map(deadlineOf));
+    const gone = this.queue.filter((item) => deadlineOf(item) <= horizon || deadlineOf(item) === earliest);
+    this.queue = this.queue.filter((item) => !gone.includes(item));
+    for (const item of gone) {
+      this.disarmExpiry(item);
+      expire(item);
     }
   }
 }

@@ -38,6 +38,7 @@
 import type { Customer, CustomerCreate, CustomerUpdate } from "./api.js";
 import type { BatchSettings, CustomerWrites } from "./batch-item.js";
 import type { Clock } from "./clock.js";
+import type { PermitSource } from "./governor.js";
 import { CreateBatcher } from "./create-batcher.js";
 import { UpdateBatcher } from "./update-batcher.js";
 
@@ -46,6 +47,8 @@ export type { CustomerWrites } from "./batch-item.js";
 export interface BatcherOptions {
   writes: CustomerWrites;
   clock: Clock;
+  /** The store's rate governor: batches are formed when it grants a slot (absent: at once). */
+  permits?: PermitSource;
   /** Collection window after the first call arrives (0 = same tick). */
   windowMs: number;
   /** Bound on waiting for rate budget, per call. */
@@ -93,6 +96,7 @@ export class CustomerWriteBatcher {
     const settings: BatchSettings = {
       writes: options.writes,
       clock: options.clock,
+      ...(options.permits ? { permits: options.permits } : {}),
       windowMs: options.windowMs,
       maxWaitMs: options.maxWaitMs,
       maxBatch: options.maxBatchSize ?? 10,

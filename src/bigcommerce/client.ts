@@ -6,7 +6,8 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { BigCommerceClient } from "./api.js";
-import { AttributeValuesEndpoint } from "./attribute-values.js";
+import type { AttributeValueUpsert, CustomerAttributeValue, Metafield, MetafieldCreate } from "./api.js";
+import { AttributeValuesEndpoint, MAX_ATTRIBUTE_VALUES_PER_CALL } from "./attribute-values.js";
 import { AttributesEndpoint } from "./attributes.js";
 import { ChannelsEndpoint } from "./channels.js";
 import { CustomerWriteBatcher } from "./batcher.js";
@@ -17,7 +18,9 @@ import { CustomersEndpoint } from "./customers.js";
 import { UpstreamUnavailableError } from "./errors.js";
 import { RateGovernor, type GovernorState } from "./governor.js";
 import { HttpClient } from "./http.js";
-import { MetafieldsEndpoint } from "./metafields.js";
+import { MergedReads } from "./merged-reads.js";
+import { METAFIELDS_PER_CALL, MetafieldsEndpoint } from "./metafields.js";
+import { SharedWrites } from "./shared-writes.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-policy.js";
 import { Transport, type CallRecord, type TransportStats } from "./transport.js";
 
@@ -46,6 +49,11 @@ const configSchema = z.object({
   createdToleranceMs: z.number().int().nonnegative().optional(),
   /** How long the write batcher collects concurrent creates/updates before sending. */
   batchWindowMs: z.number().nonnegative().default(2),
+  /**
+   * Share of the quota that may go in one burst; the rest is paced at the quota's rate so busy
+   * batch queues fill their calls (governor.ts). 0 = no pacing.
+   */
+  paceBurstShare: z.number().min(0).max(1).default(0),
   /** Upstream connections in the pool. */
   connections: z.number().int().positive().default(16),
   logger: z.custom<Logger>((v) => v === undefined || (typeof v === "object" && v !== null && "debug" in v)).optional(),
@@ -90,6 +98,7 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     reserve: config.reserve,
     maxWaitMs: config.maxWaitMs,
     bare429: { baseMs: policy.bare429BaseDelayMs, maxMs: policy.bare429MaxDelayMs },
+    ...(config.paceBurstShare > 0 ? { paceBurstShare: config.paceBurstShare } : {}),
     ...(config.assumedQuota !== undefined ? { assumedQuota: config.assumedQuota } : {}),
   });
   const transport = new Transport({
@@ -108,6 +117,7 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
   const batcher = new CustomerWriteBatcher({
     writes: customers,
     clock,
+    permits: governor,
     windowMs: config.batchWindowMs,
     maxWaitMs: config.maxWaitMs,
     // Writes back off longer than reads (BigCommerce's advice for 5xx).
@@ -120,9 +130,35 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     clockSkewMs: () => transport.clockSkewMs(),
     ...(config.createdToleranceMs !== undefined ? { createdToleranceMs: config.createdToleranceMs } : {}),
   });
+  const reads = new MergedReads({ reads: customers, clock, permits: governor, maxWaitMs: config.maxWaitMs });
   const attributes = new AttributesEndpoint(transport);
   const attributeValues = new AttributeValuesEndpoint(transport);
   const metafields = new MetafieldsEndpoint(transport);
+  const valueKey = (v: { customer_id: number; attribute_id: number }) => `${v.customer_id}:${v.attribute_id}`;
+  const valueWrites = new SharedWrites<AttributeValueUpsert, CustomerAttributeValue>({
+    clock,
+    permits: governor,
+    maxWaitMs: config.maxWaitMs,
+    maxBatch: MAX_ATTRIBUTE_VALUES_PER_CALL,
+    maxInFlight: 3, // BigCommerce: "Limit of 3 concurrent requests"
+    send: async (items, permit) => {
+      const written = new Map((await attributeValues.upsert(items, permit ? { permit } : {})).map((w) => [valueKey(w), w]));
+      return items.map(
+        (i) => written.get(valueKey(i)) ?? { id: 0, customer_id: i.customer_id, attribute_id: i.attribute_id, attribute_value: i.value },
+      );
+    },
+  });
+  const metafieldCreates = new SharedWrites<MetafieldCreate, Metafield | undefined>({
+    clock,
+    permits: governor,
+    maxWaitMs: config.maxWaitMs,
+    maxBatch: METAFIELDS_PER_CALL,
+    maxInFlight: 2,
+    send: async (items, permit) => {
+      const written = await metafields.create(items, permit ? { permit } : {});
+      return items.map((i) => written.find((w) => w.resource_id === i.resource_id && w.namespace === i.namespace && w.key === i.key));
+    },
+  });
   const groups = new CustomerGroupsEndpoint(transport);
   let closed = false;
 
@@ -132,6 +168,8 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
       create: (item) => batcher.create(item),
       update: (item) => batcher.update(item),
       delete: (ids) => customers.delete(ids),
+      get: (id) => reads.get(id),
+      findByEmails: (emails) => reads.findByEmails(emails),
     },
     attributes: {
       list: () => attributes.list(),
@@ -139,11 +177,14 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     },
     attributeValues: {
       upsert: (items) => attributeValues.upsert(items),
+      upsertOne: (item) => valueWrites.submit(item),
+      list: (query) => attributeValues.list(query),
       delete: (ids) => attributeValues.delete(ids),
     },
     metafields: {
       list: (query) => metafields.list(query),
       create: (items) => metafields.create(items),
+      createOne: (item) => metafieldCreates.submit(item),
       update: (items) => metafields.update(items),
       delete: (ids) => metafields.delete(ids),
     },
@@ -163,6 +204,9 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
       closed = true;
       const error = new UpstreamUnavailableError("BigCommerce client is closed");
       batcher.close(error);
+      reads.close(error);
+      valueWrites.close(error);
+      metafieldCreates.close(error);
       governor.close();
       await http.close();
     },

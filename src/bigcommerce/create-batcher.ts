@@ -28,6 +28,7 @@ import {
   rereadFailed,
 } from "./batch-item.js";
 import type { BatchLane } from "./batch-lane.js";
+import type { Permit } from "./governor.js";
 import { ConflictError, OutcomeUnknownError, ValidationFailedError } from "./errors.js";
 import { createdByOurAttempt, groupByIndex } from "./reconcile.js";
 
@@ -63,7 +64,7 @@ export class CreateBatcher {
   ) {
     this.lane = newWriteLane<PendingCreate>(
       settings,
-      { pick: (queue) => this.pick(queue), run: (batch) => this.run(batch) },
+      { pick: (queue) => this.pick(queue), run: (batch, permit) => this.run(batch, permit) },
       () => this.closedWith,
     );
   }
@@ -180,7 +181,7 @@ export class CreateBatcher {
     return createdByOurAttempt(found, record, record.firstAttemptAt, this.tolerance());
   }
 
-  private async run(batch: PendingCreate[]): Promise<void> {
+  private async run(batch: PendingCreate[], permit?: Permit): Promise<void> {
     const startedAt = this.settings.clock.now();
     for (const p of batch) {
       p.attempts += 1;
@@ -191,7 +192,7 @@ export class CreateBatcher {
       try {
         const created = await this.settings.writes.postBatch(
           batch.map((p) => p.item),
-          { deadline: deadlineOf(batch) },
+          { deadline: deadlineOf(batch), ...(permit ? { permit } : {}) },
         );
         const byEmail = new Map(created.map((c) => [c.email.toLowerCase(), c]));
         if (batch.every((p) => byEmail.has(p.emailKey))) {

@@ -8,6 +8,7 @@ import { validateIdList } from "./id-lists.js";
 import { toCustomerId } from "./ids.js";
 import type { QueryInput } from "./query.js";
 import { customerSchema, pageSchema, writeResponseSchema } from "./schemas.js";
+import type { Permit } from "./governor.js";
 import { jsonBody, type Transport } from "./transport.js";
 
 /** Items per POST/PUT /v3/customers (more is a 413). */
@@ -21,6 +22,8 @@ const customerWrite = (what: string) => jsonBody(writeResponseSchema(customerSch
 export interface BatchCallOptions {
   /** Absolute clock time by which waiting for budget must be over. */
   deadline?: number;
+  /** The request slot already granted for this call (late-bound batches). */
+  permit?: Permit;
 }
 
 function checkPaging(page: number | undefined, limit: number | undefined): void {
@@ -55,6 +58,7 @@ export class CustomersEndpoint {
         parse: customerPage,
         ...(signal ? { signal } : {}),
         ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+        ...(options.permit ? { permit: options.permit } : {}),
       })
       .then((body) => ({ data: body.data, pagination: body.meta.pagination }));
   }
@@ -71,6 +75,7 @@ export class CustomersEndpoint {
       body: items,
       parse: customerWrite("POST /v3/customers"),
       ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+      ...(options.permit ? { permit: options.permit } : {}),
     });
     return body.data;
   }
@@ -92,6 +97,7 @@ export class CustomersEndpoint {
       body: items,
       parse: customerWrite("PUT /v3/customers"),
       ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+      ...(options.permit ? { permit: options.permit } : {}),
     });
     return body.data;
   }

@@ -44,6 +44,14 @@ export interface RateGovernorOptions {
   maxWaitMs?: number;
   /** Backoff for 429s without rate headers. */
   bare429?: BackoffBounds;
+  /**
+   * Spread the window's budget over the window instead of spending it in a burst: at most this
+   * share of the quota goes at once, the rest at the quota's own rate (quota per window). An
+   * idle bridge still sends at once; a busy one waits between calls just long enough for batch
+   * queues to fill them (batch-lane.ts), so the same work costs fewer calls of the store's
+   * shared quota. Absent: no pacing (every permit the budget allows is granted at once).
+   */
+  paceBurstShare?: number;
 }
 
 export interface AcquireOptions {
@@ -59,7 +67,18 @@ export interface ResponseInfo {
 }
 
 export interface Permit {
+  /** The request was sent (or tried): learn from its answer, if any, and free the slot. */
   release(response?: ResponseInfo): void;
+  /**
+   * The permit was never used for a request (a batch queue was granted a slot and found
+   * nothing left to send): free the slot without counting it as spent. No-op after release.
+   */
+  giveBack(): void;
+}
+
+/** Where a batch queue gets its request slots: the governor, or anything with its acquire(). */
+export interface PermitSource {
+  acquire(options?: AcquireOptions): Promise<Permit>;
 }
 
 export interface GovernorState {
@@ -92,6 +111,7 @@ export class RateGovernor {
   private readonly reserve: number;
   private readonly maxWaitMs: number;
   private readonly bare429: BackoffBounds;
+  private readonly paceBurstShare: number | undefined;
 
   private learned = false;
   /**
@@ -125,6 +145,7 @@ export class RateGovernor {
     this.maxWaitMs = options.maxWaitMs ?? 20_000;
     this.bare429 = options.bare429 ?? { baseMs: 1000, maxMs: 16_000 };
     this.windowMs = options.assumedWindowMs ?? 30_000;
+    this.paceBurstShare = options.paceBurstShare;
     if (options.assumedQuota !== undefined && options.assumedQuota > 0) {
       this.learned = true;
       this.quota = Math.floor(options.assumedQuota);
@@ -223,12 +244,27 @@ export class RateGovernor {
     this.rollWindowIfDue(now);
     const available = (this.left ?? 0) - this.inFlight - this.effectiveReserve();
     if (available <= 0) return { granted: false, wakeAt: this.resetAt };
+    const paced = this.nextPacedSlot(now);
+    if (paced !== undefined) return { granted: false, wakeAt: paced };
     if (this.windowProbePending) {
       if (this.windowProbeInFlight) return { granted: false, wakeAt: undefined };
       this.windowProbeInFlight = true;
       return this.grant(true);
     }
     return this.grant();
+  }
+
+  /** With pacing: when the next permit may go, if not now (undefined: now). */
+  private nextPacedSlot(now: number): number | undefined {
+    if (this.paceBurstShare === undefined || this.quota === undefined || this.resetAt === undefined) return undefined;
+    const perWindow = Math.max(1, this.quota - this.effectiveReserve());
+    const burst = Math.max(1, Math.ceil(perWindow * this.paceBurstShare));
+    const slotMs = this.windowMs / perWindow;
+    const windowStart = this.resetAt - this.windowMs;
+    // Spent in this window by anyone (other apps too), plus ours still in flight.
+    const spent = this.quota - (this.left ?? 0) + this.inFlight;
+    if (spent < burst + Math.floor(Math.max(0, now - windowStart) / slotMs)) return undefined;
+    return windowStart + (spent - burst + 1) * slotMs;
   }
 
   private grant(windowProbe = false): Take {
@@ -270,6 +306,14 @@ export class RateGovernor {
           this.windowProbePending = false;
         }
         this.learn(response);
+        this.pump();
+      },
+      giveBack: () => {
+        if (released) return;
+        released = true;
+        this.inFlight = Math.max(0, this.inFlight - 1);
+        // An unused probe taught nothing: the next request probes the window instead.
+        if (windowProbe) this.windowProbeInFlight = false;
         this.pump();
       },
     };

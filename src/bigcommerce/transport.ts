@@ -18,7 +18,7 @@ import {
   UnexpectedResponseError,
   UpstreamUnavailableError,
 } from "./errors.js";
-import type { RateGovernor } from "./governor.js";
+import type { Permit, RateGovernor } from "./governor.js";
 import { assertSafeRequest, type HttpClient, type HttpResponse } from "./http.js";
 import type { QueryInput } from "./query.js";
 import type { ResponseHeaders } from "./rate-headers.js";
@@ -42,6 +42,12 @@ export interface CallSpec<T> {
   /** Absolute clock time by which any waiting must be over (default: now + maxWaitMs). */
   deadline?: number;
   signal?: AbortSignal;
+  /**
+   * A permit already granted for this call (a batch queue asked for the slot first and filled
+   * the call when it was granted). Used by the first attempt; retries ask the governor again.
+   * Handed back unused if the call fails before it is sent.
+   */
+  permit?: Permit;
 }
 
 /** One upstream exchange, as reported to `onCall` and counted in stats. */
@@ -123,6 +129,19 @@ export class Transport {
   }
 
   async call<T>(spec: CallSpec<T>): Promise<T> {
+    let prepaid = spec.permit;
+    try {
+      return await this.callWith(spec, () => {
+        const permit = prepaid;
+        prepaid = undefined;
+        return permit;
+      });
+    } finally {
+      prepaid?.giveBack();
+    }
+  }
+
+  private async callWith<T>(spec: CallSpec<T>, takePrepaid: () => Permit | undefined): Promise<T> {
     const { clock, http, governor, policy } = this.options;
     const deadline = spec.deadline ?? clock.now() + this.options.maxWaitMs;
     const endpoint = `/${spec.api}${foldIds(spec.path)}`;
@@ -138,7 +157,7 @@ export class Transport {
       await this.waitForEndpoint(spec, deadline);
       const releaseSlot = await this.acquireSlot(spec, deadline);
       try {
-        const permit = await governor.acquire({ deadline, ...(spec.signal ? { signal: spec.signal } : {}) });
+        const permit = takePrepaid() ?? (await governor.acquire({ deadline, ...(spec.signal ? { signal: spec.signal } : {}) }));
         const started = performance.now();
         try {
           response = await http.send(spec);

@@ -21,6 +21,7 @@ import {
   rereadFailed,
 } from "./batch-item.js";
 import type { BatchLane } from "./batch-lane.js";
+import type { Permit } from "./governor.js";
 import { NotFoundError, OutcomeUnknownError, ValidationFailedError } from "./errors.js";
 import { toCustomerId } from "./ids.js";
 import { groupByIndex, updateApplied } from "./reconcile.js";
@@ -47,7 +48,7 @@ export class UpdateBatcher {
   constructor(private readonly settings: BatchSettings) {
     this.lane = newWriteLane<PendingUpdate>(
       settings,
-      { pick: (queue) => this.pick(queue), run: (batch) => this.run(batch) },
+      { pick: (queue) => this.pick(queue), run: (batch, permit) => this.run(batch, permit) },
       () => this.closedWith,
     );
   }
@@ -95,14 +96,14 @@ export class UpdateBatcher {
     return batch;
   }
 
-  private async run(batch: PendingUpdate[]): Promise<void> {
+  private async run(batch: PendingUpdate[], permit?: Permit): Promise<void> {
     for (const p of batch) p.attempts += 1;
     try {
       let failure: unknown;
       try {
         const updated = await this.settings.writes.putBatch(
           batch.map((p) => p.item),
-          { deadline: deadlineOf(batch) },
+          { deadline: deadlineOf(batch), ...(permit ? { permit } : {}) },
         );
         const byId = new Map(updated.map((c) => [c.id, c]));
         if (batch.every((p) => byId.has(p.id))) {

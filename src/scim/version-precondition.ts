@@ -30,6 +30,9 @@ export function withExpectedVersion(ifMatch: string, next: () => void): void {
   expectedVersion.run(ifMatch, next);
 }
 
+/** Whether the request being served carries If-Match (its check needs the resource as it is now). */
+export const hasExpectedVersion = (): boolean => expectedVersion.getStore() !== undefined;
+
 /** Called by the User writer with the user as it is now, before it writes anything. */
 export function requireCurrentVersion(current: unknown): void {
   const ifMatch = expectedVersion.getStore();

@@ -22,6 +22,8 @@ export function fenceWrites(client: BigCommerceClient): BigCommerceClient {
   return {
     customers: {
       list: (query, signal) => client.customers.list(query, signal),
+      get: (id) => client.customers.get(id),
+      findByEmails: (emails) => client.customers.findByEmails(emails),
       create: fenced((item) => client.customers.create(item)),
       update: fenced((item) => client.customers.update(item)),
       delete: fenced((ids) => client.customers.delete(ids)),
@@ -31,12 +33,15 @@ export function fenceWrites(client: BigCommerceClient): BigCommerceClient {
       create: fenced((items) => client.attributes.create(items)),
     },
     attributeValues: {
+      list: (query) => client.attributeValues.list(query),
       upsert: fenced((items) => client.attributeValues.upsert(items)),
+      upsertOne: fenced((item) => client.attributeValues.upsertOne(item)),
       delete: fenced((ids) => client.attributeValues.delete(ids)),
     },
     metafields: {
       list: (query) => client.metafields.list(query),
       create: fenced((items) => client.metafields.create(items)),
+      createOne: fenced((item) => client.metafields.createOne(item)),
       update: fenced((items) => client.metafields.update(items)),
       delete: fenced((ids) => client.metafields.delete(ids)),
     },

@@ -210,6 +210,17 @@ touch(tonumber(ARGV[2]))
 return 1
 `);
 
+// KEYS: state, in-flight. ARGV: permit id, state ttl. A slot taken and never used (a batch queue
+// found nothing left to send): stop counting it, spend nothing; an unused probe taught nothing,
+// so the next take probes again (probePending stays as it is).
+const GIVE_BACK = new LuaScript(`${COMMON}
+local id = ARGV[1]
+redis.call('ZREM', F, id)
+if redis.call('HGET', S, 'probeId') == id then redis.call('HDEL', S, 'probeId') end
+touch(tonumber(ARGV[2]))
+return 1
+`);
+
 const int = (n: number | undefined) => (n === undefined ? -1 : Math.max(0, Math.floor(n)));
 
 export class RedisQuotaLedger {
@@ -250,6 +261,11 @@ export class RedisQuotaLedger {
     )) as [number, number];
     if (reply[0] === 1) return { granted: true, permitId, windowProbe: reply[1] === 1 };
     return { granted: false, waitUntil: reply[1] >= 0 ? reply[1] : undefined };
+  }
+
+  /** The permit was never used for a request: free its slot without counting it as spent. */
+  async giveBack(permitId: string): Promise<void> {
+    await shared("giving back a quota slot", () => GIVE_BACK.run(this.redis, this.ledgerKeys(), [permitId, this.stateTtlMs]));
   }
 
   /** The permit's request is over: stop counting it, and learn from its answer (omit when none arrived). */

@@ -63,6 +63,14 @@ export class SharedQuotaGate {
           this.logger.warn({ err: { message: (error as Error).message } }, "could not report a BigCommerce answer to the shared quota ledger");
         });
       },
+      giveBack: () => {
+        if (released) return;
+        released = true;
+        this.ledger.giveBack(permitId).catch((error: unknown) => {
+          // The permit stops counting when its TTL runs out.
+          this.logger.warn({ err: { message: (error as Error).message } }, "could not give a quota slot back to the shared quota ledger");
+        });
+      },
     };
   }
 }

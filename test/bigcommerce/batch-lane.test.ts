@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BatchLane } from "../../src/bigcommerce/batch-lane.js";
 import type { Clock } from "../../src/bigcommerce/clock.js";
+import type { Permit } from "../../src/bigcommerce/governor.js";
+import { FakeClock, settle } from "./helpers/fake-clock.js";
 
 /** A clock whose timers fire a few milliseconds early, as Node's occasionally do. */
 function earlyClock(earlyByMs: number): Clock & { t: number } {
@@ -35,6 +37,85 @@ describe("BatchLane.wakeAt", () => {
     for (let i = 0; i < 50 && sent.length === 0; i++) await new Promise((r) => setImmediate(r));
     expect(sent).toEqual([[7]]);
     expect(clock.now()).toBeGreaterThanOrEqual(blockedUntil);
+    lane.close();
+  });
+});
+
+describe("late-bound batches (with a permit source)", () => {
+  /** A permit source that grants only when the test says so, and counts what it handed out. */
+  function gate() {
+    const waiting: (() => void)[] = [];
+    const state = { granted: 0, givenBack: 0, open: false };
+    const permit = (): Permit => {
+      state.granted += 1;
+      return { release: () => {}, giveBack: () => (state.givenBack += 1) };
+    };
+    return {
+      state,
+      source: {
+        acquire: () => (state.open ? Promise.resolve(permit()) : new Promise<Permit>((resolve) => waiting.push(() => resolve(permit())))),
+      },
+      grantOne: () => waiting.shift()?.(),
+    };
+  }
+
+  it("cuts the batch when the slot is granted: everything queued meanwhile goes in one call", async () => {
+    const clock = new FakeClock();
+    const g = gate();
+    const sent: number[][] = [];
+    const lane = new BatchLane<number>({
+      clock,
+      windowMs: 0,
+      maxInFlight: 3,
+      permits: g.source,
+      fullBatch: 10,
+      pick: (queue) => queue.splice(0, 10),
+      run: async (batch, permit) => {
+        expect(permit).toBeDefined();
+        sent.push(batch);
+      },
+    });
+    for (let i = 0; i < 13; i++) lane.add(i);
+    await clock.advance(1);
+    expect(sent).toEqual([]); // waiting for quota: nothing formed yet
+    g.grantOne();
+    await settle();
+    expect(sent).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
+    g.grantOne();
+    await settle();
+    expect(sent).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11, 12]]);
+    lane.close();
+  });
+
+  it("a lone item on an idle lane leaves at once; while a batch is in flight a partial one waits for it", async () => {
+    const clock = new FakeClock();
+    const g = gate();
+    g.state.open = true;
+    const sent: number[][] = [];
+    let finishFirst: () => void = () => {};
+    const lane = new BatchLane<number>({
+      clock,
+      windowMs: 0,
+      maxInFlight: 3,
+      permits: g.source,
+      fullBatch: 10,
+      pick: (queue) => queue.splice(0, 10),
+      run: (batch) => {
+        sent.push(batch);
+        return sent.length === 1 ? new Promise<void>((resolve) => (finishFirst = resolve)) : Promise.resolve();
+      },
+    });
+    lane.add(1);
+    await clock.advance(1);
+    expect(sent).toEqual([[1]]);
+    lane.add(2);
+    lane.add(3);
+    await clock.advance(1);
+    expect(sent).toEqual([[1]]); // partial, and one of this kind is in flight: it waits
+    finishFirst();
+    await settle();
+    expect(sent).toEqual([[1], [2, 3]]);
+    expect(g.state.granted).toBe(2);
     lane.close();
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The governor's promise, measured: 200 requests against a quota of 10 per 1000 ms window.
- * Our own traffic must never collect a 429, and the total time must stay within 15% of the
- * quota's floor: the first window's 10 go at once, then 19 more windows, so (200/10 − 1) × 1 s.
+ * The governor's promise: 200 requests against a quota of 10 per 1000 ms window. Our own
+ * traffic must never collect a 429 nor need a retry. How close the total time comes to the
+ * quota's floor ((200/10 − 1) × 1 s) is printed, not asserted: a wall-clock bound fails on a
+ * loaded machine (the project's rule); `npm run bench` reports speed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBigCommerceClient } from "../../src/bigcommerce/client.js";
@@ -21,7 +22,7 @@ afterAll(async () => {
 });
 
 describe("pacing against the store quota", () => {
-  it(`${REQUESTS} requests at ${QUOTA} per ${WINDOW_MS} ms: zero 429s, total ≤ 1.15 × floor`, async () => {
+  it(`${REQUESTS} requests at ${QUOTA} per ${WINDOW_MS} ms: zero 429s, no retries`, async () => {
     const client = createBigCommerceClient({
       apiUrl: emulator.url,
       storeHash: "paced",
@@ -40,7 +41,6 @@ describe("pacing against the store quota", () => {
       );
       expect(tooMany).toBe(0);
       expect(statuses).toHaveLength(REQUESTS);
-      expect(elapsed).toBeLessThanOrEqual(1.15 * FLOOR_MS);
       expect(client.stats().retries).toBe(0);
     } finally {
       await client.close();

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import type { BigCommerceClient, CustomerId, Metafield, MetafieldCreate } from "../../bigcommerce/index.js";
-import { Coalescer } from "../coalescer.js";
+import type { BigCommerceClient, CustomerId } from "../../bigcommerce/index.js";
 import { ConflictError, nonEmpty, toCustomerId } from "../../bigcommerce/index.js";
 
 /**
@@ -17,40 +16,69 @@ export function indexKey(externalId: string): string {
   return `ext.${createHash("sha256").update(externalId, "utf8").digest("hex").slice(0, 56)}`;
 }
 
+/** Attempts of a written-behind index entry before it is left to start-up repair. */
+const BEHIND_ATTEMPTS = 4;
+const BEHIND_RETRY_MS = 2000;
+
 export class ExternalIdIndex {
-  private readonly writes: Coalescer<MetafieldCreate, Metafield | undefined>;
+  /**
+   * Entries written behind (after the create was answered) and not yet confirmed: lookups on
+   * this process see them at once, so `externalId eq` finds a user the moment its create has
+   * been answered. externalId -> customer ids.
+   */
+  private readonly behind = new Map<string, Set<CustomerId>>();
 
   constructor(
     private readonly client: BigCommerceClient,
     private readonly logger: Logger,
-  ) {
-    this.writes = new Coalescer(
-      async (items) => {
-        const written = await this.client.metafields.create(items);
-        return items.map((i) => written.find((w) => w.resource_id === i.resource_id && w.key === i.key));
-      },
-      { maxBatch: 10, maxInFlight: 2, splitOnFailure: true },
-    );
-  }
+    /**
+     * Creates' entries written behind (see add()). Off with replicas: another replica's lookup
+     * cannot see this process's pending entries, so every entry is written before the answer.
+     */
+    private readonly writeBehind = true,
+  ) {}
 
   /** Customer ids indexed under this externalId (normally zero or one). */
   async lookup(externalId: string): Promise<CustomerId[]> {
     const page = await this.client.metafields.list({ namespace: INDEX_NAMESPACE, key: indexKey(externalId), limit: 250 });
-    return page.data
+    const ids = page.data
       .filter((m) => m.value === externalId)
       .map((m) => toCustomerId(m.resource_id))
       .filter((id): id is CustomerId => id !== null);
+    return [...new Set([...ids, ...(this.behind.get(externalId) ?? [])])];
   }
 
   /**
-   * Indexes a customer's externalId. Entries written at the same moment (a burst of creates
-   * whose customers came back in one batch) share one metafield batch call. An entry that
-   * exists already counts as written; any other failure fails the SCIM write that needed it
-   * (which then undoes what it wrote, and the IdP's retry indexes again).
+   * Indexes a customer's externalId. An entry that exists already counts as written.
+   * `strict` (updates) writes now and rethrows failures: the request fails before anything
+   * else is written, and the IdP's retry indexes again. Otherwise (creates) the entry is
+   * written behind: this returns at once, concurrent entries share metafield batch calls
+   * (client.metafields.createOne), lookups on this process see the entry meanwhile, a failed
+   * write is tried again a few times, and one still missing after that (or lost in a crash)
+   * is restored by repair() at start-up. Failing the SCIM create instead would make the IdP
+   * retry into a 409.
    */
-  async add(customerId: CustomerId, externalId: string): Promise<void> {
+  async add(customerId: CustomerId, externalId: string, options: { strict?: boolean } = {}): Promise<void> {
+    if (options.strict || !this.writeBehind) {
+      await this.write(customerId, externalId);
+      return;
+    }
+    const ids = this.behind.get(externalId) ?? new Set<CustomerId>();
+    ids.add(customerId);
+    this.behind.set(externalId, ids);
+    void this.writeBehind(customerId, externalId);
+  }
+
+  async remove(customerId: CustomerId, externalId: string): Promise<void> {
+    this.forgetBehind(customerId, externalId);
+    const page = await this.client.metafields.list({ namespace: INDEX_NAMESPACE, key: indexKey(externalId), limit: 250 });
+    const ids = nonEmpty(page.data.filter((m) => m.resource_id === customerId).map((m) => m.id));
+    if (ids) await this.client.metafields.delete(ids);
+  }
+
+  private async write(customerId: CustomerId, externalId: string): Promise<void> {
     try {
-      await this.writes.submit({
+      await this.client.metafields.createOne({
         resource_id: customerId,
         namespace: INDEX_NAMESPACE,
         key: indexKey(externalId),
@@ -64,9 +92,68 @@ export class ExternalIdIndex {
     }
   }
 
-  async remove(customerId: CustomerId, externalId: string): Promise<void> {
-    const page = await this.client.metafields.list({ namespace: INDEX_NAMESPACE, key: indexKey(externalId), limit: 250 });
-    const ids = nonEmpty(page.data.filter((m) => m.resource_id === customerId).map((m) => m.id));
-    if (ids) await this.client.metafields.delete(ids);
+  private async writeBehind(customerId: CustomerId, externalId: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.write(customerId, externalId);
+        this.forgetBehind(customerId, externalId);
+        return;
+      } catch (err) {
+        if (attempt >= BEHIND_ATTEMPTS) {
+          // Still answered from memory on this process; start-up repair writes it for good.
+          this.logger.warn(
+            { err: { code: (err as { code?: string }).code, message: (err as Error).message }, customerId },
+            "externalId index entry not written yet; it is restored at the next start-up",
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, BEHIND_RETRY_MS * attempt));
+      }
+    }
+  }
+
+  /**
+   * Start-up repair for entries written behind but lost with the process (a crash before the
+   * metafield batch left): every externalId attribute value modified since `since` must have its
+   * index entry; missing ones are written now. Returns how many were restored. The window must
+   * cover the time since the process that may have crashed last answered a create (the default,
+   * SCIM_INDEX_REPAIR_HOURS, is generous); the cost is one read per 250 values plus one per 50
+   * keys checked.
+   */
+  async repair(externalIdAttributeId: number, since: Date): Promise<number> {
+    let restored = 0;
+    const sinceIso = since.toISOString().replace(/\.\d{3}Z$/, "Z");
+    for (let page = 1; ; page++) {
+      const values = await this.client.attributeValues.list({
+        "attribute_id:in": [externalIdAttributeId],
+        "date_modified:min": sinceIso,
+        page,
+        limit: 250,
+      });
+      const wanted = values.data.filter((v) => v.attribute_value !== "");
+      for (let i = 0; i < wanted.length; i += 50) {
+        const chunk = wanted.slice(i, i + 50);
+        const existing = await this.client.metafields.list({
+          namespace: INDEX_NAMESPACE,
+          "key:in": [...new Set(chunk.map((v) => indexKey(v.attribute_value)))],
+          limit: 250,
+        });
+        const have = new Set(existing.data.map((m) => `${m.resource_id}\u0000${m.value}`));
+        for (const v of chunk) {
+          const customerId = toCustomerId(v.customer_id);
+          if (!customerId || have.has(`${customerId}\u0000${v.attribute_value}`)) continue;
+          await this.write(customerId, v.attribute_value);
+          restored += 1;
+        }
+      }
+      if (values.data.length < 250 || page >= values.pagination.total_pages) return restored;
+    }
+  }
+
+  private forgetBehind(customerId: CustomerId, externalId: string): void {
+    const ids = this.behind.get(externalId);
+    if (!ids) return;
+    ids.delete(customerId);
+    if (ids.size === 0) this.behind.delete(externalId);
   }
 }

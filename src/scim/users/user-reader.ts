@@ -1,5 +1,4 @@
-import type { BigCommerceClient, Customer, CustomerId, CustomerListQuery, CustomerSort } from "../../bigcommerce/index.js";
-import { Coalescer } from "../coalescer.js";
+import type { BigCommerceClient, Customer, CustomerListQuery, CustomerSort } from "../../bigcommerce/index.js";
 import { toCustomerId } from "../../bigcommerce/index.js";
 import { userFromCustomer, type ScimUser, type UserViewContext } from "../../mapping/customer-to-user.js";
 import { invalidFilter, invalidValue, notFound } from "../errors.js";
@@ -8,6 +7,7 @@ import type { FilterAst } from "../filter/parse.js";
 import { planUserQuery, type Lookup } from "../filter/plan.js";
 import { MAX_PAGE_SIZE, pagesForWindow } from "../list-window.js";
 import type { ExternalIdIndex } from "./external-id-index.js";
+import { RecentReads } from "./recent-reads.js";
 
 export interface ListRequest {
   filter: FilterAst | null;
@@ -45,31 +45,27 @@ function sortValue(user: ScimUser, path: string): string | number | boolean | un
 }
 
 export class UserReader {
-  /** Concurrent reads by id share one `id:in` call (a burst of deactivations reads 50 at once). */
-  private readonly byId: Coalescer<CustomerId, Customer | undefined>;
-
   constructor(
     private readonly client: BigCommerceClient,
     private readonly index: ExternalIdIndex,
     private readonly maxScan: number,
-  ) {
-    this.byId = new Coalescer(
-      async (ids) => {
-        const unique = [...new Set(ids)];
-        const page = await this.client.customers.list({ "id:in": unique, include: INCLUDE, limit: MAX_PAGE_SIZE });
-        const found = new Map(page.data.map((c) => [c.id, c]));
-        return ids.map((id) => found.get(id));
-      },
-      { maxBatch: 50, maxInFlight: 4, splitOnFailure: false },
-    );
-  }
+    /** What this process read for each client a moment ago (PATCH/PUT may start from it). */
+    readonly recent: RecentReads = new RecentReads(0),
+  ) {}
 
-  /** The customer behind a SCIM id: one BigCommerce call, shared with concurrent reads. */
-  async getCustomer(id: string): Promise<Customer> {
+  /**
+   * The customer behind a SCIM id: one BigCommerce call, shared with concurrent reads. With
+   * `recent` (a write's base), the same client's read of a moment ago serves instead.
+   */
+  async getCustomer(id: string, options: { recent?: boolean } = {}): Promise<Customer> {
     const customerId = toCustomerId(id);
     if (!customerId) throw notFound(`User ${id}`);
-    const customer = await this.byId.submit(customerId);
+    const remembered = options.recent ? this.recent.recall(customerId) : undefined;
+    if (remembered) return remembered;
+    const since = this.recent.mark();
+    const customer = await this.client.customers.get(customerId);
     if (!customer) throw notFound(`User ${id}`);
+    this.recent.remember(customer, since);
     return customer;
   }
 
@@ -137,6 +133,14 @@ export class UserReader {
 
   private async runLookup(lookup: Lookup): Promise<Customer[]> {
     const params = { ...lookup.params };
+    const emails = params["email:in"];
+    // An email lookup alone (userName eq / emails eq) shares its call with concurrent ones.
+    if (emails && lookup.externalId === undefined && Object.keys(params).length === 1) {
+      const since = this.recent.mark();
+      const found = await this.client.customers.findByEmails(emails);
+      for (const c of found) this.recent.remember(c, since);
+      return found;
+    }
     if (lookup.externalId !== undefined) {
       const ids = await this.index.lookup(lookup.externalId);
       if (ids.length === 0) return [];

@@ -25,10 +25,9 @@ import { parseUserDocument } from "../../mapping/user-document.js";
 import { userChangeFromDocument, withPutDefaults, type UserChange } from "../../mapping/user-to-customer.js";
 import { rememberChannels } from "../../mapping/remembered-channels.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
-import { Coalescer } from "../coalescer.js";
 import type { WriteLock } from "../keyed-lock.js";
 import { invalidSyntax, invalidValue, mutability, uniqueness } from "../errors.js";
-import { requireCurrentVersion } from "../version-precondition.js";
+import { hasExpectedVersion, requireCurrentVersion } from "../version-precondition.js";
 import { normaliseUserBody } from "../normalise/user-body.js";
 import { applyPatch, type PatchTarget } from "../patch/apply-patch.js";
 import { isLockedOut, planChannelLockout } from "./channel-lockout.js";
@@ -111,9 +110,6 @@ function fieldDiff(current: Customer, change: UserChange): Omit<CustomerUpdate, 
 }
 
 export class UserWriter {
-  /** Attribute-value upserts of concurrent requests share PUTs of up to 10 (BigCommerce's cap). */
-  private readonly attributeWrites: Coalescer<AttributeValueUpsert, CustomerAttributeValue>;
-
   constructor(
     private readonly client: BigCommerceClient,
     private readonly reader: UserReader,
@@ -126,17 +122,7 @@ export class UserWriter {
     private readonly defaultGroupId: () => number,
     /** Shared with group membership writes: one writer per customer at a time. */
     private readonly perUser: WriteLock,
-  ) {
-    this.attributeWrites = new Coalescer(
-      async (items) => {
-        const written = await this.client.attributeValues.upsert(items);
-        const key = (v: { customer_id: number; attribute_id: number }) => `${v.customer_id}:${v.attribute_id}`;
-        const byKey = new Map(written.map((w) => [key(w), w]));
-        return items.map((i) => byKey.get(key(i)) ?? { id: 0, customer_id: i.customer_id, attribute_id: i.attribute_id, attribute_value: i.value });
-      },
-      { maxBatch: 10, maxInFlight: 3, splitOnFailure: true },
-    );
-  }
+  ) {}
 
   async create(body: unknown, view: UserViewContext): Promise<ScimUser> {
     const doc = parseUserDocument(normaliseUserBody(requireBody(body, "POST")));
@@ -194,14 +180,16 @@ export class UserWriter {
     try {
       if (inline.length > 10) {
         const extra = await Promise.all(
-          inline.slice(10).map((a) => this.attributeWrites.submit({ attribute_id: a.attribute_id, customer_id: id, value: a.attribute_value })),
+          inline.slice(10).map((a) => this.client.attributeValues.upsertOne({ attribute_id: a.attribute_id, customer_id: id, value: a.attribute_value })),
         );
         customer = { ...customer, attributes: [...(customer.attributes ?? []), ...extra] };
       }
+      // Written behind on a single process (external-id-index.ts: found here at once, restored
+      // from the attribute value at start-up if lost with the process); before the answer with replicas.
       if (change.attributes.externalId) await this.index.add(id, change.attributes.externalId);
     } catch (err) {
-      // All or nothing: a customer whose externalId is not findable (or whose values are
-      // missing) is taken back, so that the IdP's retry creates it whole instead of meeting a 409.
+      // All or nothing: a customer whose attribute values are missing is taken back, so that
+      // the IdP's retry creates it whole instead of meeting a 409.
       const undo = new UndoLog(this.logger, { customerId: id });
       undo.push("created customer", () => this.client.customers.delete([id]));
       await undo.rollBack();
@@ -217,7 +205,8 @@ export class UserWriter {
   }
 
   private async replaceNow(id: string, raw: Record<string, unknown>, view: UserViewContext): Promise<ScimUser> {
-    const current = await this.reader.getCustomer(id);
+    // A recent read may serve as the base, except when If-Match must be checked against now.
+    const current = await this.reader.getCustomer(id, { recent: !hasExpectedVersion() });
     requireCurrentVersion(userFromCustomer(current, view));
     const doc = withPutDefaults(parseUserDocument(normaliseUserBody(raw)), this.settings.storedAttributes);
     const change = userChangeFromDocument(doc, {
@@ -236,7 +225,7 @@ export class UserWriter {
 
   private async patchNow(id: string, message: Record<string, unknown>, view: UserViewContext): Promise<ScimUser> {
     const operations = Object.entries(message).find(([k]) => k.toLowerCase() === "operations")?.[1];
-    const current = await this.reader.getCustomer(id);
+    const current = await this.reader.getCustomer(id, { recent: !hasExpectedVersion() });
     const before = userFromCustomer(current, view);
     requireCurrentVersion(before);
     const after = applyPatch(before, operations, USER_PATCH_TARGET);
@@ -386,13 +375,13 @@ export class UserWriter {
       const created = upserts.filter((u) => !previous.some((v) => v.attribute_id === u.attribute_id));
       if (restore.length > 0 || created.length > 0) {
         undo.push("attribute values", async () => {
-          await Promise.all(restore.map((r) => this.attributeWrites.submit(r)));
+          await Promise.all(restore.map((r) => this.client.attributeValues.upsertOne(r)));
           // Values the request created read as "not set" once empty again.
-          await Promise.all(created.map((c) => this.attributeWrites.submit({ ...c, value: "" })));
+          await Promise.all(created.map((c) => this.client.attributeValues.upsertOne({ ...c, value: "" })));
         });
       }
       if (upserts.length > 0) {
-        const results = await Promise.all(upserts.map((u) => this.attributeWrites.submit(u)));
+        const results = await Promise.all(upserts.map((u) => this.client.attributeValues.upsertOne(u)));
         const writtenIds = new Set(results.map((w) => w.attribute_id));
         values = [...values.filter((v) => !writtenIds.has(v.attribute_id)), ...results];
       }
@@ -407,7 +396,7 @@ export class UserWriter {
     try {
       if (externalIdChanges && newExternalId) {
         undo.push("externalId index", () => this.index.remove(id, newExternalId));
-        await this.index.add(id, newExternalId);
+        await this.index.add(id, newExternalId, { strict: true });
       }
       await writeAttributes(beforePut, []);
       if (Object.keys(diff).length > 0) {

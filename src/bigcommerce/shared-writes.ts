@@ -1,0 +1,86 @@
+/**
+ * Single-item writes that concurrent SCIM requests make to the same batch endpoint (attribute
+ * values, externalId index metafields) share calls: each caller submits one item, the queue
+ * sends up to `maxBatch` per call, late-bound like every batch (batch-lane.ts: formed when the
+ * governor grants a slot), and each caller gets its own result.
+ *
+ * When a shared call fails because of what one item holds (a validation error or a conflict),
+ * its items go again one by one, so that one request's bad item cannot fail its neighbours;
+ * these endpoints are safe for that (an upsert repeats harmlessly; a metafield that was written
+ * answers 409 on the repeat, which its caller reads as "already there"). Other failures (429,
+ * outages) fail every item of the call: splitting them would only multiply calls when the quota
+ * is already used up.
+ */
+import { BatchLane } from "./batch-lane.js";
+import type { Clock } from "./clock.js";
+import { ConflictError, RateLimitedError, ValidationFailedError } from "./errors.js";
+import type { Permit, PermitSource } from "./governor.js";
+
+export interface SharedWritesOptions<I, O> {
+  clock: Clock;
+  permits?: PermitSource;
+  maxWaitMs: number;
+  /** Items per call (the endpoint's limit). */
+  maxBatch: number;
+  maxInFlight: number;
+  /** One call for these items; one result per item, in order. */
+  send: (items: I[], permit: Permit | undefined) => Promise<O[]>;
+}
+
+interface Entry<I, O> {
+  item: I;
+  deadline: number;
+  resolve: (value: O) => void;
+  reject: (reason: unknown) => void;
+}
+
+const isItemError = (error: unknown) => error instanceof ValidationFailedError || error instanceof ConflictError;
+
+export class SharedWrites<I, O> {
+  private readonly lane: BatchLane<Entry<I, O>>;
+
+  constructor(private readonly options: SharedWritesOptions<I, O>) {
+    this.lane = new BatchLane<Entry<I, O>>({
+      clock: options.clock,
+      windowMs: 0,
+      maxInFlight: options.maxInFlight,
+      ...(options.permits ? { permits: options.permits, fullBatch: options.maxBatch } : {}),
+      pick: (queue) => queue.splice(0, options.maxBatch),
+      run: (batch, permit) => this.run(batch, permit),
+      deadlineOf: (e) => e.deadline,
+      expire: (e) => e.reject(new RateLimitedError(1000, "no BigCommerce rate budget for this write within the wait bound; nothing was sent")),
+      onClosed: (e) => e.reject(new RateLimitedError(1000, "BigCommerce client is closed; nothing was sent")),
+    });
+  }
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.lane.add({ item, deadline: this.options.clock.now() + this.options.maxWaitMs, resolve, reject });
+    });
+  }
+
+  close(error: Error): void {
+    for (const e of this.lane.close()) e.reject(error);
+  }
+
+  private async run(batch: Entry<I, O>[], permit: Permit | undefined): Promise<void> {
+    try {
+      const results = await this.options.send(
+        batch.map((e) => e.item),
+        permit,
+      );
+      batch.forEach((e, i) => e.resolve(results[i] as O));
+    } catch (error) {
+      if (batch.length === 1 || !isItemError(error)) {
+        for (const e of batch) e.reject(error);
+        return;
+      }
+      for (const e of batch) {
+        await this.options.send([e.item], undefined).then(
+          ([result]) => e.resolve(result as O),
+          (reason: unknown) => e.reject(reason),
+        );
+      }
+    }
+  }
+}
