@@ -201,3 +201,15 @@ export const STORABLE_ATTRIBUTE_NAMES = Object.fromEntries(STORABLE_ROWS.map((r)
 export const isCoreStorable = (key: StorableAttribute): key is CoreStorable => (CORE_STORABLE as readonly string[]).includes(key);
 export const isEnterpriseStringStorable = (key: StorableAttribute): key is EnterpriseStringStorable =>
   (ENTERPRISE_STORABLE as readonly string[]).includes(key);
+
+const topLevelCore = (predicate: (row: AttributeRow) => boolean) =>
+  ROWS.filter((r) => r.schema === CORE_USER && !r.path.includes(".") && predicate(r)).map((r) => r.path);
+
+/** Canonical names of the multi-valued complex attributes of the core User schema. */
+export const USER_MULTI_VALUED: readonly string[] = topLevelCore((r) => r.multiValued === true && r.type === "complex");
+/** Attributes clients may send back but never change (PATCH ignores them). */
+export const USER_READ_ONLY: readonly string[] = topLevelCore((r) => r.mutability === "readOnly");
+/** Lower-case names of boolean (sub-)attributes, whose string forms ("True") are coerced. */
+export const USER_BOOLEANS: readonly string[] = [
+  ...new Set(ROWS.filter((r) => r.type === "boolean").map((r) => r.path.split(".").pop()!.toLowerCase())),
+];
