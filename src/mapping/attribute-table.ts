@@ -112,7 +112,7 @@ const ROWS: readonly AttributeRow[] = [
   core("displayName", {
     type: "string",
     mutability: "derived",
-    storage: { kind: "field", field: "name" },
+    storage: { kind: "computed" },
     description: "Derived from name: \"givenName familyName\". Values sent are not stored.",
   }),
   ...STORABLE_ROWS.filter((r) => r.schema === CORE_USER).map(storableRow),
@@ -213,3 +213,11 @@ export const USER_READ_ONLY: readonly string[] = topLevelCore((r) => r.mutabilit
 export const USER_BOOLEANS: readonly string[] = [
   ...new Set(ROWS.filter((r) => r.type === "boolean").map((r) => r.path.split(".").pop()!.toLowerCase())),
 ];
+
+/** The SCIM name an administrator would recognise: extension attributes carry their URN. */
+export const scimNameOf = (row: AttributeRow): string => (row.schema === CORE_USER ? row.path : `${row.schema}:${row.path}`);
+
+/** BigCommerce customer field (and its aliases in BigCommerce's error bodies) -> SCIM attribute. */
+export const ATTRIBUTE_OF_CUSTOMER_FIELD: Readonly<Record<string, string>> = Object.fromEntries(
+  ROWS.flatMap((r) => (r.storage.kind === "field" ? [r.storage.field, ...(r.storage.fieldAliases ?? [])].map((f) => [f, scimNameOf(r)]) : [])),
+);
