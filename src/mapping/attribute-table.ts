@@ -220,3 +220,10 @@ export const scimNameOf = (row: AttributeRow): string => (row.schema === CORE_US
 export const ATTRIBUTE_OF_CUSTOMER_FIELD: Readonly<Record<string, string>> = Object.fromEntries(
   ROWS.flatMap((r) => (r.storage.kind === "field" ? [r.storage.field, ...(r.storage.fieldAliases ?? [])].map((f) => [f, scimNameOf(r)]) : [])),
 );
+
+/** Customer-attribute name of an attribute the bridge always keeps (externalId, the phone's type). */
+export function bridgeNameOf(schema: AttributeRow["schema"], path: string): string {
+  const row = rowOf(schema, path);
+  if (row.storage.kind !== "bridge") throw new Error(`${path} is not kept in a customer attribute`);
+  return row.storage.name;
+}

@@ -1,5 +1,6 @@
 import type { Customer } from "../bigcommerce/api.js";
-import { STORABLE_ATTRIBUTE_NAMES, type StorableAttribute } from "./attribute-table.js";
+import { bridgeNameOf, STORABLE_ATTRIBUTE_NAMES, type StorableAttribute } from "./attribute-table.js";
+import { CORE_USER } from "./urns.js";
 
 /**
  * What the bridge keeps with a customer that BigCommerce has no field for. Each is a store-wide
@@ -15,12 +16,12 @@ export type BridgeAttributeKey =
   | StorableAttribute;
 
 export const BRIDGE_ATTRIBUTE_NAMES: Record<BridgeAttributeKey, string> = {
-  externalId: "scim_external_id",
+  externalId: bridgeNameOf(CORE_USER, "externalId"),
   active: "scim_active",
   groupBeforeDeactivation: "scim_group_before_deactivation",
   channelsBeforeDeactivation: "scim_channels_before_deactivation",
   /** The `type` of the stored phone number when it is not "work" (Entra maps the mobile). */
-  phoneType: "scim_phone_type",
+  phoneType: bridgeNameOf(CORE_USER, "phoneNumbers.type"),
   ...STORABLE_ATTRIBUTE_NAMES,
 };
 
