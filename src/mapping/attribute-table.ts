@@ -164,12 +164,36 @@ const ROWS: readonly AttributeRow[] = [
   ent("manager.value", { type: "string", storage: { kind: "computed" } }),
   ent("manager.$ref", { type: "reference", mutability: "derived", storage: { kind: "computed" }, description: "Derived from manager.value: the manager's /Users URL." }),
 
-  bc("customerGroupId", { type: "integer", storage: { kind: "field", field: "customer_group_id" } }),
-  bc("channelIds", { type: "integer", multiValued: true, storage: { kind: "field", field: "channel_ids" } }),
-  bc("originChannelId", { type: "integer", mutability: "derived", storage: { kind: "field", field: "origin_channel_id" } }),
-  bc("notes", { type: "string", storage: { kind: "field", field: "notes" } }),
-  bc("taxExemptCategory", { type: "string", storage: { kind: "field", field: "tax_exempt_category", maxLength: 255 } }),
-  bc("acceptsProductReviewAbandonedCartEmails", { type: "boolean", storage: { kind: "field", field: "accepts_product_review_abandoned_cart_emails" } }),
+  bc("customerGroupId", {
+    type: "integer",
+    storage: { kind: "field", field: "customer_group_id" },
+    description:
+      "BigCommerce customer group (0 = none). A customer belongs to at most one group: joining a group (SCIM Group membership) leaves the previous one.",
+  }),
+  bc("channelIds", {
+    type: "integer",
+    multiValued: true,
+    storage: { kind: "field", field: "channel_ids" },
+    description:
+      "Storefront channels the customer may sign in to; null or absent means every channel that allows global logins. Never empty. For an inactive user with a lockout channel configured: the channels reactivation restores (until then it can sign in nowhere).",
+  }),
+  bc("originChannelId", {
+    type: "integer",
+    mutability: "derived",
+    storage: { kind: "field", field: "origin_channel_id" },
+    description: "Channel where the customer was created (read-only).",
+  }),
+  bc("notes", { type: "string", storage: { kind: "field", field: "notes" }, description: "Merchant notes on the customer." }),
+  bc("taxExemptCategory", {
+    type: "string",
+    storage: { kind: "field", field: "tax_exempt_category", maxLength: 255 },
+    description: "Tax exempt category code (at most 255 characters).",
+  }),
+  bc("acceptsProductReviewAbandonedCartEmails", {
+    type: "boolean",
+    storage: { kind: "field", field: "accepts_product_review_abandoned_cart_emails" },
+    description: "Whether the customer receives product review and abandoned cart emails.",
+  }),
 ];
 
 export const USER_ATTRIBUTES: readonly AttributeRow[] = ROWS;

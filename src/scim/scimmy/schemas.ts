@@ -12,24 +12,15 @@ export const BigCommerceCustomerExtension = new SchemaDefinition(
   "BigCommerceCustomer",
   BIGCOMMERCE_CUSTOMER,
   "BigCommerce customer fields without a SCIM core equivalent",
-  [
-    new Attribute("integer", "customerGroupId", {
-      description:
-        "BigCommerce customer group (0 = none). A customer belongs to at most one group: joining a group (SCIM Group membership) leaves the previous one.",
-    }),
-    new Attribute("integer", "channelIds", {
-      multiValued: true,
-      description: "Storefront channels the customer may sign in to; null or absent means every channel that allows global logins. Never empty. For an inactive user with a lockout channel configured: the channels reactivation restores (until then it can sign in nowhere).",
-    }),
-    new Attribute("integer", "originChannelId", { mutable: false, description: "Channel where the customer was created (read-only)." }),
-    new Attribute("string", "notes", { description: "Merchant notes on the customer." }),
-    new Attribute("string", "taxExemptCategory", { description: "Tax exempt category code (at most 255 characters)." }),
-    new Attribute("boolean", "acceptsProductReviewAbandonedCartEmails", {
-      description: "Whether the customer receives product review and abandoned cart emails.",
-    }),
-  ],
+  USER_ATTRIBUTES.filter((row) => row.schema === BIGCOMMERCE_CUSTOMER).map(
+    (row) =>
+      new Attribute(row.type as "string", row.path, {
+        ...(row.multiValued ? { multiValued: true } : {}),
+        ...(row.mutability === "derived" ? { mutable: false } : {}),
+        ...(row.description !== undefined ? { description: row.description } : {}),
+      }),
+  ),
 );
-
 
 let prepared = false;
 
