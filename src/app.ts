@@ -28,6 +28,7 @@ import { MembershipWriter } from "./scim/groups/membership-writer.js";
 import { KeyedLock } from "./scim/keyed-lock.js";
 import { fenceWrites } from "./shared-state/fenced-client.js";
 import type { SharedState } from "./shared-state/index.js";
+import { Discovery, discoveryRouter } from "./scim/scimmy/discovery.js";
 import { configureServiceProvider, declareResources } from "./scim/scimmy/setup.js";
 import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js";
 import { ExternalIdIndex } from "./scim/users/external-id-index.js";
@@ -126,7 +127,7 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
     pageSize: PAGE_SIZE,
   };
 
-  declareResources(config.storedAttributes);
+  declareResources();
   const tokens = new StaticTokens(config.bearerTokens);
   const jwt = config.jwt ? new JwtVerifier(config.jwt) : null;
 
@@ -180,6 +181,8 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
   scim.use(queryGuard);
   scim.use(patchPathGuard);
   scim.use(preconditions(services, (req) => baseUrlOf(config, req)));
+  // Discovery is this app's own (its stored attributes, its base URL), not scimmy's global registry.
+  scim.use(discoveryRouter(new Discovery({ storedAttributes: config.storedAttributes, maxResults: PAGE_SIZE.max }), (req) => baseUrlOf(config, req)));
   scim.use(
     new SCIMMYRouters({
       type: "bearer",

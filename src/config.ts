@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_STORED_ATTRIBUTES, STORABLE_ATTRIBUTES, type StorableAttribute } from "./mapping/attribute-table.js";
 
 /**
  * One schema for the whole environment. A bad value stops start-up with a message naming the
@@ -52,25 +53,8 @@ const DEFAULT_BIGCOMMERCE_API_URL = "https://api.bigcommerce.com";
 /** IdPs give up on a SCIM request after about 60 s: the longest quota wait plus one request must fit. */
 export const IDP_REQUEST_BUDGET_MS = 60_000;
 
-/** Attributes with no BigCommerce field that the bridge can keep as customer attributes. */
-export const STORABLE_ATTRIBUTES = [
-  "title",
-  "nickName",
-  "profileUrl",
-  "userType",
-  "preferredLanguage",
-  "locale",
-  "timezone",
-  "department",
-  "employeeNumber",
-  "costCenter",
-  "division",
-  "manager",
-] as const;
-export type StorableAttribute = (typeof STORABLE_ATTRIBUTES)[number];
-/** Where each storable attribute lives in SCIM: the core User schema, or the enterprise extension. */
-export const CORE_STORABLE: readonly StorableAttribute[] = ["title", "nickName", "profileUrl", "userType", "preferredLanguage", "locale", "timezone"];
-export const ENTERPRISE_STORABLE: readonly StorableAttribute[] = ["department", "employeeNumber", "costCenter", "division"];
+// Storable attributes and their schema placement come from the attribute table (src/mapping).
+export { CORE_STORABLE, ENTERPRISE_STORABLE, STORABLE_ATTRIBUTES, type StorableAttribute } from "./mapping/attribute-table.js";
 
 const envSchema = z
   .object({
@@ -98,7 +82,7 @@ const envSchema = z
       .string()
       .optional()
       .transform((s, ctx) => {
-        if (s === undefined) return ["title", "department", "employeeNumber", "manager"] as StorableAttribute[];
+        if (s === undefined) return [...DEFAULT_STORED_ATTRIBUTES];
         const names = csv(s);
         const unknown = names.filter((n) => !(STORABLE_ATTRIBUTES as readonly string[]).includes(n));
         if (unknown.length > 0) {

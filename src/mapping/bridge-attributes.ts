@@ -1,5 +1,6 @@
 import type { Customer } from "../bigcommerce/api.js";
-import type { StorableAttribute } from "../config.js";
+import { bridgeNameOf, STORABLE_ATTRIBUTE_NAMES, type StorableAttribute } from "./attribute-table.js";
+import { CORE_USER } from "./urns.js";
 
 /**
  * What the bridge keeps with a customer that BigCommerce has no field for. Each is a store-wide
@@ -15,24 +16,13 @@ export type BridgeAttributeKey =
   | StorableAttribute;
 
 export const BRIDGE_ATTRIBUTE_NAMES: Record<BridgeAttributeKey, string> = {
-  externalId: "scim_external_id",
+  externalId: bridgeNameOf(CORE_USER, "externalId"),
   active: "scim_active",
   groupBeforeDeactivation: "scim_group_before_deactivation",
   channelsBeforeDeactivation: "scim_channels_before_deactivation",
   /** The `type` of the stored phone number when it is not "work" (Entra maps the mobile). */
-  phoneType: "scim_phone_type",
-  title: "scim_title",
-  nickName: "scim_nick_name",
-  profileUrl: "scim_profile_url",
-  userType: "scim_user_type",
-  preferredLanguage: "scim_preferred_language",
-  locale: "scim_locale",
-  timezone: "scim_timezone",
-  department: "scim_department",
-  employeeNumber: "scim_employee_number",
-  costCenter: "scim_cost_center",
-  division: "scim_division",
-  manager: "scim_manager",
+  phoneType: bridgeNameOf(CORE_USER, "phoneNumbers.type"),
+  ...STORABLE_ATTRIBUTE_NAMES,
 };
 
 /** Attribute definition ids of this store, resolved once at start-up. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Customer } from "../bigcommerce/api.js";
-import { CORE_STORABLE, ENTERPRISE_STORABLE, type StorableAttribute } from "../config.js";
+import { CORE_STORABLE, ENTERPRISE_STORABLE, type StorableAttribute } from "./attribute-table.js";
 import { readBridgeAttributes, type AttributeCatalog } from "./bridge-attributes.js";
 import { recallChannels } from "./remembered-channels.js";
 import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";

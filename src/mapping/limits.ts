@@ -1,4 +1,6 @@
 import { invalidValue } from "../scim-error.js";
+import { maxLengthOf } from "./attribute-table.js";
+import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
 
 /**
  * BigCommerce's documented field limits (customers.v3.yml customer_Post / customer_Put), checked
@@ -9,12 +11,14 @@ export const LIMITS = {
   emailOnCreate: 250,
   email: 255,
   emailMin: 3,
-  name: 100,
-  company: 255,
-  phone: 50,
-  taxExemptCategory: 255,
+  // Per-field limits are rows of the attribute table.
+  name: maxLengthOf(CORE_USER, "name.givenName"),
+  company: maxLengthOf(ENTERPRISE_USER, "organization"),
+  phone: maxLengthOf(CORE_USER, "phoneNumbers"),
+  taxExemptCategory: maxLengthOf(BIGCOMMERCE_CUSTOMER, "taxExemptCategory"),
+  /** Any value kept in a customer attribute (storable attributes, externalId). */
   attributeValue: 255,
-  password: 100,
+  password: maxLengthOf(CORE_USER, "password"),
 } as const;
 
 export function checkLength(attribute: string, value: string, max: number, min = 0): void {

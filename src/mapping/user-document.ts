@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { invalidValue } from "../scim-error.js";
+import { CORE_STORABLE, ENTERPRISE_STORABLE } from "./attribute-table.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "./urns.js";
 
 /**
@@ -15,6 +16,9 @@ const multiValue = z.looseObject({
   display: str,
 });
 
+/** The storable attributes (attribute-table.ts) are plain strings. */
+const stringsNamed = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, str])) as Record<K, typeof str>;
+
 export const userDocumentSchema = z.looseObject({
   userName: str,
   externalId: str,
@@ -24,20 +28,11 @@ export const userDocumentSchema = z.looseObject({
   phoneNumbers: z.array(multiValue).nullish(),
   password: str,
   active: z.boolean().nullish(),
-  title: str,
-  nickName: str,
-  profileUrl: str,
-  userType: str,
-  preferredLanguage: str,
-  locale: str,
-  timezone: str,
+  ...stringsNamed(CORE_STORABLE),
   [ENTERPRISE_USER]: z
     .looseObject({
       organization: str,
-      department: str,
-      employeeNumber: str,
-      costCenter: str,
-      division: str,
+      ...stringsNamed(ENTERPRISE_STORABLE),
       manager: z.looseObject({ value: str }).nullish(),
     })
     .nullish(),

@@ -1,4 +1,4 @@
-import { CORE_STORABLE, ENTERPRISE_STORABLE, type StorableAttribute } from "../config.js";
+import { CORE_STORABLE, ENTERPRISE_STORABLE, isCoreStorable, isEnterpriseStringStorable, type StorableAttribute } from "./attribute-table.js";
 import { invalidValue } from "../scim-error.js";
 import type { BridgeAttributeKey } from "./bridge-attributes.js";
 import { checkEmail, checkLength, LIMITS } from "./limits.js";
@@ -172,8 +172,8 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
 
   for (const key of opts.storedAttributes) {
     let v: string | null | undefined;
-    if (CORE_STORABLE.includes(key)) v = doc[key as keyof UserDocument] as string | null | undefined;
-    else if (ENTERPRISE_STORABLE.includes(key)) v = ent === null ? null : (ent?.[key as "department"] ?? (ent && key in ent ? null : undefined));
+    if (isCoreStorable(key)) v = doc[key];
+    else if (isEnterpriseStringStorable(key)) v = ent === null ? null : (ent?.[key] ?? (ent && key in ent ? null : undefined));
     else if (key === "manager") v = ent === null ? null : ent?.manager === null ? null : ent?.manager?.value;
     const checked = storedValue(key, v);
     if (checked !== undefined) change.attributes[key] = checked;

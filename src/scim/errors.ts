@@ -15,6 +15,7 @@ import {
   ValidationFailedError,
 } from "../bigcommerce/index.js";
 import { invalidFilter, invalidSyntax, invalidValue, notFound, ScimError, uniqueness, type ScimType } from "../scim-error.js";
+import { ATTRIBUTE_OF_CUSTOMER_FIELD } from "../mapping/attribute-table.js";
 import { LeaseLostError, LockBusyError, SharedStateUnavailableError } from "../shared-state/errors.js";
 
 export {
@@ -31,20 +32,10 @@ export {
   type ScimType,
 } from "../scim-error.js";
 
-/** BigCommerce customer fields, as the SCIM attribute an administrator would recognise. */
+/** BigCommerce fields, as the SCIM attribute an administrator would recognise (customers: the attribute table). */
 const SCIM_ATTRIBUTE_OF_FIELD: Record<string, string> = {
-  email: "userName",
-  first_name: "name.givenName",
-  last_name: "name.familyName",
-  phone: "phoneNumbers",
-  company: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
-  notes: "urn:ietf:params:scim:schemas:extension:bigcommerce:2.0:Customer:notes",
-  tax_exempt_category: "urn:ietf:params:scim:schemas:extension:bigcommerce:2.0:Customer:taxExemptCategory",
-  customer_group_id: "urn:ietf:params:scim:schemas:extension:bigcommerce:2.0:Customer:customerGroupId",
-  channel_ids: "urn:ietf:params:scim:schemas:extension:bigcommerce:2.0:Customer:channelIds",
-  new_password: "password",
-  "authentication.new_password": "password",
-  password: "password",
+  ...ATTRIBUTE_OF_CUSTOMER_FIELD,
+  // A customer group's name.
   name: "displayName",
 };
 

@@ -1,4 +1,5 @@
-import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
+import { USER_ATTRIBUTES, type AttributeRow } from "../../mapping/attribute-table.js";
+import { CORE_USER } from "../../mapping/urns.js";
 import { isPlainObject } from "../json.js";
 
 /**
@@ -6,53 +7,36 @@ import { isPlainObject } from "../json.js";
  * ("UserName", "Primary", "Manager": {"Value"}). Everything after this module sees the
  * canonical spelling only.
  */
-type Shape = { [name: string]: Shape | true };
+export type Shape = { [name: string]: Shape | true };
 
-const MULTI_VALUE: Shape = { value: true, type: true, primary: true, display: true, $ref: true };
+/**
+ * Every attribute of the table (src/mapping/attribute-table.ts), by schema: core attributes at
+ * the top, extension attributes under their URN, sub-attributes under their parent.
+ */
+export function shapeOf(rows: readonly AttributeRow[]): Shape {
+  const shape: Shape = {};
+  const objectAt = (holder: Shape, name: string): Shape => {
+    const existing = holder[name];
+    if (existing !== undefined && existing !== true) return existing;
+    return (holder[name] = {});
+  };
+  for (const row of rows) {
+    const holder = row.schema === CORE_USER ? shape : objectAt(shape, row.schema);
+    const [parent, sub] = row.path.split(".") as [string, string | undefined];
+    if (sub !== undefined) {
+      objectAt(holder, parent)[sub] = true;
+    } else {
+      holder[parent] ??= true;
+    }
+    if (row.caseOnly) {
+      const inner = objectAt(holder, row.path);
+      for (const name of row.caseOnly) inner[name] = true;
+    }
+  }
+  return shape;
+}
 
-export const USER_SHAPE: Shape = {
-  schemas: true,
-  id: true,
-  externalId: true,
-  meta: true,
-  userName: true,
-  name: { formatted: true, familyName: true, givenName: true, middleName: true, honorificPrefix: true, honorificSuffix: true },
-  displayName: true,
-  nickName: true,
-  profileUrl: true,
-  title: true,
-  userType: true,
-  preferredLanguage: true,
-  locale: true,
-  timezone: true,
-  active: true,
-  password: true,
-  emails: MULTI_VALUE,
-  phoneNumbers: MULTI_VALUE,
-  ims: MULTI_VALUE,
-  photos: MULTI_VALUE,
-  addresses: true,
-  groups: MULTI_VALUE,
-  entitlements: MULTI_VALUE,
-  roles: MULTI_VALUE,
-  x509Certificates: MULTI_VALUE,
-  [ENTERPRISE_USER]: {
-    employeeNumber: true,
-    costCenter: true,
-    organization: true,
-    division: true,
-    department: true,
-    manager: { value: true, $ref: true, displayName: true, managerId: true },
-  },
-  [BIGCOMMERCE_CUSTOMER]: {
-    customerGroupId: true,
-    channelIds: true,
-    originChannelId: true,
-    notes: true,
-    taxExemptCategory: true,
-    acceptsProductReviewAbandonedCartEmails: true,
-  },
-};
+export const USER_SHAPE: Shape = shapeOf(USER_ATTRIBUTES);
 
 export const GROUP_SHAPE: Shape = {
   schemas: true,

@@ -1,3 +1,4 @@
+import { USER_MULTI_VALUED } from "../../mapping/attribute-table.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import { isPlainObject } from "../json.js";
 import { canonicalise, USER_SHAPE } from "./canonical-keys.js";
@@ -8,7 +9,6 @@ import { invalidValue } from "../errors.js";
  * Entra's "True"/"False" strings, OneLogin's single-object `emails`, `manager` as a bare string
  * or `managerId`, `null` elements. `null` itself is kept: in a PUT it means "clear".
  */
-const MULTI_VALUED = ["emails", "phoneNumbers", "ims", "photos", "addresses", "groups", "entitlements", "roles", "x509Certificates"];
 
 
 export function toBoolean(v: unknown): unknown {
@@ -50,7 +50,7 @@ function normaliseMultiValue(v: unknown): unknown {
 export function normaliseUserBody(body: Record<string, unknown>): Record<string, unknown> {
   const out = canonicalise(body, USER_SHAPE);
   if ("active" in out) out.active = toBoolean(out.active);
-  for (const key of MULTI_VALUED) {
+  for (const key of USER_MULTI_VALUED) {
     if (key in out) out[key] = normaliseMultiValue(out[key]);
   }
   const ent = out[ENTERPRISE_USER];

@@ -1,15 +1,17 @@
 import SCIMMY from "scimmy";
-import type { StorableAttribute } from "../../config.js";
 import { BridgeGroup, BridgeUser } from "./resources.js";
-import { BigCommerceCustomerExtension, trimSchemas } from "./schemas.js";
+import { BigCommerceCustomerExtension, prepareSchemas } from "./schemas.js";
 
 let declared = false;
 
-/** Declares the bridge's resources with scimmy, once per process (scimmy's registry is global). */
-export function declareResources(stored: readonly StorableAttribute[]): void {
+/**
+ * Declares the bridge's resources with scimmy, once per process (scimmy's registry is global).
+ * Nothing here depends on an app's configuration: discovery is built per app (discovery.ts).
+ */
+export function declareResources(): void {
   if (declared) return;
   declared = true;
-  trimSchemas(stored);
+  prepareSchemas();
   BridgeUser.extend(SCIMMY.Schemas.EnterpriseUser, false);
   BridgeUser.extend(BigCommerceCustomerExtension as never, false);
   SCIMMY.Resources.declare(BridgeUser as never, "User");

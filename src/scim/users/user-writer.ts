@@ -19,6 +19,7 @@ import {
 } from "../../bigcommerce/index.js";
 import type { Logger } from "pino";
 import type { StorableAttribute } from "../../config.js";
+import { USER_BOOLEANS, USER_MULTI_VALUED, USER_READ_ONLY } from "../../mapping/attribute-table.js";
 import { readBridgeAttributes, type AttributeCatalog, type BridgeAttributeKey } from "../../mapping/bridge-attributes.js";
 import { userFromCustomer, type ScimUser, type UserViewContext } from "../../mapping/customer-to-user.js";
 import { parseUserDocument } from "../../mapping/user-document.js";
@@ -53,9 +54,9 @@ export interface AuditEvent {
 
 const USER_PATCH_TARGET: PatchTarget = {
   urns: [ENTERPRISE_USER, BIGCOMMERCE_CUSTOMER],
-  multiValued: new Set(["emails", "phoneNumbers", "ims", "photos", "addresses", "groups", "entitlements", "roles", "x509Certificates"]),
-  readOnly: new Set(["id", "meta", "schemas", "groups"]),
-  booleans: new Set(["active", "primary", "acceptsproductreviewabandonedcartemails"]),
+  multiValued: new Set(USER_MULTI_VALUED),
+  readOnly: new Set(USER_READ_ONLY),
+  booleans: new Set(USER_BOOLEANS),
   aliases: { manager: ENTERPRISE_USER },
 };
 

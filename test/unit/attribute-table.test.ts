@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import type { Customer } from "../../src/bigcommerce/api.js";
+import {
+  ATTRIBUTE_OF_CUSTOMER_FIELD,
+  CORE_STORABLE,
+  ENTERPRISE_STORABLE,
+  STORABLE_ROWS,
+  USER_ATTRIBUTES,
+  scimNameOf,
+  type StorableAttribute,
+} from "../../src/mapping/attribute-table.js";
+import { AttributeCatalog, BRIDGE_ATTRIBUTE_NAMES, type BridgeAttributeKey } from "../../src/mapping/bridge-attributes.js";
+import { userFromCustomer } from "../../src/mapping/customer-to-user.js";
+import { parseUserDocument } from "../../src/mapping/user-document.js";
+import { userChangeFromDocument, withPutDefaults } from "../../src/mapping/user-to-customer.js";
+import { ENTERPRISE_USER } from "../../src/mapping/urns.js";
+import { scimAttributeForField } from "../../src/scim/errors.js";
+import { canonicalName, subShape, USER_SHAPE } from "../../src/scim/normalise/canonical-keys.js";
+import { normaliseUserBody } from "../../src/scim/normalise/user-body.js";
+
+/**
+ * The attribute table is the one place that knows a user attribute. These tests walk every row
+ * through each consumer, so a row added to the table is covered without touching them.
+ */
+const valueOf = (key: StorableAttribute) => (key === "manager" ? "42" : `${key}-value`);
+
+/** The body an IdP would send for one storable attribute, in SHOUTING case to test casing. */
+function bodyWith(key: StorableAttribute): Record<string, unknown> {
+  const row = STORABLE_ROWS.find((r) => r.key === key)!;
+  const value = key === "manager" ? { VALUE: valueOf(key) } : valueOf(key);
+  const base = { USERNAME: "row@example.com" };
+  return row.schema === ENTERPRISE_USER ? { ...base, [ENTERPRISE_USER]: { [key.toUpperCase()]: value } } : { ...base, [key.toUpperCase()]: value };
+}
+
+describe("the attribute table", () => {
+  it("spells every attribute canonically (USER_SHAPE holds every row)", () => {
+    for (const row of USER_ATTRIBUTES) {
+      const holder = row.schema === "urn:ietf:params:scim:schemas:core:2.0:User" ? USER_SHAPE : subShape(USER_SHAPE, row.schema)!;
+      const [parent, sub] = row.path.split(".") as [string, string | undefined];
+      expect(canonicalName(holder, parent.toUpperCase()), row.path).toBe(parent);
+      if (sub !== undefined) expect(canonicalName(subShape(holder, parent)!, sub.toLowerCase()), row.path).toBe(sub);
+    }
+  });
+
+  it("places every storable attribute in exactly one schema, with its own customer-attribute name", () => {
+    const manager: readonly string[] = ["manager"];
+    expect([...CORE_STORABLE, ...ENTERPRISE_STORABLE, ...manager].sort()).toEqual(STORABLE_ROWS.map((r) => r.key).sort());
+    const names = Object.values(BRIDGE_ATTRIBUTE_NAMES);
+    expect(new Set(names).size).toBe(names.length);
+    for (const row of STORABLE_ROWS) expect(BRIDGE_ATTRIBUTE_NAMES[row.key]).toBe(row.attribute);
+  });
+
+  it("names every mapped BigCommerce field by its SCIM attribute in error messages", () => {
+    for (const row of USER_ATTRIBUTES) {
+      if (row.storage.kind !== "field") continue;
+      expect(ATTRIBUTE_OF_CUSTOMER_FIELD[row.storage.field]).toBe(scimNameOf(row));
+      expect(scimAttributeForField(`0.${row.storage.field}`)).toBe(scimNameOf(row));
+    }
+  });
+
+  describe.each(STORABLE_ROWS.map((r) => r.key))("storable row %s, end to end through the mapping", (key) => {
+    const doc = () => parseUserDocument(normaliseUserBody(bodyWith(key)));
+
+    it("is written to its customer attribute when stored, and not otherwise", () => {
+      expect(userChangeFromDocument(doc(), { mode: "create", storedAttributes: [key] }).attributes[key]).toBe(valueOf(key));
+      expect(userChangeFromDocument(doc(), { mode: "create", storedAttributes: [] }).attributes[key]).toBeUndefined();
+    });
+
+    it("is cleared by a PUT that leaves it out", () => {
+      const put = withPutDefaults(parseUserDocument({ userName: "row@example.com" }), [key]);
+      expect(userChangeFromDocument(put, { mode: "replace", storedAttributes: [key] }).attributes[key]).toBeNull();
+    });
+
+    it("is read back into the User where the request put it", () => {
+      const catalog = new AttributeCatalog(new Map<BridgeAttributeKey, number>([[key, 31]]));
+      const customer = {
+        id: 5,
+        email: "row@example.com",
+        first_name: "R",
+        last_name: "W",
+        customer_group_id: 0,
+        channel_ids: null,
+        date_created: "2024-01-01T00:00:00Z",
+        date_modified: "2024-01-01T00:00:00Z",
+        attributes: [{ id: 9, attribute_id: 31, attribute_value: valueOf(key), customer_id: 5 }],
+      } as unknown as Customer;
+      const view = (stored: StorableAttribute[]) =>
+        userFromCustomer(customer, { catalog, storedAttributes: stored, groupName: () => undefined, baseUrl: "/scim/v2" });
+      const row = STORABLE_ROWS.find((r) => r.key === key)!;
+      const holderOf = (u: Record<string, unknown>) => (row.schema === ENTERPRISE_USER ? (u[ENTERPRISE_USER] as Record<string, unknown> | undefined) : u);
+      const shown = holderOf(view([key]))?.[key];
+      expect(key === "manager" ? (shown as { value: string }).value : shown).toBe(valueOf(key));
+      expect(holderOf(view([]))?.[key]).toBeUndefined();
+    });
+  });
+});
