@@ -327,6 +327,10 @@ export class UserWriter {
       if (!wasActive) {
         event = "reactivate";
         attributes.active = null;
+      }
+      // Reactivation, or a deactivation left half-done (parked and group remembered, flag not
+      // recorded) that the IdP now undoes: the group comes back, as the channels do (channel-lockout.ts).
+      if (!wasActive || have.values.groupBeforeDeactivation) {
         attributes.groupBeforeDeactivation = null;
         if (parkingGroup && current.customer_group_id === parkingGroup && diff.customer_group_id === undefined) {
           diff.customer_group_id = Number(have.values.groupBeforeDeactivation ?? 0) || 0;

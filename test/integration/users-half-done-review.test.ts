@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "../../src/emulator/index.js";
+import { api, BC, newUser, startBridge, store, STORE_HASH, type RunningBridge } from "./helpers.js";
+
+/**
+ * Second reading of the (de)activation write path after the merges of issues 7, 8 and 13:
+ * states that a failed request whose undo also failed leaves behind, and what the IdP's next
+ * request does with them. Channel 2 is the lockout channel, group 1 the parking group.
+ */
+const LOCKOUT = 2;
+const SECOND_STOREFRONT = 3;
+
+function prepare(emulator: RunningEmulator): { parking: number; gold: number } {
+  const s = emulator.store(STORE_HASH);
+  s.channels.insert({ name: "scim-lockout", type: "storefront", platform: "custom", status: "inactive" });
+  s.channels.insert({ name: "wholesale", type: "storefront", platform: "custom", status: "active" });
+  s.settings.setChannel(SECOND_STOREFRONT, { ...s.settings.channel(SECOND_STOREFRONT), allow_global_logins: true });
+  return { parking: s.groups.insert({ name: "Deactivated" }).id, gold: s.groups.insert({ name: "Gold" }).id };
+}
+
+async function signsIn(b: RunningBridge, email: string, password: string, channelId = 1): Promise<boolean> {
+  const response = await fetch(`${b.emulator.url}/stores/${STORE_HASH}/v3/customers/validate-credentials`, {
+    method: "POST",
+    headers: { "X-Auth-Token": "judge", "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ email, password, channel_id: channelId }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { is_valid: boolean }).is_valid;
+}
+
+const deactivate = [{ op: "replace", path: "active", value: false }];
+const reactivateWith = (password: string) => [{ op: "replace", value: { active: true, password } }];
+
+describe("half-done (de)activations with lockout and parking group", () => {
+  let b: RunningBridge;
+  let s: ReturnType<typeof api>;
+  let gold = 0;
+  beforeAll(async () => {
+    b = await startBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DEACTIVATED_GROUP_ID: "1" }, {}, {
+      prepare: (emulator) => {
+        const groups = prepare(emulator);
+        expect(groups.parking).toBe(1);
+        gold = groups.gold;
+      },
+    });
+    s = api(b);
+  });
+  afterAll(() => b.close());
+
+  const customer = (id: number) => store(b).customers.get(id)!;
+  const bridgeValues = (id: number) =>
+    Object.fromEntries(
+      store(b)
+        .attributeValues.where((v) => v.customer_id === id && v.attribute_value !== "")
+        .map((v) => [store(b).attributes.get(v.attribute_id)!.name, v.attribute_value]),
+    );
+
+  /** A deactivation whose flag write fails and whose undo fails too: parked and locked out, flag not recorded. */
+  async function halfDeactivated(email: string): Promise<number> {
+    const created = await s.post("/Users", newUser(email, { password: "Old-pass-123", [BC]: { customerGroupId: gold, channelIds: [1, SECOND_STOREFRONT] } }));
+    expect(created.status).toBe(201);
+    const id = Number(created.body.id);
+    b.emulator.faults.add({ method: "PUT", path: "/v3/customers/attribute-values", skip: 1, status: 503, count: 10 });
+    const first = await s.patch(`/Users/${id}`, deactivate);
+    b.emulator.faults.clear();
+    expect(first.status).toBe(503);
+    expect(customer(id)).toMatchObject({ customer_group_id: 1, channel_ids: [LOCKOUT] });
+    expect(bridgeValues(id).scim_active).toBeUndefined();
+    return id;
+  }
+
+  it("the IdP reactivating instead of retrying gets the group back as well as the channels", async () => {
+    const id = await halfDeactivated("half.then.on@x.test");
+    const on = await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    expect(on.status).toBe(200);
+    expect(on.body).toMatchObject({ active: true, [BC]: { customerGroupId: gold, channelIds: [1, SECOND_STOREFRONT] } });
+    expect(customer(id)).toMatchObject({ customer_group_id: gold, channel_ids: [1, SECOND_STOREFRONT] });
+    expect(await signsIn(b, "half.then.on@x.test", "New-pass-789", SECOND_STOREFRONT)).toBe(true);
+    expect(bridgeValues(id)).not.toHaveProperty("scim_group_before_deactivation");
+    expect(bridgeValues(id)).not.toHaveProperty("scim_channels_before_deactivation");
+  });
+
+  it("an Okta PUT (active true) after a half-done deactivation unparks the user", async () => {
+    const id = await halfDeactivated("half.then.put@x.test");
+    const put = await s.put(`/Users/${id}`, newUser("half.then.put@x.test"));
+    expect(put.status).toBe(200);
+    expect(customer(id).customer_group_id).toBe(gold);
+    expect(customer(id).channel_ids).toEqual([1, SECOND_STOREFRONT]);
+    expect(bridgeValues(id)).not.toHaveProperty("scim_group_before_deactivation");
+  });
+});
