@@ -89,3 +89,59 @@ describe("half-done (de)activations with lockout and parking group", () => {
     expect(bridgeValues(id)).not.toHaveProperty("scim_group_before_deactivation");
   });
 });
+
+describe("a failed reactivation whose undo fails never leaves an inactive user able to sign in", () => {
+  let b: RunningBridge;
+  let s: ReturnType<typeof api>;
+  let gold = 0;
+  beforeAll(async () => {
+    b = await startBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DEACTIVATED_GROUP_ID: "1" }, {}, {
+      prepare: (emulator) => {
+        gold = prepare(emulator).gold;
+      },
+    });
+    s = api(b);
+  });
+  afterAll(() => b.close());
+
+  const customer = (id: number) => store(b).customers.get(id)!;
+
+  async function deactivated(email: string): Promise<number> {
+    const created = await s.post("/Users", newUser(email, { password: "Old-pass-123", [BC]: { customerGroupId: gold, channelIds: [1, SECOND_STOREFRONT] } }));
+    expect(created.status).toBe(201);
+    const id = Number(created.body.id);
+    expect((await s.patch(`/Users/${id}`, deactivate)).status).toBe(200);
+    return id;
+  }
+
+  /** What RFC 7644 and issue 13 both need: whenever SCIM says inactive, BigCommerce refuses the sign-in. */
+  async function expectInactiveOnlyWhenLocked(id: number, email: string, password: string): Promise<void> {
+    const read = await s.get(`/Users/${id}`);
+    expect(read.status).toBe(200);
+    if (read.body.active === false) {
+      expect(customer(id).channel_ids).toEqual([LOCKOUT]);
+      expect(await signsIn(b, email, password, SECOND_STOREFRONT)).toBe(false);
+    }
+  }
+
+  it.each([
+    ["every attribute-value delete fails", 0],
+    ["the deletes after the unlocking customer PUT fail", 1],
+  ])("%s, and so does the re-lock", async (_what, deletesLetThrough) => {
+    const email = `undo.fails.${deletesLetThrough}@x.test`;
+    const id = await deactivated(email);
+    b.emulator.faults.add({ method: "DELETE", path: "/v3/customers/attribute-values", skip: deletesLetThrough, status: 503, count: 10 });
+    // The first customer PUT (the reactivation's) goes through; the undo's re-lock does not.
+    b.emulator.faults.add({ method: "PUT", path: "/v3/customers", skip: 1, status: 503, count: 10 });
+    const first = await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    b.emulator.faults.clear();
+    expect(first.status).toBe(503);
+    await expectInactiveOnlyWhenLocked(id, email, "New-pass-789");
+
+    const retry = await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ active: true, [BC]: { customerGroupId: gold, channelIds: [1, SECOND_STOREFRONT] } });
+    expect(customer(id)).toMatchObject({ customer_group_id: gold, channel_ids: [1, SECOND_STOREFRONT] });
+    expect(await signsIn(b, email, "New-pass-789", SECOND_STOREFRONT)).toBe(true);
+  });
+});
