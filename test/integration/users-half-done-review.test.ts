@@ -80,6 +80,24 @@ describe("half-done (de)activations with lockout and parking group", () => {
     expect(bridgeValues(id)).not.toHaveProperty("scim_channels_before_deactivation");
   });
 
+  it("a half-done deactivated user removed from its group by the IdP is not put back into it on reactivation", async () => {
+    const id = await halfDeactivated("half.then.removed@x.test");
+    const removed = await s.patch(`/Groups/${gold}`, [{ op: "remove", path: `members[value eq "${id}"]` }]);
+    expect(removed.status).toBe(204);
+    expect((await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"))).status).toBe(200);
+    expect(customer(id).customer_group_id).not.toBe(gold);
+    const group = await s.get(`/Groups/${gold}`);
+    expect((group.body.members ?? []).map((m: { value: string }) => m.value)).not.toContain(String(id));
+  });
+
+  it("a half-done deactivated user added to another group by the IdP goes there on reactivation, not back to its old group", async () => {
+    const id = await halfDeactivated("half.then.moved@x.test");
+    const silver = Number((await s.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Silver" })).body.id);
+    expect((await s.patch(`/Groups/${silver}`, [{ op: "add", path: "members", value: [{ value: String(id) }] }])).status).toBe(204);
+    expect((await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"))).status).toBe(200);
+    expect(customer(id).customer_group_id).toBe(silver);
+  });
+
   it("an Okta PUT (active true) after a half-done deactivation unparks the user", async () => {
     const id = await halfDeactivated("half.then.put@x.test");
     const put = await s.put(`/Users/${id}`, newUser("half.then.put@x.test"));
