@@ -42,7 +42,9 @@ export class MembershipWriter {
       const result = await this.client.customers.list({ "customer_group_id:in": [this.parkingGroupId], include: ["attributes"], page, limit: 250 });
       for (const c of result.data) {
         const values = readBridgeAttributes(c, this.catalog).values;
-        if (values.active === "false" && Number(values.groupBeforeDeactivation ?? 0) === groupId) out.push(c.id as CustomerId);
+        // Deactivated, or a deactivation left half-done (flag not recorded): either way the
+        // remembered group is where reactivation puts the customer (user-writer.ts).
+        if (Number(values.groupBeforeDeactivation ?? 0) === groupId) out.push(c.id as CustomerId);
       }
       if (result.data.length < 250 || page >= result.pagination.total_pages) return out;
     }
@@ -58,7 +60,12 @@ export class MembershipWriter {
       });
       if (!customer) return; // not a customer of this store (any more): nothing to move
       const bridge = readBridgeAttributes(customer, this.catalog);
-      const parked = this.parkingGroupId !== null && bridge.values.active === "false" && customer.customer_group_id === this.parkingGroupId;
+      // Parked: deactivated, or a deactivation left half-done (flag not recorded, group remembered),
+      // which any later reactivation or write finishes by restoring the remembered group.
+      const parked =
+        this.parkingGroupId !== null &&
+        customer.customer_group_id === this.parkingGroupId &&
+        (bridge.values.active === "false" || Boolean(bridge.values.groupBeforeDeactivation));
       const effective = parked ? Number(bridge.values.groupBeforeDeactivation ?? 0) || 0 : customer.customer_group_id;
       const target = direction === "join" ? groupId : 0;
       if (direction === "join" ? effective === groupId : effective !== groupId) return;

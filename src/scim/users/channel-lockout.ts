@@ -11,8 +11,9 @@ import { recallChannels, rememberChannels, sameChannels, type ChannelIds } from 
  * 1. the remembered channels are written before the customer PUT that locks it out (a retry
  *    that finds the customer locked out already keeps what the first attempt remembered);
  * 2. the customer PUT carries `channel_ids`;
- * 3. on reactivation, the remembered value is deleted after the PUT that restored the channels
- *    (together with the active flag), so a retry still knows what to restore.
+ * 3. on reactivation, the remembered value is deleted after the PUT that restored the channels,
+ *    so a retry still knows what to restore (the active flag is cleared before that PUT, so a
+ *    user shown inactive is never one whose channels are back).
  * Whether a user is active is still read from the active flag alone (customer-to-user.ts).
  */
 export interface ChannelLockoutState {

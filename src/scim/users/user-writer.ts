@@ -267,10 +267,12 @@ export class UserWriter {
    *   that fails half-way is finished by the IdP's retry (which sees the state left behind):
    *   1. the externalId index entry (so the attribute never points at a key that is not indexed),
    *   2. the group and channels remembered before parking or lockout (deactivation only: so that
-   *      they are never lost),
+   *      they are never lost), and on reactivation clearing the active flag,
    *   3. the customer PUT (fields, password lock, group move, lockout channel),
-   *   4. the other attribute values, then the active flag and clearing the remembered group and channels
-   *      (the active flag moves last, so "inactive" is never recorded before the lock is in place),
+   *   4. the other attribute values, then recording the active flag (deactivation) and clearing the
+   *      remembered group and channels (reactivation). The flag is recorded after the lock and
+   *      cleared before the unlock, so that after any prefix of these writes, and after any
+   *      partial undo, a user SCIM shows as inactive is locked;
    *   5. removing the old index entry (best effort: lookups re-check the value anyway);
    * - when a write fails, the ones before it are undone (UndoLog) and the request fails.
    *   A password (or the deactivation lock's random one) cannot be undone: BigCommerce never
@@ -317,6 +319,10 @@ export class UserWriter {
       if (!wasActive) {
         event = "reactivate";
         attributes.active = null;
+      }
+      // Reactivation, or a deactivation left half-done (parked and group remembered, flag not
+      // recorded) that the IdP now undoes: the group comes back, as the channels do (channel-lockout.ts).
+      if (!wasActive || have.values.groupBeforeDeactivation) {
         attributes.groupBeforeDeactivation = null;
         if (parkingGroup && current.customer_group_id === parkingGroup && diff.customer_group_id === undefined) {
           diff.customer_group_id = Number(have.values.groupBeforeDeactivation ?? 0) || 0;
@@ -334,6 +340,7 @@ export class UserWriter {
     if (diff.email !== undefined) await this.assertEmailFree(diff.email, id);
 
     const beforePut: AttributeValueUpsert[] = [];
+    const beforePutDeletions: number[] = [];
     const afterPut: AttributeValueUpsert[] = [];
     const late: AttributeValueUpsert[] = [];
     const afterPutDeletions: number[] = [];
@@ -344,13 +351,14 @@ export class UserWriter {
       const attributeId = this.catalog.idOf(key);
       if (attributeId === undefined) continue;
       const remembersBeforeDeactivation = key === "groupBeforeDeactivation" || key === "channelsBeforeDeactivation";
-      const isLate = key === "active" || (remembersBeforeDeactivation && wanted === null);
-      const isBeforePut = remembersBeforeDeactivation && wanted !== null && wanted !== undefined;
-      if (wanted === null || wanted === undefined) {
+      const clears = wanted === null || wanted === undefined;
+      const isLate = remembersBeforeDeactivation ? clears : key === "active" && !clears;
+      const isBeforePut = remembersBeforeDeactivation ? !clears : key === "active" && clears;
+      if (clears) {
         const valueId = have.valueIds[key];
-        if (valueId !== undefined) (isLate ? lateDeletions : afterPutDeletions).push(valueId);
+        if (valueId !== undefined) (isLate ? lateDeletions : isBeforePut ? beforePutDeletions : afterPutDeletions).push(valueId);
         // A value whose id is unknown cannot be deleted; an empty value reads as "not set".
-        else if (have.values[key]) (isLate ? late : afterPut).push({ attribute_id: attributeId, customer_id: id, value: "" });
+        else if (have.values[key]) (isLate ? late : isBeforePut ? beforePut : afterPut).push({ attribute_id: attributeId, customer_id: id, value: "" });
         else continue;
         changedKeys.push(key);
       } else if (have.values[key] !== wanted) {
@@ -399,7 +407,7 @@ export class UserWriter {
         undo.push("externalId index", () => this.index.remove(id, newExternalId));
         await this.index.add(id, newExternalId, { strict: true });
       }
-      await writeAttributes(beforePut, []);
+      await writeAttributes(beforePut, beforePutDeletions);
       if (Object.keys(diff).length > 0) {
         const restore = previousFields(current, diff);
         try {
