@@ -19,6 +19,12 @@ export interface Identity {
   familyName: string | null;
 }
 
+/**
+ * Lower-cases A-Z only. String.prototype.toLowerCase() also folds some non-ASCII letters to ASCII
+ * ones (KELVIN SIGN U+212A -> "k"), which would match another person's address.
+ */
+const asciiLower = (email: string): string => email.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
 const text = (value: unknown): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
 
 export function identityOf(claims: Record<string, unknown>, subjectClaim: string): Identity & { emailClaimed: boolean } {
@@ -58,11 +64,11 @@ export class CustomerMatcher {
     if (identity.email === null) throw new SsoRefusal(identity.emailClaimed ? "email_unverified" : "claim_missing", "email");
     // A comma would split one value into two in `email:in`; no store email contains one.
     if (identity.email.includes(",")) return undefined;
-    const wanted = identity.email.toLowerCase();
+    const wanted = asciiLower(identity.email);
     // As given and lower-cased: BigCommerce does not document whether `email:in` ignores case.
     const emails = [...new Set([identity.email, wanted])];
     const page = await this.client.customers.list({ "email:in": emails, include: ["attributes"], limit: 10 });
-    return page.data.find((c) => c.email.toLowerCase() === wanted);
+    return page.data.find((c) => asciiLower(c.email) === wanted);
   }
 
   private async bySubject(identity: Identity): Promise<Customer | undefined> {
