@@ -1,5 +1,5 @@
 import type { BigCommerceClient, Customer } from "../bigcommerce/api.js";
-import type { AttributeCatalog } from "../mapping/bridge-attributes.js";
+import { type AttributeCatalog, readBridgeAttributes } from "../mapping/bridge-attributes.js";
 import { isActiveCustomer } from "../mapping/customer-to-user.js";
 import type { ExternalIdIndex } from "../scim/users/external-id-index.js";
 import { SsoRefusal } from "./refusals.js";
@@ -73,10 +73,14 @@ export class CustomerMatcher {
 
   private async bySubject(identity: Identity): Promise<Customer | undefined> {
     if (identity.subject === null) throw new SsoRefusal("claim_missing", this.settings.subjectClaim);
-    const ids = await this.index.lookup(identity.subject);
+    const subject = identity.subject;
+    const ids = await this.index.lookup(subject);
     if (ids.length === 0) return undefined;
-    if (ids.length > 1) throw new SsoRefusal("unknown_user", `externalId held by ${ids.length} customers`);
-    const page = await this.client.customers.list({ "id:in": ids, include: ["attributes"], limit: 10 });
-    return page.data[0];
+    const page = await this.client.customers.list({ "id:in": ids, include: ["attributes"], limit: 250 });
+    // The index may outlive an externalId (removing an old entry is best effort): the stored
+    // externalId is the fact, so the next holder of a reused identifier is not the old customer.
+    const holders = page.data.filter((c) => readBridgeAttributes(c, this.catalog).values.externalId === subject);
+    if (holders.length > 1) throw new SsoRefusal("unknown_user", `externalId held by ${holders.length} customers`);
+    return holders[0];
   }
 }
