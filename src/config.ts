@@ -193,6 +193,11 @@ const envSchema = z
         if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required for storefront sign-in (SSO_OIDC_ISSUER is set)" });
       }
     }
+    // Storefront sign-in: a customer whose deactivation stopped half-way (locked out, flag not yet
+    // recorded) would still be sent a login token; on the lockout channel it would work.
+    if (env.SCIM_LOCKOUT_CHANNEL_ID !== null && env.SSO_CHANNEL_ID === env.SCIM_LOCKOUT_CHANNEL_ID) {
+      ctx.addIssue({ code: "custom", path: ["SSO_CHANNEL_ID"], message: "must not be SCIM_LOCKOUT_CHANNEL_ID (storefront sign-in would open the lockout channel)" });
+    }
     if (env.SSO_DEV_PROVIDER === "1" && (live || oidc !== 0)) {
       ctx.addIssue({ code: "custom", path: ["SSO_DEV_PROVIDER"], message: "only on the embedded emulator, without SSO_OIDC_ISSUER (it is a development provider that signs anyone in)" });
     }

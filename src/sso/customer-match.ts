@@ -1,5 +1,5 @@
 import type { BigCommerceClient, Customer } from "../bigcommerce/api.js";
-import type { AttributeCatalog } from "../mapping/bridge-attributes.js";
+import { type AttributeCatalog, readBridgeAttributes } from "../mapping/bridge-attributes.js";
 import { isActiveCustomer } from "../mapping/customer-to-user.js";
 import type { ExternalIdIndex } from "../scim/users/external-id-index.js";
 import { SsoRefusal } from "./refusals.js";
@@ -18,6 +18,12 @@ export interface Identity {
   givenName: string | null;
   familyName: string | null;
 }
+
+/**
+ * Lower-cases A-Z only. String.prototype.toLowerCase() also folds some non-ASCII letters to ASCII
+ * ones (KELVIN SIGN U+212A -> "k"), which would match another person's address.
+ */
+const asciiLower = (email: string): string => email.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 const text = (value: unknown): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
 
@@ -58,19 +64,23 @@ export class CustomerMatcher {
     if (identity.email === null) throw new SsoRefusal(identity.emailClaimed ? "email_unverified" : "claim_missing", "email");
     // A comma would split one value into two in `email:in`; no store email contains one.
     if (identity.email.includes(",")) return undefined;
-    const wanted = identity.email.toLowerCase();
+    const wanted = asciiLower(identity.email);
     // As given and lower-cased: BigCommerce does not document whether `email:in` ignores case.
     const emails = [...new Set([identity.email, wanted])];
     const page = await this.client.customers.list({ "email:in": emails, include: ["attributes"], limit: 10 });
-    return page.data.find((c) => c.email.toLowerCase() === wanted);
+    return page.data.find((c) => asciiLower(c.email) === wanted);
   }
 
   private async bySubject(identity: Identity): Promise<Customer | undefined> {
     if (identity.subject === null) throw new SsoRefusal("claim_missing", this.settings.subjectClaim);
-    const ids = await this.index.lookup(identity.subject);
+    const subject = identity.subject;
+    const ids = await this.index.lookup(subject);
     if (ids.length === 0) return undefined;
-    if (ids.length > 1) throw new SsoRefusal("unknown_user", `externalId held by ${ids.length} customers`);
-    const page = await this.client.customers.list({ "id:in": ids, include: ["attributes"], limit: 10 });
-    return page.data[0];
+    const page = await this.client.customers.list({ "id:in": ids, include: ["attributes"], limit: 250 });
+    // The index may outlive an externalId (removing an old entry is best effort): the stored
+    // externalId is the fact, so the next holder of a reused identifier is not the old customer.
+    const holders = page.data.filter((c) => readBridgeAttributes(c, this.catalog).values.externalId === subject);
+    if (holders.length > 1) throw new SsoRefusal("unknown_user", `externalId held by ${holders.length} customers`);
+    return holders[0];
   }
 }

@@ -65,6 +65,9 @@ export class RelyingParty {
       });
       const claims = tokens.claims();
       if (claims === undefined) throw new SsoRefusal("id_token_invalid", "no ID token");
+      // OpenID Connect Core 3.1.3.7: an `azp` must be our client id. openid-client checks it only
+      // when `aud` lists several audiences; a token issued to another client is not ours either way.
+      if (claims.azp !== undefined && claims.azp !== this.settings.clientId) throw new SsoRefusal("id_token_invalid", "azp is another client");
       if (this.settings.requiredClaims.every((name) => name in claims)) return claims as Record<string, unknown>;
       // Providers that keep the ID token small (when an access token is issued too) answer the
       // email and profile claims at UserInfo, which openid-client binds to the ID token's `sub`.

@@ -10,7 +10,17 @@ import { startSsoWorld, type SsoWorld } from "./harness.js";
  * provider would not mint for us: another audience, another issuer, expired, wrong nonce.
  * The "valid" case proves the script itself signs a customer in, so each refusal is the check's.
  */
-type Mode = "valid" | "foreign-audience" | "foreign-issuer" | "expired" | "wrong-nonce";
+type Mode =
+  | "valid"
+  | "foreign-audience"
+  | "foreign-issuer"
+  | "expired"
+  | "wrong-nonce"
+  | "no-nonce"
+  | "alg-none"
+  | "hs256-with-client-secret"
+  | "two-audiences-no-azp"
+  | "foreign-azp";
 let mode: Mode = "valid";
 let server: Server;
 let world: SsoWorld;
@@ -46,14 +56,26 @@ beforeAll(async () => {
     if (url.pathname === "/token" && req.method === "POST") {
       for await (const _chunk of req); // drain the form
       const now = Math.floor(Date.now() / 1000);
-      const idToken = await new SignJWT({ email: "ann@example.com", email_verified: true, nonce: mode === "wrong-nonce" ? "another-nonce" : nonce })
-        .setProtectedHeader({ alg: "RS256", kid: "k1" })
+      const claims: Record<string, unknown> = { email: "ann@example.com", email_verified: true, nonce: mode === "wrong-nonce" ? "another-nonce" : nonce };
+      if (mode === "no-nonce") delete claims.nonce;
+      if (mode === "foreign-azp") claims.azp = "some-other-client";
+      const audience =
+        mode === "foreign-audience" ? "some-other-client" : mode === "two-audiences-no-azp" ? ["bridge-storefront", "some-other-client"] : "bridge-storefront";
+      const unsigned = new SignJWT(claims)
         .setIssuer(mode === "foreign-issuer" ? "https://other-idp.example" : issuer)
-        .setAudience(mode === "foreign-audience" ? "some-other-client" : "bridge-storefront")
+        .setAudience(audience)
         .setSubject("ann")
         .setIssuedAt(mode === "expired" ? now - 7200 : now)
-        .setExpirationTime(mode === "expired" ? now - 3600 : now + 300)
-        .sign(privateKey);
+        .setExpirationTime(mode === "expired" ? now - 3600 : now + 300);
+      let idToken: string;
+      if (mode === "alg-none") {
+        const payload = (await unsigned.setProtectedHeader({ alg: "HS256" }).sign(new Uint8Array(32))).split(".")[1];
+        idToken = `${Buffer.from(JSON.stringify({ alg: "none" })).toString("base64url")}.${payload}.`;
+      } else if (mode === "hs256-with-client-secret") {
+        idToken = await unsigned.setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode("oidc-client-secret-0123456789abcdef"));
+      } else {
+        idToken = await unsigned.setProtectedHeader({ alg: "RS256", kid: "k1" }).sign(privateKey);
+      }
       return json({ access_token: "scripted-access-token", token_type: "Bearer", expires_in: 300, id_token: idToken });
     }
     res.writeHead(404).end();
@@ -83,7 +105,17 @@ describe("ID token checks", () => {
     expect(page.body).toContain("ann@example.com");
   });
 
-  it.each(["foreign-audience", "foreign-issuer", "expired", "wrong-nonce"] as const)("refuses an ID token that is %s with 401 and mints no token", async (m) => {
+  it.each([
+    "foreign-audience",
+    "foreign-issuer",
+    "expired",
+    "wrong-nonce",
+    "no-nonce",
+    "alg-none",
+    "hs256-with-client-secret",
+    "two-audiences-no-azp",
+    "foreign-azp",
+  ] as const)("refuses an ID token that is %s with 401 and mints no token", async (m) => {
     mode = m;
     const { client, page } = await signIn();
     expect(page.url.startsWith(`${world.bridgeUrl}/sso/callback?`)).toBe(true);

@@ -103,6 +103,8 @@ describe("SSO configuration", () => {
     [{ ...complete, BIGCOMMERCE_CLIENT_SECRET: "" }, "BIGCOMMERCE_CLIENT_SECRET"],
     [{ ...complete, SSO_MATCH: "phone" }, "SSO_MATCH"],
     [{ ...live, SSO_DEV_PROVIDER: "1" }, "SSO_DEV_PROVIDER"],
+    // Signing customers in to the lockout channel would open it to a half-done deactivation's customer.
+    [{ ...complete, SCIM_LOCKOUT_CHANNEL_ID: "7", SSO_CHANNEL_ID: "7" }, "SSO_CHANNEL_ID: must not be SCIM_LOCKOUT_CHANNEL_ID"],
   ])("refuses an incomplete or unsafe configuration (%#)", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
