@@ -148,15 +148,13 @@ describe("refusals BigCommerce would make are found before the first write", () 
 });
 
 describe("a failed user create leaves no customer", () => {
-  it("the externalId index write fails (503): 503, no customer, and the retry creates it whole", async () => {
+  // Issue 9: on one process a create's index entry is written behind (external-id-index.ts), so
+  // a failed index write no longer fails the create; it is tried again behind the answer.
+  it("the externalId index write fails once (503): 201, and the entry written behind is findable", async () => {
     const body = newUser("create.undo@x.test", { externalId: "create-undo" });
     b.emulator.faults.add({ method: "POST", path: "/v3/customers/metafields", status: 503, count: 1 });
     const first = await s.post("/Users", body);
-    b.emulator.faults.clear();
-    expect(first.status).toBe(503);
-    expect(store(b).customers.all().some((c) => c.email === "create.undo@x.test")).toBe(false);
-    const retry = await s.post("/Users", body);
-    expect(retry.status).toBe(201);
-    expect(await findByExternalId("create-undo")).toEqual([retry.body.id]);
+    expect(first.status).toBe(201);
+    expect(await findByExternalId("create-undo")).toEqual([first.body.id]);
   });
 });

@@ -35,7 +35,7 @@ export class ExternalIdIndex {
      * Creates' entries written behind (see add()). Off with replicas: another replica's lookup
      * cannot see this process's pending entries, so every entry is written before the answer.
      */
-    private readonly writeBehind = true,
+    private readonly entriesWrittenBehind = true,
   ) {}
 
   /** Customer ids indexed under this externalId (normally zero or one). */
@@ -59,7 +59,7 @@ export class ExternalIdIndex {
    * retry into a 409.
    */
   async add(customerId: CustomerId, externalId: string, options: { strict?: boolean } = {}): Promise<void> {
-    if (options.strict || !this.writeBehind) {
+    if (options.strict || !this.entriesWrittenBehind) {
       await this.write(customerId, externalId);
       return;
     }
