@@ -5,6 +5,8 @@
  *
  *   npm run bench                      # all cycles, the issue's settings
  *   npm run bench -- --cycle okta-push # one cycle (entra-sync, okta-push, entra-deactivate, bulk-create, lone)
+ *   npm run bench -- --replicas 3      # the cycles through 3 replicas sharing a redis-server the
+ *                                      # bench starts (REDIS_URL), behind a round-robin front
  *
  * Settings (environment): BENCH_USERS (200), BENCH_BULK_USERS (300), BENCH_CONCURRENCY (20),
  * BENCH_LATENCY_MS (40), BENCH_QUOTA (30), BENCH_WINDOW_MS (3000); BIGCOMMERCE_MAX_WAIT_MS passes
@@ -22,7 +24,10 @@ import { createApp } from "../src/app.js";
 import { createBigCommerceClient } from "../src/bigcommerce/client.js";
 import { loadConfig } from "../src/config.js";
 import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
+import { startRedisServer, type RedisServer } from "../src/dev/redis-server.js";
+import { startRoundRobinFront } from "../src/dev/round-robin-front.js";
 import { createLogger } from "../src/logger.js";
+import { openSharedState } from "../src/shared-state/index.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? 200);
 const BULK_USERS = Number(process.env.BENCH_BULK_USERS ?? 300);
@@ -38,6 +43,9 @@ const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 const cycleArg = process.argv.indexOf("--cycle");
 const only = cycleArg >= 0 ? process.argv[cycleArg + 1] : undefined;
+const replicasArg = process.argv.indexOf("--replicas");
+const REPLICAS = replicasArg >= 0 ? Number(process.argv[replicasArg + 1]) : 1;
+if (!Number.isInteger(REPLICAS) || REPLICAS < 1) throw new Error("--replicas takes a whole number from 1");
 
 interface Running {
   url: string;
@@ -45,8 +53,9 @@ interface Running {
 }
 
 /** A bridge on a real port over the given emulator, configured like `npm start`. */
-async function startBridgeOn(emulator: RunningEmulator): Promise<Running> {
+async function startBridgeOn(emulator: RunningEmulator, redisUrl?: string): Promise<Running> {
   const config = loadConfig({
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     SCIM_BEARER_TOKENS: TOKEN,
     BIGCOMMERCE_STORE_HASH: STORE,
     BIGCOMMERCE_ACCESS_TOKEN: "emulator-token",
@@ -55,7 +64,10 @@ async function startBridgeOn(emulator: RunningEmulator): Promise<Running> {
     ...(process.env.BIGCOMMERCE_MAX_WAIT_MS ? { BIGCOMMERCE_MAX_WAIT_MS: process.env.BIGCOMMERCE_MAX_WAIT_MS } : {}),
   });
   const logger = createLogger(config.logLevel);
+  const shared = config.redis ? openSharedState(config.redis, STORE, logger, config.upstream) : undefined;
+  await shared?.ready(10_000);
   const client = createBigCommerceClient({
+    ...(shared ? { permits: shared.permits, unsettledCreates: shared.unsettledCreates } : {}),
     apiUrl: emulator.url,
     storeHash: STORE,
     accessToken: "emulator-token",
@@ -65,7 +77,7 @@ async function startBridgeOn(emulator: RunningEmulator): Promise<Running> {
     logger,
     ...(process.env.BENCH_PACE !== undefined ? { paceBurstShare: Number(process.env.BENCH_PACE) } : {}),
   });
-  const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState() });
+  const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), ...(shared ? { shared } : {}) });
   const server: Server = bridge.app.listen(0, "127.0.0.1");
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   return {
@@ -75,6 +87,24 @@ async function startBridgeOn(emulator: RunningEmulator): Promise<Running> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bridge.close();
       await client.close();
+      await shared?.close();
+    },
+  };
+}
+
+/** `REPLICAS` bridges sharing a fresh redis-server, behind a round-robin front (one bridge alone: itself). */
+async function startBridgesOn(emulator: RunningEmulator): Promise<Running> {
+  if (REPLICAS === 1) return startBridgeOn(emulator);
+  const redis: RedisServer = await startRedisServer();
+  const bridges: Running[] = [];
+  for (let i = 0; i < REPLICAS; i++) bridges.push(await startBridgeOn(emulator, redis.url));
+  const front = await startRoundRobinFront(bridges.map((b) => new URL(b.url).origin));
+  return {
+    url: `${front.url}/scim/v2`,
+    close: async () => {
+      await front.close();
+      for (const b of bridges) await b.close();
+      await redis.stop();
     },
   };
 }
@@ -273,7 +303,7 @@ async function runCycle(cycle: Cycle): Promise<Row> {
       seeded = await cycle.seed(seeder.url, tally);
       await seeder.close();
     }
-    const bridge = await startBridgeOn(emulator); // its start-up reads are not part of the cycle
+    const bridge = await startBridgesOn(emulator); // its start-up reads are not part of the cycle
     emulator.setOptions({ rateQuota: QUOTA, rateWindowMs: WINDOW });
     emulator.clearRequests();
     tally.idp429 = 0;
@@ -316,7 +346,8 @@ async function lone(): Promise<{ create: number; lookup: number }> {
 }
 
 console.log(
-  `bench: ${USERS} users (${BULK_USERS} for bulk-create), ${CONCURRENCY} IdP connections, emulator quota ${QUOTA} per ${WINDOW} ms, latency ${LATENCY} ms`,
+  `bench: ${USERS} users (${BULK_USERS} for bulk-create), ${CONCURRENCY} IdP connections, emulator quota ${QUOTA} per ${WINDOW} ms, latency ${LATENCY} ms` +
+    (REPLICAS > 1 ? `, ${REPLICAS} replicas sharing Redis behind a round-robin front` : ""),
 );
 const rows: Row[] = [];
 for (const cycle of cycles) {

@@ -50,8 +50,15 @@ async function main(): Promise<void> {
     closers.push(sso.close);
   }
 
+  // Replicas: state shared through Redis (REDIS_URL), keys namespaced by the store hash.
+  const shared = config.redis ? openSharedState(config.redis, upstream.storeHash, logger, config.upstream) : undefined;
+  if (shared) closers.push(() => shared.close());
+  // Start-up's BigCommerce calls already take their slots from the shared quota.
+  if (shared) await shared.ready(30_000);
   let metrics: Metrics | undefined;
   const client = createBigCommerceClient({
+    // Replicas take every request's slot from the quota they share, and share unsettled creates.
+    ...(shared ? { permits: shared.permits, unsettledCreates: shared.unsettledCreates } : {}),
     apiUrl: upstream.apiUrl,
     storeHash: upstream.storeHash,
     accessToken: upstream.accessToken,
@@ -63,9 +70,6 @@ async function main(): Promise<void> {
   });
   closers.unshift(() => client.close());
 
-  // Replicas: state shared through Redis (REDIS_URL), keys namespaced by the store hash.
-  const shared = config.redis ? openSharedState(config.redis, upstream.storeHash, logger) : undefined;
-  if (shared) closers.push(() => shared.close());
   const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), storeHash: upstream.storeHash, shared });
   metrics = bridge.metrics;
   closers.unshift(() => bridge.close());

@@ -41,6 +41,7 @@ import type { Clock } from "./clock.js";
 import type { PermitSource } from "./governor.js";
 import { CreateBatcher } from "./create-batcher.js";
 import { UpdateBatcher } from "./update-batcher.js";
+import type { UnsettledCreates } from "./unsettled-creates.js";
 
 export type { CustomerWrites } from "./batch-item.js";
 
@@ -82,6 +83,8 @@ export interface BatcherOptions {
    * passes its requestTimeoutMs).
    */
   lateWriteGraceMs?: number;
+  /** Memory of creates without a definite answer (default: in this process; Redis with replicas). */
+  unsettledCreates?: UnsettledCreates;
 }
 
 /** Upper bound on how far a measured clock skew widens the created-by-us tolerance. */
@@ -114,6 +117,7 @@ export class CustomerWriteBatcher {
     this.creates = new CreateBatcher(
       settings,
       skew ? () => base + Math.min(MAX_SKEW_WIDENING_MS, Math.max(0, -(skew() ?? 0))) : base,
+      ...(options.unsettledCreates ? [options.unsettledCreates] : []),
     );
     this.updates = new UpdateBatcher(settings);
   }

@@ -16,13 +16,14 @@ import { ConcurrencyLimiter } from "./concurrency.js";
 import { CustomerGroupsEndpoint } from "./customer-groups.js";
 import { CustomersEndpoint } from "./customers.js";
 import { UpstreamUnavailableError } from "./errors.js";
-import { RateGovernor, type GovernorState } from "./governor.js";
+import { RateGovernor, type GovernorState, type PermitSource } from "./governor.js";
 import { HttpClient } from "./http.js";
 import { MergedReads } from "./merged-reads.js";
 import { METAFIELDS_PER_CALL, MetafieldsEndpoint } from "./metafields.js";
 import { SharedWrites } from "./shared-writes.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-policy.js";
 import { Transport, type CallRecord, type TransportStats } from "./transport.js";
+import type { UnsettledCreates } from "./unsettled-creates.js";
 
 const configSchema = z.object({
   /** `https://api.bigcommerce.com`, or the emulator's base URL. */
@@ -62,6 +63,16 @@ const configSchema = z.object({
   onCall: z.custom<(record: CallRecord) => void>((v) => v === undefined || typeof v === "function").optional(),
   /** Jitter source for retry backoff (tests pass a constant). */
   random: z.custom<() => number>((v) => v === undefined || typeof v === "function").optional(),
+  /**
+   * Where every request's slot comes from instead of this process's governor: replicas pass the
+   * quota gate they share (src/shared-state). The governor is then not consulted and learns
+   * nothing, so governorState() shows its initial view only.
+   */
+  permits: z.custom<PermitSource>((v) => v === undefined || (typeof v === "object" && v !== null && "acquire" in v)).optional(),
+  /** Memory of creates without a definite answer (default: in this process; replicas share one). */
+  unsettledCreates: z
+    .custom<UnsettledCreates>((v) => v === undefined || (typeof v === "object" && v !== null && "recall" in v))
+    .optional(),
 });
 
 export type BigCommerceClientConfig = z.input<typeof configSchema>;
@@ -101,9 +112,11 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     ...(config.paceBurstShare > 0 ? { paceBurstShare: config.paceBurstShare } : {}),
     ...(config.assumedQuota !== undefined ? { assumedQuota: config.assumedQuota } : {}),
   });
+  const permits: PermitSource = config.permits ?? governor;
   const transport = new Transport({
     http,
     governor,
+    permits,
     limiter: new ConcurrencyLimiter(),
     policy,
     clock,
@@ -117,7 +130,7 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
   const batcher = new CustomerWriteBatcher({
     writes: customers,
     clock,
-    permits: governor,
+    permits,
     windowMs: config.batchWindowMs,
     maxWaitMs: config.maxWaitMs,
     // Writes back off longer than reads (BigCommerce's advice for 5xx).
@@ -129,15 +142,16 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     requestTimeoutMs: config.requestTimeoutMs,
     clockSkewMs: () => transport.clockSkewMs(),
     ...(config.createdToleranceMs !== undefined ? { createdToleranceMs: config.createdToleranceMs } : {}),
+    ...(config.unsettledCreates ? { unsettledCreates: config.unsettledCreates } : {}),
   });
-  const reads = new MergedReads({ reads: customers, clock, permits: governor, maxWaitMs: config.maxWaitMs });
+  const reads = new MergedReads({ reads: customers, clock, permits, maxWaitMs: config.maxWaitMs });
   const attributes = new AttributesEndpoint(transport);
   const attributeValues = new AttributeValuesEndpoint(transport);
   const metafields = new MetafieldsEndpoint(transport);
   const valueKey = (v: { customer_id: number; attribute_id: number }) => `${v.customer_id}:${v.attribute_id}`;
   const valueWrites = new SharedWrites<AttributeValueUpsert, CustomerAttributeValue>({
     clock,
-    permits: governor,
+    permits,
     maxWaitMs: config.maxWaitMs,
     maxBatch: MAX_ATTRIBUTE_VALUES_PER_CALL,
     maxInFlight: 3, // BigCommerce: "Limit of 3 concurrent requests"
@@ -150,7 +164,7 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
   });
   const metafieldCreates = new SharedWrites<MetafieldCreate, Metafield | undefined>({
     clock,
-    permits: governor,
+    permits,
     maxWaitMs: config.maxWaitMs,
     maxBatch: METAFIELDS_PER_CALL,
     maxInFlight: 2,

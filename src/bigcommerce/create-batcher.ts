@@ -10,7 +10,9 @@
  * retry the create. When that retry (or any later create of the email) meets the customer, the
  * customer counts as ours if it carries the names we sent and was created at or after that
  * first attempt (minus the clock tolerance), and was not handed to another caller: the retry
- * resolves with it instead of a 409.
+ * resolves with it instead of a 409. That memory is an UnsettledCreates store (unsettled-creates.ts):
+ * in this process by default, in Redis with replicas, so a retry that lands on another replica is
+ * recognised too.
  */
 import type { Customer, CustomerCreate } from "./api.js";
 import {
@@ -31,36 +33,26 @@ import type { BatchLane } from "./batch-lane.js";
 import type { Permit } from "./governor.js";
 import { ConflictError, OutcomeUnknownError, ValidationFailedError } from "./errors.js";
 import { createdByOurAttempt, groupByIndex } from "./reconcile.js";
+import { InMemoryUnsettledCreates, type UnsettledCreate, type UnsettledCreates } from "./unsettled-creates.js";
 
 type PendingCreate = Pending<CustomerCreate> & { emailKey: string };
 
 /** How long we remember which customer went to which caller. */
 const ATTRIBUTION_MEMORY_MS = 10 * 60_000;
-/** How long, and how many, creates without a definite answer we remember. */
-export const UNSETTLED_MEMORY_MS = 10 * 60_000;
-export const UNSETTLED_MAX = 10_000;
-
-interface Unsettled {
-  first_name: string;
-  last_name: string;
-  firstAttemptAt: number;
-  /** When it was recorded (for expiry; the map's insertion order follows it). */
-  at: number;
-}
 
 export class CreateBatcher {
   private readonly lane: BatchLane<PendingCreate>;
   private readonly emailsInFlight = new Set<string>();
   /** Customers already handed to a caller: a re-read match on one of them is someone else's. */
   private readonly attributed = new Map<number, number>();
-  /** Creates that ended without a definite answer, by lower-cased email. */
-  private readonly unsettled = new Map<string, Unsettled>();
   private closedWith: Error | undefined;
 
   constructor(
     private readonly settings: BatchSettings,
     /** Clock difference tolerated when deciding that a customer was created by our attempt. */
     private readonly toleranceMs: number | (() => number),
+    /** Creates that ended without a definite answer, by lower-cased email. */
+    private readonly unsettled: UnsettledCreates = new InMemoryUnsettledCreates(),
   ) {
     this.lane = newWriteLane<PendingCreate>(
       settings,
@@ -83,13 +75,22 @@ export class CreateBatcher {
         emailKey: item.email.toLowerCase(),
       };
       // Whatever ends a create whose write may still land, remember it (see the file comment).
+      // Remembered before the caller hears of it: the IdP's retry may follow at once, perhaps on
+      // another replica. If the store fails, the caller still gets the original error.
       pending.reject = (error: unknown) => {
-        if (pending.uncertain) this.noteUnsettled(pending);
-        reject(error);
+        if (!pending.uncertain) return reject(error);
+        this.noteUnsettled(pending).then(
+          () => reject(error),
+          () => reject(error),
+        );
       };
+      // The customer exists and is this caller's: a failed forget only leaves a record that
+      // expires, and would at worst let a later identical create resolve with this customer.
       pending.resolve = (customer: Customer) => {
-        this.unsettled.delete(pending.emailKey);
-        resolve(customer);
+        this.unsettled.forget(pending.emailKey).then(
+          () => resolve(customer),
+          () => resolve(customer),
+        );
       };
       this.lane.add(pending);
     });
@@ -98,11 +99,6 @@ export class CreateBatcher {
   close(error: Error): void {
     this.closedWith = error;
     for (const p of this.lane.close()) p.reject(error);
-  }
-
-  /** Records noted so far (tests, diagnostics). */
-  get unsettledCount(): number {
-    return this.unsettled.size;
   }
 
   private tolerance(): number {
@@ -148,34 +144,15 @@ export class CreateBatcher {
     }
   }
 
-  private pruneUnsettled(now: number): void {
-    for (const [email, record] of this.unsettled) {
-      if (now - record.at <= UNSETTLED_MEMORY_MS && this.unsettled.size <= UNSETTLED_MAX) break;
-      this.unsettled.delete(email); // oldest first: insertion order = time order
-    }
-  }
-
-  private noteUnsettled(p: PendingCreate): void {
+  private async noteUnsettled(p: PendingCreate): Promise<void> {
     if (p.firstAttemptAt === undefined) return;
-    const now = this.settings.clock.now();
-    const before = this.unsettled.get(p.emailKey);
-    const sameNames = before?.first_name === p.item.first_name && before.last_name === p.item.last_name;
-    this.unsettled.delete(p.emailKey); // re-insert at the end: the map stays in time order
-    this.unsettled.set(p.emailKey, {
-      first_name: p.item.first_name,
-      last_name: p.item.last_name,
-      // The earliest attempt of the same create is the one whose write may land.
-      firstAttemptAt: before && sameNames ? Math.min(before.firstAttemptAt, p.firstAttemptAt) : p.firstAttemptAt,
-      at: now,
-    });
-    this.pruneUnsettled(now);
+    const attempt: UnsettledCreate = { first_name: p.item.first_name, last_name: p.item.last_name, firstAttemptAt: p.firstAttemptAt };
+    await this.unsettled.remember(p.emailKey, attempt, this.settings.clock.now());
   }
 
   /** Does `found` match an earlier create of this email that ended without an answer? */
-  private matchesUnsettled(found: Customer, p: PendingCreate): boolean {
-    const now = this.settings.clock.now();
-    this.pruneUnsettled(now);
-    const record = this.unsettled.get(p.emailKey);
+  private async matchesUnsettled(found: Customer, p: PendingCreate): Promise<boolean> {
+    const record = await this.unsettled.recall(p.emailKey, this.settings.clock.now());
     // The same create again (the IdP's retry): same names sent, and the customer carries them.
     if (!record || record.first_name !== p.item.first_name || record.last_name !== p.item.last_name) return false;
     return createdByOurAttempt(found, record, record.firstAttemptAt, this.tolerance());
@@ -238,13 +215,25 @@ export class CreateBatcher {
     let explained = byIndex.size > 0;
     const innocents: PendingCreate[] = [];
 
+    // Whether each found customer is ours; asking the memory of unsettled creates may fail (a
+    // shared store that is down): then that item gets the store's error, never a guessed 409.
+    const verdicts = await Promise.all(
+      batch.map(async (p): Promise<boolean | { failed: unknown }> => {
+        const found = existing.get(p.emailKey);
+        if (!found || this.attributed.has(found.id)) return false;
+        if (createdByOurAttempt(found, p.item, p.firstAttemptAt ?? 0, this.tolerance())) return true;
+        return this.matchesUnsettled(found, p).catch((failed: unknown) => ({ failed }));
+      }),
+    );
+
     batch.forEach((p, index) => {
       const found = existing.get(p.emailKey);
       if (found) {
-        const ours =
-          !this.attributed.has(found.id) &&
-          (createdByOurAttempt(found, p.item, p.firstAttemptAt ?? 0, this.tolerance()) || this.matchesUnsettled(found, p));
-        if (ours) {
+        const ours = verdicts[index];
+        if (typeof ours === "object") {
+          explained = true;
+          p.reject(ours.failed);
+        } else if (ours && !this.attributed.has(found.id)) {
           this.remember(found);
           p.resolve(found);
         } else {

@@ -18,7 +18,7 @@ import {
   UnexpectedResponseError,
   UpstreamUnavailableError,
 } from "./errors.js";
-import type { Permit, RateGovernor } from "./governor.js";
+import type { Permit, PermitSource, RateGovernor } from "./governor.js";
 import { assertSafeRequest, type HttpClient, type HttpResponse } from "./http.js";
 import type { QueryInput } from "./query.js";
 import type { ResponseHeaders } from "./rate-headers.js";
@@ -75,6 +75,8 @@ export interface TransportStats {
 export interface TransportOptions {
   http: HttpClient;
   governor: RateGovernor;
+  /** Where request slots come from (default: the governor; with replicas, the shared quota gate). */
+  permits?: PermitSource;
   limiter: ConcurrencyLimiter;
   policy: RetryPolicy;
   clock: Clock;
@@ -143,6 +145,7 @@ export class Transport {
 
   private async callWith<T>(spec: CallSpec<T>, takePrepaid: () => Permit | undefined): Promise<T> {
     const { clock, http, governor, policy } = this.options;
+    const permits = this.options.permits ?? governor;
     const deadline = spec.deadline ?? clock.now() + this.options.maxWaitMs;
     const endpoint = `/${spec.api}${foldIds(spec.path)}`;
     const where = `${spec.method} ${endpoint}`;
@@ -157,7 +160,7 @@ export class Transport {
       await this.waitForEndpoint(spec, deadline);
       const releaseSlot = await this.acquireSlot(spec, deadline);
       try {
-        const permit = takePrepaid() ?? (await governor.acquire({ deadline, ...(spec.signal ? { signal: spec.signal } : {}) }));
+        const permit = takePrepaid() ?? (await permits.acquire({ deadline, ...(spec.signal ? { signal: spec.signal } : {}) }));
         const started = performance.now();
         try {
           response = await http.send(spec);

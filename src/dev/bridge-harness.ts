@@ -46,8 +46,14 @@ export async function startBridge(
     ...env,
   });
   const logger = createLogger(config.logLevel);
+  // REDIS_URL in env: this bridge is one replica sharing state through that Redis.
+  const shared = config.redis ? openSharedState(config.redis, STORE_HASH, logger, config.upstream) : undefined;
+  // Start-up's BigCommerce calls already take their slots from the shared quota.
+  await shared?.ready(10_000);
   let bridge: Bridge | undefined;
   const client = createBigCommerceClient({
+    // Replicas take every request's slot from the quota they share, and share unsettled creates.
+    ...(shared ? { permits: shared.permits, unsettledCreates: shared.unsettledCreates } : {}),
     onCall: (record) => bridge?.metrics.recordUpstream(record),
     apiUrl: emulator.url,
     storeHash: STORE_HASH,
@@ -56,8 +62,6 @@ export async function startBridge(
     maxWaitMs: config.upstream.maxWaitMs,
     logger,
   });
-  // REDIS_URL in env: this bridge is one replica sharing state through that Redis.
-  const shared = config.redis ? openSharedState(config.redis, STORE_HASH, logger) : undefined;
   const app = await createApp({ config, client, logger, upstreamState: () => client.governorState(), shared });
   bridge = app;
   const server: Server = app.app.listen(0, "127.0.0.1");

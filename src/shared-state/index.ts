@@ -1,11 +1,14 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
+import type { PermitSource } from "../bigcommerce/governor.js";
 import type { UnsettledCreates } from "../bigcommerce/unsettled-creates.js";
 import type { WriteLock } from "../scim/keyed-lock.js";
 import { Keyspace } from "./keyspace.js";
-import { connectRedis } from "./redis-connection.js";
+import { connectRedis, untilReady } from "./redis-connection.js";
 import { RedisKeyedLock } from "./redis-lock.js";
+import { RedisQuotaLedger } from "./redis-quota-ledger.js";
+import { SharedQuotaGate } from "./shared-quota-gate.js";
 import { RedisUnsettledCreates } from "./redis-unsettled-creates.js";
 
 /**
@@ -18,11 +21,12 @@ export interface SharedState {
   keys: Keyspace;
   /** The per-user write lock across replicas. */
   writeLock: WriteLock;
-  /**
-   * Creates without a definite answer, seen by every replica. Not yet used by the create
-   * batcher (it keeps its own in-process map until the client refactor lands; see the report).
-   */
+  /** Creates without a definite answer, seen by every replica (the client's create batcher). */
   unsettledCreates: UnsettledCreates;
+  /** The store's quota, shared by replicas: every BigCommerce request takes its slot here. */
+  permits: PermitSource;
+  /** Resolves once Redis answers (start-up: the first BigCommerce call already takes a shared slot). */
+  ready(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,7 +37,12 @@ export interface SharedState {
  */
 export const LOCK_WAIT_MS = 20_000;
 
-export function openSharedState(settings: NonNullable<Config["redis"]>, storeHash: string, logger: Logger): SharedState {
+export function openSharedState(
+  settings: NonNullable<Config["redis"]>,
+  storeHash: string,
+  logger: Logger,
+  upstream: Config["upstream"],
+): SharedState {
   const log = logger.child({ component: "redis" });
   const redis = connectRedis(settings, log);
   const keys = new Keyspace(storeHash);
@@ -42,6 +51,16 @@ export function openSharedState(settings: NonNullable<Config["redis"]>, storeHas
     keys,
     writeLock: new RedisKeyedLock(redis, keys, { leaseMs: settings.lockLeaseMs, waitMs: Math.max(LOCK_WAIT_MS, settings.lockLeaseMs + 5_000) }, log),
     unsettledCreates: new RedisUnsettledCreates(redis, keys),
+    permits: new SharedQuotaGate(
+      new RedisQuotaLedger(redis, keys, {
+        reserve: upstream.reserve,
+        // A permit counts as in flight until its answer, at most a request timeout (plus margin).
+        permitTtlMs: upstream.requestTimeoutMs + 5_000,
+      }),
+      log,
+      { maxWaitMs: upstream.maxWaitMs },
+    ),
+    ready: (timeoutMs) => untilReady(redis, timeoutMs),
     close: async () => {
       redis.disconnect();
     },

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { SharedStateUnavailableError } from "./errors.js";
@@ -45,5 +46,19 @@ export async function shared<T>(what: string, command: () => Promise<T>): Promis
     return await command();
   } catch (error) {
     throw new SharedStateUnavailableError(`Redis did not complete ${what}`, REDIS_RETRY_AFTER_MS, { cause: error });
+  }
+}
+
+/**
+ * Waits for the connection to be ready (at start-up, before the first command: without an
+ * offline queue a command sent while still connecting fails). Redis not answering within
+ * `timeoutMs` rejects with SharedStateUnavailableError; ioredis keeps trying in the background.
+ */
+export async function untilReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === "ready") return;
+  try {
+    await once(redis, "ready", { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw new SharedStateUnavailableError(`Redis was not ready within ${timeoutMs} ms`, REDIS_RETRY_AFTER_MS, { cause: error });
   }
 }

@@ -141,6 +141,27 @@ describe("CustomerWriteBatcher: creates", () => {
     await expect(batcher.create(person(1))).rejects.toBeInstanceOf(OutcomeUnknownError);
   });
 
+  it("remembers an uncertain create in the injected store before rejecting; a failing store keeps the original error", async () => {
+    const noted: string[] = [];
+    const failing = {
+      remember: async (email: string) => {
+        noted.push(email);
+        throw new Error("store down");
+      },
+      recall: async () => undefined,
+      forget: async () => {},
+    };
+    const { writes, batcher } = setup({ unsettledCreates: failing });
+    writes.afterPost = () => {
+      throw new UpstreamUnavailableError("lost");
+    };
+    writes.beforeList = () => {
+      throw new UpstreamUnavailableError("down");
+    };
+    await expect(batcher.create(person(1))).rejects.toBeInstanceOf(OutcomeUnknownError);
+    expect(noted).toEqual(["user1@example.com"]);
+  });
+
   it("passes RateLimitedError straight through (nothing was written, no re-read)", async () => {
     const { writes, batcher } = setup();
     writes.beforePost = () => {
