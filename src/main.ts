@@ -1,14 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
-import { createApp } from "./app.js";
-import { createBigCommerceClient } from "./bigcommerce/client.js";
+import { composeBridge } from "./compose.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { startEmulator } from "./emulator/index.js";
 import { answerClientErrors } from "./http/client-error.js";
-import type { Metrics } from "./http/metrics.js";
 import { createLogger } from "./logger.js";
 import { embeddedSso } from "./sso/embedded.js";
-import { openSharedState } from "./shared-state/index.js";
 
 /**
  * Process entry: configuration -> (embedded emulator) -> BigCommerce client -> SCIM server ->
@@ -50,29 +47,9 @@ async function main(): Promise<void> {
     closers.push(sso.close);
   }
 
-  // Replicas: state shared through Redis (REDIS_URL), keys namespaced by the store hash.
-  const shared = config.redis ? openSharedState(config.redis, upstream.storeHash, logger, config.upstream) : undefined;
-  if (shared) closers.push(() => shared.close());
-  // Start-up's BigCommerce calls already take their slots from the shared quota.
-  if (shared) await shared.ready(30_000);
-  let metrics: Metrics | undefined;
-  const client = createBigCommerceClient({
-    // Replicas take every request's slot from the quota they share, and share unsettled creates.
-    ...(shared ? { permits: shared.permits, unsettledCreates: shared.unsettledCreates } : {}),
-    apiUrl: upstream.apiUrl,
-    storeHash: upstream.storeHash,
-    accessToken: upstream.accessToken,
-    requestTimeoutMs: config.upstream.requestTimeoutMs,
-    maxWaitMs: config.upstream.maxWaitMs,
-    reserve: config.upstream.reserve,
-    logger: logger.child({ component: "bigcommerce" }),
-    onCall: (record) => metrics?.recordUpstream(record),
-  });
-  closers.unshift(() => client.close());
-
-  const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), storeHash: upstream.storeHash, shared });
-  metrics = bridge.metrics;
-  closers.unshift(() => bridge.close());
+  const composed = await composeBridge(config, { logger, upstream });
+  closers.unshift(() => composed.close());
+  const { bridge } = composed;
   const server: Server = bridge.app.listen(config.port, config.host);
   answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {

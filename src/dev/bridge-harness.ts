@@ -1,18 +1,20 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
-import { createApp, type Bridge } from "../app.js";
-import { createBigCommerceClient } from "../bigcommerce/client.js";
+import type { Bridge } from "../app.js";
+import type { BigCommerceClientHandle } from "../bigcommerce/client.js";
+import { composeBridge } from "../compose.js";
 import { loadConfig, type Config } from "../config.js";
 import { answerClientErrors } from "../http/client-error.js";
 import { startEmulator, type RunningEmulator, type StartOptions } from "../emulator/index.js";
 import { createLogger } from "../logger.js";
-import { openSharedState } from "../shared-state/index.js";
 
 export const TEST_TOKEN = "test-token-0123456789abcdef";
 export const STORE_HASH = "teststore";
 
 export interface RunningBridge {
   bridge: Bridge;
+  /** The BigCommerce client the bridge uses (e.g. its governor state). */
+  client: BigCommerceClientHandle;
   emulator: RunningEmulator;
   config: Config;
   /** http://127.0.0.1:PORT (no trailing slash); the SCIM API is under /scim/v2. */
@@ -46,24 +48,12 @@ export async function startBridge(
     ...env,
   });
   const logger = createLogger(config.logLevel);
-  // REDIS_URL in env: this bridge is one replica sharing state through that Redis.
-  const shared = config.redis ? openSharedState(config.redis, STORE_HASH, logger, config.upstream) : undefined;
-  // Start-up's BigCommerce calls already take their slots from the shared quota.
-  await shared?.ready(10_000);
-  let bridge: Bridge | undefined;
-  const client = createBigCommerceClient({
-    // Replicas take every request's slot from the quota they share, and share unsettled creates.
-    ...(shared ? { permits: shared.permits, unsettledCreates: shared.unsettledCreates } : {}),
-    onCall: (record) => bridge?.metrics.recordUpstream(record),
-    apiUrl: emulator.url,
-    storeHash: STORE_HASH,
-    accessToken: "emulator-token",
-    requestTimeoutMs: config.upstream.requestTimeoutMs,
-    maxWaitMs: config.upstream.maxWaitMs,
+  // The same composition as main.ts, on the emulator this harness started (or was given).
+  const composed = await composeBridge(config, {
     logger,
+    upstream: { apiUrl: emulator.url, storeHash: STORE_HASH, accessToken: "emulator-token", ...config.bigcommerce },
   });
-  const app = await createApp({ config, client, logger, upstreamState: () => client.governorState(), shared });
-  bridge = app;
+  const app = composed.bridge;
   const server: Server = app.app.listen(0, "127.0.0.1");
   answerClientErrors(server);
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
@@ -71,6 +61,7 @@ export async function startBridge(
   emulator.clearRequests();
   return {
     bridge: app,
+    client: composed.client,
     emulator,
     config,
     url: `http://127.0.0.1:${port}`,
@@ -79,9 +70,7 @@ export async function startBridge(
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await app.close();
-      await client.close();
-      await shared?.close();
+      await composed.close();
       if (!options.emulator) await emulator.close();
     },
   };

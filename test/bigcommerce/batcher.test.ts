@@ -10,12 +10,26 @@ import {
   UpstreamUnavailableError,
   ValidationFailedError,
 } from "../../src/bigcommerce/errors.js";
+import { FakeClock } from "./helpers/fake-clock.js";
 import { FakeWrites } from "./helpers/fake-writes.js";
+import { track } from "./helpers/track.js";
 
 function setup(options: Partial<ConstructorParameters<typeof CustomerWriteBatcher>[0]> = {}) {
   const writes = new FakeWrites();
   const batcher = new CustomerWriteBatcher({ writes, clock: systemClock, windowMs: 0, maxWaitMs: 5000, resendBaseDelayMs: 5, ...options });
   return { writes, batcher };
+}
+
+/** Lets the batcher run on a fake clock until `done()`, without letting fake time pass (the
+ * test's timeout bounds it). */
+async function drive(clock: FakeClock, done: () => boolean): Promise<void> {
+  while (!done()) await step(clock);
+}
+
+/** One turn: due fake timers fire, and real timers set before now (the fake store's pauses). */
+async function step(clock: FakeClock): Promise<void> {
+  await clock.advance(0);
+  await new Promise((r) => setTimeout(r, 1));
 }
 
 const person = (i: number | string) => ({ email: `user${i}@example.com`, first_name: `First${i}`, last_name: `Last${i}` });
@@ -121,11 +135,15 @@ describe("CustomerWriteBatcher: creates", () => {
   });
 
   it("answers UpstreamUnavailableError when the backoff would pass the caller's bound (nothing was written)", async () => {
-    const { writes, batcher } = setup({ resendBaseDelayMs: 500, maxWaitMs: 100 });
+    // Fake time: the POST surely goes out before the bound, however slow the machine.
+    const clock = new FakeClock();
+    const { writes, batcher } = setup({ clock, resendBaseDelayMs: 500, maxWaitMs: 100 });
     writes.beforePost = () => {
       throw new UpstreamUnavailableError("503", { status: 503 });
     };
-    await expect(batcher.create(person(1))).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    const created = track(batcher.create(person(1)));
+    await drive(clock, () => created.settled);
+    expect(created.error).toBeInstanceOf(UpstreamUnavailableError);
     expect(writes.count("post")).toBe(1);
     expect(writes.count("list")).toBe(1);
   });
@@ -378,16 +396,23 @@ describe("CustomerWriteBatcher: creates without a definite answer", () => {
 
 describe("CustomerWriteBatcher: bounded waiting", () => {
   it("rejects an item still queued at its bound with RateLimitedError and never sends it", async () => {
-    const { writes, batcher } = setup({ maxWaitMs: 100 });
-    writes.delayMs = 300;
+    // Fake time: the first PUT (1 s of real time in the fake store) is sent at once; the second
+    // update waits behind it and is refused exactly at its bound.
+    const clock = new FakeClock();
+    const { writes, batcher } = setup({ clock, maxWaitMs: 100 });
+    writes.delayMs = 1000;
     const a = writes.seed("a@example.com");
-    const started = Date.now();
-    const first = batcher.update({ id: cid(a.id), first_name: "one" });
-    const second = batcher.update({ id: cid(a.id), first_name: "two" }).catch((e: unknown) => e);
-    const error = await second;
-    expect(error).toBeInstanceOf(RateLimitedError);
-    expect(Date.now() - started).toBeLessThan(250);
-    await first;
+    const first = track(batcher.update({ id: cid(a.id), first_name: "one" }));
+    const second = track(batcher.update({ id: cid(a.id), first_name: "two" }));
+    await drive(clock, () => writes.count("put") === 1);
+    await clock.advance(99);
+    expect(second.settled).toBe(false);
+    await clock.advance(1);
+    await drive(clock, () => second.settled);
+    expect(second.error).toBeInstanceOf(RateLimitedError);
+    expect(first.settled).toBe(false);
+    await drive(clock, () => first.settled);
+    expect(first.error).toBeUndefined();
     await new Promise((r) => setTimeout(r, 50));
     expect(writes.count("put")).toBe(1);
   });
@@ -464,33 +489,36 @@ describe("CustomerWriteBatcher: an update that may land late", () => {
 
 describe("CustomerWriteBatcher: close during a resend", () => {
   it("ends a resend backoff at once and rejects the waiting item", async () => {
-    const { writes, batcher } = setup({ maxWaitMs: 60_000, resendBaseDelayMs: 10_000 });
+    // Fake time never moves here: the 10 s backoff can end only through close().
+    const clock = new FakeClock();
+    const { writes, batcher } = setup({ clock, maxWaitMs: 60_000, resendBaseDelayMs: 10_000 });
     writes.beforePost = () => {
       throw new UpstreamUnavailableError("503", { status: 503 });
     };
-    const pending = batcher.create(person(1)).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 30)); // POST failed, re-read done, now in the backoff
-    expect(writes.count("list")).toBe(1);
-    const started = Date.now();
+    const pending = track(batcher.create(person(1)));
+    await drive(clock, () => writes.count("list") === 1); // POST failed, re-read sent
+    for (let i = 0; i < 10; i += 1) await step(clock); // the re-read's answer arrives: now in the backoff
+    expect(pending.settled).toBe(false);
     batcher.close(new UpstreamUnavailableError("client closed"));
-    const error = await pending;
-    expect(Date.now() - started).toBeLessThan(200);
-    expect((error as Error).message).toBe("client closed");
+    await drive(clock, () => pending.settled);
+    expect((pending.error as Error).message).toBe("client closed");
     expect(writes.count("post")).toBe(1);
   });
 
   it("rejects items a batch in flight gives back after close", async () => {
-    const { writes, batcher } = setup({ maxWaitMs: 60_000 });
+    // Fake time: a resend's backoff cannot end on its own, so close() always meets the first PUT.
+    const clock = new FakeClock();
+    const { writes, batcher } = setup({ clock, maxWaitMs: 60_000 });
     writes.delayMs = 80;
     const a = writes.seed("a@example.com");
     writes.beforePut = () => {
       throw new UpstreamUnavailableError("503", { status: 503 });
     };
-    const pending = batcher.update({ id: cid(a.id), company: "x" }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 20));
+    const pending = track(batcher.update({ id: cid(a.id), company: "x" }));
+    await drive(clock, () => writes.count("put") === 1);
     batcher.close(new UpstreamUnavailableError("client closed"));
-    const error = await pending;
-    expect((error as Error).message).toBe("client closed");
+    await drive(clock, () => pending.settled);
+    expect((pending.error as Error).message).toBe("client closed");
     expect(writes.count("put")).toBe(1);
   });
 });

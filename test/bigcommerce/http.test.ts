@@ -12,7 +12,9 @@ import {
   UpstreamUnavailableError,
   ValidationFailedError,
 } from "../../src/bigcommerce/errors.js";
+import { FakeClock } from "./helpers/fake-clock.js";
 import { customer, json, page, scriptedServer, type Handler } from "./helpers/scripted-server.js";
+import { track, type Tracked } from "./helpers/track.js";
 
 const TOKEN = "tok-SECRET-0123456789";
 const cleanups: (() => Promise<void>)[] = [];
@@ -36,6 +38,17 @@ async function setup(handler: Handler, config: Partial<BigCommerceClientConfig> 
   cleanups.push(() => server.close(), () => client.close());
   return { server, client };
 }
+
+/** Lets real I/O run on a fake clock until `done()`, without letting fake time pass (the
+ * test's timeout bounds it). */
+async function driveUntil(clock: FakeClock, done: () => boolean): Promise<void> {
+  while (!done()) {
+    await clock.advance(0);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const drive = (clock: FakeClock, call: Tracked<unknown>): Promise<void> => driveUntil(clock, () => call.settled);
 
 function expectNoSecret(error: unknown): void {
   const text = `${String(error)} ${(error as Error).stack ?? ""} ${JSON.stringify(error)}`;
@@ -182,17 +195,23 @@ describe("writes are never resent blindly", () => {
 
 describe("429 handling", () => {
   it("waits max(X-Retry-After, Reset-Ms) and then retries, for writes too", async () => {
-    const { server, client } = await setup((_req, res, n) =>
-      n === 1
-        ? json(res, 429, { status: 429, title: "Too many requests" }, { "X-Retry-After": "1", "X-Rate-Limit-Time-Reset-Ms": "200" })
-        : json(res, 200, { data: [{ id: 1, name: "title", type: "string" }], meta: {} }),
+    // Fake time: the retry goes out exactly when the longer of the two waits has passed.
+    const clock = new FakeClock();
+    const { server, client } = await setup(
+      (_req, res, n) =>
+        n === 1
+          ? json(res, 429, { status: 429, title: "Too many requests" }, { "X-Retry-After": "1", "X-Rate-Limit-Time-Reset-Ms": "200" })
+          : json(res, 200, { data: [{ id: 1, name: "title", type: "string" }], meta: {} }),
+      { clock },
     );
-    const created = await client.attributes.create([{ name: "title", type: "string" }]);
-    expect(created[0]?.id).toBe(1);
+    const creating = track(client.attributes.create([{ name: "title", type: "string" }]));
+    await driveUntil(clock, () => clock.pendingTimers > 0); // the 429 arrived: waiting to retry
+    await clock.advance(999);
+    expect(server.requests).toHaveLength(1);
+    await clock.advance(1);
+    await drive(clock, creating);
+    expect((creating.value as { id: number }[])[0]?.id).toBe(1);
     expect(server.requests).toHaveLength(2);
-    const gap = (server.requests[1]?.at ?? 0) - (server.requests[0]?.at ?? 0);
-    expect(gap).toBeGreaterThanOrEqual(950);
-    expect(gap).toBeLessThan(2000);
   });
 
   it("backs off on a 429 without headers instead of retrying at once", async () => {
@@ -210,36 +229,42 @@ describe("429 handling", () => {
       "X-Rate-Limit-Time-Window-Ms": "30000",
     };
     let puts = 0;
+    const clock = new FakeClock();
     const { server, client } = await setup(
       (req, res) => {
         if (req.method === "PUT" && ++puts === 1) return json(res, 429, { status: 429, title: "Too many concurrent requests" }, capHeaders);
         if (req.method === "PUT") return json(res, 200, { data: [customer(7, "a@example.com", { first_name: "New" })], meta: {} }, capHeaders);
         return json(res, 200, page([]), capHeaders);
       },
-      { retry: { concurrency429BaseDelayMs: 300, concurrency429MaxDelayMs: 600 } },
+      { retry: { concurrency429BaseDelayMs: 300, concurrency429MaxDelayMs: 600 }, clock },
     );
-    const started = Date.now();
-    const update = client.customers.update({ id: 7 as CustomerId, first_name: "New" });
-    await new Promise((r) => setTimeout(r, 50));
-    // Other endpoints of the store are not held back meanwhile.
-    const t0 = Date.now();
-    await client.customers.list({});
-    expect(Date.now() - t0).toBeLessThan(200);
-    expect(client.governorState().blockedUntil).toBeLessThanOrEqual(Date.now());
-    expect((await update).first_name).toBe("New");
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(280);
-    expect(elapsed).toBeLessThan(2000); // not the 25 s left in the window
+    const t0 = clock.now();
+    const update = track(client.customers.update({ id: 7 as CustomerId, first_name: "New" }));
+    await driveUntil(clock, () => puts === 1);
+    // Other endpoints of the store are not held back meanwhile: the list needs no time to pass.
+    const listed = track(client.customers.list({}));
+    await drive(clock, listed);
+    expect(listed.error).toBeUndefined();
+    expect(client.governorState().blockedUntil).toBeLessThanOrEqual(clock.now());
+    // The PUT's short backoff (at most 600 ms), not the 25 s left in the window.
+    await clock.advance(600);
+    await drive(clock, update);
+    expect((update.value as { first_name: string }).first_name).toBe("New");
+    expect(clock.now() - t0).toBe(600);
     expect(server.requests.filter((r) => r.method === "PUT")).toHaveLength(2);
   });
 
   it("answers RateLimitedError at once when the wait exceeds the bound", async () => {
-    const { server, client } = await setup((_req, res) =>
-      json(res, 429, {}, { "X-Retry-After": "60", "X-Rate-Limit-Time-Reset-Ms": "60000", "X-Rate-Limit-Requests-Left": "0", "X-Rate-Limit-Requests-Quota": "150", "X-Rate-Limit-Time-Window-Ms": "30000" }),
+    const clock = new FakeClock();
+    const { server, client } = await setup(
+      (_req, res) =>
+        json(res, 429, {}, { "X-Retry-After": "60", "X-Rate-Limit-Time-Reset-Ms": "60000", "X-Rate-Limit-Requests-Left": "0", "X-Rate-Limit-Requests-Quota": "150", "X-Rate-Limit-Time-Window-Ms": "30000" }),
+      { clock },
     );
-    const started = Date.now();
-    const error = await client.customers.list({}).catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Fake time never moves: "at once" means no time had to pass for the answer.
+    const listed = track(client.customers.list({}));
+    await drive(clock, listed);
+    const error = listed.error;
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBeGreaterThan(58_000);
     expect(server.requests).toHaveLength(1);

@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
 const TSX = "node_modules/.bin/tsx";
+// Starting tsx in a child process takes seconds on a loaded machine: a bound on hanging, not on speed.
+const SPAWN_TIMEOUT_MS = 90_000;
 
 function run(env: Record<string, string>, onLine?: (line: string, stop: () => void) => void): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
@@ -23,7 +25,7 @@ describe("npm run emulator (src/emulator/main.ts)", () => {
     expect(code).toBe(1);
     expect(output).toContain("EMULATOR_PORT must be an integer");
     expect(output).toContain("EMULATOR_RATE_QUOTA");
-  }, 15_000);
+  }, SPAWN_TIMEOUT_MS);
 
   it("serves on the configured port, logs its URL once, and stops on SIGTERM", async () => {
     let served = 0;
@@ -45,5 +47,5 @@ describe("npm run emulator (src/emulator/main.ts)", () => {
     expect(output).toMatch(/BIGCOMMERCE_API_URL=http:\/\/127\.0\.0\.1:\d+ \(not \.\.\.\/stores\/\{hash\}\/v3\)/);
     expect(output).toMatch(/any BIGCOMMERCE_ACCESS_TOKEN: it accepts all of them/);
     expect(output).toContain("/__emulator/requests");
-  }, 15_000);
+  }, SPAWN_TIMEOUT_MS);
 });

@@ -3,6 +3,8 @@ import { person, STORE, useEmulator, V3_TYPE } from "./helpers.js";
 
 const { emu, call } = useEmulator();
 const RATE_HEADERS = ["x-rate-limit-time-window-ms", "x-rate-limit-time-reset-ms", "x-rate-limit-requests-quota", "x-rate-limit-requests-left"];
+/** Latency that keeps concurrent requests overlapping at the emulator even on a loaded machine. */
+const HOLD_MS = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function hasRateHeaders(headers: Headers): boolean {
@@ -44,26 +46,30 @@ describe("rate limiting", () => {
   });
 
   it("answers 429 with X-Retry-After past the quota, writes nothing, and refills after the window", async () => {
-    emu().setOptions({ rateQuota: 3, rateWindowMs: 400 });
+    // A window far longer than the test, so that however slowly it runs the four calls share it.
+    emu().setOptions({ rateQuota: 3, rateWindowMs: 600_000 });
     const lefts: string[] = [];
     for (let i = 0; i < 3; i++) lefts.push((await call("GET", "/v3/customers")).headers.get("x-rate-limit-requests-left") ?? "");
     expect(lefts).toEqual(["2", "1", "0"]);
     const limited = await call("POST", "/v3/customers", { body: [person(1)] });
     expect(limited.status).toBe(429);
-    expect(limited.headers.get("x-retry-after")).toBe("1");
+    // X-Retry-After: the seconds until the window resets, rounded up.
+    expect(limited.headers.get("x-retry-after")).toBe(String(Math.max(1, Math.ceil(Number(limited.headers.get("x-rate-limit-time-reset-ms")) / 1000))));
     expect(hasRateHeaders(limited.headers)).toBe(true);
     expect(limited.headers.get("x-rate-limit-requests-left")).toBe("0");
-    expect(Number(limited.headers.get("x-rate-limit-time-reset-ms"))).toBeLessThanOrEqual(400);
+    expect(Number(limited.headers.get("x-rate-limit-time-reset-ms"))).toBeLessThanOrEqual(600_000);
     expect(limited.body).toMatchObject({ status: 429, type: V3_TYPE });
     expect(emu().store(STORE).customers.count()).toBe(0);
     expect((await call("GET", "/v3/customers", { store: "other" })).status).toBe(200);
-    await sleep(450);
+    // The window ends (shortened to 50 ms, which have passed after the sleep): the quota refills.
+    emu().setOptions({ rateWindowMs: 50 });
+    await sleep(60);
     expect((await call("GET", "/v3/customers")).status).toBe(200);
   });
 
   it("caps concurrent PUT /v3/customers at 3 per store with 429, without mutating", async () => {
     emu().store(STORE).customers.insert({ email: "a@x.co", first_name: "A", last_name: "B" });
-    emu().setOptions({ latencyMs: 200 });
+    emu().setOptions({ latencyMs: HOLD_MS });
     const replies = await Promise.all(
       Array.from({ length: 4 }, (_, i) => call("PUT", "/v3/customers", { body: [{ id: 1, first_name: `N${i}` }] })),
     );
@@ -82,7 +88,7 @@ describe("rate limiting", () => {
   });
   it("caps POST addresses at 10 and V2 customer groups at 40 concurrent requests", async () => {
     const c = emu().store(STORE).customers.insert({ email: "a@x.co", first_name: "A", last_name: "B" });
-    emu().setOptions({ latencyMs: 200 });
+    emu().setOptions({ latencyMs: HOLD_MS });
     const address = (i: number) => [{ customer_id: c.id, first_name: "A", last_name: "B", address1: `${i} Main`, city: "London", country_code: "GB", postal_code: "N1" }];
     const posts = await Promise.all(Array.from({ length: 11 }, (_, i) => call("POST", "/v3/customers/addresses", { body: address(i) })));
     expect(posts.filter((r) => r.status === 429)).toHaveLength(1);
@@ -147,7 +153,6 @@ describe("fault injection", () => {
 
   it("delayAfterHandlingMs writes first and answers late: a client that gave up still finds the write", async () => {
     emu().faults.add({ method: "POST", path: "/v3/customers", delayAfterHandlingMs: 300, count: 1 });
-    const started = Date.now();
     await expect(
       fetch(`${emu().url}/stores/${STORE}/v3/customers`, {
         method: "POST",
@@ -155,8 +160,7 @@ describe("fault injection", () => {
         body: JSON.stringify([person(1)]),
         signal: AbortSignal.timeout(100),
       }),
-    ).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(280);
+    ).rejects.toMatchObject({ name: "TimeoutError" }); // the client's own timeout, not an answer
     // The write landed although the client saw no answer.
     expect(emu().store(STORE).customers.all().map((c) => c.email)).toEqual(["user1@example.com"]);
     // A patient client gets the answer after the delay.

@@ -1,0 +1,73 @@
+import type { Logger } from "pino";
+import { createApp, type Bridge } from "./app.js";
+import { createBigCommerceClient, type BigCommerceClientHandle } from "./bigcommerce/client.js";
+import type { Config } from "./config.js";
+import { openSharedState, type SharedState } from "./shared-state/index.js";
+
+/** The store the bridge writes to: the configured one, or an emulator main.ts started. */
+export interface Upstream {
+  apiUrl: string;
+  storeHash: string;
+  accessToken: string;
+}
+
+export interface ComposedBridge {
+  bridge: Bridge;
+  client: BigCommerceClientHandle;
+  /** State shared with other replicas (REDIS_URL), if configured. */
+  shared: SharedState | undefined;
+  /** Stops the app, then the client, then the shared state (the HTTP server is the caller's). */
+  close(): Promise<void>;
+}
+
+/**
+ * The one composition root: configuration -> shared state -> BigCommerce client -> SCIM app.
+ * main.ts and the development harness (src/dev/bridge-harness.ts) both build the bridge here, so
+ * every setting that reaches the client in production (timeouts, wait bound, rate reserve) also
+ * reaches it in tests.
+ */
+export async function composeBridge(config: Config, options: { logger: Logger; upstream: Upstream; /** How long to wait for Redis at start-up. */ sharedReadyMs?: number }): Promise<ComposedBridge> {
+  const { logger, upstream } = options;
+  // Replicas: state shared through Redis (REDIS_URL), keys namespaced by the store hash.
+  const shared = config.redis ? openSharedState(config.redis, upstream.storeHash, logger, config.upstream) : undefined;
+  // Start-up's BigCommerce calls already take their slots from the shared quota.
+  if (shared) {
+    try {
+      await shared.ready(options.sharedReadyMs ?? 30_000);
+    } catch (err) {
+      await shared.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  let bridge: Bridge | undefined;
+  const client = createBigCommerceClient({
+    // Replicas take every request's slot from the quota they share, and share unsettled creates.
+    ...(shared ? { permits: shared.permits, unsettledCreates: shared.unsettledCreates } : {}),
+    apiUrl: upstream.apiUrl,
+    storeHash: upstream.storeHash,
+    accessToken: upstream.accessToken,
+    requestTimeoutMs: config.upstream.requestTimeoutMs,
+    maxWaitMs: config.upstream.maxWaitMs,
+    reserve: config.upstream.reserve,
+    logger: logger.child({ component: "bigcommerce" }),
+    onCall: (record) => bridge?.metrics.recordUpstream(record),
+  });
+  try {
+    bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), storeHash: upstream.storeHash, shared });
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    await shared?.close().catch(() => undefined);
+    throw err;
+  }
+  const app = bridge;
+  return {
+    bridge: app,
+    client,
+    shared,
+    close: async () => {
+      await app.close();
+      await client.close();
+      await shared?.close();
+    },
+  };
+}
