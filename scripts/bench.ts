@@ -9,8 +9,8 @@
  *                                      # bench starts (REDIS_URL), behind a round-robin front
  *
  * Settings (environment): BENCH_USERS (200), BENCH_BULK_USERS (300), BENCH_CONCURRENCY (20),
- * BENCH_LATENCY_MS (40), BENCH_QUOTA (30), BENCH_WINDOW_MS (3000); BIGCOMMERCE_MAX_WAIT_MS passes
- * through to the bridge.
+ * BENCH_LATENCY_MS (40), BENCH_QUOTA (30), BENCH_WINDOW_MS (3000); BIGCOMMERCE_MAX_WAIT_MS and
+ * BIGCOMMERCE_PACE_BURST_SHARE (0 = no pacing) pass through to the bridge.
  *
  * "floor" = ceil(users / 10) customer batch writes, sent at the quota rate: the fewest calls and
  * the shortest time in which any bridge could do the cycle. ratio = floor time / measured time.
@@ -62,6 +62,7 @@ async function startBridgeOn(emulator: RunningEmulator, redisUrl?: string): Prom
     BIGCOMMERCE_API_URL: emulator.url,
     LOG_LEVEL: "silent",
     ...(process.env.BIGCOMMERCE_MAX_WAIT_MS ? { BIGCOMMERCE_MAX_WAIT_MS: process.env.BIGCOMMERCE_MAX_WAIT_MS } : {}),
+    ...(process.env.BIGCOMMERCE_PACE_BURST_SHARE ? { BIGCOMMERCE_PACE_BURST_SHARE: process.env.BIGCOMMERCE_PACE_BURST_SHARE } : {}),
   });
   const logger = createLogger(config.logLevel);
   const shared = config.redis ? openSharedState(config.redis, STORE, logger, config.upstream) : undefined;
@@ -75,7 +76,7 @@ async function startBridgeOn(emulator: RunningEmulator, redisUrl?: string): Prom
     maxWaitMs: config.upstream.maxWaitMs,
     reserve: config.upstream.reserve,
     logger,
-    ...(process.env.BENCH_PACE !== undefined ? { paceBurstShare: Number(process.env.BENCH_PACE) } : {}),
+    paceBurstShare: config.upstream.paceBurstShare,
   });
   const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), ...(shared ? { shared } : {}) });
   const server: Server = bridge.app.listen(0, "127.0.0.1");

@@ -49,6 +49,7 @@ export async function composeBridge(config: Config, options: { logger: Logger; u
     requestTimeoutMs: config.upstream.requestTimeoutMs,
     maxWaitMs: config.upstream.maxWaitMs,
     reserve: config.upstream.reserve,
+    paceBurstShare: config.upstream.paceBurstShare,
     logger: logger.child({ component: "bigcommerce" }),
     onCall: (record) => bridge?.metrics.recordUpstream(record),
   });

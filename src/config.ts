@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UPSTREAM_DEFAULTS } from "./bigcommerce/defaults.js";
 import { DEFAULT_STORED_ATTRIBUTES, STORABLE_ATTRIBUTES, type StorableAttribute } from "./mapping/attribute-table.js";
 
 /**
@@ -49,6 +50,21 @@ const intInRange = (def: number, min: number, max: number) =>
       return n;
     });
 
+/** A number in [0, 1]; unset or empty means the default. */
+const shareOf = (def: number) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === "") return def;
+      const n = Number(s.trim());
+      if (!/^\d*\.?\d+$/.test(s.trim()) || n > 1) {
+        ctx.addIssue({ code: "custom", message: `must be a number from 0 to 1 (got "${s.slice(0, 32)}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 const DEFAULT_BIGCOMMERCE_API_URL = "https://api.bigcommerce.com";
 /** IdPs give up on a SCIM request after about 60 s: the longest quota wait plus one request must fit. */
 export const IDP_REQUEST_BUDGET_MS = 60_000;
@@ -69,11 +85,10 @@ const envSchema = z
     BIGCOMMERCE_STORE_HASH: z.string().regex(/^[a-z0-9]+$/i, "must be the store hash from the API path").optional(),
     BIGCOMMERCE_ACCESS_TOKEN: z.string().min(1).optional(),
     BIGCOMMERCE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
-    BIGCOMMERCE_REQUEST_TIMEOUT_MS: intInRange(15_000, 1_000, 120_000),
-    // Long enough to ride out one exhausted 30 s quota window (so the IdP sees no 429 in a steady
-    // bulk load), short enough that wait + one request timeout stays under the IdPs' 60 s.
-    BIGCOMMERCE_MAX_WAIT_MS: intInRange(32_000, 0, 50_000),
-    BIGCOMMERCE_RATE_RESERVE: intInRange(0, 0, 1000),
+    BIGCOMMERCE_REQUEST_TIMEOUT_MS: intInRange(UPSTREAM_DEFAULTS.requestTimeoutMs, 1_000, 120_000),
+    BIGCOMMERCE_MAX_WAIT_MS: intInRange(UPSTREAM_DEFAULTS.maxWaitMs, 0, 50_000),
+    BIGCOMMERCE_RATE_RESERVE: intInRange(UPSTREAM_DEFAULTS.reserve, 0, 1000),
+    BIGCOMMERCE_PACE_BURST_SHARE: shareOf(UPSTREAM_DEFAULTS.paceBurstShare),
     SCIM_DELETE_MODE: z.enum(["delete", "deactivate"]).default("delete"),
     SCIM_DEFAULT_CHANNEL_IDS: positiveIntList,
     SCIM_DEACTIVATED_GROUP_ID: optionalPositiveInt,
@@ -225,7 +240,7 @@ export interface Config {
     storeHash: string;
     accessToken: string;
   };
-  upstream: { requestTimeoutMs: number; maxWaitMs: number; reserve: number };
+  upstream: { requestTimeoutMs: number; maxWaitMs: number; reserve: number; paceBurstShare: number };
   deleteMode: "delete" | "deactivate";
   defaultChannelIds: number[] | null;
   deactivatedGroupId: number | null;
@@ -310,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: e.BIGCOMMERCE_REQUEST_TIMEOUT_MS,
       maxWaitMs: e.BIGCOMMERCE_MAX_WAIT_MS,
       reserve: e.BIGCOMMERCE_RATE_RESERVE,
+      paceBurstShare: e.BIGCOMMERCE_PACE_BURST_SHARE,
     },
     deleteMode: e.SCIM_DELETE_MODE,
     defaultChannelIds: e.SCIM_DEFAULT_CHANNEL_IDS,

@@ -35,6 +35,7 @@
  * (create-batcher.ts) so the IdP's retry resolves instead of a 409; after a timed-out update,
  * later updates of that customer wait `lateWriteGraceMs` (update-batcher.ts).
  */
+import { defaultLateWriteGraceMs, UPSTREAM_DEFAULTS } from "./defaults.js";
 import type { Customer, CustomerCreate, CustomerUpdate } from "./api.js";
 import type { BatchSettings, CustomerWrites } from "./batch-item.js";
 import type { Clock } from "./clock.js";
@@ -109,8 +110,8 @@ export class CustomerWriteBatcher {
       resendMaxDelayMs: options.resendMaxDelayMs ?? 4000,
       rereadMinMs: options.rereadMinMs ?? 2000,
       rereadAttempts: options.rereadAttempts ?? 2,
-      requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
-      lateWriteGraceMs: options.lateWriteGraceMs ?? 15_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? UPSTREAM_DEFAULTS.requestTimeoutMs,
+      lateWriteGraceMs: options.lateWriteGraceMs ?? defaultLateWriteGraceMs(options.requestTimeoutMs ?? UPSTREAM_DEFAULTS.requestTimeoutMs),
     };
     const base = options.createdToleranceMs ?? 2000;
     const skew = options.clockSkewMs;

@@ -22,6 +22,7 @@ import { MergedReads } from "./merged-reads.js";
 import { METAFIELDS_PER_CALL, MetafieldsEndpoint } from "./metafields.js";
 import { SharedWrites } from "./shared-writes.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-policy.js";
+import { defaultLateWriteGraceMs, UPSTREAM_DEFAULTS } from "./defaults.js";
 import { Transport, type CallRecord, type TransportStats } from "./transport.js";
 import type { UnsettledCreates } from "./unsettled-creates.js";
 
@@ -31,32 +32,32 @@ const configSchema = z.object({
   storeHash: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a BigCommerce store hash"),
   accessToken: z.string().min(1, "must not be empty"),
   /** Bound on one HTTP exchange (headers and body). */
-  requestTimeoutMs: z.number().int().positive().default(15_000),
+  requestTimeoutMs: z.number().int().positive().default(UPSTREAM_DEFAULTS.requestTimeoutMs),
   /** Bound on establishing a connection (default: min(5000, requestTimeoutMs)). */
   connectTimeoutMs: z.number().int().positive().optional(),
   /** Longest a call waits for rate budget, concurrency slots and backoff before RateLimitedError. */
-  maxWaitMs: z.number().int().nonnegative().default(20_000),
+  maxWaitMs: z.number().int().nonnegative().default(UPSTREAM_DEFAULTS.maxWaitMs),
   /** Requests per window left for other apps sharing the store's quota. */
-  reserve: z.number().int().nonnegative().default(0),
+  reserve: z.number().int().nonnegative().default(UPSTREAM_DEFAULTS.reserve),
   /** Quota to assume before the first response (otherwise one probe request learns it). */
   assumedQuota: z.number().int().positive().optional(),
   retry: z.custom<Partial<RetryPolicy>>((v) => v === undefined || (typeof v === "object" && v !== null)).optional(),
   /**
    * After a customer update timed out (its write may still land), later updates of that
-   * customer wait this long (default: requestTimeoutMs).
+   * customer wait this long (default: defaults.ts).
    */
   lateWriteGraceMs: z.number().int().nonnegative().optional(),
   /** Clock difference tolerated when deciding a found customer was created by our lost POST. */
   createdToleranceMs: z.number().int().nonnegative().optional(),
   /** How long the write batcher collects concurrent creates/updates before sending. */
-  batchWindowMs: z.number().nonnegative().default(2),
+  batchWindowMs: z.number().nonnegative().default(UPSTREAM_DEFAULTS.batchWindowMs),
   /**
    * Share of the quota that may go in one burst; the rest is paced at the quota's rate so busy
    * batch queues fill their calls (governor.ts). 0 = no pacing.
    */
-  paceBurstShare: z.number().min(0).max(1).default(0),
+  paceBurstShare: z.number().min(0).max(1).default(UPSTREAM_DEFAULTS.paceBurstShare),
   /** Upstream connections in the pool. */
-  connections: z.number().int().positive().default(16),
+  connections: z.number().int().positive().default(UPSTREAM_DEFAULTS.connections),
   logger: z.custom<Logger>((v) => v === undefined || (typeof v === "object" && v !== null && "debug" in v)).optional(),
   clock: z.custom<Clock>((v) => v === undefined || (typeof v === "object" && v !== null && "now" in v && "sleep" in v)).optional(),
   /** Called after every upstream exchange (metrics, tests). */
@@ -138,7 +139,7 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     resendMaxDelayMs: policy.maxDelayMs,
     // A write BigCommerce is still processing when we give up usually lands within another
     // request timeout; twice that covers a slow store without holding updates back for long.
-    lateWriteGraceMs: config.lateWriteGraceMs ?? 2 * config.requestTimeoutMs,
+    lateWriteGraceMs: config.lateWriteGraceMs ?? defaultLateWriteGraceMs(config.requestTimeoutMs),
     requestTimeoutMs: config.requestTimeoutMs,
     clockSkewMs: () => transport.clockSkewMs(),
     ...(config.createdToleranceMs !== undefined ? { createdToleranceMs: config.createdToleranceMs } : {}),

@@ -23,6 +23,8 @@
  * decisions are unit-tested with a fake clock.
  */
 import { systemClock, type Clock } from "./clock.js";
+import { UPSTREAM_DEFAULTS } from "./defaults.js";
+import { nextPacedSlot } from "./pacing.js";
 import { RateLimitedError, UpstreamUnavailableError } from "./errors.js";
 import {
   isConcurrencyLimited429,
@@ -45,11 +47,8 @@ export interface RateGovernorOptions {
   /** Backoff for 429s without rate headers. */
   bare429?: BackoffBounds;
   /**
-   * Spread the window's budget over the window instead of spending it in a burst: at most this
-   * share of the quota goes at once, the rest at the quota's own rate (quota per window). An
-   * idle bridge still sends at once; a busy one waits between calls just long enough for batch
-   * queues to fill them (batch-lane.ts), so the same work costs fewer calls of the store's
-   * shared quota. Absent: no pacing (every permit the budget allows is granted at once).
+   * Share of the quota that may go in one burst; the rest is paced at the quota's own rate
+   * (pacing.ts). Absent: no pacing (every permit the budget allows is granted at once).
    */
   paceBurstShare?: number;
 }
@@ -142,7 +141,7 @@ export class RateGovernor {
   constructor(options: RateGovernorOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.reserve = Math.max(0, Math.floor(options.reserve ?? 0));
-    this.maxWaitMs = options.maxWaitMs ?? 20_000;
+    this.maxWaitMs = options.maxWaitMs ?? UPSTREAM_DEFAULTS.maxWaitMs;
     this.bare429 = options.bare429 ?? { baseMs: 1000, maxMs: 16_000 };
     this.windowMs = options.assumedWindowMs ?? 30_000;
     this.paceBurstShare = options.paceBurstShare;
@@ -254,17 +253,19 @@ export class RateGovernor {
     return this.grant();
   }
 
-  /** With pacing: when the next permit may go, if not now (undefined: now). */
-  private nextPacedSlot(now: number): number | undefined {
+  /** With pacing: when the next permit (or the one `ahead` places later) may go, if not now (undefined: now). */
+  private nextPacedSlot(now: number, ahead = 0): number | undefined {
     if (this.paceBurstShare === undefined || this.quota === undefined || this.resetAt === undefined) return undefined;
-    const perWindow = Math.max(1, this.quota - this.effectiveReserve());
-    const burst = Math.max(1, Math.ceil(perWindow * this.paceBurstShare));
-    const slotMs = this.windowMs / perWindow;
-    const windowStart = this.resetAt - this.windowMs;
-    // Spent in this window by anyone (other apps too), plus ours still in flight.
-    const spent = this.quota - (this.left ?? 0) + this.inFlight;
-    if (spent < burst + Math.floor(Math.max(0, now - windowStart) / slotMs)) return undefined;
-    return windowStart + (spent - burst + 1) * slotMs;
+    return nextPacedSlot({
+      now,
+      quota: this.quota,
+      left: this.left ?? 0,
+      inFlight: this.inFlight,
+      reserve: this.effectiveReserve(),
+      resetAt: this.resetAt,
+      windowMs: this.windowMs,
+      burstShare: this.paceBurstShare,
+    }, ahead);
   }
 
   private grant(windowProbe = false): Take {
@@ -288,7 +289,12 @@ export class RateGovernor {
       windowEnd = start + this.windowMs;
     }
     available = Math.max(0, available);
-    if (k < available) return start;
+    if (k < available) {
+      // Within this window's budget; pacing may still hold the k-th back (an estimate within
+      // the window only: the next one starts with a fresh burst).
+      const paced = start < (this.resetAt ?? 0) ? this.nextPacedSlot(start, k) : undefined;
+      return paced !== undefined ? Math.max(start, paced) : start;
+    }
     const perWindow = Math.max(1, this.quota - reserve);
     return windowEnd + Math.floor((k - available) / perWindow) * this.windowMs;
   }

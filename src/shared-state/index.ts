@@ -54,6 +54,7 @@ export function openSharedState(
     permits: new SharedQuotaGate(
       new RedisQuotaLedger(redis, keys, {
         reserve: upstream.reserve,
+        paceBurstShare: upstream.paceBurstShare,
         // A permit counts as in flight until its answer, at most a request timeout (plus margin).
         permitTtlMs: upstream.requestTimeoutMs + 5_000,
       }),

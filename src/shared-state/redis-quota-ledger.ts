@@ -22,8 +22,8 @@ import { shared } from "./redis-connection.js";
  * whose clock runs ahead rolls a window early; the window probe (one request, whose answer's
  * headers replace the estimate) bounds that to one request.
  *
- * Not wired into the client yet: SharedQuotaGate (shared-quota-gate.ts) puts it behind the
- * governor's acquire → Permit → release interface for the client's admission gate.
+ * SharedQuotaGate (shared-quota-gate.ts) puts it behind the governor's acquire → Permit →
+ * release interface for the client's admission gate.
  */
 
 export interface QuotaLedgerOptions {
@@ -39,6 +39,8 @@ export interface QuotaLedgerOptions {
   permitTtlMs: number;
   /** Expiry of the ledger's keys, renewed on every use. */
   stateTtlMs?: number;
+  /** Share of the quota that may go in one burst; the rest is paced (src/bigcommerce/pacing.ts). 0 or absent: none. */
+  paceBurstShare?: number;
 }
 
 export type Take =
@@ -70,12 +72,14 @@ local function touch(ttl)
 end
 `;
 
-// KEYS: state, in-flight. ARGV: now, permit id, reserve, permit ttl, state ttl, assumed quota (0 = none), assumed window.
+// KEYS: state, in-flight. ARGV: now, permit id, reserve, permit ttl, state ttl, assumed quota (0 = none), assumed window,
+// pacing burst share (0 = no pacing).
 // Returns {1, probe(0/1)} when granted, {0, waitUntil or -1} otherwise.
 const TAKE = new LuaScript(`${COMMON}
 local now, id = tonumber(ARGV[1]), ARGV[2]
 local reserveCfg, permitTtl, stateTtl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local assumedQuota, assumedWindow = tonumber(ARGV[6]), tonumber(ARGV[7])
+local burstShare = tonumber(ARGV[8])
 
 -- Permits whose holder died (or never answered in time) stop counting.
 redis.call('ZREMRANGEBYSCORE', F, '-inf', now)
@@ -125,6 +129,17 @@ end
 -- A reserve as large as the quota would stop us for good: always keep one request for us.
 local reserve = math.min(reserveCfg, math.max(0, (quota or 1) - 1))
 if (left or 0) - inFlight - reserve <= 0 then return wait(resetAt) end
+if burstShare > 0 and quota and resetAt then
+  -- Pacing: the same rule as nextPacedSlot() in src/bigcommerce/pacing.ts (keep them in step).
+  local perWindow = math.max(1, quota - reserve)
+  local burst = math.max(1, math.ceil(perWindow * burstShare))
+  local slotMs = windowMs / perWindow
+  local windowStart = resetAt - windowMs
+  local spent = quota - (left or 0) + inFlight
+  if spent >= burst + math.floor(math.max(0, now - windowStart) / slotMs) then
+    return wait(math.floor(windowStart + (spent - burst + 1) * slotMs))
+  end
+end
 if num('probePending') == 1 then
   if redis.call('HEXISTS', S, 'probeId') == 1 then return wait(nil) end
   return grant(true)
@@ -230,6 +245,7 @@ export class RedisQuotaLedger {
   private readonly bare429: BackoffBounds;
   private readonly permitTtlMs: number;
   private readonly stateTtlMs: number;
+  private readonly paceBurstShare: number;
 
   constructor(
     private readonly redis: Redis,
@@ -241,6 +257,7 @@ export class RedisQuotaLedger {
     this.assumedWindowMs = options.assumedWindowMs ?? 30_000;
     this.bare429 = options.bare429 ?? { baseMs: 1000, maxMs: 16_000 };
     this.permitTtlMs = options.permitTtlMs;
+    this.paceBurstShare = options.paceBurstShare ?? 0;
     // A stale ledger must not outlive a few windows: after that, learning afresh is right.
     this.stateTtlMs = options.stateTtlMs ?? Math.max(10 * this.assumedWindowMs, 10 * this.permitTtlMs);
   }
@@ -257,6 +274,7 @@ export class RedisQuotaLedger {
         this.stateTtlMs,
         this.assumedQuota,
         this.assumedWindowMs,
+        this.paceBurstShare,
       ]),
     )) as [number, number];
     if (reply[0] === 1) return { granted: true, permitId, windowProbe: reply[1] === 1 };

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { systemClock, type Clock } from "../bigcommerce/clock.js";
+import { UPSTREAM_DEFAULTS } from "../bigcommerce/defaults.js";
 import { RateLimitedError } from "../bigcommerce/errors.js";
 import type { AcquireOptions, Permit, ResponseInfo } from "../bigcommerce/governor.js";
 import type { RedisQuotaLedger } from "./redis-quota-ledger.js";
@@ -33,7 +34,7 @@ export class SharedQuotaGate {
     options: SharedQuotaGateOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.maxWaitMs = options.maxWaitMs ?? 20_000;
+    this.maxWaitMs = options.maxWaitMs ?? UPSTREAM_DEFAULTS.maxWaitMs;
     this.pollMs = options.pollMs ?? 25;
   }
 

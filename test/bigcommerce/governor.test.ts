@@ -270,3 +270,37 @@ describe("RateGovernor: a caller whose bound has passed", () => {
     permit.release({ status: 200, headers: rate(9, 1000) });
   });
 });
+
+describe("RateGovernor with pacing (paceBurstShare)", () => {
+  it("grants the burst at once, then one permit per quota slot, refusing at once whoever cannot wait for theirs", async () => {
+    // Quota 10 per 1000 ms, burst share 0.2: 2 at once, then one per 100 ms.
+    const { clock, governor } = setup({ paceBurstShare: 0.2 });
+    await roundTrip(governor, rate(9, 1000));
+    // One of the burst is spent (the probe above); one more goes at once.
+    const second = track(governor.acquire());
+    const third = track(governor.acquire());
+    await settle();
+    expect(second.settled).toBe(true);
+    expect(third.settled).toBe(false);
+    (second.value as Permit).release({ status: 200, headers: rate(8, 1000) });
+    await clock.advance(99);
+    expect(third.settled).toBe(false);
+    await clock.advance(1);
+    expect(third.settled).toBe(true);
+    expect(third.error).toBeUndefined();
+    (third.value as Permit).release({ status: 200, headers: rate(7, 900) });
+    // The next slot is at 200 ms; a caller whose bound is 50 ms away is refused now, not at its bound.
+    const hurried = track(governor.acquire({ deadline: clock.now() + 50 }));
+    await settle();
+    expect(hurried.error).toBeInstanceOf(RateLimitedError);
+  });
+
+  it("an idle governor with pacing still grants a lone request at once", async () => {
+    const { clock, governor } = setup({ paceBurstShare: 0.1 });
+    await roundTrip(governor, rate(9, 1000));
+    await clock.advance(500);
+    const lone = track(governor.acquire());
+    await settle();
+    expect(lone.settled).toBe(true);
+  });
+});

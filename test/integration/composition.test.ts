@@ -25,7 +25,11 @@ async function requestsLeft(running: RunningBridge): Promise<number> {
 
 describe("composition root shared with main.ts", () => {
   it("honours BIGCOMMERCE_RATE_RESERVE: the bridge stops short of the reserve, the other apps keep it", async () => {
-    b = await startBridge({ BIGCOMMERCE_RATE_RESERVE: String(RESERVE), BIGCOMMERCE_MAX_WAIT_MS: "2000" }, { rateQuota: QUOTA, rateWindowMs: WINDOW_MS });
+    // Pacing off: this is about the reserve, and with pacing one long window would go slowly.
+    b = await startBridge(
+      { BIGCOMMERCE_RATE_RESERVE: String(RESERVE), BIGCOMMERCE_MAX_WAIT_MS: "2000", BIGCOMMERCE_PACE_BURST_SHARE: "0" },
+      { rateQuota: QUOTA, rateWindowMs: WINDOW_MS },
+    );
     const statuses: number[] = [];
     // More SCIM reads than the quota could serve: some must be refused by the bridge itself.
     for (let i = 0; i < QUOTA; i += 1) statuses.push((await request(b.url).get("/scim/v2/Users?count=1").set(b.auth)).status);
@@ -38,8 +42,20 @@ describe("composition root shared with main.ts", () => {
   });
 
   it("without a reserve the bridge may use the whole window", async () => {
-    b = await startBridge({ BIGCOMMERCE_MAX_WAIT_MS: "2000" }, { rateQuota: QUOTA, rateWindowMs: WINDOW_MS });
+    b = await startBridge({ BIGCOMMERCE_MAX_WAIT_MS: "2000", BIGCOMMERCE_PACE_BURST_SHARE: "0" }, { rateQuota: QUOTA, rateWindowMs: WINDOW_MS });
     for (let i = 0; i < QUOTA; i += 1) await request(b.url).get("/scim/v2/Users?count=1").set(b.auth);
     expect(await requestsLeft(b)).toBe(0);
+  });
+
+  it("paces by default: a burst of a tenth of the quota, then the quota's own rate, refusing at once what cannot wait", async () => {
+    // 300 per 600 s: a burst of 30, then one call per 2 s, longer than the 1 s wait bound.
+    const quota = 300;
+    b = await startBridge({ BIGCOMMERCE_MAX_WAIT_MS: "1000" }, { rateQuota: quota, rateWindowMs: WINDOW_MS });
+    const statuses: number[] = [];
+    while (!statuses.includes(429) && statuses.length < 60) statuses.push((await request(b.url).get("/scim/v2/Users?count=1").set(b.auth)).status);
+    expect(statuses.at(-1)).toBe(429);
+    expect(b.upstreamCalls().filter((c) => c.status === 429)).toEqual([]);
+    // The bridge (start-up included) spent exactly the burst; this check is the other app's one call.
+    expect(quota - (await requestsLeft(b)) - 1).toBe(30);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { request } from "undici";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
+import { nextPacedSlot } from "../../src/bigcommerce/pacing.js";
 import { createLogger } from "../../src/logger.js";
 import { SharedStateUnavailableError } from "../../src/shared-state/errors.js";
 import { Keyspace } from "../../src/shared-state/keyspace.js";
@@ -59,6 +60,19 @@ describe.skipIf(!redisServerAvailable)(`Redis quota ledger${redisServerAvailable
     await l.release(held[0]!.permitId, 1_030, { status: 200, headers: rate(8, 880) });
     expect((await l.state(1_030)).left).toBe(8);
     expect(await l.tryTake(1_030)).toEqual({ granted: false, waitUntil: 1_910 });
+  });
+
+  it("paces like the governor: the same burst and the same next slot as nextPacedSlot()", async () => {
+    const l = ledger({ paceBurstShare: 0.2 });
+    const probe = await take(l, 1_000);
+    await l.release(probe.permitId, 1_010, { status: 200, headers: rate(9, 1_000) });
+    // Window 1_010..2_010, quota 10: a burst of 2 (the probe was one), then one per 100 ms.
+    await take(l, 1_020);
+    const expected = nextPacedSlot({ now: 1_020, quota: 10, left: 9, inFlight: 1, reserve: 0, resetAt: 2_010, windowMs: 1_000, burstShare: 0.2 });
+    expect(expected).toBe(1_110);
+    expect(await l.tryTake(1_020)).toEqual({ granted: false, waitUntil: expected });
+    await take(l, 1_110);
+    expect(await l.tryTake(1_111)).toEqual({ granted: false, waitUntil: 1_210 });
   });
 
   it("rolls the window by its own estimate, then sends one probe before spending more", async () => {
