@@ -81,8 +81,10 @@ async function startBridgeOn(emulator: RunningEmulator, redisUrl?: string): Prom
   const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), ...(shared ? { shared } : {}) });
   const server: Server = bridge.app.listen(0, "127.0.0.1");
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  if (shared && config.redis?.forwarding) await shared.leadership.start(origin);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2`,
+    url: `${origin}/scim/v2`,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -26,7 +26,9 @@ import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
 import { MembershipWriter } from "./scim/groups/membership-writer.js";
 import { KeyedLock } from "./scim/keyed-lock.js";
+import { forwardToLeader } from "./http/forward-to-leader.js";
 import { fenceWrites } from "./shared-state/fenced-client.js";
+import { RedisPendingIndex } from "./shared-state/redis-pending-index.js";
 import type { SharedState } from "./shared-state/index.js";
 import { Discovery, discoveryRouter } from "./scim/scimmy/discovery.js";
 import { configureServiceProvider, declareResources } from "./scim/scimmy/setup.js";
@@ -83,7 +85,12 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
   const auditLog = logger.child({ audit: true });
   // One line per change: operation, resource id, calling client, request id. Never values.
   const audit = (fields: Record<string, unknown>, message: string) => auditLog.info({ ...currentScope(), ...fields }, message);
-  const index = new ExternalIdIndex(client, logger, !shared);
+  // With replicas, entries written behind are noted in Redis, so every replica's lookup sees them.
+  const index = new ExternalIdIndex(
+    client,
+    logger,
+    shared ? new RedisPendingIndex(shared.redis, shared.keys, Math.max(3_600_000, config.indexRepairHours * 3_600_000)) : undefined,
+  );
   // Index entries written behind and lost with a crashed process come back before we serve.
   const externalIdAttribute = catalog.idOf("externalId");
   if (externalIdAttribute !== undefined && config.indexRepairHours > 0) {
@@ -171,6 +178,8 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
   scim.use(authenticate(tokens, jwt));
   scim.use(enterRequestScope);
   scim.use(jsonBody(config.bodyLimit));
+  // Replicas: a follower passes the (checked) request to the leader, where batches fill.
+  if (shared && config.redis?.forwarding) scim.use(forwardToLeader(shared.leadership, logger));
   scim.use((_req, res, next) => {
     res.setHeader("Content-Type", SCIM_CONTENT_TYPE);
     next();

@@ -16,6 +16,11 @@ export interface ComposedBridge {
   client: BigCommerceClientHandle;
   /** State shared with other replicas (REDIS_URL), if configured. */
   shared: SharedState | undefined;
+  /**
+   * The HTTP server listens at `url` (how this process is reached): with replicas, it now takes
+   * part in leadership (REPLICA_URL, when set, wins over `url`).
+   */
+  serving(url: string): Promise<void>;
   /** Stops the app, then the client, then the shared state (the HTTP server is the caller's). */
   close(): Promise<void>;
 }
@@ -65,6 +70,9 @@ export async function composeBridge(config: Config, options: { logger: Logger; u
     bridge: app,
     client,
     shared,
+    serving: async (url) => {
+      if (shared && config.redis?.forwarding) await shared.leadership.start(config.redis.replicaUrl ?? url);
+    },
     close: async () => {
       await app.close();
       await client.close();

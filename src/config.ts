@@ -135,6 +135,10 @@ const envSchema = z
       .optional(),
     REDIS_COMMAND_TIMEOUT_MS: intInRange(1_000, 50, 30_000),
     REDIS_LOCK_LEASE_MS: intInRange(15_000, 1_000, 300_000),
+    // With REDIS_URL: followers pass SCIM requests to the leading replica, so batches fill as
+    // with one process; REPLICA_URL is how the other replicas reach this one.
+    REPLICA_FORWARDING: z.enum(["on", "off"]).default("on"),
+    REPLICA_URL: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.BIGCOMMERCE_STORE_HASH) !== Boolean(env.BIGCOMMERCE_ACCESS_TOKEN)) {
@@ -263,6 +267,10 @@ export interface Config {
     commandTimeoutMs: number;
     /** Lease of the per-user write lock; a replica that dies releases it when the lease expires. */
     lockLeaseMs: number;
+    /** Followers pass SCIM requests to the leading replica (src/shared-state/leadership.ts). */
+    forwarding: boolean;
+    /** How the other replicas reach this one; unset: http://<this host's first IPv4 address>:PORT. */
+    replicaUrl: string | null;
   };
   /** Storefront sign-in; null = off. On the embedded emulator main.ts fills the storefront and app. */
   sso: SsoConfig | null;
@@ -361,7 +369,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : null,
     ssoDevProvider: e.SSO_DEV_PROVIDER === "1",
     redis: e.REDIS_URL
-      ? { url: e.REDIS_URL, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, lockLeaseMs: e.REDIS_LOCK_LEASE_MS }
+      ? {
+          url: e.REDIS_URL,
+          commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+          lockLeaseMs: e.REDIS_LOCK_LEASE_MS,
+          forwarding: e.REPLICA_FORWARDING === "on",
+          replicaUrl: e.REPLICA_URL?.replace(/\/$/, "") ?? null,
+        }
       : null,
   };
 }

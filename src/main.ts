@@ -1,3 +1,4 @@
+import { hostname, networkInterfaces } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { composeBridge } from "./compose.js";
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   logger.info({ port, scim: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}/scim/v2` }, "SCIM bridge listening");
+  await composed.serving(`http://${reachableAddress(config.host)}:${port}`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -79,6 +81,16 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+/** How other replicas can reach this process (REPLICA_URL overrides it): its first IPv4 address. */
+function reachableAddress(host: string): string {
+  if (host !== "0.0.0.0" && host !== "::") return host.includes(":") ? `[${host}]` : host;
+  for (const addresses of Object.values(networkInterfaces())) {
+    const v4 = addresses?.find((a) => a.family === "IPv4" && !a.internal);
+    if (v4) return v4.address;
+  }
+  return hostname();
 }
 
 main().catch((err) => {

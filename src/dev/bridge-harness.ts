@@ -58,6 +58,7 @@ export async function startBridge(
   answerClientErrors(server);
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const port = (server.address() as AddressInfo).port;
+  await composed.serving(`http://127.0.0.1:${port}`);
   emulator.clearRequests();
   return {
     bridge: app,

@@ -6,6 +6,7 @@ import type { UnsettledCreates } from "../bigcommerce/unsettled-creates.js";
 import type { WriteLock } from "../scim/keyed-lock.js";
 import { Keyspace } from "./keyspace.js";
 import { connectRedis, untilReady } from "./redis-connection.js";
+import { ReplicaLeadership } from "./leadership.js";
 import { RedisKeyedLock } from "./redis-lock.js";
 import { RedisQuotaLedger } from "./redis-quota-ledger.js";
 import { SharedQuotaGate } from "./shared-quota-gate.js";
@@ -25,6 +26,8 @@ export interface SharedState {
   unsettledCreates: UnsettledCreates;
   /** The store's quota, shared by replicas: every BigCommerce request takes its slot here. */
   permits: PermitSource;
+  /** Which replica leads; followers pass SCIM requests to it (started once the server listens). */
+  leadership: ReplicaLeadership;
   /** Resolves once Redis answers (start-up: the first BigCommerce call already takes a shared slot). */
   ready(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -46,6 +49,7 @@ export function openSharedState(
   const log = logger.child({ component: "redis" });
   const redis = connectRedis(settings, log);
   const keys = new Keyspace(storeHash);
+  const leadership = new ReplicaLeadership(redis, keys, log);
   return {
     redis,
     keys,
@@ -61,8 +65,10 @@ export function openSharedState(
       log,
       { maxWaitMs: upstream.maxWaitMs },
     ),
+    leadership,
     ready: (timeoutMs) => untilReady(redis, timeoutMs),
     close: async () => {
+      await leadership.stop();
       redis.disconnect();
     },
   };

@@ -27,6 +27,16 @@ export class Keyspace {
     return `${this.prefix}:unsettled:${createHash("sha256").update(emailKey).digest("hex")}`;
   }
 
+  /** externalId index entries written behind and not yet confirmed (the index key is a hash). */
+  pendingIndexEntry(indexKey: string): string {
+    return `${this.prefix}:index-pending:${indexKey}`;
+  }
+
+  /** Which replica leads (serves SCIM for the others, so that batches form in one process). */
+  leader(): string {
+    return `${this.prefix}:leader`;
+  }
+
   /** The store's quota ledger (a hash) and its permits in flight (a sorted set by expiry). */
   quota(): string {
     return `${this.prefix}:quota`;

@@ -48,9 +48,10 @@ describe("composition root shared with main.ts", () => {
   });
 
   it("paces by default: a burst of a tenth of the quota, then the quota's own rate, refusing at once what cannot wait", async () => {
-    // 300 per 600 s: a burst of 30, then one call per 2 s, longer than the 1 s wait bound.
+    // 300 per 6000 s: a burst of 30, then one call per 20 s, longer than the 1 s wait bound
+    // (and than any start-up, however slow the machine).
     const quota = 300;
-    b = await startBridge({ BIGCOMMERCE_MAX_WAIT_MS: "1000" }, { rateQuota: quota, rateWindowMs: WINDOW_MS });
+    b = await startBridge({ BIGCOMMERCE_MAX_WAIT_MS: "1000" }, { rateQuota: quota, rateWindowMs: 10 * WINDOW_MS });
     const statuses: number[] = [];
     while (!statuses.includes(429) && statuses.length < 60) statuses.push((await request(b.url).get("/scim/v2/Users?count=1").set(b.auth)).status);
     expect(statuses.at(-1)).toBe(429);

@@ -8,7 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import pino from "pino";
 import { createBigCommerceClient } from "../../src/bigcommerce/client.js";
+import { toCustomerId } from "../../src/bigcommerce/index.js";
 import { ExternalIdIndex, INDEX_NAMESPACE } from "../../src/scim/users/external-id-index.js";
+import type { PendingIndexEntries } from "../../src/scim/users/pending-index.js";
 import { api, countCalls, newUser, startBridge, store, type RunningBridge } from "./helpers.js";
 
 let b: RunningBridge;
@@ -114,6 +116,25 @@ describe("externalId index written behind", () => {
       },
       { timeout: 10_000, interval: 50 },
     );
+  });
+
+  it("when the entry cannot be noted as pending (shared state down), it is written before the create is answered", async () => {
+    const u = await user();
+    const client = createBigCommerceClient({ apiUrl: b.emulator.url, storeHash: "teststore", accessToken: "emulator-token" });
+    try {
+      const down: PendingIndexEntries = {
+        add: () => Promise.reject(new Error("Redis is not answering")),
+        remove: () => Promise.reject(new Error("Redis is not answering")),
+        lookup: () => Promise.reject(new Error("Redis is not answering")),
+      };
+      const index = new ExternalIdIndex(client, pino({ level: "silent" }), down);
+      await index.add(toCustomerId(Number(u.id))!, "noted-now-1");
+      // No waiting: add() returned only after the metafield was written.
+      const entries = store(b).metafields.all().filter((m) => m.namespace === INDEX_NAMESPACE && m.value === "noted-now-1");
+      expect(entries.map((m) => m.resource_id)).toEqual([Number(u.id)]);
+    } finally {
+      await client.close();
+    }
   });
 
   it("start-up repair restores an entry that was lost before it was written (a crash), and only that one", async () => {

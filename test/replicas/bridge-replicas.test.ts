@@ -45,6 +45,28 @@ describe.skipIf(!redisServerAvailable)(`bridge replicas sharing Redis${redisServ
     expect(customerCalls).toEqual(titles.flatMap(() => ["GET", "PUT"]));
   });
 
+  it("writes the externalId index behind the answer, and another replica finds the user by externalId at once", async () => {
+    // The index's metafield write is held up: the create is answered before it lands.
+    emulator.faults.add({ method: "POST", path: "/v3/customers/metafields", delayMs: 5_000, count: 1 });
+    try {
+      const created = await api(replicas[0]!).post("/Users", { ...newUser("behind@example.com"), externalId: "ext-behind-1" });
+      expect(created.status).toBe(201);
+      const indexed = () => emulator.requests.some((r) => r.method === "POST" && r.path.endsWith("/v3/customers/metafields") && r.status !== undefined && r.status < 300);
+      const found = await api(replicas[1]!).get(`/Users?filter=${encodeURIComponent('externalId eq "ext-behind-1"')}`);
+      expect(found.status).toBe(200);
+      expect(found.body.Resources.map((u: { id: string }) => u.id)).toEqual([created.body.id]);
+      // Until the metafield is written, the pending entry in Redis is what answered.
+      expect(indexed()).toBe(false);
+      // Once written, the entry is in BigCommerce and still found from a third replica.
+      for (let i = 0; i < 200 && !indexed(); i += 1) await new Promise((r) => setTimeout(r, 50));
+      expect(indexed()).toBe(true);
+      const later = await api(replicas[2]!).get(`/Users?filter=${encodeURIComponent('externalId eq "ext-behind-1"')}`);
+      expect(later.body.Resources.map((u: { id: string }) => u.id)).toEqual([created.body.id]);
+    } finally {
+      emulator.faults.clear();
+    }
+  });
+
   it("answers 503 with Retry-After and writes nothing while Redis is down; carries on when it is back", async () => {
     const created = await api(replicas[1]!).post("/Users", newUser("outage@example.com"));
     expect(created.status).toBe(201);
@@ -75,5 +97,33 @@ describe.skipIf(!redisServerAvailable)(`bridge replicas sharing Redis${redisServ
     expect(after.status).toBe(200);
     expect(after.body.name.givenName).toBe("Changed");
     expect((await request(replicas[2]!.url).get("/readyz")).status).toBe(200);
+  });
+});
+
+describe.skipIf(!redisServerAvailable)(`replicas passing requests to the leader${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
+  it("20 concurrent lookups spread over 3 replicas under quota pressure share at most 2 calls (one process's batching)", async () => {
+    const server = await startRedisServer();
+    // A short window from the start, so the replicas learn it (a real store's window never changes).
+    const emulator = await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 4_000 });
+    const replicas: RunningBridge[] = [];
+    try {
+      for (let i = 0; i < 3; i += 1) replicas.push(await startBridge({ REDIS_URL: server.url }, {}, { emulator }));
+      const users = (await Promise.all(Array.from({ length: 20 }, (_, i) => api(replicas[i % 3]!).post("/Users", newUser(`leader${i}@x.test`))))).map((r) => r.body);
+      // Quota pressure: a small window whose budget the bridges have just spent.
+      emulator.setOptions({ rateQuota: 4 });
+      for (let i = 0; i < 4; i += 1) expect((await api(replicas[i % 3]!).get(`/Users/${users[i].id}`)).status).toBe(200);
+      emulator.clearRequests();
+      const found = await Promise.all(
+        users.map((u, i) => api(replicas[i % 3]!).get(`/Users?filter=${encodeURIComponent(`userName eq "${u.userName}"`)}`)),
+      );
+      expect(found.map((r) => r.body.Resources.map((x: { id: string }) => x.id))).toEqual(users.map((u) => [u.id]));
+      // Each replica batching alone would need a call of its own: at least 3.
+      expect(emulator.requests.filter((r) => r.method === "GET" && r.path.endsWith("/v3/customers")).length).toBeLessThanOrEqual(2);
+      expect(emulator.requests.filter((r) => r.status === 429)).toHaveLength(0);
+    } finally {
+      for (const r of replicas) await r.close();
+      await emulator.close();
+      await server.stop();
+    }
   });
 });

@@ -9,9 +9,18 @@ describe("REDIS_URL configuration", () => {
   it.each(["redis://127.0.0.1:6379", "redis://:s3cret@redis:6379/0", "rediss://user:s3cret@redis.example.com:6380"])(
     "accepts %s",
     (url) => {
-      expect(loadConfig({ REDIS_URL: url }).redis).toEqual({ url, commandTimeoutMs: 1000, lockLeaseMs: 15000 });
+      expect(loadConfig({ REDIS_URL: url }).redis).toEqual({ url, commandTimeoutMs: 1000, lockLeaseMs: 15000, forwarding: true, replicaUrl: null });
     },
   );
+
+  it("takes REPLICA_URL (how the other replicas reach this one) and REPLICA_FORWARDING", () => {
+    expect(loadConfig({ REDIS_URL: "redis://r:6379", REPLICA_URL: "http://10.1.2.3:8080/", REPLICA_FORWARDING: "off" }).redis).toMatchObject({
+      forwarding: false,
+      replicaUrl: "http://10.1.2.3:8080",
+    });
+    expect(() => loadConfig({ REDIS_URL: "redis://r:6379", REPLICA_URL: "10.1.2.3:8080" })).toThrow(/REPLICA_URL/);
+    expect(() => loadConfig({ REDIS_URL: "redis://r:6379", REPLICA_FORWARDING: "maybe" })).toThrow(/REPLICA_FORWARDING/);
+  });
 
   it.each([["http://redis:6379"], ["redis:/no-host"], ["not a url"]])("refuses %s, naming the variable", (url) => {
     expect(() => loadConfig({ REDIS_URL: url })).toThrow(/REDIS_URL/);

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { BigCommerceClient, CustomerId } from "../../bigcommerce/index.js";
 import { ConflictError, nonEmpty, toCustomerId } from "../../bigcommerce/index.js";
+import { InProcessPendingIndex, type PendingIndexEntries } from "./pending-index.js";
 
 /**
  * BigCommerce cannot filter customers by an attribute value, so `externalId eq "x"` would be a
@@ -21,56 +22,56 @@ const BEHIND_ATTEMPTS = 4;
 const BEHIND_RETRY_MS = 2000;
 
 export class ExternalIdIndex {
-  /**
-   * Entries written behind (after the create was answered) and not yet confirmed: lookups on
-   * this process see them at once, so `externalId eq` finds a user the moment its create has
-   * been answered. externalId -> customer ids.
-   */
-  private readonly behind = new Map<string, Set<CustomerId>>();
-
   constructor(
     private readonly client: BigCommerceClient,
     private readonly logger: Logger,
     /**
-     * Creates' entries written behind (see add()). Off with replicas: another replica's lookup
-     * cannot see this process's pending entries, so every entry is written before the answer.
+     * Entries written behind and not yet confirmed (see add()): in this process, or shared by
+     * replicas through Redis, so that any replica's lookup sees them.
      */
-    private readonly createsWrittenBehind = true,
+    private readonly pending: PendingIndexEntries = new InProcessPendingIndex(),
   ) {}
 
   /** Customer ids indexed under this externalId (normally zero or one). */
   async lookup(externalId: string): Promise<CustomerId[]> {
+    // Pending entries first: one confirmed while the metafields are read has been removed from
+    // the pending ones only after its metafield was written, so the read below finds it.
+    const pending = await this.pending.lookup(indexKey(externalId));
     const page = await this.client.metafields.list({ namespace: INDEX_NAMESPACE, key: indexKey(externalId), limit: 250 });
     const ids = page.data
       .filter((m) => m.value === externalId)
       .map((m) => toCustomerId(m.resource_id))
       .filter((id): id is CustomerId => id !== null);
-    return [...new Set([...ids, ...(this.behind.get(externalId) ?? [])])];
+    return [...new Set([...ids, ...pending])];
   }
 
   /**
    * Indexes a customer's externalId. An entry that exists already counts as written.
    * `strict` (updates) writes now and rethrows failures: the request fails before anything
    * else is written, and the IdP's retry indexes again. Otherwise (creates) the entry is
-   * written behind: this returns at once, concurrent entries share metafield batch calls
-   * (client.metafields.createOne), lookups on this process see the entry meanwhile, a failed
+   * written behind: this returns once the entry is pending (lookups on any replica see it),
+   * concurrent entries share metafield batch calls (client.metafields.createOne), a failed
    * write is tried again a few times, and one still missing after that (or lost in a crash)
    * is restored by repair() at start-up. Failing the SCIM create instead would make the IdP
-   * retry into a 409.
+   * retry into a 409. If the entry cannot be noted as pending (Redis down), it is written now.
    */
   async add(customerId: CustomerId, externalId: string, options: { strict?: boolean } = {}): Promise<void> {
-    if (options.strict || !this.createsWrittenBehind) {
+    if (options.strict) {
       await this.write(customerId, externalId);
       return;
     }
-    const ids = this.behind.get(externalId) ?? new Set<CustomerId>();
-    ids.add(customerId);
-    this.behind.set(externalId, ids);
+    try {
+      await this.pending.add(indexKey(externalId), customerId);
+    } catch (err) {
+      this.logger.warn({ err: { message: (err as Error).message }, customerId }, "could not note an externalId index entry as pending; writing it now");
+      await this.write(customerId, externalId);
+      return;
+    }
     void this.writeBehind(customerId, externalId);
   }
 
   async remove(customerId: CustomerId, externalId: string): Promise<void> {
-    this.forgetBehind(customerId, externalId);
+    await this.pending.remove(indexKey(externalId), customerId);
     const page = await this.client.metafields.list({ namespace: INDEX_NAMESPACE, key: indexKey(externalId), limit: 250 });
     const ids = nonEmpty(page.data.filter((m) => m.resource_id === customerId).map((m) => m.id));
     if (ids) await this.client.metafields.delete(ids);
@@ -96,7 +97,11 @@ export class ExternalIdIndex {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.write(customerId, externalId);
-        this.forgetBehind(customerId, externalId);
+        await this.pending.remove(indexKey(externalId), customerId).catch((err: unknown) => {
+          // The metafield is written: a pending entry left behind only repeats what it says,
+          // and it expires (shared-state) or goes with the process.
+          this.logger.warn({ err: { message: (err as Error).message }, customerId }, "could not clear a pending externalId index entry");
+        });
         return;
       } catch (err) {
         if (attempt >= BEHIND_ATTEMPTS) {
@@ -148,12 +153,5 @@ export class ExternalIdIndex {
       }
       if (values.data.length < 250 || page >= values.pagination.total_pages) return restored;
     }
-  }
-
-  private forgetBehind(customerId: CustomerId, externalId: string): void {
-    const ids = this.behind.get(externalId);
-    if (!ids) return;
-    ids.delete(customerId);
-    if (ids.size === 0) this.behind.delete(externalId);
   }
 }

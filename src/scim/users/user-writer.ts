@@ -185,8 +185,8 @@ export class UserWriter {
         );
         customer = { ...customer, attributes: [...(customer.attributes ?? []), ...extra] };
       }
-      // Written behind on a single process (external-id-index.ts: found here at once, restored
-      // from the attribute value at start-up if lost with the process); before the answer with replicas.
+      // Written behind (external-id-index.ts: noted as pending first, so any replica finds it at
+      // once; restored from the attribute value at start-up if lost with the process).
       if (change.attributes.externalId) await this.index.add(id, change.attributes.externalId);
     } catch (err) {
       // All or nothing: a customer whose attribute values are missing is taken back, so that

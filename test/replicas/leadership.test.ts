@@ -1,0 +1,61 @@
+import { once } from "node:events";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createLogger } from "../../src/logger.js";
+import { Keyspace } from "../../src/shared-state/keyspace.js";
+import { ReplicaLeadership } from "../../src/shared-state/leadership.js";
+import { connectRedis } from "../../src/shared-state/redis-connection.js";
+import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
+
+describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
+  let server: RedisServer;
+  const connections: Redis[] = [];
+  let store = 0;
+
+  async function connect(): Promise<Redis> {
+    const redis = connectRedis({ url: server.url, commandTimeoutMs: 500 }, createLogger("silent"));
+    connections.push(redis);
+    await once(redis, "ready");
+    return redis;
+  }
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    for (const c of connections) c.disconnect();
+    await server?.stop();
+  });
+
+  it("one replica leads, the others see where it is; a replica that stops hands over at once", async () => {
+    const keys = new Keyspace(`leader${++store}`);
+    const a = new ReplicaLeadership(await connect(), keys, createLogger("silent"), 3_000);
+    const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), 3_000);
+    await a.start("http://10.0.0.1:8080/");
+    await b.start("http://10.0.0.2:8080");
+    expect(a.leader()).toEqual({ url: "http://10.0.0.1:8080", self: true });
+    expect(b.leader()).toEqual({ url: "http://10.0.0.1:8080", self: false });
+    await a.stop();
+    expect(a.leader()).toBeUndefined();
+    // b claims at its next renewal (a third of the lease).
+    await vi.waitFor(() => expect(b.leader()).toEqual({ url: "http://10.0.0.2:8080", self: true }), { timeout: 5_000, interval: 50 });
+    await b.stop();
+  });
+
+  it("a leader that dies without resigning is replaced when its lease runs out", async () => {
+    const keys = new Keyspace(`leader${++store}`);
+    const doomed = await connect();
+    const a = new ReplicaLeadership(doomed, keys, createLogger("silent"), 600);
+    const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), 600);
+    await a.start("http://10.0.0.1:8080");
+    await b.start("http://10.0.0.2:8080");
+    expect(b.leader()?.self).toBe(false);
+    // a loses Redis for good (a crash, as far as the others can tell): it cannot renew.
+    doomed.disconnect();
+    await vi.waitFor(() => expect(b.leader()).toEqual({ url: "http://10.0.0.2:8080", self: true }), { timeout: 5_000, interval: 50 });
+    // a's own view runs out within a lease: it no longer believes it leads.
+    await vi.waitFor(() => expect(a.leader()).toBeUndefined(), { timeout: 5_000, interval: 50 });
+    await b.stop();
+    await a.stop();
+  });
+});
