@@ -6,8 +6,8 @@
  * work costs fewer calls of the store's shared quota and leaves room for the merchant's other
  * apps all through the window.
  *
- * Pure, so the governor and the shared Redis ledger (redis-quota-ledger.ts mirrors it in Lua,
- * which must stay in step with this function) decide alike.
+ * Pure, so the quota budget (quota-budget.ts) and the shared Redis ledger (redis-quota-ledger.ts
+ * mirrors it in Lua, which must stay in step with this function) decide alike.
  */
 export interface PacingInput {
   now: number;
