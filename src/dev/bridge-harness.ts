@@ -59,7 +59,7 @@ export async function startBridge(
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
       ...env,
     });
-    const logger = createLogger(config.logLevel, options.logLines ? linesInto(options.logLines) : undefined);
+    const logger = createLogger(config.logLevel, options.logLines ? logLinesInto(options.logLines) : undefined);
     // The same composition as main.ts, on the emulator this harness started (or was given).
     composed = await composeBridge(config, {
       logger,
@@ -93,7 +93,7 @@ export async function startBridge(
 }
 
 /** A log destination that keeps each line (pino writes one JSON entry per line). */
-function linesInto(lines: string[]): Writable {
+export function logLinesInto(lines: string[]): Writable {
   return new Writable({
     write(chunk, _encoding, done) {
       lines.push(...String(chunk).split("\n").filter(Boolean));
