@@ -17,17 +17,11 @@
  * Each cycle runs on a fresh bridge (fresh client, governor and caches) against an emulator whose
  * users were seeded beforehand at an unlimited quota, so seeding costs the cycle nothing.
  */
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { performance } from "node:perf_hooks";
-import { createApp } from "../src/app.js";
-import { createBigCommerceClient } from "../src/bigcommerce/client.js";
-import { loadConfig } from "../src/config.js";
+import { startBridge, TEST_TOKEN as TOKEN } from "../src/dev/bridge-harness.js";
 import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
 import { startRedisServer, type RedisServer } from "../src/dev/redis-server.js";
 import { startRoundRobinFront } from "../src/dev/round-robin-front.js";
-import { createLogger } from "../src/logger.js";
-import { openSharedState } from "../src/shared-state/index.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? 200);
 const BULK_USERS = Number(process.env.BENCH_BULK_USERS ?? 300);
@@ -35,8 +29,6 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 40);
 const QUOTA = Number(process.env.BENCH_QUOTA ?? 30);
 const WINDOW = Number(process.env.BENCH_WINDOW_MS ?? 3000);
-const TOKEN = "bench-token-0123456789abcdef";
-const STORE = "benchstore";
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -52,47 +44,19 @@ interface Running {
   close(): Promise<void>;
 }
 
-/** A bridge on a real port over the given emulator, configured like `npm start`. */
+/** A bridge on a real port over the given emulator, composed like `npm start` (composeBridge). */
 async function startBridgeOn(emulator: RunningEmulator, redisUrl?: string): Promise<Running> {
-  const config = loadConfig({
-    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
-    SCIM_BEARER_TOKENS: TOKEN,
-    BIGCOMMERCE_STORE_HASH: STORE,
-    BIGCOMMERCE_ACCESS_TOKEN: "emulator-token",
-    BIGCOMMERCE_API_URL: emulator.url,
-    LOG_LEVEL: "silent",
-    ...(process.env.BIGCOMMERCE_MAX_WAIT_MS ? { BIGCOMMERCE_MAX_WAIT_MS: process.env.BIGCOMMERCE_MAX_WAIT_MS } : {}),
-    ...(process.env.BIGCOMMERCE_PACE_BURST_SHARE ? { BIGCOMMERCE_PACE_BURST_SHARE: process.env.BIGCOMMERCE_PACE_BURST_SHARE } : {}),
-  });
-  const logger = createLogger(config.logLevel);
-  const shared = config.redis ? openSharedState(config.redis, STORE, logger, config.upstream) : undefined;
-  await shared?.ready(10_000);
-  const client = createBigCommerceClient({
-    ...(shared ? { permits: shared.permits, unsettledCreates: shared.unsettledCreates } : {}),
-    apiUrl: emulator.url,
-    storeHash: STORE,
-    accessToken: "emulator-token",
-    requestTimeoutMs: config.upstream.requestTimeoutMs,
-    maxWaitMs: config.upstream.maxWaitMs,
-    reserve: config.upstream.reserve,
-    logger,
-    paceBurstShare: config.upstream.paceBurstShare,
-  });
-  const bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), ...(shared ? { shared } : {}) });
-  const server: Server = bridge.app.listen(0, "127.0.0.1");
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  if (shared && config.redis?.forwarding) await shared.leadership.start(origin);
-  return {
-    url: `${origin}/scim/v2`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await bridge.close();
-      await client.close();
-      await shared?.close();
+  const bridge = await startBridge(
+    {
+      ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+      LOG_LEVEL: "silent",
+      ...(process.env.BIGCOMMERCE_MAX_WAIT_MS ? { BIGCOMMERCE_MAX_WAIT_MS: process.env.BIGCOMMERCE_MAX_WAIT_MS } : {}),
+      ...(process.env.BIGCOMMERCE_PACE_BURST_SHARE ? { BIGCOMMERCE_PACE_BURST_SHARE: process.env.BIGCOMMERCE_PACE_BURST_SHARE } : {}),
     },
-  };
+    {},
+    { emulator },
+  );
+  return { url: `${bridge.url}/scim/v2`, close: () => bridge.close() };
 }
 
 /** `REPLICAS` bridges sharing a fresh redis-server, behind a round-robin front (one bridge alone: itself). */

@@ -1,8 +1,9 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
+import { Writable } from "node:stream";
 import type { Bridge } from "../app.js";
 import type { BigCommerceClientHandle } from "../bigcommerce/client.js";
-import { composeBridge } from "../compose.js";
+import { composeBridge, type ComposedBridge } from "../compose.js";
 import { loadConfig, type Config } from "../config.js";
 import { answerClientErrors } from "../http/client-error.js";
 import { startEmulator, type RunningEmulator, type StartOptions } from "../emulator/index.js";
@@ -33,26 +34,41 @@ export interface RunningBridge {
 export async function startBridge(
   env: Record<string, string> = {},
   emulatorOptions: StartOptions = {},
-  /** Replicas: several bridges on one emulator (the caller starts and closes it); `prepare` runs
-   * before the bridge starts (e.g. to create the store's channels for its start-up checks). */
-  options: { emulator?: RunningEmulator; prepare?: (emulator: RunningEmulator) => void | Promise<void> } = {},
+  options: {
+    /** Replicas: several bridges on one emulator (the caller starts and closes it). */
+    emulator?: RunningEmulator;
+    /** Runs before the bridge starts (e.g. to create the store's channels for its start-up checks). */
+    prepare?: (emulator: RunningEmulator) => void | Promise<void>;
+    /** Receives the bridge's log lines (pino JSON, one entry each) at LOG_LEVEL, for tests of
+     * what the logs say; without it the logs go to stdout. */
+    logLines?: string[];
+  } = {},
 ): Promise<RunningBridge> {
   const emulator = options.emulator ?? (await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000, ...emulatorOptions }));
-  await options.prepare?.(emulator);
-  const config = loadConfig({
-    SCIM_BEARER_TOKENS: TEST_TOKEN,
-    BIGCOMMERCE_STORE_HASH: STORE_HASH,
-    BIGCOMMERCE_ACCESS_TOKEN: "emulator-token",
-    BIGCOMMERCE_API_URL: emulator.url,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
-    ...env,
-  });
-  const logger = createLogger(config.logLevel);
-  // The same composition as main.ts, on the emulator this harness started (or was given).
-  const composed = await composeBridge(config, {
-    logger,
-    upstream: { apiUrl: emulator.url, storeHash: STORE_HASH, accessToken: "emulator-token", ...config.bigcommerce },
-  });
+  // A bridge that refuses to start (e.g. a start-up check) must not leave our emulator running.
+  const closeOwnEmulator = () => (options.emulator ? Promise.resolve() : emulator.close());
+  let composed: ComposedBridge;
+  let config: Config;
+  try {
+    await options.prepare?.(emulator);
+    config = loadConfig({
+      SCIM_BEARER_TOKENS: TEST_TOKEN,
+      BIGCOMMERCE_STORE_HASH: STORE_HASH,
+      BIGCOMMERCE_ACCESS_TOKEN: "emulator-token",
+      BIGCOMMERCE_API_URL: emulator.url,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+      ...env,
+    });
+    const logger = createLogger(config.logLevel, options.logLines ? logLinesInto(options.logLines) : undefined);
+    // The same composition as main.ts, on the emulator this harness started (or was given).
+    composed = await composeBridge(config, {
+      logger,
+      upstream: { apiUrl: emulator.url, storeHash: STORE_HASH, accessToken: "emulator-token", ...config.bigcommerce },
+    });
+  } catch (err) {
+    await closeOwnEmulator();
+    throw err;
+  }
   const app = composed.bridge;
   const server: Server = app.app.listen(0, "127.0.0.1");
   answerClientErrors(server);
@@ -72,7 +88,17 @@ export async function startBridge(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await composed.close();
-      if (!options.emulator) await emulator.close();
+      await closeOwnEmulator();
     },
   };
+}
+
+/** A log destination that keeps each line (pino writes one JSON entry per line). */
+export function logLinesInto(lines: string[]): Writable {
+  return new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).split("\n").filter(Boolean));
+      done();
+    },
+  });
 }

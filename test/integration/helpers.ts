@@ -1,12 +1,12 @@
 import request from "supertest";
-import { startBridge, STORE_HASH, type RunningBridge } from "../support/bridge-harness.js";
+import { startBridge, STORE_HASH, TEST_TOKEN, type RunningBridge } from "../support/bridge-harness.js";
 
 export const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 export const BC = "urn:ietf:params:scim:schemas:extension:bigcommerce:2.0:Customer";
 export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-export { startBridge, STORE_HASH, type RunningBridge };
+export { startBridge, STORE_HASH, TEST_TOKEN, type RunningBridge };
 
 export function api(b: RunningBridge) {
   const base = `${b.url}/scim/v2`;

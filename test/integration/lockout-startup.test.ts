@@ -1,41 +1,23 @@
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.js";
-import { createBigCommerceClient, type BigCommerceClientHandle } from "../../src/bigcommerce/client.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { createLogger } from "../../src/logger.js";
+import type { RunningEmulator } from "../../src/emulator/index.js";
+import { startBridge, STORE_HASH as STORE, type RunningBridge } from "./helpers.js";
 
 /** Start-up refuses a lockout channel that is missing or lets customers in, naming the problem. */
-const STORE = "lockoutstartup";
-let emulator: RunningEmulator | undefined;
-let client: BigCommerceClientHandle | undefined;
+let running: RunningBridge | undefined;
 afterEach(async () => {
-  await client?.close();
-  await emulator?.close();
-  client = undefined;
-  emulator = undefined;
+  await running?.close();
+  running = undefined;
 });
 
-async function start(lockoutChannelId: string, prepare: (e: RunningEmulator) => void = () => undefined, logLines?: string[]) {
-  emulator = await startEmulator({ port: 0, rateQuota: 100_000 });
-  prepare(emulator);
-  const config = loadConfig({
-    SCIM_BEARER_TOKENS: "startup-token-0123456789",
-    BIGCOMMERCE_STORE_HASH: STORE,
-    BIGCOMMERCE_ACCESS_TOKEN: "emulator-token",
-    BIGCOMMERCE_API_URL: emulator.url,
-    LOG_LEVEL: "silent",
-    ...(lockoutChannelId === "" ? {} : { SCIM_LOCKOUT_CHANNEL_ID: lockoutChannelId }),
-  });
-  client = createBigCommerceClient({ apiUrl: emulator.url, storeHash: STORE, accessToken: "emulator-token", requestTimeoutMs: 5000 });
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logLines?.push(...String(chunk).split("\n").filter(Boolean));
-      done();
-    },
-  });
-  return createApp({ config, client, logger: createLogger(logLines ? "info" : "silent", sink) });
+/** The bridge as main.ts composes it; a refused start-up leaves nothing running (the harness). */
+async function start(lockoutChannelId: string, prepare: (e: RunningEmulator) => void = () => undefined, logLines?: string[]): Promise<RunningBridge> {
+  running = await startBridge(
+    { LOG_LEVEL: logLines ? "info" : "silent", ...(lockoutChannelId === "" ? {} : { SCIM_LOCKOUT_CHANNEL_ID: lockoutChannelId }) },
+    {},
+    { prepare, ...(logLines ? { logLines } : {}) },
+  );
+  return running;
 }
 
 const lockoutChannel = (e: RunningEmulator) => e.store(STORE).channels.insert({ name: "scim-lockout", type: "storefront", platform: "custom" }).id;
@@ -61,9 +43,8 @@ describe("start-up check of SCIM_LOCKOUT_CHANNEL_ID", () => {
   });
 
   it("starts with a dedicated channel that does not allow global logins", async () => {
-    const bridge = await start("2", (e) => void lockoutChannel(e));
-    expect(bridge.services).toBeDefined();
-    await bridge.close();
+    const b = await start("2", (e) => void lockoutChannel(e));
+    expect(b.bridge.services).toBeDefined();
   });
 });
 
@@ -72,16 +53,14 @@ describe("the start-up log says which deactivation mode is in force", () => {
 
   it("lockout", async () => {
     const lines: string[] = [];
-    const bridge = await start("2", (e) => void lockoutChannel(e), lines);
+    await start("2", (e) => void lockoutChannel(e), lines);
     expect(modeLine(lines)).toMatchObject({ deactivation: "lockout", msg: expect.stringMatching(/password reset does not reopen any storefront/) });
-    await bridge.close();
   });
 
   it("password lock only, with a warning of what it does not prevent", async () => {
     const lines: string[] = [];
-    const bridge = await start("", undefined, lines);
+    await start("", undefined, lines);
     expect(modeLine(lines)).toMatchObject({ deactivation: "password-lock", level: 40, msg: expect.stringMatching(/password reset can sign in again/) });
-    await bridge.close();
   });
 });
 

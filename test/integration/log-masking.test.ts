@@ -1,44 +1,22 @@
-import { Writable } from "node:stream";
-import request from "supertest";
 import { afterAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.js";
-import { createBigCommerceClient } from "../../src/bigcommerce/client.js";
-import { loadConfig } from "../../src/config.js";
-import { startEmulator } from "../../src/emulator/index.js";
 import { maskedUrl } from "../../src/http/log-url.js";
-import { createLogger } from "../../src/logger.js";
-import { newUser } from "./helpers.js";
+import { api, newUser, startBridge, type RunningBridge } from "./helpers.js";
 
 /** Issue 8, item 10: filter values (customers' emails) reach request logs only at debug level. */
-const TOKEN = "log-masking-token-0123456789";
-const closers: (() => Promise<void>)[] = [];
+const bridges: RunningBridge[] = [];
 afterAll(async () => {
-  for (const close of closers) await close();
+  for (const b of bridges) await b.close();
 });
 
 async function logsOf(level: "info" | "debug"): Promise<string> {
   const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  const emulator = await startEmulator({ port: 0 });
-  const config = loadConfig({ SCIM_BEARER_TOKENS: TOKEN, BIGCOMMERCE_STORE_HASH: "masking", BIGCOMMERCE_ACCESS_TOKEN: "x", BIGCOMMERCE_API_URL: emulator.url, LOG_LEVEL: level });
-  const logger = createLogger(level, sink);
-  const client = createBigCommerceClient({ apiUrl: emulator.url, storeHash: "masking", accessToken: "x", logger });
-  const app = await createApp({ config, client, logger });
-  closers.push(async () => {
-    await app.close();
-    await client.close();
-    await emulator.close();
-  });
-  const auth = { Authorization: `Bearer ${TOKEN}` };
-  expect((await request(app.app).post("/scim/v2/Users").set(auth).send(newUser("jane.customer@x.test"))).status).toBe(201);
+  const b = await startBridge({ LOG_LEVEL: level }, {}, { logLines: lines });
+  bridges.push(b);
+  const s = api(b);
+  expect((await s.post("/Users", newUser("jane.customer@x.test"))).status).toBe(201);
   const filter = encodeURIComponent('userName eq "jane.customer@x.test" and externalId eq "ext-secret-1"');
-  expect((await request(app.app).get(`/scim/v2/Users?filter=${filter}&count=5&secret=jane.customer@x.test`).set(auth)).status).toBe(200);
-  return lines.join("");
+  expect((await s.get(`/Users?filter=${filter}&count=5&secret=jane.customer@x.test`)).status).toBe(200);
+  return lines.join("\n");
 }
 
 describe("request logs", () => {

@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import pino from "pino";
-import { createBigCommerceClient } from "../../src/bigcommerce/client.js";
 import { toCustomerId } from "../../src/bigcommerce/index.js";
 import { ExternalIdIndex, INDEX_NAMESPACE } from "../../src/scim/users/external-id-index.js";
 import type { PendingIndexEntries } from "../../src/scim/users/pending-index.js";
@@ -120,21 +119,16 @@ describe("externalId index written behind", () => {
 
   it("when the entry cannot be noted as pending (shared state down), it is written before the create is answered", async () => {
     const u = await user();
-    const client = createBigCommerceClient({ apiUrl: b.emulator.url, storeHash: "teststore", accessToken: "emulator-token" });
-    try {
-      const down: PendingIndexEntries = {
-        add: () => Promise.reject(new Error("Redis is not answering")),
-        remove: () => Promise.reject(new Error("Redis is not answering")),
-        lookup: () => Promise.reject(new Error("Redis is not answering")),
-      };
-      const index = new ExternalIdIndex(client, pino({ level: "silent" }), down);
-      await index.add(toCustomerId(Number(u.id))!, "noted-now-1");
-      // No waiting: add() returned only after the metafield was written.
-      const entries = store(b).metafields.all().filter((m) => m.namespace === INDEX_NAMESPACE && m.value === "noted-now-1");
-      expect(entries.map((m) => m.resource_id)).toEqual([Number(u.id)]);
-    } finally {
-      await client.close();
-    }
+    const down: PendingIndexEntries = {
+      add: () => Promise.reject(new Error("Redis is not answering")),
+      remove: () => Promise.reject(new Error("Redis is not answering")),
+      lookup: () => Promise.reject(new Error("Redis is not answering")),
+    };
+    const index = new ExternalIdIndex(b.client, pino({ level: "silent" }), down);
+    await index.add(toCustomerId(Number(u.id))!, "noted-now-1");
+    // No waiting: add() returned only after the metafield was written.
+    const entries = store(b).metafields.all().filter((m) => m.namespace === INDEX_NAMESPACE && m.value === "noted-now-1");
+    expect(entries.map((m) => m.resource_id)).toEqual([Number(u.id)]);
   });
 
   it("start-up repair restores an entry that was lost before it was written (a crash), and only that one", async () => {
@@ -144,16 +138,12 @@ describe("externalId index written behind", () => {
     await vi.waitFor(() => expect(indexed().map((m) => m.value).sort()).toEqual(expect.arrayContaining(["kept-1", "lost-1"])), { timeout: 10_000 });
     const lost = indexed().find((m) => m.value === "lost-1")!;
     store(b).metafields.delete(lost.id);
-    const client = createBigCommerceClient({ apiUrl: b.emulator.url, storeHash: "teststore", accessToken: "emulator-token" });
-    try {
-      const index = new ExternalIdIndex(client, pino({ level: "silent" }));
-      const attribute = store(b).attributes.all().find((a) => a.name === "scim_external_id")!;
-      expect(await index.repair(attribute.id, new Date(Date.now() - 3_600_000))).toBe(1);
-      expect(indexed().filter((m) => m.value === "lost-1").map((m) => m.resource_id)).toEqual([Number(u.id)]);
-      expect(indexed().filter((m) => m.value === "kept-1").map((m) => m.resource_id)).toEqual([Number(kept.id)]);
-      expect(await index.repair(attribute.id, new Date(Date.now() - 3_600_000))).toBe(0);
-    } finally {
-      await client.close();
-    }
+    // A fresh index (as at the next start-up) over the bridge's own client.
+    const index = new ExternalIdIndex(b.client, pino({ level: "silent" }));
+    const attribute = store(b).attributes.all().find((a) => a.name === "scim_external_id")!;
+    expect(await index.repair(attribute.id, new Date(Date.now() - 3_600_000))).toBe(1);
+    expect(indexed().filter((m) => m.value === "lost-1").map((m) => m.resource_id)).toEqual([Number(u.id)]);
+    expect(indexed().filter((m) => m.value === "kept-1").map((m) => m.resource_id)).toEqual([Number(kept.id)]);
+    expect(await index.repair(attribute.id, new Date(Date.now() - 3_600_000))).toBe(0);
   });
 });

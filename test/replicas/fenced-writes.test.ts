@@ -1,8 +1,6 @@
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBigCommerceClient } from "../../src/bigcommerce/client.js";
 import { toCustomerId } from "../../src/bigcommerce/ids.js";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { createLogger } from "../../src/logger.js";
 import { LeaseLostError } from "../../src/shared-state/errors.js";
 import { fenceWrites } from "../../src/shared-state/fenced-client.js";
@@ -10,28 +8,30 @@ import { Keyspace } from "../../src/shared-state/keyspace.js";
 import { currentLease } from "../../src/shared-state/lease.js";
 import { connectRedis } from "../../src/shared-state/redis-connection.js";
 import { RedisKeyedLock } from "../../src/shared-state/redis-lock.js";
+import { startBridge, STORE_HASH, type RunningBridge } from "../support/bridge-harness.js";
 import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
 
-/** The BigCommerce client as the bridge uses it with REDIS_URL: every write checks its lease. */
+/** The BigCommerce client as the bridge uses it with REDIS_URL: every write checks its lease.
+ * The client is the one composeBridge builds for a replica (shared quota and unsettled creates),
+ * fenced the way createApp fences it. */
 describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
   let server: RedisServer;
-  let emulator: RunningEmulator;
+  let b: RunningBridge;
   const logger = createLogger("silent");
 
   beforeAll(async () => {
     server = await startRedisServer();
-    emulator = await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000 });
+    b = await startBridge({ REDIS_URL: server.url });
   });
   afterAll(async () => {
-    await emulator?.close();
+    await b?.close();
     await server?.stop();
   });
 
   it("sends writes under a held lease, and refuses them (nothing sent) once the lease is lost", async () => {
     const redis = connectRedis({ url: server.url, commandTimeoutMs: 500 }, logger);
     await once(redis, "ready");
-    const raw = createBigCommerceClient({ apiUrl: emulator.url, storeHash: "fenced", accessToken: "t", requestTimeoutMs: 5_000, maxWaitMs: 5_000, logger });
-    const client = fenceWrites(raw);
+    const client = fenceWrites(b.client);
     try {
       const customer = await client.customers.create({ email: "fenced@example.com", first_name: "F", last_name: "W" });
       const id = toCustomerId(customer.id)!;
@@ -42,7 +42,7 @@ describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAv
         // The replica loses Redis: it cannot renew, and its lease runs out.
         redis.disconnect();
         await new Promise((r) => setTimeout(r, 1_100));
-        emulator.clearRequests();
+        b.emulator.clearRequests();
         try {
           await client.customers.update({ id, first_name: "Stale" });
         } catch (error) {
@@ -51,13 +51,12 @@ describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAv
         expect(currentLease()?.signal.aborted).toBe(true);
       });
       expect(refused).toBeInstanceOf(LeaseLostError);
-      expect(emulator.requests).toEqual([]);
-      expect(emulator.store("fenced").customers.get(customer.id)?.first_name).toBe("Held");
+      expect(b.emulator.requests).toEqual([]);
+      expect(b.emulator.store(STORE_HASH).customers.get(customer.id)?.first_name).toBe("Held");
       // Reads are never fenced.
       expect((await client.customers.list({ "id:in": [id] })).data).toHaveLength(1);
     } finally {
       redis.disconnect();
-      await raw.close();
     }
   });
 });

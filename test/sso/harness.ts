@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
-import { createApp, type Bridge } from "../../src/app.js";
-import { createBigCommerceClient } from "../../src/bigcommerce/client.js";
+import type { Bridge } from "../../src/app.js";
+import { composeBridge } from "../../src/compose.js";
 import { loadConfig } from "../../src/config.js";
+import { logLinesInto } from "../../src/dev/bridge-harness.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { createLogger } from "../../src/logger.js";
 import { type DevAccounts, startDevProvider } from "../../src/sso/dev-provider.js";
@@ -75,28 +75,12 @@ export async function startSsoWorld(
     BIGCOMMERCE_CLIENT_SECRET: APP.clientSecret,
     ...options.env,
   });
-  const lines = options.logLines;
   const logger =
-    lines === undefined
-      ? createLogger(config.logLevel)
-      : createLogger(
-          process.env.SSO_TEST_LOG ?? "info",
-          new Writable({
-            write(chunk, _encoding, callback) {
-              lines.push(...String(chunk).split("\n").filter(Boolean));
-              callback();
-            },
-          }),
-        );
-  const client = createBigCommerceClient({
-    apiUrl: emulator.url,
-    storeHash: STORE_HASH,
-    accessToken: "emulator-token",
-    requestTimeoutMs: config.upstream.requestTimeoutMs,
-    maxWaitMs: config.upstream.maxWaitMs,
-    logger,
-  });
-  const bridge = await createApp({ config, client, logger });
+    options.logLines === undefined ? createLogger(config.logLevel) : createLogger(process.env.SSO_TEST_LOG ?? "info", logLinesInto(options.logLines));
+  // Composed as main.ts does. Not startBridge: the bridge's URL must exist before the emulator's
+  // storefront and the OpenID provider are configured, so the server comes first (deferredServer).
+  const composed = await composeBridge(config, { logger, upstream: { apiUrl: emulator.url, storeHash: STORE_HASH, accessToken: "emulator-token" } });
+  const bridge = composed.bridge;
   bridgeServer.attach(bridge.app);
   const scim = async (method: string, path: string, body: unknown): Promise<Record<string, unknown>> => {
     const res = await fetch(`${bridgeUrl}/scim/v2${path}`, {
@@ -125,8 +109,7 @@ export async function startSsoWorld(
     close: async () => {
       bridgeServer.server.closeAllConnections();
       await new Promise<void>((resolve) => bridgeServer.server.close(() => resolve()));
-      await bridge.close();
-      await client.close();
+      await composed.close();
       await emulator.close();
       await provider?.close();
     },
