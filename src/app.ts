@@ -29,6 +29,7 @@ import { KeyedLock } from "./scim/keyed-lock.js";
 import { forwardToLeader } from "./http/forward-to-leader.js";
 import { fenceWrites } from "./shared-state/fenced-client.js";
 import { RedisPendingIndex } from "./shared-state/redis-pending-index.js";
+import { RedisWriteEpochs } from "./shared-state/redis-write-epochs.js";
 import type { SharedState } from "./shared-state/index.js";
 import { Discovery, discoveryRouter } from "./scim/scimmy/discovery.js";
 import { configureServiceProvider, declareResources } from "./scim/scimmy/setup.js";
@@ -97,9 +98,9 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
     const restored = await index.repair(externalIdAttribute, new Date(Date.now() - config.indexRepairHours * 3_600_000));
     if (restored > 0) logger.warn({ restored }, "externalId index entries restored at start-up");
   }
-  const recentReads = new RecentReads(shared ? 0 : config.recentReadMs);
+  // Replicas: every replica's writes make a remembered read stale, through Redis.
+  const recentReads = new RecentReads(config.recentReadMs, Date.now, 10_000, shared ? new RedisWriteEpochs(shared.redis, shared.keys) : undefined);
   const reader = new UserReader(client, index, config.maxScan, recentReads);
-  // Replicas: another replica's write cannot drop this one's remembered reads, so none are kept.
   const perCustomer = new ForgettingLock(recentReads, shared?.writeLock ?? new KeyedLock());
   const writer = new UserWriter(
     client,

@@ -32,6 +32,15 @@ export class Keyspace {
     return `${this.prefix}:index-pending:${indexKey}`;
   }
 
+  /** The store-wide write counter and each customer's latest write mark (recent reads across replicas). */
+  writeCounter(): string {
+    return `${this.prefix}:writes`;
+  }
+
+  writeMark(customerId: number): string {
+    return `${this.prefix}:writes:${customerId}`;
+  }
+
   /** Which replica leads (serves SCIM for the others, so that batches form in one process). */
   leader(): string {
     return `${this.prefix}:leader`;

@@ -127,3 +127,54 @@ describe.skipIf(!redisServerAvailable)(`replicas passing requests to the leader$
     }
   });
 });
+
+describe.skipIf(!redisServerAvailable)(`recent reads across replicas${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
+  let server: RedisServer;
+  let emulator: RunningEmulator;
+  let a: RunningBridge;
+  let b: RunningBridge;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    emulator = await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000 });
+    // No forwarding: each replica serves its own requests, so their memories are apart. A long
+    // recent-read span, so that nothing in this test depends on the machine's speed.
+    const env = { REDIS_URL: server.url, REPLICA_FORWARDING: "off", SCIM_RECENT_READ_MS: "10000" };
+    a = await startBridge(env, {}, { emulator });
+    b = await startBridge(env, {}, { emulator });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await emulator?.close();
+    await server?.stop();
+  });
+
+  const given = async (id: string) => (await api(a).get(`/Users/${id}`)).body.name.givenName as string;
+
+  it("a PATCH right after the same client's read on that replica starts from the read (no second GET)", async () => {
+    const id = String((await api(a).post("/Users", newUser("recent-a@example.com"))).body.id);
+    expect((await api(a).get(`/Users/${id}`)).status).toBe(200);
+    emulator.clearRequests();
+    const patched = await api(a).patch(`/Users/${id}`, [{ op: "replace", path: "name.givenName", value: "Quick" }]);
+    expect(patched.status).toBe(200);
+    expect(emulator.requests.filter((r) => r.method === "GET" && r.path.endsWith("/v3/customers"))).toEqual([]);
+    expect(await given(id)).toBe("Quick");
+  });
+
+  it("a write on another replica makes the remembered read stale: the PATCH reads again and its change is written", async () => {
+    const id = String((await api(a).post("/Users", newUser("recent-b@example.com", { name: { givenName: "Before", familyName: "F" } }))).body.id);
+    // Replica a remembers givenName "Before" for this client.
+    expect((await api(a).get(`/Users/${id}`)).body.name.givenName).toBe("Before");
+    // The same IdP changes it through replica b.
+    expect((await api(b).patch(`/Users/${id}`, [{ op: "replace", path: "name.givenName", value: "Between" }])).status).toBe(200);
+    // Back to "Before" through replica a: against its stale memory this would look like no
+    // change at all, answered 200 with nothing written.
+    emulator.clearRequests();
+    const back = await api(a).patch(`/Users/${id}`, [{ op: "replace", path: "name.givenName", value: "Before" }]);
+    expect(back.status).toBe(200);
+    expect(emulator.requests.filter((r) => r.method === "GET" && r.path.endsWith("/v3/customers")).length).toBeGreaterThanOrEqual(1);
+    expect(emulator.requests.filter((r) => r.method === "PUT" && r.path.endsWith("/v3/customers"))).toHaveLength(1);
+    expect(await given(id)).toBe("Before");
+  });
+});

@@ -16,25 +16,67 @@ import type { WriteLock } from "../keyed-lock.js";
  * A read that was under way while a write to the same customer started or ended is not
  * remembered (write epochs), so a base never predates a write this process made.
  *
- * What it does not cover: a change made outside this process (the control panel, another app,
- * another replica) in the moments between an IdP's read and its write. Such a field keeps the
- * other writer's value unless the IdP's request changes it relative to what the IdP read. With
- * replicas (REDIS_URL) app.ts turns this off, because another replica's writes cannot drop it.
+ * With replicas (REDIS_URL), writes on other replicas count too: every write also marks its
+ * start and end in Redis (SharedWriteEpochs: a store-wide counter and each customer's latest
+ * write), a read notes the counter before it is sent, and a remembered read serves only while
+ * its customer's latest write in Redis is still the one it saw. When Redis cannot tell, the
+ * read is not remembered or not used (the customer is read again); when it cannot note a
+ * write's start, the write does not happen.
+ *
+ * What it does not cover: a change made outside the bridge (the control panel, another app) in
+ * the moments between an IdP's read and its write. Such a field keeps the other writer's value
+ * unless the IdP's request changes it relative to what the IdP read.
  */
+
+/** Write epochs shared by replicas (src/shared-state/redis-write-epochs.ts). */
+export interface SharedWriteEpochs {
+  /** The store-wide write counter now (taken before a read is sent). */
+  counter(): Promise<number>;
+  /**
+   * Each customer's latest write mark: the counter at its latest write start (negative: that
+   * write has not ended) or end; null when none is known.
+   */
+  latest(ids: readonly number[]): Promise<(number | null)[]>;
+  /** A write to this customer starts or ends: its new mark, and the one it replaced. */
+  touch(id: number, ended: boolean): Promise<{ mark: number; previous: number | null }>;
+}
+
+/** Taken before a read is sent; passed to remember(). */
+export interface ReadMark {
+  local: number;
+  /** The shared counter, or undefined when there is none or Redis could not tell (then nothing is kept). */
+  shared: number | undefined;
+}
+
+interface Entry {
+  customer: Customer;
+  at: number;
+  /** The customer's latest shared write mark when this was read (replicas). */
+  sharedMark: number | null;
+}
+
 export class RecentReads {
-  private readonly entries = new Map<string, { customer: Customer; at: number }>();
+  private readonly entries = new Map<string, Entry>();
   /** Counts write starts and ends; a read remembers the count it began at. */
   private epoch = 0;
   /** The epoch of the latest write start or end per customer (bounded; see `forgottenUpTo`). */
   private readonly lastWrite = new Map<number, number>();
   /** Epochs at or below this may have been dropped from `lastWrite`: reads begun then are not kept. */
   private forgottenUpTo = -1;
+  /**
+   * Replicas: this process's writes under way, with the shared mark each one replaced. The
+   * write's own start must not make its base stale (it holds the customer's lock, so nothing
+   * else wrote in between).
+   */
+  private readonly openWrites = new Map<number, { mark: number; previous: number | null }>();
 
   constructor(
     private readonly maxAgeMs: number,
     private readonly now: () => number = Date.now,
     /** Most entries kept; the oldest go first. */
     private readonly capacity = 10_000,
+    /** Replicas: writes of every replica, through Redis. */
+    private readonly shared?: SharedWriteEpochs,
   ) {}
 
   get enabled(): boolean {
@@ -42,25 +84,42 @@ export class RecentReads {
   }
 
   /** To pass to remember(): taken before the read is sent. */
-  mark(): number {
-    return this.epoch;
+  async mark(): Promise<ReadMark> {
+    const local = this.epoch;
+    if (!this.enabled || !this.shared) return { local, shared: undefined };
+    // Redis cannot tell: this read is not kept (it is still served; only the shortcut is lost).
+    return { local, shared: await this.shared.counter().catch(() => undefined) };
   }
 
   /**
    * Remembers what was just read for the current request's client, unless a write to that
    * customer started or ended after `since` (the read may then predate it).
    */
-  remember(customer: Customer, since: number): void {
-    if (!this.enabled || customer.attributes === undefined) return; // a base must carry attribute values
-    if (since <= this.forgottenUpTo || (this.lastWrite.get(customer.id) ?? -1) > since) return;
-    const key = this.key(customer.id);
-    this.entries.delete(key);
-    this.entries.set(key, { customer, at: this.now() });
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  async remember(customers: readonly Customer[], since: ReadMark): Promise<void> {
+    if (!this.enabled || since.local <= this.forgottenUpTo) return;
+    // A base must carry attribute values, and no write of this process may have touched it since.
+    let kept = customers.filter((c) => c.attributes !== undefined && (this.lastWrite.get(c.id) ?? -1) <= since.local);
+    let marks: (number | null)[] = kept.map(() => null);
+    if (this.shared) {
+      if (since.shared === undefined || kept.length === 0) return;
+      const latest = await this.shared.latest(kept.map((c) => c.id)).catch(() => undefined);
+      if (!latest) return;
+      // Not while another replica's write is under way, nor when one started after the read's mark.
+      const sharedSince = since.shared;
+      const fresh = (m: number | null | undefined) => m === null || (m !== undefined && m >= 0 && m <= sharedSince);
+      marks = latest.filter((_, i) => fresh(latest[i]));
+      kept = kept.filter((_, i) => fresh(latest[i]));
+    }
+    kept.forEach((customer, i) => {
+      const key = this.key(customer.id);
+      this.entries.delete(key);
+      this.entries.set(key, { customer, at: this.now(), sharedMark: marks[i] ?? null });
+      if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    });
   }
 
-  /** The customer as read for this client within `maxAgeMs`, if any. */
-  recall(id: number): Customer | undefined {
+  /** The customer as read for this client within `maxAgeMs`, if any (and, with replicas, still current). */
+  async recall(id: number): Promise<Customer | undefined> {
     if (!this.enabled) return undefined;
     const key = this.key(id);
     const entry = this.entries.get(key);
@@ -68,6 +127,16 @@ export class RecentReads {
     if (this.now() - entry.at > this.maxAgeMs) {
       this.entries.delete(key);
       return undefined;
+    }
+    if (this.shared) {
+      // Any replica's write since the read makes it stale; if Redis cannot tell, read again.
+      let [latest] = (await this.shared.latest([id]).catch(() => undefined)) ?? [undefined];
+      const own = this.openWrites.get(id);
+      if (own && latest === own.mark) latest = own.previous;
+      if (latest === undefined || latest !== entry.sharedMark) {
+        this.entries.delete(key);
+        return undefined;
+      }
     }
     return entry.customer;
   }
@@ -77,8 +146,19 @@ export class RecentReads {
    * was remembered before stays, as this write's base) or ends (and what any client remembers of
    * it is dropped).
    */
-  touch(id: number, ended: boolean): void {
+  async touch(id: number, ended: boolean): Promise<void> {
     if (!this.enabled) return;
+    // Replicas: a write whose start cannot be noted in Redis does not happen (the error reaches
+    // the request: 503); an end that cannot be noted leaves the start's mark, under which no
+    // replica keeps or uses a read of this customer.
+    if (this.shared) {
+      if (ended) {
+        this.openWrites.delete(id);
+        await this.shared.touch(id, true).catch(() => undefined);
+      } else {
+        this.openWrites.set(id, await this.shared.touch(id, false));
+      }
+    }
     this.epoch += 1;
     this.lastWrite.delete(id);
     this.lastWrite.set(id, this.epoch);
@@ -110,15 +190,15 @@ export class ForgettingLock implements WriteLock {
 
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
     const id = Number(key);
-    const touch = (ended: boolean) => {
-      if (Number.isSafeInteger(id)) this.recent.touch(id, ended);
+    const touch = async (ended: boolean) => {
+      if (Number.isSafeInteger(id)) await this.recent.touch(id, ended);
     };
     return this.lock.run(key, async () => {
-      touch(false);
+      await touch(false);
       try {
         return await work();
       } finally {
-        touch(true);
+        await touch(true);
       }
     });
   }

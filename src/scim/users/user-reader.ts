@@ -60,12 +60,12 @@ export class UserReader {
   async getCustomer(id: string, options: { recent?: boolean } = {}): Promise<Customer> {
     const customerId = toCustomerId(id);
     if (!customerId) throw notFound(`User ${id}`);
-    const remembered = options.recent ? this.recent.recall(customerId) : undefined;
+    const remembered = options.recent ? await this.recent.recall(customerId) : undefined;
     if (remembered) return remembered;
-    const since = this.recent.mark();
+    const since = await this.recent.mark();
     const customer = await this.client.customers.get(customerId);
     if (!customer) throw notFound(`User ${id}`);
-    this.recent.remember(customer, since);
+    await this.recent.remember([customer], since);
     return customer;
   }
 
@@ -136,9 +136,9 @@ export class UserReader {
     const emails = params["email:in"];
     // An email lookup alone (userName eq / emails eq) shares its call with concurrent ones.
     if (emails && lookup.externalId === undefined && Object.keys(params).length === 1) {
-      const since = this.recent.mark();
+      const since = await this.recent.mark();
       const found = await this.client.customers.findByEmails(emails);
-      for (const c of found) this.recent.remember(c, since);
+      await this.recent.remember(found, since);
       return found;
     }
     if (lookup.externalId !== undefined) {
