@@ -72,10 +72,16 @@ export function copiedCreateFields(fields: CopiedFieldChanges): CopiedFieldChang
 }
 
 /**
- * The copied attributes of a schema that a PUT leaving them out clears (RFC 7644 §3.5.1): those
- * of the core and enterprise schemas. The BigCommerce extension's stay as they are (store
- * settings an IdP does not own).
+ * PUT replaces the mapped attributes (RFC 7644 §3.5.1): a copied core or enterprise attribute the
+ * body leaves out becomes null (cleared). The BigCommerce extension's stay as they are: they are
+ * store settings an IdP does not own.
  */
-export function copiedClearedByPut(schema: AttributeRow["schema"]): readonly string[] {
-  return schema === BIGCOMMERCE_CUSTOMER ? [] : COPIED.filter((r) => r.schema === schema).map((r) => r.path);
+export function withCopiedCleared(doc: UserDocument): UserDocument {
+  const out: Record<string, unknown> = { ...doc };
+  for (const row of COPIED) {
+    if (row.schema === BIGCOMMERCE_CUSTOMER) continue;
+    const holder = row.schema === CORE_USER ? out : (out[row.schema] = { ...(out[row.schema] as object | null | undefined) });
+    if (holder[row.path] === undefined) holder[row.path] = null;
+  }
+  return out as UserDocument;
 }

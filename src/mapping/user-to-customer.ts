@@ -2,10 +2,10 @@ import type { CustomerUpdate } from "../bigcommerce/api.js";
 import { CORE_STORABLE, ENTERPRISE_STORABLE, isCoreStorable, isEnterpriseStringStorable, type StorableAttribute } from "./attribute-table.js";
 import { invalidValue } from "../scim-error.js";
 import type { BridgeAttributeKey } from "./bridge-attributes.js";
-import { copiedClearedByPut, copiedFieldChanges } from "./copied-fields.js";
+import { copiedFieldChanges, withCopiedCleared } from "./copied-fields.js";
 import { checkEmail, checkLength, LIMITS } from "./limits.js";
 import type { UserDocument } from "./user-document.js";
-import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
+import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "./urns.js";
 
 /** Customer fields a SCIM request may set; absent = unchanged. */
 export type CustomerFieldChanges = Omit<CustomerUpdate, "id" | "authentication">;
@@ -166,15 +166,15 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
  * BigCommerce extension (store settings an IdP does not own) stay as they are when absent.
  */
 export function withPutDefaults(doc: UserDocument, storedAttributes: readonly StorableAttribute[]): UserDocument {
-  const out: UserDocument = { ...doc };
+  const out: UserDocument = withCopiedCleared(doc);
   if (out.externalId === undefined) out.externalId = null;
   if (out.phoneNumbers === undefined) out.phoneNumbers = null;
-  const top = out as Record<string, unknown>;
-  for (const key of [...copiedClearedByPut(CORE_USER), ...CORE_STORABLE.filter((k) => storedAttributes.includes(k))]) {
-    if (top[key] === undefined) top[key] = null;
+  for (const key of CORE_STORABLE) {
+    if (storedAttributes.includes(key) && out[key as keyof UserDocument] === undefined) {
+      (out as Record<string, unknown>)[key] = null;
+    }
   }
   const ent = { ...(out[ENTERPRISE_USER] ?? {}) } as Record<string, unknown>;
-  for (const key of copiedClearedByPut(ENTERPRISE_USER)) if (ent[key] === undefined) ent[key] = null;
   for (const key of [...ENTERPRISE_STORABLE, "manager" as const]) {
     if (storedAttributes.includes(key) && ent[key] === undefined) ent[key] = null;
   }
