@@ -22,7 +22,7 @@ for (const row of COPIED) {
 }
 
 /** How BigCommerce stores "no value" in a string field. */
-export const UNASSIGNED = "";
+const UNASSIGNED = "";
 
 /** The copied values a change may carry, by customer field; absent = unchanged. */
 export type CopiedFieldChanges = Partial<Record<CustomerStringField, string>>;
