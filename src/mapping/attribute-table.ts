@@ -1,3 +1,4 @@
+import type { Customer, CustomerCreate, CustomerUpdate } from "../bigcommerce/api.js";
 import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
 
 /**
@@ -7,14 +8,35 @@ import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
  * schema (user-document.ts), canonical key casing (scim/normalise/canonical-keys.ts), PATCH
  * traits (multi-valued, read-only, boolean), BigCommerce field names and length limits
  * (limits.ts, and the field-to-attribute map for error messages in scim/errors.ts), and what
- * discovery (/Schemas) advertises. Adding a stored attribute is one row here (see
- * CONTRIBUTING.md, "Adding a stored attribute or a mapped field").
+ * discovery (/Schemas) advertises, and for a mapped field that is a plain copy, its translation
+ * in both directions and its create body (copied-fields.ts). Adding a stored attribute or a plain
+ * mapped string field is one row here (see CONTRIBUTING.md, "Adding a stored attribute or a
+ * mapped field").
  */
+
+type StringKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends string ? K : never }[keyof T];
+/** Customer fields holding a string that a request can read, create and update. */
+export type CustomerStringField = StringKeys<Customer> & StringKeys<CustomerCreate> & StringKeys<CustomerUpdate>;
 
 /** Where a value lives in BigCommerce, if anywhere. */
 export type Storage =
-  /** A field of the BigCommerce customer (`field`), with BigCommerce's documented limit. */
-  | { readonly kind: "field"; readonly field: string; readonly maxLength?: number; readonly fieldAliases?: readonly string[] }
+  /**
+   * A field of the BigCommerce customer (`field`), with BigCommerce's documented limit, whose
+   * translation is the field's own business logic (user-to-customer.ts, customer-to-user.ts,
+   * UserWriter.create).
+   */
+  | {
+      readonly kind: "field";
+      readonly translation: "custom";
+      readonly field: string;
+      readonly maxLength?: number;
+      readonly fieldAliases?: readonly string[];
+    }
+  /**
+   * A customer string field that holds the SCIM string as it is: translated by copied-fields.ts
+   * from this row alone (rows come from COPIED_FIELD_ROWS).
+   */
+  | { readonly kind: "field"; readonly translation: "copy"; readonly field: CustomerStringField; readonly maxLength?: number }
   /** Always kept in a store-wide customer attribute named `name` (externalId). */
   | { readonly kind: "bridge"; readonly name: string }
   /**
@@ -92,6 +114,54 @@ export type EnterpriseStringStorable = Exclude<StorableIn<typeof ENTERPRISE_USER
 /** Stored only when SCIM_STORED_ATTRIBUTES lists them (config.ts); the default list. */
 export const DEFAULT_STORED_ATTRIBUTES: readonly StorableAttribute[] = ["title", "department", "employeeNumber", "manager"];
 
+interface CopiedFieldSpec {
+  readonly key: string;
+  readonly schema: AttributeRow["schema"];
+  readonly field: CustomerStringField;
+  /** BigCommerce's documented limit (customers.v3.yml), when it documents one. */
+  readonly maxLength?: number;
+  readonly description?: string;
+}
+
+/**
+ * Mapped fields whose translation is a plain copy: a top-level SCIM string attribute holds the
+ * customer string field as it is, and removing it (null, or its whole extension removed) writes
+ * BigCommerce's unassigned value, "". Everything else about them is derived (copied-fields.ts):
+ * the change a request asks, the representation, the create body, PUT clearing (core and
+ * enterprise only: the BigCommerce extension is store settings an IdP does not own).
+ */
+export const COPIED_FIELD_ROWS = [
+  {
+    key: "organization",
+    schema: ENTERPRISE_USER,
+    field: "company",
+    maxLength: 255,
+    description: "The customer's company (at most 255 characters).",
+  },
+  { key: "notes", schema: BIGCOMMERCE_CUSTOMER, field: "notes", description: "Merchant notes on the customer." },
+  {
+    key: "taxExemptCategory",
+    schema: BIGCOMMERCE_CUSTOMER,
+    field: "tax_exempt_category",
+    maxLength: 255,
+    description: "Tax exempt category code (at most 255 characters).",
+  },
+] as const satisfies readonly CopiedFieldSpec[];
+
+type CopiedIn<S extends string> = Extract<(typeof COPIED_FIELD_ROWS)[number], { schema: S }>["key"];
+/** The copied attributes of one schema, typed for the zod document schema. */
+export const copiedKeysIn = <S extends AttributeRow["schema"]>(schema: S): readonly CopiedIn<S>[] =>
+  COPIED_FIELD_ROWS.filter((r) => r.schema === schema).map((r) => r.key as CopiedIn<S>);
+
+const copiedRowsIn = (schema: AttributeRow["schema"]): AttributeRow[] =>
+  COPIED_FIELD_ROWS.filter((r: CopiedFieldSpec) => r.schema === schema).map((r: CopiedFieldSpec) => ({
+    schema: r.schema,
+    path: r.key,
+    type: "string",
+    storage: { kind: "field", translation: "copy", field: r.field, ...(r.maxLength !== undefined ? { maxLength: r.maxLength } : {}) },
+    ...(r.description !== undefined ? { description: r.description } : {}),
+  }));
+
 const ROWS: readonly AttributeRow[] = [
   core("schemas", { type: "string", multiValued: true, mutability: "readOnly", storage: { kind: "computed" } }),
   core("id", { type: "string", mutability: "readOnly", storage: { kind: "computed" } }),
@@ -99,13 +169,13 @@ const ROWS: readonly AttributeRow[] = [
   core("externalId", { type: "string", storage: { kind: "bridge", name: "scim_external_id" } }),
   core("userName", {
     type: "string",
-    storage: { kind: "field", field: "email" },
+    storage: { kind: "field", translation: "custom", field: "email" },
     description: "The customer's email address: unique per store, matched case-insensitively, at most 250 characters.",
   }),
   core("name", { type: "complex", storage: { kind: "computed" } }),
   core("name.formatted", { type: "string", mutability: "derived", storage: { kind: "computed" }, description: "Derived: \"givenName familyName\"." }),
-  core("name.familyName", { type: "string", storage: { kind: "field", field: "last_name", maxLength: 100 } }),
-  core("name.givenName", { type: "string", storage: { kind: "field", field: "first_name", maxLength: 100 } }),
+  core("name.familyName", { type: "string", storage: { kind: "field", translation: "custom", field: "last_name", maxLength: 100 } }),
+  core("name.givenName", { type: "string", storage: { kind: "field", translation: "custom", field: "first_name", maxLength: 100 } }),
   core("name.middleName", { type: "string", storage: { kind: "unsupported" } }),
   core("name.honorificPrefix", { type: "string", storage: { kind: "unsupported" } }),
   core("name.honorificSuffix", { type: "string", storage: { kind: "unsupported" } }),
@@ -116,11 +186,12 @@ const ROWS: readonly AttributeRow[] = [
     description: "Derived from name: \"givenName familyName\". Values sent are not stored.",
   }),
   ...STORABLE_ROWS.filter((r) => r.schema === CORE_USER).map(storableRow),
+  ...copiedRowsIn(CORE_USER),
   core("active", { type: "boolean", storage: { kind: "computed" }, description: "false keeps the customer and its orders but blocks storefront sign-in." }),
   core("password", {
     type: "string",
     mutability: "writeOnly",
-    storage: { kind: "field", field: "password", maxLength: 100, fieldAliases: ["new_password", "authentication.new_password"] },
+    storage: { kind: "field", translation: "custom", field: "password", maxLength: 100, fieldAliases: ["new_password", "authentication.new_password"] },
     description: "Write-only: sets the customer's storefront password. Never returned.",
   }),
   core("emails", { type: "complex", multiValued: true, caseOnly: ["$ref"], storage: { kind: "computed" }, description: "The customer's single email; the same value as userName." }),
@@ -133,7 +204,7 @@ const ROWS: readonly AttributeRow[] = [
     type: "complex",
     multiValued: true,
     caseOnly: ["$ref"],
-    storage: { kind: "field", field: "phone", maxLength: 50 },
+    storage: { kind: "field", translation: "custom", field: "phone", maxLength: 50 },
     description: "One number is stored (the BigCommerce customer phone): the primary, else the work, else the first one sent.",
   }),
   core("phoneNumbers.value", { type: "string", storage: { kind: "computed" } }),
@@ -155,43 +226,34 @@ const ROWS: readonly AttributeRow[] = [
   unsupportedMulti("roles"),
   unsupportedMulti("x509Certificates"),
 
-  ent("organization", {
-    type: "string",
-    storage: { kind: "field", field: "company", maxLength: 255 },
-    description: "The customer's company (at most 255 characters).",
-  }),
+  ...copiedRowsIn(ENTERPRISE_USER),
   ...STORABLE_ROWS.filter((r) => r.schema === ENTERPRISE_USER).map(storableRow),
   ent("manager.value", { type: "string", storage: { kind: "computed" } }),
   ent("manager.$ref", { type: "reference", mutability: "derived", storage: { kind: "computed" }, description: "Derived from manager.value: the manager's /Users URL." }),
 
   bc("customerGroupId", {
     type: "integer",
-    storage: { kind: "field", field: "customer_group_id" },
+    storage: { kind: "field", translation: "custom", field: "customer_group_id" },
     description:
       "BigCommerce customer group (0 = none). A customer belongs to at most one group: joining a group (SCIM Group membership) leaves the previous one.",
   }),
   bc("channelIds", {
     type: "integer",
     multiValued: true,
-    storage: { kind: "field", field: "channel_ids" },
+    storage: { kind: "field", translation: "custom", field: "channel_ids" },
     description:
       "Storefront channels the customer may sign in to; null or absent means every channel that allows global logins. Never empty. For an inactive user with a lockout channel configured: the channels reactivation restores (until then it can sign in nowhere).",
   }),
   bc("originChannelId", {
     type: "integer",
     mutability: "derived",
-    storage: { kind: "field", field: "origin_channel_id" },
+    storage: { kind: "field", translation: "custom", field: "origin_channel_id" },
     description: "Channel where the customer was created (read-only).",
   }),
-  bc("notes", { type: "string", storage: { kind: "field", field: "notes" }, description: "Merchant notes on the customer." }),
-  bc("taxExemptCategory", {
-    type: "string",
-    storage: { kind: "field", field: "tax_exempt_category", maxLength: 255 },
-    description: "Tax exempt category code (at most 255 characters).",
-  }),
+  ...copiedRowsIn(BIGCOMMERCE_CUSTOMER),
   bc("acceptsProductReviewAbandonedCartEmails", {
     type: "boolean",
-    storage: { kind: "field", field: "accepts_product_review_abandoned_cart_emails" },
+    storage: { kind: "field", translation: "custom", field: "accepts_product_review_abandoned_cart_emails" },
     description: "Whether the customer receives product review and abandoned cart emails.",
   }),
 ];
@@ -242,7 +304,11 @@ export const scimNameOf = (row: AttributeRow): string => (row.schema === CORE_US
 
 /** BigCommerce customer field (and its aliases in BigCommerce's error bodies) -> SCIM attribute. */
 export const ATTRIBUTE_OF_CUSTOMER_FIELD: Readonly<Record<string, string>> = Object.fromEntries(
-  ROWS.flatMap((r) => (r.storage.kind === "field" ? [r.storage.field, ...(r.storage.fieldAliases ?? [])].map((f) => [f, scimNameOf(r)]) : [])),
+  ROWS.flatMap((r) => {
+    if (r.storage.kind !== "field") return [];
+    const aliases = r.storage.translation === "custom" ? (r.storage.fieldAliases ?? []) : [];
+    return [r.storage.field, ...aliases].map((f) => [f, scimNameOf(r)]);
+  }),
 );
 
 /** Customer-attribute name of an attribute the bridge always keeps (externalId, the phone's type). */

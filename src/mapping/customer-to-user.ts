@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Customer } from "../bigcommerce/api.js";
 import { CORE_STORABLE, ENTERPRISE_STORABLE, type StorableAttribute } from "./attribute-table.js";
 import { readBridgeAttributes, type AttributeCatalog } from "./bridge-attributes.js";
+import { copiedValuesIn } from "./copied-fields.js";
 import { recallChannels } from "./remembered-channels.js";
 import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
 
@@ -72,6 +73,7 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
   for (const key of CORE_STORABLE) {
     if (view.storedAttributes.includes(key) && v[key]) user[key] = v[key];
   }
+  Object.assign(user, copiedValuesIn(customer, CORE_USER));
 
   if (customer.customer_group_id > 0) {
     const gid = String(customer.customer_group_id);
@@ -81,8 +83,7 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
     ];
   }
 
-  const enterprise: Record<string, unknown> = {};
-  if (customer.company) enterprise.organization = customer.company;
+  const enterprise: Record<string, unknown> = copiedValuesIn(customer, ENTERPRISE_USER);
   for (const key of ENTERPRISE_STORABLE) {
     if (view.storedAttributes.includes(key) && v[key]) enterprise[key] = v[key];
   }
@@ -98,9 +99,7 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
     customerGroupId: customer.customer_group_id,
     channelIds: channelsShown(customer, v.channelsBeforeDeactivation),
     originChannelId: customer.origin_channel_id ?? 1,
-    // An empty string is how BigCommerce stores "no value": shown unassigned (RFC 7643 §2.5).
-    ...(customer.notes ? { notes: customer.notes } : {}),
-    ...(customer.tax_exempt_category ? { taxExemptCategory: customer.tax_exempt_category } : {}),
+    ...copiedValuesIn(customer, BIGCOMMERCE_CUSTOMER),
     acceptsProductReviewAbandonedCartEmails: customer.accepts_product_review_abandoned_cart_emails ?? false,
   };
   (user.schemas as string[]).push(BIGCOMMERCE_CUSTOMER);

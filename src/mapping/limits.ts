@@ -1,6 +1,6 @@
 import { invalidValue } from "../scim-error.js";
 import { maxLengthOf } from "./attribute-table.js";
-import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
+import { CORE_USER } from "./urns.js";
 
 /**
  * BigCommerce's documented field limits (customers.v3.yml customer_Post / customer_Put), checked
@@ -11,11 +11,9 @@ export const LIMITS = {
   emailOnCreate: 250,
   email: 255,
   emailMin: 3,
-  // Per-field limits are rows of the attribute table.
+  // Per-field limits are rows of the attribute table (copied fields are checked from their row).
   name: maxLengthOf(CORE_USER, "name.givenName"),
-  company: maxLengthOf(ENTERPRISE_USER, "organization"),
   phone: maxLengthOf(CORE_USER, "phoneNumbers"),
-  taxExemptCategory: maxLengthOf(BIGCOMMERCE_CUSTOMER, "taxExemptCategory"),
   /** Any value kept in a customer attribute (storable attributes, externalId). */
   attributeValue: 255,
   password: maxLengthOf(CORE_USER, "password"),

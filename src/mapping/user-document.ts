@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { invalidValue } from "../scim-error.js";
-import { CORE_STORABLE, ENTERPRISE_STORABLE } from "./attribute-table.js";
-import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "./urns.js";
+import { copiedKeysIn, CORE_STORABLE, ENTERPRISE_STORABLE } from "./attribute-table.js";
+import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
 
 /**
  * The normalised SCIM User input (after src/scim/normalise), validated. `null` means "clear";
@@ -16,7 +16,7 @@ const multiValue = z.looseObject({
   display: str,
 });
 
-/** The storable attributes (attribute-table.ts) are plain strings. */
+/** The storable attributes and the copied fields (attribute-table.ts) are plain strings. */
 const stringsNamed = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, str])) as Record<K, typeof str>;
 
 export const userDocumentSchema = z.looseObject({
@@ -29,9 +29,10 @@ export const userDocumentSchema = z.looseObject({
   password: str,
   active: z.boolean().nullish(),
   ...stringsNamed(CORE_STORABLE),
+  ...stringsNamed(copiedKeysIn(CORE_USER)),
   [ENTERPRISE_USER]: z
     .looseObject({
-      organization: str,
+      ...stringsNamed(copiedKeysIn(ENTERPRISE_USER)),
       ...stringsNamed(ENTERPRISE_STORABLE),
       manager: z.looseObject({ value: str }).nullish(),
     })
@@ -40,8 +41,7 @@ export const userDocumentSchema = z.looseObject({
     .looseObject({
       customerGroupId: z.number().int().min(0).max(2_147_483_647).nullish(),
       channelIds: z.array(z.number().int().min(1).max(2_147_483_647)).nullish(),
-      notes: str,
-      taxExemptCategory: str,
+      ...stringsNamed(copiedKeysIn(BIGCOMMERCE_CUSTOMER)),
       acceptsProductReviewAbandonedCartEmails: z.boolean().nullish(),
     })
     .nullish(),

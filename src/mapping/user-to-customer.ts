@@ -1,23 +1,14 @@
+import type { CustomerUpdate } from "../bigcommerce/api.js";
 import { CORE_STORABLE, ENTERPRISE_STORABLE, isCoreStorable, isEnterpriseStringStorable, type StorableAttribute } from "./attribute-table.js";
 import { invalidValue } from "../scim-error.js";
 import type { BridgeAttributeKey } from "./bridge-attributes.js";
+import { copiedFieldChanges, withCopiedCleared } from "./copied-fields.js";
 import { checkEmail, checkLength, LIMITS } from "./limits.js";
 import type { UserDocument } from "./user-document.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "./urns.js";
 
 /** Customer fields a SCIM request may set; absent = unchanged. */
-export interface CustomerFieldChanges {
-  email?: string;
-  first_name?: string;
-  last_name?: string;
-  phone?: string;
-  company?: string;
-  notes?: string;
-  tax_exempt_category?: string;
-  customer_group_id?: number;
-  channel_ids?: number[] | null;
-  accepts_product_review_abandoned_cart_emails?: boolean;
-}
+export type CustomerFieldChanges = Omit<CustomerUpdate, "id" | "authentication">;
 
 /** What one SCIM write asks of a customer, before it is compared with the customer's state. */
 export interface UserChange {
@@ -124,22 +115,14 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
     change.attributes.phoneType = type;
   }
 
-  const ent = doc[ENTERPRISE_USER];
-  if (ent === null) {
-    f.company = "";
-  } else if (ent && ent.organization !== undefined) {
-    const company = ent.organization ?? "";
-    checkLength(`${ENTERPRISE_USER}:organization`, company, LIMITS.company);
-    f.company = company;
-  }
+  Object.assign(f, copiedFieldChanges(doc));
 
   const bc = doc[BIGCOMMERCE_CUSTOMER];
   if (bc === null) {
-    // The whole extension removed: every settable value back to BigCommerce's unassigned one.
+    // The whole extension removed: every settable value back to BigCommerce's unassigned one
+    // (the copied fields' too, in copiedFieldChanges).
     f.customer_group_id = 0;
     f.channel_ids = null;
-    f.notes = "";
-    f.tax_exempt_category = "";
     f.accepts_product_review_abandoned_cart_emails = false;
   } else if (bc) {
     if (bc.customerGroupId !== undefined) f.customer_group_id = bc.customerGroupId ?? 0;
@@ -148,12 +131,6 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
         throw invalidValue(`'${BIGCOMMERCE_CUSTOMER}:channelIds' cannot be empty; use null for access to every channel`);
       }
       f.channel_ids = bc.channelIds ? [...new Set(bc.channelIds)] : null;
-    }
-    if (bc.notes !== undefined) f.notes = bc.notes ?? "";
-    if (bc.taxExemptCategory !== undefined) {
-      const tax = bc.taxExemptCategory ?? "";
-      checkLength(`${BIGCOMMERCE_CUSTOMER}:taxExemptCategory`, tax, LIMITS.taxExemptCategory);
-      f.tax_exempt_category = tax;
     }
     // Removed (null): BigCommerce's unassigned value, false.
     if (bc.acceptsProductReviewAbandonedCartEmails !== undefined) {
@@ -170,6 +147,7 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
   const externalId = storedValue("externalId", doc.externalId);
   if (externalId !== undefined) change.attributes.externalId = externalId;
 
+  const ent = doc[ENTERPRISE_USER];
   for (const key of opts.storedAttributes) {
     let v: string | null | undefined;
     if (isCoreStorable(key)) v = doc[key];
@@ -188,7 +166,7 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
  * BigCommerce extension (store settings an IdP does not own) stay as they are when absent.
  */
 export function withPutDefaults(doc: UserDocument, storedAttributes: readonly StorableAttribute[]): UserDocument {
-  const out: UserDocument = { ...doc };
+  const out: UserDocument = withCopiedCleared(doc);
   if (out.externalId === undefined) out.externalId = null;
   if (out.phoneNumbers === undefined) out.phoneNumbers = null;
   for (const key of CORE_STORABLE) {
@@ -197,7 +175,6 @@ export function withPutDefaults(doc: UserDocument, storedAttributes: readonly St
     }
   }
   const ent = { ...(out[ENTERPRISE_USER] ?? {}) } as Record<string, unknown>;
-  if (ent.organization === undefined) ent.organization = null;
   for (const key of [...ENTERPRISE_STORABLE, "manager" as const]) {
     if (storedAttributes.includes(key) && ent[key] === undefined) ent[key] = null;
   }

@@ -16,6 +16,7 @@ import {
 } from "../bigcommerce/index.js";
 import { invalidFilter, invalidSyntax, invalidValue, notFound, ScimError, uniqueness, type ScimType } from "../scim-error.js";
 import { ATTRIBUTE_OF_CUSTOMER_FIELD } from "../mapping/attribute-table.js";
+import { ATTRIBUTE_OF_GROUP_FIELD } from "../mapping/group-attribute-table.js";
 import { LeaseLostError, LockBusyError, SharedStateUnavailableError } from "../shared-state/errors.js";
 
 export {
@@ -32,12 +33,8 @@ export {
   type ScimType,
 } from "../scim-error.js";
 
-/** BigCommerce fields, as the SCIM attribute an administrator would recognise (customers: the attribute table). */
-const SCIM_ATTRIBUTE_OF_FIELD: Record<string, string> = {
-  ...ATTRIBUTE_OF_CUSTOMER_FIELD,
-  // A customer group's name.
-  name: "displayName",
-};
+/** BigCommerce fields, as the SCIM attribute an administrator would recognise (from the attribute tables). */
+const SCIM_ATTRIBUTE_OF_FIELD: Record<string, string> = { ...ATTRIBUTE_OF_CUSTOMER_FIELD, ...ATTRIBUTE_OF_GROUP_FIELD };
 
 export function scimAttributeForField(field: string): string {
   const bare = field.replace(/^\d*\./, "");

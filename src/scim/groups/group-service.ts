@@ -3,6 +3,7 @@ import { isPlainObject, type Json } from "../json.js";
 import type { Logger } from "pino";
 import type { BigCommerceClient, Customer, CustomerGroup, CustomerGroupId, CustomerId } from "../../bigcommerce/index.js";
 import { AuthenticationError, toCustomerGroupId, toCustomerId } from "../../bigcommerce/index.js";
+import { groupMaxLengthOf } from "../../mapping/group-attribute-table.js";
 import { CORE_GROUP } from "../../mapping/urns.js";
 import { invalidSyntax, invalidValue, mutability, notFound, ScimError, uniqueness } from "../errors.js";
 import { matchesFilter } from "../filter/evaluate.js";
@@ -25,6 +26,7 @@ export interface GroupReadOptions {
 }
 
 const PAGE = 250;
+const DISPLAY_NAME_MAX = groupMaxLengthOf("displayName");
 const GROUP_IDS_PER_QUERY = 50;
 const UNFINISHED_CREATES_KEPT = 1000;
 
@@ -218,7 +220,7 @@ export class GroupService {
     const doc = canonicalise(body, GROUP_SHAPE);
     const name = typeof doc.displayName === "string" ? doc.displayName.trim() : "";
     if (!name) throw invalidValue("Attribute 'displayName' is required");
-    if ([...name].length > 255) throw invalidValue("'displayName' is longer than 255 characters");
+    if ([...name].length > DISPLAY_NAME_MAX) throw invalidValue(`'displayName' is longer than ${DISPLAY_NAME_MAX} characters`);
     const members = Array.isArray(doc.members) ? this.memberIds(doc.members) : null;
     return { displayName: name, members };
   }

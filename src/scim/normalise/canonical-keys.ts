@@ -1,5 +1,6 @@
 import { USER_ATTRIBUTES, type AttributeRow } from "../../mapping/attribute-table.js";
-import { CORE_USER } from "../../mapping/urns.js";
+import { GROUP_ATTRIBUTES } from "../../mapping/group-attribute-table.js";
+import { CORE_GROUP, CORE_USER } from "../../mapping/urns.js";
 import { isPlainObject } from "../json.js";
 
 /**
@@ -9,11 +10,15 @@ import { isPlainObject } from "../json.js";
  */
 export type Shape = { [name: string]: Shape | true };
 
+/** What casing needs of a table row (a User or a Group attribute). */
+type ShapeRow = Pick<AttributeRow, "path" | "caseOnly"> & { readonly schema: string };
+
 /**
- * Every attribute of the table (src/mapping/attribute-table.ts), by schema: core attributes at
- * the top, extension attributes under their URN, sub-attributes under their parent.
+ * Every attribute of a table (src/mapping/attribute-table.ts, group-attribute-table.ts), by
+ * schema: the resource's core schema at the top, extension attributes under their URN,
+ * sub-attributes under their parent.
  */
-export function shapeOf(rows: readonly AttributeRow[]): Shape {
+export function shapeOf(rows: readonly ShapeRow[], core: string): Shape {
   const shape: Shape = {};
   const objectAt = (holder: Shape, name: string): Shape => {
     const existing = holder[name];
@@ -21,7 +26,7 @@ export function shapeOf(rows: readonly AttributeRow[]): Shape {
     return (holder[name] = {});
   };
   for (const row of rows) {
-    const holder = row.schema === CORE_USER ? shape : objectAt(shape, row.schema);
+    const holder = row.schema === core ? shape : objectAt(shape, row.schema);
     const [parent, sub] = row.path.split(".") as [string, string | undefined];
     if (sub !== undefined) {
       objectAt(holder, parent)[sub] = true;
@@ -36,16 +41,9 @@ export function shapeOf(rows: readonly AttributeRow[]): Shape {
   return shape;
 }
 
-export const USER_SHAPE: Shape = shapeOf(USER_ATTRIBUTES);
+export const USER_SHAPE: Shape = shapeOf(USER_ATTRIBUTES, CORE_USER);
 
-export const GROUP_SHAPE: Shape = {
-  schemas: true,
-  id: true,
-  externalId: true,
-  meta: true,
-  displayName: true,
-  members: { value: true, display: true, type: true, $ref: true },
-};
+export const GROUP_SHAPE: Shape = shapeOf(GROUP_ATTRIBUTES, CORE_GROUP);
 
 const lowerIndex = (shape: Shape) => new Map(Object.keys(shape).map((k) => [k.toLowerCase(), k]));
 const indexCache = new WeakMap<Shape, Map<string, string>>();

@@ -1,5 +1,6 @@
 import SCIMMY from "scimmy";
 import { USER_ATTRIBUTES } from "../../mapping/attribute-table.js";
+import { GROUP_ATTRIBUTES } from "../../mapping/group-attribute-table.js";
 import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "../../mapping/urns.js";
 
 const { Attribute, SchemaDefinition } = SCIMMY.Types;
@@ -37,8 +38,8 @@ function setConfig(definition: InstanceType<typeof SchemaDefinition>, path: stri
 }
 
 /**
- * Prepares scimmy's process-global definitions from the attribute table, once: attributes the
- * bridge never stores are removed, the others get the table's descriptions. Every attribute any
+ * Prepares scimmy's process-global definitions from the attribute tables, once: User attributes
+ * the bridge never stores are removed, the others (and the Group's) get the tables' descriptions. Every attribute any
  * app may store stays, so the definitions are the same whatever an app's configuration; what one
  * app advertises is trimmed per app (discovery.ts).
  */
@@ -59,13 +60,8 @@ export function prepareSchemas(): void {
   }
 
   const group = SCIMMY.Schemas.Group.definition;
-  describe(group, "displayName", "The BigCommerce customer group name; unique, matched case-insensitively.", false);
-  // The bridge refuses a second group of the same name (409 uniqueness).
-  setConfig(group, "displayName", { uniqueness: "server" });
-  describe(
-    group,
-    "members",
-    "Customers in this customer group. A customer belongs to at most one group: adding a member moves it out of its previous group.",
-    false,
-  );
+  for (const row of GROUP_ATTRIBUTES) {
+    if (row.description !== undefined) describe(group, row.path, row.description, false);
+    if (row.uniqueness !== undefined) setConfig(group, row.path, { uniqueness: row.uniqueness });
+  }
 }

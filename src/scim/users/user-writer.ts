@@ -21,6 +21,7 @@ import type { Logger } from "pino";
 import type { StorableAttribute } from "../../config.js";
 import { USER_BOOLEANS, USER_MULTI_VALUED, USER_READ_ONLY } from "../../mapping/attribute-table.js";
 import { readBridgeAttributes, type AttributeCatalog, type BridgeAttributeKey } from "../../mapping/bridge-attributes.js";
+import { copiedCreateFields } from "../../mapping/copied-fields.js";
 import { userFromCustomer, type ScimUser, type UserViewContext } from "../../mapping/customer-to-user.js";
 import { parseUserDocument } from "../../mapping/user-document.js";
 import { userChangeFromDocument, withPutDefaults, type UserChange } from "../../mapping/user-to-customer.js";
@@ -135,9 +136,7 @@ export class UserWriter {
       first_name: f.first_name!,
       last_name: f.last_name!,
       ...(f.phone ? { phone: f.phone } : {}),
-      ...(f.company ? { company: f.company } : {}),
-      ...(f.notes ? { notes: f.notes } : {}),
-      ...(f.tax_exempt_category ? { tax_exempt_category: f.tax_exempt_category } : {}),
+      ...copiedCreateFields(f),
       ...(f.accepts_product_review_abandoned_cart_emails !== undefined
         ? { accepts_product_review_abandoned_cart_emails: f.accepts_product_review_abandoned_cart_emails }
         : {}),
