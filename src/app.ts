@@ -26,7 +26,7 @@ import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
 import { MembershipWriter } from "./scim/groups/membership-writer.js";
 import { KeyedLock } from "./scim/keyed-lock.js";
-import { forwardToLeader } from "./http/forward-to-leader.js";
+import { FORWARDED_HEADER, forwardToLeader } from "./http/forward-to-leader.js";
 import { fenceWrites } from "./shared-state/fenced-client.js";
 import { RedisPendingIndex } from "./shared-state/redis-pending-index.js";
 import { RedisWriteEpochs } from "./shared-state/redis-write-epochs.js";
@@ -34,7 +34,7 @@ import type { SharedState } from "./shared-state/index.js";
 import { Discovery, discoveryRouter } from "./scim/scimmy/discovery.js";
 import { configureServiceProvider, declareResources } from "./scim/scimmy/setup.js";
 import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js";
-import { ExternalIdIndex } from "./scim/users/external-id-index.js";
+import { BEHIND_GIVE_UP_MS, ExternalIdIndex } from "./scim/users/external-id-index.js";
 import { checkLockoutChannel } from "./scim/users/lockout-channel-check.js";
 import { UserReader } from "./scim/users/user-reader.js";
 import { ForgettingLock, RecentReads } from "./scim/users/recent-reads.js";
@@ -66,7 +66,14 @@ export interface Bridge {
 
 /** Origin of absolute URLs in responses: PUBLIC_BASE_URL, else the request's own. */
 function originOf(config: Config, req: Request): string {
-  return config.publicBaseUrl ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
+  return config.publicBaseUrl ?? `${forwardedProtocol(req) ?? req.protocol}://${req.get("host") ?? "localhost"}`;
+}
+
+/** A request another replica passed on carries that replica's view of the scheme (set PUBLIC_BASE_URL to be independent of it). */
+function forwardedProtocol(req: Request): string | undefined {
+  if (req.headers[FORWARDED_HEADER] === undefined) return undefined;
+  const proto = req.headers["x-forwarded-proto"];
+  return proto === "http" || proto === "https" ? proto : undefined;
 }
 
 function baseUrlOf(config: Config, req: Request): string {
@@ -90,7 +97,8 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
   const index = new ExternalIdIndex(
     client,
     logger,
-    shared ? new RedisPendingIndex(shared.redis, shared.keys, Math.max(3_600_000, config.indexRepairHours * 3_600_000)) : undefined,
+    // Kept while write-behind still tries, and as far back as start-up repair looks.
+    shared ? new RedisPendingIndex(shared.redis, shared.keys, Math.max(BEHIND_GIVE_UP_MS, config.indexRepairHours * 3_600_000)) : undefined,
   );
   // Index entries written behind and lost with a crashed process come back before we serve.
   const externalIdAttribute = catalog.idOf("externalId");
@@ -180,7 +188,8 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
   scim.use(enterRequestScope);
   scim.use(jsonBody(config.bodyLimit));
   // Replicas: a follower passes the (checked) request to the leader, where batches fill.
-  if (shared && config.redis?.forwarding) scim.use(forwardToLeader(shared.leadership, logger));
+  const forwarder = shared && config.redis?.forwarding ? forwardToLeader(shared.leadership, logger) : undefined;
+  if (forwarder) scim.use(forwarder.middleware);
   scim.use((_req, res, next) => {
     res.setHeader("Content-Type", SCIM_CONTENT_TYPE);
     next();
@@ -238,6 +247,7 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
     metrics,
     close: async () => {
       directory.stop();
+      await forwarder?.close();
     },
   };
 }

@@ -25,6 +25,17 @@ export interface ComposedBridge {
   close(): Promise<void>;
 }
 
+/** Whether GET <url>/healthz reaches a bridge (this one), within 2 s. */
+async function answersAt(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url.replace(/\/$/, "")}/healthz`, { signal: AbortSignal.timeout(2_000) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The one composition root: configuration -> shared state -> BigCommerce client -> SCIM app.
  * main.ts and the development harness (src/dev/bridge-harness.ts) both build the bridge here, so
@@ -34,7 +45,7 @@ export interface ComposedBridge {
 export async function composeBridge(config: Config, options: { logger: Logger; upstream: Upstream; /** How long to wait for Redis at start-up. */ sharedReadyMs?: number }): Promise<ComposedBridge> {
   const { logger, upstream } = options;
   // Replicas: state shared through Redis (REDIS_URL), keys namespaced by the store hash.
-  const shared = config.redis ? openSharedState(config.redis, upstream.storeHash, logger, config.upstream) : undefined;
+  const shared = config.redis ? openSharedState(config.redis, upstream.storeHash, logger, config.upstream, upstream.accessToken) : undefined;
   // Start-up's BigCommerce calls already take their slots from the shared quota.
   if (shared) {
     try {
@@ -71,7 +82,15 @@ export async function composeBridge(config: Config, options: { logger: Logger; u
     client,
     shared,
     serving: async (url) => {
-      if (shared && config.redis?.forwarding) await shared.leadership.start(config.redis.replicaUrl ?? url);
+      if (!shared || !config.redis?.forwarding) return;
+      const own = config.redis.replicaUrl ?? url;
+      // Lead only at an address that reaches this process: a wrong REPLICA_URL would send every
+      // follower's requests nowhere (they would fall back to serving themselves, slowly).
+      if (!(await answersAt(own))) {
+        logger.warn({ replicaUrl: own }, "this replica cannot reach itself at its replica address; it serves its own requests and does not lead (set REPLICA_URL)");
+        return;
+      }
+      await shared.leadership.start(own);
     },
     close: async () => {
       await app.close();

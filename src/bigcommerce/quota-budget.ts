@@ -194,7 +194,13 @@ export class QuotaBudget {
       return paced !== undefined ? Math.max(start, paced) : start;
     }
     const perWindow = Math.max(1, this.quota - reserve);
-    return windowEnd + Math.floor((k - available) / perWindow) * this.windowMs;
+    const j = k - available;
+    const windowStart = windowEnd + Math.floor(j / perWindow) * this.windowMs;
+    if (this.paceBurstShare === undefined) return windowStart;
+    // With pacing, a later window spends its burst at once and the rest one slot at a time.
+    const burst = Math.max(1, Math.ceil(perWindow * this.paceBurstShare));
+    const slotMs = this.windowMs / perWindow;
+    return windowStart + Math.max(0, (j % perWindow) - burst + 1) * slotMs;
   }
 
   private effectiveReserve(): number {

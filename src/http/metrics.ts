@@ -1,3 +1,4 @@
+import { FORWARDED_HEADER } from "./forward-to-leader.js";
 import type { RequestHandler } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { GovernorState } from "../bigcommerce/governor.js";
@@ -80,8 +81,12 @@ export class Metrics {
     this.upstreamDuration.observe(labels, record.ms / 1000);
   }
 
-  /** Counts every SCIM request when its answer is finished. */
+  /**
+   * Counts every SCIM request when its answer is finished; a request another replica passed on
+   * was counted there already (where the IdP sent it).
+   */
   readonly track: RequestHandler = (req, res, next) => {
+    if (req.headers[FORWARDED_HEADER] !== undefined) return next();
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const resource = resourceLabel(req.originalUrl);

@@ -45,11 +45,13 @@ export function openSharedState(
   storeHash: string,
   logger: Logger,
   upstream: Config["upstream"],
+  /** Known to every replica of the store and not kept in Redis: signs leadership claims. */
+  replicaSecret: string,
 ): SharedState {
   const log = logger.child({ component: "redis" });
   const redis = connectRedis(settings, log);
   const keys = new Keyspace(storeHash);
-  const leadership = new ReplicaLeadership(redis, keys, log);
+  const leadership = new ReplicaLeadership(redis, keys, log, replicaSecret);
   return {
     redis,
     keys,

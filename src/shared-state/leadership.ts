@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -18,16 +18,21 @@ import type { Keyspace } from "./keyspace.js";
  * A lease in Redis: the leader renews it every third of a lease; when it stops (crash, Redis
  * trouble), the key expires and the next replica to look claims it. A replica that stops on
  * purpose gives it up at once.
+ *
+ * Followers send the IdP's bearer token and customers' data to the leader's address, so a claim
+ * is signed (HMAC) with a secret every replica of the store has and Redis alone does not: a claim
+ * someone else wrote into Redis names no leader, and requests are served where they arrive.
  */
 
 // KEYS: leader. ARGV: our claim, lease ms. Returns the current claim (ours if we lead now).
+// A claim without an expiry was not written by a replica (they always lease): it is replaced.
 const CLAIM = new LuaScript(`
 local current = redis.call('GET', KEYS[1])
 if current == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return current
 end
-if not current then
+if not current or redis.call('PTTL', KEYS[1]) < 0 then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return ARGV[1]
 end
@@ -40,7 +45,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 `);
 
-const claimSchema = z.object({ id: z.string().min(1), url: z.url({ protocol: /^https?$/ }) });
+const claimSchema = z.object({ id: z.string().min(1).max(64), url: z.url({ protocol: /^https?$/ }), sig: z.string().min(1) });
 
 export interface Leader {
   url: string;
@@ -54,16 +59,24 @@ export class ReplicaLeadership {
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
 
+  private readonly key: Buffer;
+  private warnedForged = false;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keyspace,
     private readonly logger: Logger,
+    /** Shared by every replica of the store and not kept in Redis (the BigCommerce access token). */
+    secret: string,
     private readonly leaseMs = 5_000,
-  ) {}
+  ) {
+    this.key = createHmac("sha256", "scim-bridge replica leadership").update(secret).digest();
+  }
 
   /** Takes part from now on, reachable by the other replicas at `ownUrl` (after listening). */
   async start(ownUrl: string): Promise<void> {
-    this.claim = JSON.stringify({ id: this.id, url: ownUrl.replace(/\/$/, "") });
+    const url = ownUrl.replace(/\/$/, "");
+    this.claim = JSON.stringify({ id: this.id, url, sig: this.sign(this.id, url) });
     await this.tick();
     this.timer = setInterval(() => void this.tick(), Math.max(100, Math.floor(this.leaseMs / 3)));
     this.timer.unref();
@@ -85,6 +98,16 @@ export class ReplicaLeadership {
     return this.known.leader;
   }
 
+  private sign(id: string, url: string): string {
+    return createHmac("sha256", this.key).update(`${id}\u0000${url}`).digest("base64url");
+  }
+
+  private verify(id: string, url: string, sig: string): boolean {
+    const expected = Buffer.from(this.sign(id, url));
+    const given = Buffer.from(sig);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+
   private async tick(): Promise<void> {
     const claim = this.claim;
     if (!claim) return;
@@ -92,10 +115,13 @@ export class ReplicaLeadership {
     try {
       const current = await shared("claiming the lead", () => CLAIM.run(this.redis, [this.keys.leader()], [claim, this.leaseMs]));
       const parsed = claimSchema.safeParse(safeJson(String(current)));
-      // A claim we cannot read names no replica we could reach: serve here meanwhile.
-      this.known = parsed.success
-        ? { leader: { url: parsed.data.url, self: parsed.data.id === this.id }, until: startedAt + this.leaseMs }
-        : undefined;
+      const genuine = parsed.success && this.verify(parsed.data.id, parsed.data.url, parsed.data.sig);
+      // A claim we cannot read or that no replica signed names no leader: serve here meanwhile.
+      this.known = genuine ? { leader: { url: parsed.data.url, self: parsed.data.id === this.id }, until: startedAt + this.leaseMs } : undefined;
+      if (!genuine && !this.warnedForged) {
+        this.warnedForged = true;
+        this.logger.warn("the leadership claim in Redis is not signed by a replica of this store (another configuration, or written by hand); serving requests here");
+      }
       if (this.failing) this.logger.info("leadership known again");
       this.failing = false;
     } catch (err) {

@@ -300,7 +300,7 @@ describe("QuotaBudget: when would the k-th caller in line get its slot", () => {
     { case: "5 left: now, then the next windows", headers: rate(5, 1000), options: {}, now: 0, k: [0, 4, 5, 14, 15], eta: [0, 0, 1000, 1000, 2000] },
     { case: "reserve 3 of 10", headers: rate(9, 1000), options: { reserve: 3 }, now: 0, k: [5, 6, 12, 13], eta: [0, 1000, 1000, 2000] },
     { case: "past the reset, not yet rolled: a fresh window from now", headers: rate(5, 1000), options: {}, now: 1500, k: [9, 10], eta: [1500, 2500] },
-    { case: "pacing: the burst, then a slot each 100 ms, then the next window", headers: rate(9, 1000), options: { paceBurstShare: 0.2 }, now: 0, k: [0, 1, 3, 8, 9], eta: [0, 100, 300, 800, 1000] },
+    { case: "pacing: the burst, then a slot each 100 ms, then the next window", headers: rate(9, 1000), options: { paceBurstShare: 0.2 }, now: 0, k: [0, 1, 3, 8, 9, 10, 11, 12], eta: [0, 100, 300, 800, 1000, 1000, 1100, 1200] },
   ])("$case", ({ headers, options, now, k, eta }) => {
     const budget = learnt(headers, options);
     expect(k.map((position) => budget.estimateGrantTime(now, position))).toEqual(eta);

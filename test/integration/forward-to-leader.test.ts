@@ -9,7 +9,7 @@ import pino from "pino";
 import request from "supertest";
 import { afterEach, describe, expect, it } from "vitest";
 import { errorHandler } from "../../src/http/error-handler.js";
-import { FORWARDED_HEADER, forwardToLeader, type LeaderView } from "../../src/http/forward-to-leader.js";
+import { FORWARDED_HEADER, forwardToLeader, SERVED_HEADER, type LeaderView } from "../../src/http/forward-to-leader.js";
 import { jsonBody } from "../../src/http/json-body.js";
 
 interface Seen {
@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 /** A stand-in leader: records what reached it and answers as told (or drops the connection). */
-async function startLeader(answer: "created" | "drop"): Promise<{ url: string; seen: Seen[] }> {
+async function startLeader(answer: "created" | "drop" | "proxy-502"): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   leader = createServer((req, res) => {
     let body = "";
@@ -38,7 +38,12 @@ async function startLeader(answer: "created" | "drop"): Promise<{ url: string; s
         req.socket.destroy();
         return;
       }
-      res.writeHead(201, { "Content-Type": "application/scim+json", ETag: 'W/"7"', Location: "http://bridge/scim/v2/Users/7", "X-Internal": "no" });
+      if (answer === "proxy-502") {
+        res.writeHead(502, { "Content-Type": "text/plain" });
+        res.end("upstream connect error");
+        return;
+      }
+      res.writeHead(201, { "Content-Type": "application/scim+json", ETag: 'W/"7"', Location: "http://bridge/scim/v2/Users/7", "X-Internal": "no", [SERVED_HEADER]: "1" });
       res.end(JSON.stringify({ id: "7", servedBy: "leader" }));
     });
   });
@@ -47,11 +52,11 @@ async function startLeader(answer: "created" | "drop"): Promise<{ url: string; s
 }
 
 /** A follower: the body parser, the forwarder, and a handler that marks a request served here. */
-function follower(view: LeaderView) {
+function follower(view: LeaderView, clock: () => number = Date.now) {
   const app = express();
   const scim = express.Router();
   scim.use(jsonBody("1mb"));
-  scim.use(forwardToLeader(view, pino({ level: "silent" })));
+  scim.use(forwardToLeader(view, pino({ level: "silent" }), clock).middleware);
   scim.use((req, res) => {
     res.status(200).json({ servedBy: "follower", body: req.body });
   });
@@ -78,6 +83,7 @@ describe("forwarding to the leading replica", () => {
     expect(res.headers.location).toBe("http://bridge/scim/v2/Users/7");
     expect(res.headers["x-internal"]).toBeUndefined();
     expect(seen).toHaveLength(1);
+    expect(res.headers[SERVED_HEADER]).toBeUndefined();
     expect(seen[0]).toMatchObject({ method: "POST", url: "/scim/v2/Users?attributes=userName" });
     expect(seen[0]!.headers).toMatchObject({ authorization: "Bearer t0ken", "if-match": 'W/"6"', [FORWARDED_HEADER]: "1" });
     expect(seen[0]!.headers.cookie).toBeUndefined();
@@ -118,5 +124,38 @@ describe("forwarding to the leading replica", () => {
     expect(res.status).toBe(503);
     expect(Number(res.headers["retry-after"])).toBeGreaterThanOrEqual(1);
     expect(res.body).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "503" });
+  });
+
+  it("an answer no bridge stamped (a proxy between the replicas answered) is a SCIM 503, never passed through", async () => {
+    const { url } = await startLeader("proxy-502");
+    const res = await request(follower(at(url))).get("/scim/v2/Users");
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "503" });
+  });
+
+  it("serves here when TLS to the leader fails in the handshake (an https REPLICA_URL on a plain-http replica)", async () => {
+    const { url, seen } = await startLeader("created");
+    const res = await request(follower(at(url.replace("http:", "https:")))).get("/scim/v2/Users");
+    expect(res.body.servedBy).toBe("follower");
+    expect(seen).toEqual([]);
+  });
+
+  it("after failures in a row, leaves the leader's address alone for a while (a breaker), then tries it again", async () => {
+    const { url, seen } = await startLeader("proxy-502");
+    let now = 1_000_000;
+    const app = follower(at(url), () => now);
+    for (let i = 0; i < 3; i += 1) expect((await request(app).get("/scim/v2/Users")).status).toBe(503);
+    expect(seen).toHaveLength(3);
+    // Open: served here, the leader is not asked.
+    expect((await request(app).get("/scim/v2/Users")).body.servedBy).toBe("follower");
+    expect(seen).toHaveLength(3);
+    now += 31_000;
+    expect((await request(app).get("/scim/v2/Users")).status).toBe(503);
+    expect(seen).toHaveLength(4);
+  });
+
+  it("the replica serving a forwarded request stamps its answer", async () => {
+    const res = await request(follower({ leader: () => undefined })).get("/scim/v2/Users").set(FORWARDED_HEADER, "1");
+    expect(res.headers[SERVED_HEADER]).toBe("1");
   });
 });

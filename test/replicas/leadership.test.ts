@@ -7,6 +7,8 @@ import { ReplicaLeadership } from "../../src/shared-state/leadership.js";
 import { connectRedis } from "../../src/shared-state/redis-connection.js";
 import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
 
+const SECRET = "the-store-access-token";
+
 describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
   let server: RedisServer;
   const connections: Redis[] = [];
@@ -29,8 +31,8 @@ describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable
 
   it("one replica leads, the others see where it is; a replica that stops hands over at once", async () => {
     const keys = new Keyspace(`leader${++store}`);
-    const a = new ReplicaLeadership(await connect(), keys, createLogger("silent"), 3_000);
-    const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), 3_000);
+    const a = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
+    const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
     await a.start("http://10.0.0.1:8080/");
     await b.start("http://10.0.0.2:8080");
     expect(a.leader()).toEqual({ url: "http://10.0.0.1:8080", self: true });
@@ -45,8 +47,8 @@ describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable
   it("a leader that dies without resigning is replaced when its lease runs out", async () => {
     const keys = new Keyspace(`leader${++store}`);
     const doomed = await connect();
-    const a = new ReplicaLeadership(doomed, keys, createLogger("silent"), 600);
-    const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), 600);
+    const a = new ReplicaLeadership(doomed, keys, createLogger("silent"), SECRET, 600);
+    const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 600);
     await a.start("http://10.0.0.1:8080");
     await b.start("http://10.0.0.2:8080");
     expect(b.leader()?.self).toBe(false);
@@ -56,6 +58,26 @@ describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable
     // a's own view runs out within a lease: it no longer believes it leads.
     await vi.waitFor(() => expect(a.leader()).toBeUndefined(), { timeout: 5_000, interval: 50 });
     await b.stop();
+    await a.stop();
+  });
+
+  it("a claim no replica signed names no leader; one without an expiry is replaced", async () => {
+    const keys = new Keyspace(`leader${++store}`);
+    const redis = await connect();
+    const forged = JSON.stringify({ id: "evil", url: "http://169.254.169.254", sig: "AAAA" });
+    // Written with a lease, as a replica would: it stays until it expires, but nobody follows it.
+    await redis.set(keys.leader(), forged, "PX", 60_000);
+    const a = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
+    await a.start("http://10.0.0.1:8080");
+    expect(a.leader()).toBeUndefined();
+    // Written by hand without an expiry: a replica takes the lead over it.
+    await redis.set(keys.leader(), forged);
+    await vi.waitFor(() => expect(a.leader()).toEqual({ url: "http://10.0.0.1:8080", self: true }), { timeout: 5_000, interval: 50 });
+    // A replica with another secret (another store's token) does not follow this one.
+    const other = new ReplicaLeadership(await connect(), keys, createLogger("silent"), "another-token", 3_000);
+    await other.start("http://10.0.0.9:8080");
+    expect(other.leader()).toBeUndefined();
+    await other.stop();
     await a.stop();
   });
 });

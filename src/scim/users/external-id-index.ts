@@ -17,9 +17,11 @@ export function indexKey(externalId: string): string {
   return `ext.${createHash("sha256").update(externalId, "utf8").digest("hex").slice(0, 56)}`;
 }
 
-/** Attempts of a written-behind index entry before it is left to start-up repair. */
+/** A written-behind index entry: attempts before a warning, spacing of attempts, and when to give up (start-up repair then restores it). */
 const BEHIND_ATTEMPTS = 4;
 const BEHIND_RETRY_MS = 2000;
+const BEHIND_MAX_RETRY_MS = 60_000;
+export const BEHIND_GIVE_UP_MS = 3_600_000;
 
 export class ExternalIdIndex {
   constructor(
@@ -94,6 +96,7 @@ export class ExternalIdIndex {
   }
 
   private async writeBehind(customerId: CustomerId, externalId: string): Promise<void> {
+    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         await this.write(customerId, externalId);
@@ -104,15 +107,15 @@ export class ExternalIdIndex {
         });
         return;
       } catch (err) {
-        if (attempt >= BEHIND_ATTEMPTS) {
-          // Still answered from memory on this process; start-up repair writes it for good.
-          this.logger.warn(
-            { err: { code: (err as { code?: string }).code, message: (err as Error).message }, customerId },
-            "externalId index entry not written yet; it is restored at the next start-up",
-          );
+        const detail = { err: { code: (err as { code?: string }).code, message: (err as Error).message }, customerId };
+        // Lookups find the user through the pending entry meanwhile; keep trying (BigCommerce
+        // may be down for a while), less and less often, for up to BEHIND_GIVE_UP_MS.
+        if (Date.now() - started > BEHIND_GIVE_UP_MS) {
+          this.logger.error(detail, "externalId index entry still not written; it is restored at the next start-up (SCIM_INDEX_REPAIR_HOURS)");
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, BEHIND_RETRY_MS * attempt));
+        if (attempt === BEHIND_ATTEMPTS) this.logger.warn(detail, "externalId index entry not written yet; still trying");
+        await new Promise((resolve) => setTimeout(resolve, Math.min(BEHIND_MAX_RETRY_MS, BEHIND_RETRY_MS * attempt)).unref());
       }
     }
   }
