@@ -3,16 +3,8 @@ import { RateLimitedError } from "../../src/bigcommerce/errors.js";
 import { RateGovernor, type Permit } from "../../src/bigcommerce/governor.js";
 import { FakeClock, settle } from "./helpers/fake-clock.js";
 import { track } from "./helpers/track.js";
+import { rate } from "./helpers/rate-headers.js";
 
-/** The four headers BigCommerce puts on every response. */
-function rate(left: number, resetMs: number, quota = 10, windowMs = 1000): Record<string, string> {
-  return {
-    "x-rate-limit-requests-left": String(left),
-    "x-rate-limit-time-reset-ms": String(resetMs),
-    "x-rate-limit-requests-quota": String(quota),
-    "x-rate-limit-time-window-ms": String(windowMs),
-  };
-}
 
 function setup(options: ConstructorParameters<typeof RateGovernor>[0] = {}) {
   const clock = new FakeClock();

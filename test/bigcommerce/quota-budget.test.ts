@@ -4,16 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { QuotaBudget, UNLIMITED_AFTER, type QuotaBudgetOptions, type ResponseInfo } from "../../src/bigcommerce/quota-budget.js";
+import { rate } from "./helpers/rate-headers.js";
 
-/** The four headers BigCommerce puts on every response. */
-function rate(left: number, resetMs: number, quota = 10, windowMs = 1000): Record<string, string> {
-  return {
-    "x-rate-limit-requests-left": String(left),
-    "x-rate-limit-time-reset-ms": String(resetMs),
-    "x-rate-limit-requests-quota": String(quota),
-    "x-rate-limit-time-window-ms": String(windowMs),
-  };
-}
 
 function answer(headers: Record<string, string>, status = 200): ResponseInfo {
   return { status, headers };
