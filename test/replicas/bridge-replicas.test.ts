@@ -14,7 +14,9 @@ describe.skipIf(!redisServerAvailable)(`bridge replicas sharing Redis${redisServ
     server = await startRedisServer({ password: "replica-secret" });
     // Latency widens the window in which unserialised writes would interleave.
     emulator = await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000, latencyMs: 40 });
-    const env = { REDIS_URL: server.url, REDIS_COMMAND_TIMEOUT_MS: "500", REDIS_LOCK_LEASE_MS: "3000" };
+    // Each replica serves what it receives (as while leadership changes hands): the shared lock,
+    // quota and memories alone must keep them correct. Forwarding is tested further down.
+    const env = { REDIS_URL: server.url, REDIS_COMMAND_TIMEOUT_MS: "500", REDIS_LOCK_LEASE_MS: "3000", REPLICA_FORWARDING: "off" };
     replicas = [];
     for (let i = 0; i < 3; i += 1) replicas.push(await startBridge(env, {}, { emulator }));
   });
@@ -122,6 +124,32 @@ describe.skipIf(!redisServerAvailable)(`replicas passing requests to the leader$
       expect(emulator.requests.filter((r) => r.status === 429)).toHaveLength(0);
     } finally {
       for (const r of replicas) await r.close();
+      await emulator.close();
+      await server.stop();
+    }
+  });
+});
+
+describe.skipIf(!redisServerAvailable)(`replicas when the leader stops${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
+  it("the others carry on at once: every request to them is still answered", async () => {
+    const server = await startRedisServer();
+    const emulator = await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000 });
+    const replicas: RunningBridge[] = [];
+    try {
+      for (let i = 0; i < 3; i += 1) replicas.push(await startBridge({ REDIS_URL: server.url }, {}, { emulator }));
+      const created = await api(replicas[1]!).post("/Users", newUser("handover@example.com"));
+      expect(created.status).toBe(201);
+      // Replica 0 started first and leads; it stops (a deploy), giving the lead up.
+      await replicas[0]!.close();
+      const answers = await Promise.all(
+        [1, 2, 1, 2].map((r, i) => api(replicas[r]!).patch(`/Users/${created.body.id}`, [{ op: "replace", path: "name.givenName", value: `G${i}` }])),
+      );
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+      const reads = await Promise.all([1, 2].map((r) => api(replicas[r]!).get(`/Users/${created.body.id}`)));
+      expect(reads.map((r) => r.status)).toEqual([200, 200]);
+      expect(reads.map((r) => r.body.name.givenName)).toEqual(["G3", "G3"]);
+    } finally {
+      for (const r of replicas.slice(1)) await r.close();
       await emulator.close();
       await server.stop();
     }
