@@ -82,6 +82,7 @@ export function createSso(deps: SsoDeps): Router {
     channelId: sso.channelId,
     subjectClaim: sso.subjectClaim,
     secureCookie: deps.publicBaseUrl.startsWith("https:"),
+    sealSecret: sso.clientSecret,
     logger: deps.logger,
   });
 }

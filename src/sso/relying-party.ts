@@ -13,7 +13,7 @@ export interface RelyingPartySettings {
   requiredClaims: readonly string[];
 }
 
-/** What /sso/login hands to the callback through the server-side pending sign-in. */
+/** What /sso/login hands to the callback through the sealed pending sign-in (sealed-logins.ts). */
 export interface AuthorizationChecks {
   state: string;
   nonce: string;

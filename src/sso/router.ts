@@ -11,14 +11,13 @@ import { type CustomerMatcher, identityOf, type Identity } from "./customer-matc
 import { toScimError } from "../scim/errors.js";
 import { customerLoginUrl } from "./login-token.js";
 import { refusalPage } from "./page.js";
-import { PendingLogins } from "./pending-logins.js";
+import { SealedLogins } from "./sealed-logins.js";
 import { redirectTargetOf } from "./redirect-target.js";
 import { SsoRefusal } from "./refusals.js";
 import type { RelyingParty } from "./relying-party.js";
 
 const COOKIE = "scim_bridge_sso";
 const PENDING_TTL_MS = 10 * 60_000;
-const MAX_PENDING = 10_000;
 
 export interface SsoRouterDeps {
   relyingParty: RelyingParty;
@@ -31,6 +30,8 @@ export interface SsoRouterDeps {
   channelId: number;
   subjectClaim: string;
   secureCookie: boolean;
+  /** Seals pending sign-ins into the browser's cookie (the OIDC client secret: every replica has it). */
+  sealSecret: string;
   logger: Logger;
 }
 
@@ -48,7 +49,7 @@ const rawQueryOf = (req: Request): string => {
 };
 
 export function ssoRouter(deps: SsoRouterDeps): Router {
-  const pending = new PendingLogins(PENDING_TTL_MS, MAX_PENDING);
+  const pending = new SealedLogins(deps.sealSecret, PENDING_TTL_MS);
   const audit = deps.logger.child({ audit: true, component: "sso" });
   const cookieOptions = { httpOnly: true, sameSite: "lax" as const, secure: deps.secureCookie, path: "/sso" };
   const router = Router();
@@ -61,14 +62,14 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
   router.get("/login", async (req, res) => {
     const redirectTo = redirectTargetOf(req.query.redirect_to);
     const { url, checks } = await deps.relyingParty.start();
-    const id = pending.add({ ...checks, redirectTo });
-    res.cookie(COOKIE, id, { ...cookieOptions, maxAge: PENDING_TTL_MS });
+    const sealed = await pending.seal({ ...checks, redirectTo });
+    res.cookie(COOKIE, sealed, { ...cookieOptions, maxAge: PENDING_TTL_MS });
     res.redirect(302, url.href);
   });
 
   router.get("/callback", async (req, res) => {
     res.clearCookie(COOKIE, cookieOptions);
-    const login = pending.take(cookieOf(req, COOKIE), typeof req.query.state === "string" ? req.query.state : undefined);
+    const login = await pending.open(cookieOf(req, COOKIE), typeof req.query.state === "string" ? req.query.state : undefined);
     if (login === undefined) throw new SsoRefusal("state_invalid");
     const claims = await deps.relyingParty.finish(rawQueryOf(req), login);
     const identity = identityOf(claims, deps.subjectClaim);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { PendingLogins } from "../../src/sso/pending-logins.js";
+import { SealedLogins } from "../../src/sso/sealed-logins.js";
 import { redirectTargetOf } from "../../src/sso/redirect-target.js";
 import { SsoRefusal } from "../../src/sso/refusals.js";
 
@@ -30,39 +30,41 @@ describe("redirect_to", () => {
   });
 });
 
-describe("pending sign-ins", () => {
+describe("pending sign-ins sealed in the cookie", () => {
   const login = { state: "s1", nonce: "n", codeVerifier: "v", redirectTo: "/account.php" };
 
-  it("gives a pending sign-in back once, only with its state", () => {
-    const pending = new PendingLogins(60_000, 10);
-    const id = pending.add(login);
-    expect(pending.take(id, "s1")).toEqual(login);
-    expect(pending.take(id, "s1")).toBeUndefined();
+  it("opens a seal once, with its state, on any replica that has the same secret", async () => {
+    const sealed = await new SealedLogins("client-secret", 60_000).seal(login);
+    const replica = new SealedLogins("client-secret", 60_000);
+    expect(await replica.open(sealed, "s1")).toEqual(login);
+    expect(await replica.open(sealed, "s1")).toBeUndefined();
+    // Nothing readable in the cookie.
+    expect(sealed).not.toMatch(/account\.php|s1/);
   });
 
-  it("spends a pending sign-in on a wrong state", () => {
-    const pending = new PendingLogins(60_000, 10);
-    const id = pending.add(login);
-    expect(pending.take(id, "s2")).toBeUndefined();
-    expect(pending.take(id, "s1")).toBeUndefined();
+  it("refuses a wrong state, another secret, a changed seal, no seal", async () => {
+    const seals = new SealedLogins("client-secret", 60_000);
+    const sealed = await seals.seal(login);
+    expect(await new SealedLogins("another-secret", 60_000).open(sealed, "s1")).toBeUndefined();
+    // A wrong state spends the seal.
+    expect(await seals.open(sealed, "s2")).toBeUndefined();
+    expect(await seals.open(sealed, "s1")).toBeUndefined();
+    const parts = (await seals.seal(login)).split(".");
+    parts[3] = `${parts[3]!.slice(0, -2)}${parts[3]!.endsWith("AA") ? "BB" : "AA"}`;
+    expect(await seals.open(parts.join("."), "s1")).toBeUndefined();
+    expect(await seals.open(undefined, "s1")).toBeUndefined();
+    expect(await seals.open("not-a-seal", "s1")).toBeUndefined();
   });
 
-  it("forgets expired sign-ins (clock injected)", () => {
-    let now = 0;
-    const pending = new PendingLogins(1000, 10, () => now);
-    const id = pending.add(login);
-    now = 1001;
-    expect(pending.take(id, "s1")).toBeUndefined();
-  });
-
-  it("keeps at most maxEntries, dropping the oldest", () => {
-    const pending = new PendingLogins(60_000, 2);
-    const first = pending.add(login);
-    const second = pending.add(login);
-    const third = pending.add(login);
-    expect(pending.take(first, "s1")).toBeUndefined();
-    expect(pending.take(second, "s1")).toEqual(login);
-    expect(pending.take(third, "s1")).toEqual(login);
+  it("refuses an expired seal (clock injected)", async () => {
+    let now = 1_700_000_000_000;
+    const seals = new SealedLogins("client-secret", 60_000, () => now);
+    const sealed = await seals.seal(login);
+    now += 61_000;
+    expect(await seals.open(sealed, "s1")).toBeUndefined();
+    const fresh = await seals.seal(login);
+    now += 59_000;
+    expect(await seals.open(fresh, "s1")).toEqual(login);
   });
 });
 

@@ -1,0 +1,85 @@
+import { hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { EncryptJWT, jwtDecrypt } from "jose";
+import { z } from "zod";
+
+/** What the callback needs to finish one sign-in. */
+export interface PendingLogin {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  redirectTo: string;
+}
+
+const pendingSchema = z.object({
+  state: z.string().min(1).max(256),
+  nonce: z.string().min(1).max(256),
+  codeVerifier: z.string().min(1).max(256),
+  redirectTo: z.string().min(1).max(2048),
+});
+
+/**
+ * Sign-ins between /sso/login and /sso/callback, sealed into the browser's HttpOnly cookie
+ * (JWE, dir + A256GCM, jose) instead of kept in memory: no replica holds state for a shopper in
+ * the middle of a sign-in (no session affinity needed), and nobody can fill the bridge's memory
+ * by starting sign-ins. The key is derived from the OIDC client secret, which every replica has.
+ *
+ * The browser cannot read or change what is sealed; the callback's `state` must match the sealed
+ * one (compared in constant time), and the seal expires after `ttlMs`. A seal is good for one
+ * callback: opening it spends it, whatever the outcome (this process remembers spent seals until
+ * they expire, at most `maxSpent`). A replayed callback that reaches another replica still fails
+ * at the provider: its authorization code works once.
+ */
+export class SealedLogins {
+  private readonly key: Uint8Array;
+  /** Seal id -> expiry (ms), in expiry order. */
+  private readonly spent = new Map<string, number>();
+
+  constructor(
+    secret: string,
+    readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+    private readonly maxSpent = 10_000,
+  ) {
+    this.key = new Uint8Array(hkdfSync("sha256", secret, "scim-bridge sso", "pending sign-in", 32));
+  }
+
+  async seal(login: PendingLogin): Promise<string> {
+    const now = this.now();
+    return new EncryptJWT({ ...login })
+      .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
+      .setJti(randomBytes(16).toString("base64url"))
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(Math.floor((now + this.ttlMs) / 1000))
+      .encrypt(this.key);
+  }
+
+  /** The sealed sign-in if the seal is ours, unexpired, and `state` matches it. */
+  async open(sealed: string | undefined, state: string | undefined): Promise<PendingLogin | undefined> {
+    if (sealed === undefined || state === undefined || sealed.length > 4096) return undefined;
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtDecrypt(sealed, this.key, { currentDate: new Date(this.now()), clockTolerance: 0 }));
+    } catch {
+      return undefined; // not sealed by us, tampered with, or expired: no sign-in to finish
+    }
+    const parsed = pendingSchema.safeParse(payload);
+    const jti = (payload as { jti?: unknown }).jti;
+    if (!parsed.success || typeof jti !== "string" || !this.spend(jti, Number((payload as { exp?: unknown }).exp) * 1000)) return undefined;
+    const a = Buffer.from(parsed.data.state);
+    const b = Buffer.from(state);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
+    return parsed.data;
+  }
+
+  /** Marks a seal spent; false if it was already. */
+  private spend(jti: string, expiresAt: number): boolean {
+    const now = this.now();
+    for (const [id, at] of this.spent) {
+      if (at >= now && this.spent.size < this.maxSpent) break;
+      this.spent.delete(id);
+    }
+    if (this.spent.has(jti)) return false;
+    this.spent.set(jti, expiresAt);
+    return true;
+  }
+}
