@@ -29,6 +29,7 @@ import { KeyedLock } from "./scim/keyed-lock.js";
 import { FORWARDED_HEADER, forwardToLeader } from "./http/forward-to-leader.js";
 import { fenceWrites } from "./shared-state/fenced-client.js";
 import { RedisPendingIndex } from "./shared-state/redis-pending-index.js";
+import { RedisUnfinishedGroupCreates } from "./shared-state/redis-unfinished-group-creates.js";
 import { RedisWriteEpochs } from "./shared-state/redis-write-epochs.js";
 import type { SharedState } from "./shared-state/index.js";
 import { Discovery, discoveryRouter } from "./scim/scimmy/discovery.js";
@@ -130,6 +131,7 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
   const membership = new MembershipWriter(client, reader, catalog, perCustomer, config.deactivatedGroupId);
   const groups = new GroupService(client, directory, membership, config.deactivatedGroupId, logger, (event) =>
     audit({ resource: "Group", ...event }, `group ${event.operation}`),
+    shared ? new RedisUnfinishedGroupCreates(shared.redis, shared.keys) : undefined,
   );
   const services: ScimServices = {
     users: { reader, writer },

@@ -41,6 +41,11 @@ export class Keyspace {
     return `${this.prefix}:writes:${customerId}`;
   }
 
+  /** A group created for a POST /Groups that then failed (hashed lower-case displayName). */
+  unfinishedGroupCreate(nameHash: string): string {
+    return `${this.prefix}:group-unfinished:${nameHash}`;
+  }
+
   /** Which replica leads (serves SCIM for the others, so that batches form in one process). */
   leader(): string {
     return `${this.prefix}:leader`;

@@ -69,6 +69,21 @@ describe.skipIf(!redisServerAvailable)(`bridge replicas sharing Redis${redisServ
     }
   });
 
+  it("a POST /Groups that failed half-way on one replica is finished by the IdP's retry on another: 201, one group", async () => {
+    const ids = [];
+    for (const email of ["g-a@example.com", "g-b@example.com"]) ids.push(String((await api(replicas[0]!).post("/Users", newUser(email))).body.id));
+    const body = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Retried Across", members: ids.map((value) => ({ value })) };
+    emulator.faults.add({ method: "GET", path: "/v3/customers", status: 503, count: 3 });
+    const first = await api(replicas[0]!).post("/Groups", body);
+    emulator.faults.clear();
+    expect(first.status).toBe(503);
+    const retry = await api(replicas[1]!).post("/Groups", body);
+    expect(retry.status).toBe(201);
+    expect(retry.body.members.map((m: { value: string }) => m.value).sort()).toEqual([...ids].sort());
+    const listed = await api(replicas[2]!).get(`/Groups?filter=${encodeURIComponent('displayName eq "Retried Across"')}`);
+    expect(listed.body.totalResults).toBe(1);
+  });
+
   it("answers 503 with Retry-After and writes nothing while Redis is down; carries on when it is back", async () => {
     const created = await api(replicas[1]!).post("/Users", newUser("outage@example.com"));
     expect(created.status).toBe(201);

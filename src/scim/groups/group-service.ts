@@ -1,3 +1,4 @@
+import { InProcessUnfinishedGroupCreates, type UnfinishedGroupCreates } from "./unfinished-group-creates.js";
 import { createHash } from "node:crypto";
 import { isPlainObject, type Json } from "../json.js";
 import type { Logger } from "pino";
@@ -28,7 +29,6 @@ export interface GroupReadOptions {
 const PAGE = 250;
 const DISPLAY_NAME_MAX = groupMaxLengthOf("displayName");
 const GROUP_IDS_PER_QUERY = 50;
-const UNFINISHED_CREATES_KEPT = 1000;
 
 /**
  * Whether a filter refers to `members` (Entra's `members eq "3"`, `members[value eq "3"]`).
@@ -77,9 +77,6 @@ function userReference(member: Record<string, unknown>): unknown {
 
 export class GroupService {
   private warnedUnavailable = false;
-  /** Groups created for a POST that then failed (members not all written), by lower-case name. */
-  private readonly unfinishedCreates = new Map<string, CustomerGroupId>();
-
   constructor(
     private readonly client: BigCommerceClient,
     private readonly directory: GroupDirectory,
@@ -87,6 +84,8 @@ export class GroupService {
     private readonly parkingGroupId: number | null,
     private readonly logger: Logger,
     private readonly audit: (event: { operation: string; groupId: number; changed: string[] }) => void,
+    /** Groups created for a POST that then failed (members not all written), by lower-case name. */
+    private readonly unfinishedCreates: UnfinishedGroupCreates = new InProcessUnfinishedGroupCreates(),
   ) {}
 
   /**
@@ -252,12 +251,13 @@ export class GroupService {
     const { displayName, members } = this.parseBody(body, "POST");
     const key = displayName.toLowerCase();
     // The IdP's retry of a create that failed after the group was made finishes that group
-    // instead of meeting a 409 (only a group this process created for a failed request).
-    const unfinished = this.unfinishedCreates.get(key);
+    // instead of meeting a 409 (only a group the bridge created for a failed request, and only
+    // while it still exists under that name).
+    const unfinished = await this.unfinishedCreates.get(key);
     const found = unfinished !== undefined ? await this.client.customerGroups.get(unfinished) : null;
     const group = found && found.name.toLowerCase() === key ? found : null;
     if (!group) {
-      this.unfinishedCreates.delete(key);
+      if (unfinished !== undefined) await this.unfinishedCreates.delete(key);
       await this.assertNameFree(displayName);
     }
     const created = group ?? (await this.writing(() => this.client.customerGroups.create({ name: displayName })));
@@ -266,19 +266,15 @@ export class GroupService {
     try {
       if (members && members.length > 0) await this.membership.apply(groupId, members, []);
     } catch (err) {
-      this.rememberUnfinished(key, groupId);
+      // Remembering may fail too (Redis down): the request fails with the original error either way.
+      await this.unfinishedCreates.set(key, groupId).catch((memoryError: unknown) => {
+        this.logger.warn({ err: { message: (memoryError as Error).message }, groupId }, "could not remember an unfinished group create; its retry will meet a 409");
+      });
       throw err;
     }
-    this.unfinishedCreates.delete(key);
+    if (unfinished !== undefined) await this.unfinishedCreates.delete(key);
     this.audit({ operation: "create", groupId: created.id, changed: ["displayName", ...(members?.length ? ["members"] : [])] });
     return this.toScim(created, await this.members(groupId), baseUrl);
-  }
-
-  private rememberUnfinished(key: string, groupId: CustomerGroupId): void {
-    this.unfinishedCreates.delete(key);
-    this.unfinishedCreates.set(key, groupId);
-    // Bounded: the oldest entries go first (a Map iterates in insertion order).
-    while (this.unfinishedCreates.size > UNFINISHED_CREATES_KEPT) this.unfinishedCreates.delete(this.unfinishedCreates.keys().next().value!);
   }
 
   async replace(id: string, body: unknown, baseUrl: string): Promise<Json> {
@@ -353,7 +349,6 @@ export class GroupService {
     if (group.is_default) throw mutability("This is the store's default customer group and cannot be deleted through SCIM");
     await this.writing(() => this.client.customerGroups.delete(group.id));
     this.directory.forget(group.id);
-    for (const [name, id] of this.unfinishedCreates) if (id === group.id) this.unfinishedCreates.delete(name);
     this.audit({ operation: "delete", groupId: group.id, changed: [] });
   }
 }
