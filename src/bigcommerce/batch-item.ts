@@ -1,8 +1,8 @@
 /**
- * What the create and update batchers share: the caller-facing pending item, the customers
- * calls they build on, and the rules for turning a failed batch into each item's own error.
+ * What the keyed write queue (keyed-write-queue.ts) and its create and update policies share:
+ * the caller-facing pending item, the customers calls they build on, and the rules for turning
+ * a failed batch into each item's own error.
  */
-import { BatchLane } from "./batch-lane.js";
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerUpdate, Page } from "./api.js";
 import type { Clock } from "./clock.js";
 import type { Permit, PermitSource } from "./governor.js";
@@ -201,24 +201,6 @@ export function itemError(error: ValidationFailedError, fields: readonly FieldEr
   return new ValidationFailedError(error.status, error.title, withoutIndex(list), { cause: error });
 }
 
-export function giveUp(p: Pending<unknown>, cause: unknown): void {
-  p.reject(
-    new OutcomeUnknownError(`customer write still failing after ${p.attempts} attempts; its outcome is unknown`, {
-      cause,
-    }),
-  );
-}
-
-export function rereadFailed(batch: readonly Pending<unknown>[], what: string, write: unknown, read: unknown): void {
-  for (const p of batch) {
-    p.reject(
-      new OutcomeUnknownError(`customer ${what} failed and the re-read to check its outcome failed too`, {
-        cause: { write, read },
-      }),
-    );
-  }
-}
-
 /**
  * Waits before innocent items go out again after a transient failure (5xx, lost answer):
  * BigCommerce asks that writes back off longer than reads. The re-read already showed these
@@ -261,27 +243,4 @@ export async function backOffBeforeResend<P extends Pending<unknown>>(
     });
   }
   return keep;
-}
-
-/**
- * The queue both write batchers run on: same clock, window, in-flight cap and deadline handling;
- * they differ only in how they pick a batch and run it. An item still queued at its deadline is
- * rejected with `expiredError`; one queued when the batcher closes, with the close reason.
- */
-export function newWriteLane<P extends Pending<unknown>>(
-  settings: BatchSettings,
-  handlers: { pick: (queue: P[]) => P[]; run: (batch: P[], permit: Permit | undefined) => Promise<void> },
-  closeReason: () => Error | undefined,
-): BatchLane<P> {
-  return new BatchLane<P>({
-    clock: settings.clock,
-    windowMs: settings.windowMs,
-    maxInFlight: settings.maxInFlight,
-    pick: handlers.pick,
-    run: handlers.run,
-    ...(settings.permits ? { permits: settings.permits, fullBatch: settings.maxBatch } : {}),
-    deadlineOf: (p) => p.deadline,
-    expire: (p) => p.reject(expiredError(p)),
-    onClosed: (p) => p.reject(closeReason() ?? new OutcomeUnknownError("customer write batcher is closed")),
-  });
 }

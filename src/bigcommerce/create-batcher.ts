@@ -14,25 +14,12 @@
  * in this process by default, in Redis with replicas, so a retry that lands on another replica is
  * recognised too.
  */
-import type { Customer, CustomerCreate } from "./api.js";
-import {
-  backOffBeforeResend,
-  type BatchSettings,
-  deadlineOf,
-  giveUp,
-  itemError,
-  leavesOutcomeOpen,
-  newPending,
-  newWriteLane,
-  type Pending,
-  provesNothingWritten,
-  reread,
-  rereadFailed,
-} from "./batch-item.js";
-import type { BatchLane } from "./batch-lane.js";
+import type { Customer, CustomerCreate, CustomerListQuery } from "./api.js";
+import { type BatchSettings, newPending, type Pending } from "./batch-item.js";
+import { ConflictError, ValidationFailedError } from "./errors.js";
 import type { Permit } from "./governor.js";
-import { ConflictError, OutcomeUnknownError, ValidationFailedError } from "./errors.js";
-import { createdByOurAttempt, groupByIndex } from "./reconcile.js";
+import { INNOCENT, KeyedWriteQueue, type WriteOutcome } from "./keyed-write-queue.js";
+import { createdByOurAttempt } from "./reconcile.js";
 import { InMemoryUnsettledCreates, type UnsettledCreate, type UnsettledCreates } from "./unsettled-creates.js";
 
 type PendingCreate = Pending<CustomerCreate> & { emailKey: string };
@@ -40,25 +27,66 @@ type PendingCreate = Pending<CustomerCreate> & { emailKey: string };
 /** How long we remember which customer went to which caller. */
 const ATTRIBUTION_MEMORY_MS = 10 * 60_000;
 
-export class CreateBatcher {
-  private readonly lane: BatchLane<PendingCreate>;
-  private readonly emailsInFlight = new Set<string>();
-  /** Customers already handed to a caller: a re-read match on one of them is someone else's. */
+/** What decides whether a customer the re-read found under a create's email is the create's own. */
+export interface CreateContext {
+  /** Customers already handed to a caller: a match on one of them is someone else's. */
+  attributed: Pick<ReadonlySet<number>, "has">;
+  /** The item's first attempt (clock ms), and the clock difference tolerated. */
+  firstAttemptAt: number;
+  toleranceMs: number;
+  /** The memory of unsettled creates for this email (asked only when `needsMemory`), or its failure. */
+  remembered: UnsettledCreate | undefined | { failed: unknown };
+  /** The batch's failure, the cause of a 409. */
+  cause: unknown;
+}
+
+/** The rules that need no memory; undefined when only the memory of unsettled creates can tell. */
+function outcomeWithoutMemory(item: CustomerCreate, found: Customer, context: Omit<CreateContext, "remembered">): WriteOutcome | undefined {
+  if (context.attributed.has(found.id)) return conflict(item, context.cause);
+  if (createdByOurAttempt(found, item, context.firstAttemptAt, context.toleranceMs)) return { kind: "resolve", customer: found };
+  return undefined;
+}
+
+/** Must the memory of unsettled creates be asked (a store call) before `createOutcome`? */
+export function needsMemory(item: CustomerCreate, found: Customer | undefined, context: Omit<CreateContext, "remembered">): boolean {
+  return found !== undefined && outcomeWithoutMemory(item, found, context) === undefined;
+}
+
+/** A create's fate from the customer found under its email, if any. */
+export function createOutcome(item: CustomerCreate, found: Customer | undefined, context: CreateContext): WriteOutcome {
+  if (!found) return INNOCENT;
+  const settled = outcomeWithoutMemory(item, found, context);
+  if (settled) return settled;
+  const record = context.remembered;
+  // A shared store that is down: the item gets the store's error, never a guessed 409.
+  if (record && "failed" in record) return { kind: "reject", error: record.failed };
+  // The same create again (the IdP's retry): same names sent, and the customer carries them.
+  const retryOfOurs =
+    record !== undefined &&
+    record.first_name === item.first_name &&
+    record.last_name === item.last_name &&
+    createdByOurAttempt(found, record, record.firstAttemptAt, context.toleranceMs);
+  return retryOfOurs ? { kind: "resolve", customer: found } : conflict(item, context.cause);
+}
+
+function conflict(item: CustomerCreate, cause: unknown): WriteOutcome {
+  return { kind: "reject", error: new ConflictError(`a customer with email ${item.email} already exists`, { email: item.email, cause }) };
+}
+
+export class CreateBatcher extends KeyedWriteQueue<CustomerCreate, string, PendingCreate> {
+  protected readonly what = "create";
+  protected readonly method = "POST";
+  /** Customer id → when it was handed to a caller (insertion order = time order). */
   private readonly attributed = new Map<number, number>();
-  private closedWith: Error | undefined;
 
   constructor(
-    private readonly settings: BatchSettings,
+    settings: BatchSettings,
     /** Clock difference tolerated when deciding that a customer was created by our attempt. */
     private readonly toleranceMs: number | (() => number),
     /** Creates that ended without a definite answer, by lower-cased email. */
     private readonly unsettled: UnsettledCreates = new InMemoryUnsettledCreates(),
   ) {
-    this.lane = newWriteLane<PendingCreate>(
-      settings,
-      { pick: (queue) => this.pick(queue), run: (batch, permit) => this.run(batch, permit) },
-      () => this.closedWith,
-    );
+    super(settings);
   }
 
   create(item: CustomerCreate): Promise<Customer> {
@@ -87,6 +115,7 @@ export class CreateBatcher {
       // The customer exists and is this caller's: a failed forget only leaves a record that
       // expires, and would at worst let a later identical create resolve with this customer.
       pending.resolve = (customer: Customer) => {
+        this.attribute(customer);
         this.unsettled.forget(pending.emailKey).then(
           () => resolve(customer),
           () => resolve(customer),
@@ -96,46 +125,38 @@ export class CreateBatcher {
     });
   }
 
-  close(error: Error): void {
-    this.closedWith = error;
-    for (const p of this.lane.close()) p.reject(error);
+  protected keyOf(p: PendingCreate): string {
+    return p.emailKey;
   }
 
-  private tolerance(): number {
-    return typeof this.toleranceMs === "function" ? this.toleranceMs() : this.toleranceMs;
+  protected keyOfCustomer(customer: Customer): string {
+    return customer.email.toLowerCase();
   }
 
-  /**
-   * FIFO, at most one item per email in a batch or in flight; a solo item goes alone. An item
-   * skipped for any reason reserves its email for this pick, so a later create of the same
-   * email cannot overtake it.
-   */
-  private pick(queue: PendingCreate[]): PendingCreate[] {
-    const batch: PendingCreate[] = [];
-    const emails = new Set<string>();
-    const skipped = new Set<string>();
-    for (let i = 0; i < queue.length && batch.length < this.settings.maxBatch; ) {
-      const p = queue[i] as PendingCreate;
-      if (
-        emails.has(p.emailKey) ||
-        skipped.has(p.emailKey) ||
-        this.emailsInFlight.has(p.emailKey) ||
-        (p.solo && batch.length > 0)
-      ) {
-        skipped.add(p.emailKey);
-        i += 1;
-        continue;
-      }
-      queue.splice(i, 1);
-      batch.push(p);
-      emails.add(p.emailKey);
-      if (p.solo) break;
-    }
-    for (const p of batch) this.emailsInFlight.add(p.emailKey);
-    return batch;
+  protected send(items: CustomerCreate[], options: { deadline: number; permit?: Permit }): Promise<Customer[]> {
+    return this.settings.writes.postBatch(items, options);
   }
 
-  private remember(customer: Customer): void {
+  protected rereadQuery(batch: readonly PendingCreate[]): CustomerListQuery {
+    return { "email:in": batch.map((p) => p.item.email), include: ["attributes"], limit: 250 };
+  }
+
+  protected async outcomes(batch: readonly PendingCreate[], found: ReadonlyMap<string, Customer>, cause: unknown): Promise<WriteOutcome[]> {
+    const toleranceMs = typeof this.toleranceMs === "function" ? this.toleranceMs() : this.toleranceMs;
+    const now = this.settings.clock.now();
+    const contextOf = (p: PendingCreate) => ({ attributed: this.attributed, firstAttemptAt: p.firstAttemptAt ?? 0, toleranceMs, cause });
+    const remembered = await Promise.all(
+      batch.map((p) =>
+        needsMemory(p.item, found.get(p.emailKey), contextOf(p))
+          ? this.unsettled.recall(p.emailKey, now).catch((failed: unknown) => ({ failed }))
+          : undefined,
+      ),
+    );
+    // Judged after the memory answered: a customer handed out meanwhile is someone else's.
+    return batch.map((p, i) => createOutcome(p.item, found.get(p.emailKey), { ...contextOf(p), remembered: remembered[i] }));
+  }
+
+  private attribute(customer: Customer): void {
     const now = this.settings.clock.now();
     this.attributed.set(customer.id, now);
     for (const [id, at] of this.attributed) {
@@ -148,117 +169,5 @@ export class CreateBatcher {
     if (p.firstAttemptAt === undefined) return;
     const attempt: UnsettledCreate = { first_name: p.item.first_name, last_name: p.item.last_name, firstAttemptAt: p.firstAttemptAt };
     await this.unsettled.remember(p.emailKey, attempt, this.settings.clock.now());
-  }
-
-  /** Does `found` match an earlier create of this email that ended without an answer? */
-  private async matchesUnsettled(found: Customer, p: PendingCreate): Promise<boolean> {
-    const record = await this.unsettled.recall(p.emailKey, this.settings.clock.now());
-    // The same create again (the IdP's retry): same names sent, and the customer carries them.
-    if (!record || record.first_name !== p.item.first_name || record.last_name !== p.item.last_name) return false;
-    return createdByOurAttempt(found, record, record.firstAttemptAt, this.tolerance());
-  }
-
-  private async run(batch: PendingCreate[], permit?: Permit): Promise<void> {
-    const startedAt = this.settings.clock.now();
-    for (const p of batch) {
-      p.attempts += 1;
-      p.firstAttemptAt ??= startedAt;
-    }
-    try {
-      let failure: unknown;
-      try {
-        const created = await this.settings.writes.postBatch(
-          batch.map((p) => p.item),
-          { deadline: deadlineOf(batch), ...(permit ? { permit } : {}) },
-        );
-        const byEmail = new Map(created.map((c) => [c.email.toLowerCase(), c]));
-        if (batch.every((p) => byEmail.has(p.emailKey))) {
-          for (const p of batch) {
-            const customer = byEmail.get(p.emailKey) as Customer;
-            this.remember(customer);
-            p.resolve(customer);
-          }
-          return;
-        }
-        failure = new OutcomeUnknownError("POST /v3/customers answered without every customer it was sent");
-      } catch (error) {
-        failure = error;
-      }
-      if (leavesOutcomeOpen(failure)) for (const p of batch) p.uncertain = true;
-      await this.reconcile(batch, failure);
-    } finally {
-      for (const p of batch) this.emailsInFlight.delete(p.emailKey);
-    }
-  }
-
-  private async reconcile(batch: PendingCreate[], error: unknown): Promise<void> {
-    if (provesNothingWritten(error)) {
-      for (const p of batch) p.reject(error);
-      return;
-    }
-    let existing: Map<string, Customer>;
-    try {
-      const page = await reread(this.settings, batch, {
-        "email:in": batch.map((p) => p.item.email),
-        include: ["attributes"],
-        limit: 250,
-      });
-      existing = new Map(page.data.map((c) => [c.email.toLowerCase(), c]));
-    } catch (readError) {
-      rereadFailed(batch, "create", error, readError);
-      return;
-    }
-
-    const validation = error instanceof ValidationFailedError ? error : undefined;
-    const { byIndex, unindexed } = groupByIndex(validation?.fields ?? []);
-    // Did the re-read or the indexes account for the failure? If not, innocents go alone next.
-    let explained = byIndex.size > 0;
-    const innocents: PendingCreate[] = [];
-
-    // Whether each found customer is ours; asking the memory of unsettled creates may fail (a
-    // shared store that is down): then that item gets the store's error, never a guessed 409.
-    const verdicts = await Promise.all(
-      batch.map(async (p): Promise<boolean | { failed: unknown }> => {
-        const found = existing.get(p.emailKey);
-        if (!found || this.attributed.has(found.id)) return false;
-        if (createdByOurAttempt(found, p.item, p.firstAttemptAt ?? 0, this.tolerance())) return true;
-        return this.matchesUnsettled(found, p).catch((failed: unknown) => ({ failed }));
-      }),
-    );
-
-    batch.forEach((p, index) => {
-      const found = existing.get(p.emailKey);
-      if (found) {
-        const ours = verdicts[index];
-        if (typeof ours === "object") {
-          explained = true;
-          p.reject(ours.failed);
-        } else if (ours && !this.attributed.has(found.id)) {
-          this.remember(found);
-          p.resolve(found);
-        } else {
-          explained = true;
-          p.reject(new ConflictError(`a customer with email ${p.item.email} already exists`, { email: p.item.email, cause: error }));
-        }
-        return;
-      }
-      const own = byIndex.get(index);
-      if (own && validation) p.reject(itemError(validation, own, p.item.email));
-      else innocents.push(p);
-    });
-
-    let retry: PendingCreate[] = [];
-    for (const p of innocents) {
-      if (batch.length === 1 && validation) {
-        p.reject(itemError(validation, unindexed, p.item.email)); // alone in its batch: the error is its own
-      } else if (p.attempts >= this.settings.maxAttempts) {
-        giveUp(p, error);
-      } else {
-        if (validation && !explained) p.solo = true;
-        retry.push(p);
-      }
-    }
-    retry = await backOffBeforeResend(this.settings, retry, error, this.lane.closeSignal);
-    this.lane.requeueFront(retry);
   }
 }
