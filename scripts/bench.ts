@@ -5,8 +5,10 @@
  *
  *   npm run bench                      # all cycles, the issue's settings
  *   npm run bench -- --cycle okta-push # one cycle (entra-sync, okta-push, entra-deactivate, bulk-create, lone)
- *   npm run bench -- --replicas 3      # the cycles through 3 replicas sharing a redis-server the
- *                                      # bench starts (REDIS_URL), behind a round-robin front
+ *   npm run bench -- --replicas 3      # the cycles through 3 replicas (separate processes, as
+ *                                      # `npm start` runs them) sharing a redis-server the bench
+ *                                      # starts (REDIS_URL), behind a round-robin front; add
+ *                                      # --in-process to run them in the bench's own process
  *
  * Settings (environment): BENCH_USERS (200), BENCH_BULK_USERS (300), BENCH_CONCURRENCY (20),
  * BENCH_LATENCY_MS (40), BENCH_QUOTA (30), BENCH_WINDOW_MS (3000); BIGCOMMERCE_MAX_WAIT_MS and
@@ -18,7 +20,9 @@
  * users were seeded beforehand at an unlimited quota, so seeding costs the cycle nothing.
  */
 import { performance } from "node:perf_hooks";
-import { startBridge, TEST_TOKEN as TOKEN } from "../src/dev/bridge-harness.js";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { STORE_HASH, startBridge, TEST_TOKEN as TOKEN } from "../src/dev/bridge-harness.js";
 import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
 import { startRedisServer, type RedisServer } from "../src/dev/redis-server.js";
 import { startRoundRobinFront } from "../src/dev/round-robin-front.js";
@@ -38,6 +42,7 @@ const only = cycleArg >= 0 ? process.argv[cycleArg + 1] : undefined;
 const replicasArg = process.argv.indexOf("--replicas");
 const REPLICAS = replicasArg >= 0 ? Number(process.argv[replicasArg + 1]) : 1;
 if (!Number.isInteger(REPLICAS) || REPLICAS < 1) throw new Error("--replicas takes a whole number from 1");
+const IN_PROCESS = process.argv.includes("--in-process");
 
 interface Running {
   url: string;
@@ -59,12 +64,54 @@ async function startBridgeOn(emulator: RunningEmulator, redisUrl?: string): Prom
   return { url: `${bridge.url}/scim/v2`, close: () => bridge.close() };
 }
 
-/** `REPLICAS` bridges sharing a fresh redis-server, behind a round-robin front (one bridge alone: itself). */
+/**
+ * A replica as its own process, started as `npm start` starts one (src/main.ts, through tsx), so
+ * that replicas do not share one event loop with each other and the benchmark's own traffic.
+ */
+async function startBridgeProcess(emulator: RunningEmulator, redisUrl: string): Promise<Running> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      REDIS_URL: redisUrl,
+      BIGCOMMERCE_STORE_HASH: STORE_HASH,
+      BIGCOMMERCE_ACCESS_TOKEN: "emulator-token",
+      BIGCOMMERCE_API_URL: emulator.url,
+      SCIM_BEARER_TOKENS: TOKEN,
+      LOG_LEVEL: "info",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      if (!line.includes("SCIM bridge listening")) return;
+      resolve(Number((JSON.parse(line) as { port: number }).port));
+      lines.removeAllListeners("line");
+      child.stdout!.resume(); // request logs from now on: read and dropped
+    });
+    child.once("exit", (code) => reject(new Error(`a replica exited during start-up (code ${code})`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/scim/v2`,
+    close: async () => {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/**
+ * `REPLICAS` bridges sharing a fresh redis-server, behind a round-robin front (one bridge alone:
+ * itself): separate processes, as replicas run (`--in-process` for one process).
+ */
 async function startBridgesOn(emulator: RunningEmulator): Promise<Running> {
   if (REPLICAS === 1) return startBridgeOn(emulator);
   const redis: RedisServer = await startRedisServer();
   const bridges: Running[] = [];
-  for (let i = 0; i < REPLICAS; i++) bridges.push(await startBridgeOn(emulator, redis.url));
+  for (let i = 0; i < REPLICAS; i++) bridges.push(IN_PROCESS ? await startBridgeOn(emulator, redis.url) : await startBridgeProcess(emulator, redis.url));
   const front = await startRoundRobinFront(bridges.map((b) => new URL(b.url).origin));
   return {
     url: `${front.url}/scim/v2`,
