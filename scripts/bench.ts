@@ -5,10 +5,10 @@
  *
  *   npm run bench                      # all cycles, the issue's settings
  *   npm run bench -- --cycle okta-push # one cycle (entra-sync, okta-push, entra-deactivate, bulk-create, lone)
- *   npm run bench -- --replicas 3      # the cycles through 3 replicas (separate processes, as
- *                                      # `npm start` runs them) sharing a redis-server the bench
- *                                      # starts (REDIS_URL), behind a round-robin front; add
- *                                      # --in-process to run them in the bench's own process
+ *   npm run bench -- --replicas 3      # the cycles through 3 replicas sharing a redis-server the
+ *                                      # bench starts (REDIS_URL), behind a round-robin front; add
+ *                                      # --processes to start each replica as its own process
+ *                                      # (src/main.ts, as `npm start` does)
  *
  * Settings (environment): BENCH_USERS (200), BENCH_BULK_USERS (300), BENCH_CONCURRENCY (20),
  * BENCH_LATENCY_MS (40), BENCH_QUOTA (30), BENCH_WINDOW_MS (3000); BIGCOMMERCE_MAX_WAIT_MS and
@@ -42,7 +42,7 @@ const only = cycleArg >= 0 ? process.argv[cycleArg + 1] : undefined;
 const replicasArg = process.argv.indexOf("--replicas");
 const REPLICAS = replicasArg >= 0 ? Number(process.argv[replicasArg + 1]) : 1;
 if (!Number.isInteger(REPLICAS) || REPLICAS < 1) throw new Error("--replicas takes a whole number from 1");
-const IN_PROCESS = process.argv.includes("--in-process");
+const IN_PROCESS = !process.argv.includes("--processes");
 
 interface Running {
   url: string;
@@ -105,7 +105,7 @@ async function startBridgeProcess(emulator: RunningEmulator, redisUrl: string): 
 
 /**
  * `REPLICAS` bridges sharing a fresh redis-server, behind a round-robin front (one bridge alone:
- * itself): separate processes, as replicas run (`--in-process` for one process).
+ * itself): in this process, or each in its own (`--processes`).
  */
 async function startBridgesOn(emulator: RunningEmulator): Promise<Running> {
   if (REPLICAS === 1) return startBridgeOn(emulator);
