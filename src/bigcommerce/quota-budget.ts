@@ -21,6 +21,7 @@
  * there, and the other way round.
  */
 import { nextPacedSlot } from "./pacing.js";
+import { DEFAULT_BARE_429 } from "./retry-policy.js";
 import {
   isConcurrencyLimited429,
   parseRateHeaders,
@@ -102,7 +103,7 @@ export class QuotaBudget {
   /** `now` starts the assumed window, when a quota is assumed. */
   constructor(options: QuotaBudgetOptions, now: number) {
     this.reserve = Math.max(0, Math.floor(options.reserve ?? 0));
-    this.bare429 = options.bare429 ?? { baseMs: 1000, maxMs: 16_000 };
+    this.bare429 = options.bare429 ?? DEFAULT_BARE_429;
     this.windowMs = options.assumedWindowMs ?? 30_000;
     this.paceBurstShare = options.paceBurstShare;
     if (options.assumedQuota !== undefined && options.assumedQuota > 0) {
@@ -197,10 +198,10 @@ export class QuotaBudget {
     const j = k - available;
     const windowStart = windowEnd + Math.floor(j / perWindow) * this.windowMs;
     if (this.paceBurstShare === undefined) return windowStart;
-    // With pacing, a later window spends its burst at once and the rest one slot at a time.
-    const burst = Math.max(1, Math.ceil(perWindow * this.paceBurstShare));
-    const slotMs = this.windowMs / perWindow;
-    return windowStart + Math.max(0, (j % perWindow) - burst + 1) * slotMs;
+    // With pacing, a later window spends its burst at once and the rest one slot at a time:
+    // the same rule, for a fresh window with this many requests ahead in it.
+    const fresh = { now: windowStart, quota: this.quota, left: this.quota, inFlight: 0, reserve, resetAt: windowStart + this.windowMs, windowMs: this.windowMs, burstShare: this.paceBurstShare };
+    return nextPacedSlot(fresh, j % perWindow) ?? windowStart;
   }
 
   private effectiveReserve(): number {

@@ -15,7 +15,7 @@
  *   exception is an error that proves the request never left (connection refused, connect
  *   timeout): nothing can have been applied, so any method may be sent again.
  */
-import { isConcurrencyLimited429, waitAfter429, type ResponseHeaders } from "./rate-headers.js";
+import { isConcurrencyLimited429, waitAfter429, type BackoffBounds, type ResponseHeaders } from "./rate-headers.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -71,6 +71,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   bare429MaxDelayMs: 16000,
   concurrency429BaseDelayMs: 1000,
   concurrency429MaxDelayMs: 4000,
+});
+
+/** Backoff after 429s without rate headers, as the governor and the shared ledger apply it by default. */
+export const DEFAULT_BARE_429: BackoffBounds = Object.freeze({
+  baseMs: DEFAULT_RETRY_POLICY.bare429BaseDelayMs,
+  maxMs: DEFAULT_RETRY_POLICY.bare429MaxDelayMs,
 });
 
 export interface RetryInput {

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { ResponseInfo } from "../bigcommerce/governor.js";
 import { UNLIMITED_AFTER } from "../bigcommerce/governor.js";
 import { isConcurrencyLimited429, parseRateHeaders, type BackoffBounds } from "../bigcommerce/rate-headers.js";
+import { DEFAULT_BARE_429 } from "../bigcommerce/retry-policy.js";
 import type { Keyspace } from "./keyspace.js";
 import { LuaScript } from "./lua-script.js";
 import { shared } from "./redis-connection.js";
@@ -255,7 +256,7 @@ export class RedisQuotaLedger {
     this.reserve = Math.max(0, Math.floor(options.reserve ?? 0));
     this.assumedQuota = Math.max(0, Math.floor(options.assumedQuota ?? 0));
     this.assumedWindowMs = options.assumedWindowMs ?? 30_000;
-    this.bare429 = options.bare429 ?? { baseMs: 1000, maxMs: 16_000 };
+    this.bare429 = options.bare429 ?? DEFAULT_BARE_429;
     this.permitTtlMs = options.permitTtlMs;
     this.paceBurstShare = options.paceBurstShare ?? 0;
     // A stale ledger must not outlive a few windows: after that, learning afresh is right.
