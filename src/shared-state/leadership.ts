@@ -1,8 +1,10 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import { sameString } from "../constant-time.js";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { LuaScript } from "./lua-script.js";
+import { parseStoredJson } from "./json-record.js";
 import { shared } from "./redis-connection.js";
 import type { Keyspace } from "./keyspace.js";
 
@@ -103,9 +105,7 @@ export class ReplicaLeadership {
   }
 
   private verify(id: string, url: string, sig: string): boolean {
-    const expected = Buffer.from(this.sign(id, url));
-    const given = Buffer.from(sig);
-    return expected.length === given.length && timingSafeEqual(expected, given);
+    return sameString(this.sign(id, url), sig);
   }
 
   private async tick(): Promise<void> {
@@ -114,7 +114,7 @@ export class ReplicaLeadership {
     const startedAt = Date.now();
     try {
       const current = await shared("claiming the lead", () => CLAIM.run(this.redis, [this.keys.leader()], [claim, this.leaseMs]));
-      const parsed = claimSchema.safeParse(safeJson(String(current)));
+      const parsed = claimSchema.safeParse(parseStoredJson(String(current)));
       const genuine = parsed.success && this.verify(parsed.data.id, parsed.data.url, parsed.data.sig);
       // A claim we cannot read or that no replica signed names no leader: serve here meanwhile.
       this.known = genuine ? { leader: { url: parsed.data.url, self: parsed.data.id === this.id }, until: startedAt + this.leaseMs } : undefined;
@@ -130,13 +130,5 @@ export class ReplicaLeadership {
       if (!this.failing) this.logger.warn({ err: { message: (err as Error).message } }, "cannot reach Redis to renew leadership; serving requests here");
       this.failing = true;
     }
-  }
-}
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
   }
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { UNSETTLED_MEMORY_MS, type UnsettledCreate, type UnsettledCreates } from "../bigcommerce/unsettled-creates.js";
 import type { Keyspace } from "./keyspace.js";
 import { LuaScript } from "./lua-script.js";
+import { parseStoredJson } from "./json-record.js";
 import { shared } from "./redis-connection.js";
 
 /**
@@ -46,20 +47,12 @@ export class RedisUnsettledCreates implements UnsettledCreates {
   async recall(emailKey: string, _now: number): Promise<UnsettledCreate | undefined> {
     const raw = await shared("recalling a create", () => this.redis.get(this.keys.unsettledCreate(emailKey)));
     if (raw === null) return undefined;
-    const parsed = recordSchema.safeParse(safeJson(raw));
+    const parsed = recordSchema.safeParse(parseStoredJson(raw));
     // A record we cannot read proves nothing about this customer: treat it as not ours.
     return parsed.success ? parsed.data : undefined;
   }
 
   async forget(emailKey: string): Promise<void> {
     await shared("forgetting a create", () => this.redis.del(this.keys.unsettledCreate(emailKey)));
-  }
-}
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
   }
 }

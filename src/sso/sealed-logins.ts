@@ -1,6 +1,7 @@
-import { hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { hkdfSync, randomBytes } from "node:crypto";
 import { EncryptJWT, jwtDecrypt } from "jose";
 import { z } from "zod";
+import { sameString } from "../constant-time.js";
 
 /** What the callback needs to finish one sign-in. */
 export interface PendingLogin {
@@ -65,10 +66,7 @@ export class SealedLogins {
     const parsed = pendingSchema.safeParse(payload);
     const jti = (payload as { jti?: unknown }).jti;
     if (!parsed.success || typeof jti !== "string" || !this.spend(jti, Number((payload as { exp?: unknown }).exp) * 1000)) return undefined;
-    const a = Buffer.from(parsed.data.state);
-    const b = Buffer.from(state);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
-    return parsed.data;
+    return sameString(parsed.data.state, state) ? parsed.data : undefined;
   }
 
   /** Marks a seal spent; false if it was already. */
