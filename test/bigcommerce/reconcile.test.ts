@@ -1,23 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Customer, CustomerId } from "../../src/bigcommerce/api.js";
 import { createdByOurAttempt, isDuplicateEmailMessage, updateApplied } from "../../src/bigcommerce/reconcile.js";
+import { ann } from "./helpers/customer.js";
 
-const base: Customer = {
-  id: 7,
-  email: "ann@example.com",
-  first_name: "Ann",
-  last_name: "Lee",
-  company: "",
-  phone: "",
-  notes: "",
-  tax_exempt_category: "",
-  customer_group_id: 0,
-  registration_ip_address: "",
-  date_created: "2025-01-01T10:00:05Z",
-  date_modified: "2025-01-01T10:00:05Z",
-  authentication: { force_password_reset: false },
-  channel_ids: null,
-};
+const base: Customer = ann;
 const id = 7 as CustomerId;
 
 describe("createdByOurAttempt", () => {

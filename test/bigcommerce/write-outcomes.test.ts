@@ -9,23 +9,8 @@ import { createOutcome, type CreateContext, needsMemory } from "../../src/bigcom
 import { ConflictError, NotFoundError, UpstreamUnavailableError } from "../../src/bigcommerce/errors.js";
 import type { WriteOutcome } from "../../src/bigcommerce/keyed-write-queue.js";
 import { updateOutcome } from "../../src/bigcommerce/update-batcher.js";
+import { ann } from "./helpers/customer.js";
 
-const ann: Customer = {
-  id: 7,
-  email: "ann@example.com",
-  first_name: "Ann",
-  last_name: "Lee",
-  company: "",
-  phone: "",
-  notes: "",
-  tax_exempt_category: "",
-  customer_group_id: 0,
-  registration_ip_address: "",
-  date_created: "2025-01-01T10:00:05Z",
-  date_modified: "2025-01-01T10:00:05Z",
-  authentication: { force_password_reset: false },
-  channel_ids: null,
-};
 const cause = new UpstreamUnavailableError("socket closed");
 const storeDown = new Error("store down");
 
