@@ -26,7 +26,7 @@ import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
 import { MembershipWriter } from "./scim/groups/membership-writer.js";
 import { KeyedLock } from "./scim/keyed-lock.js";
-import { FORWARDED_HEADER, forwardToLeader } from "./http/forward-to-leader.js";
+import { forwardToLeader, isForwarded } from "./http/forward-to-leader.js";
 import { fenceWrites } from "./shared-state/fenced-client.js";
 import { RedisPendingIndex } from "./shared-state/redis-pending-index.js";
 import { RedisUnfinishedGroupCreates } from "./shared-state/redis-unfinished-group-creates.js";
@@ -72,7 +72,7 @@ function originOf(config: Config, req: Request): string {
 
 /** A request another replica passed on carries that replica's view of the scheme (set PUBLIC_BASE_URL to be independent of it). */
 function forwardedProtocol(req: Request): string | undefined {
-  if (req.headers[FORWARDED_HEADER] === undefined) return undefined;
+  if (!isForwarded(req)) return undefined;
   const proto = req.headers["x-forwarded-proto"];
   return proto === "http" || proto === "https" ? proto : undefined;
 }
@@ -94,21 +94,22 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
   const auditLog = logger.child({ audit: true });
   // One line per change: operation, resource id, calling client, request id. Never values.
   const audit = (fields: Record<string, unknown>, message: string) => auditLog.info({ ...currentScope(), ...fields }, message);
+  const repairWindowMs = config.indexRepairHours * 3_600_000;
   // With replicas, entries written behind are noted in Redis, so every replica's lookup sees them.
   const index = new ExternalIdIndex(
     client,
     logger,
     // Kept while write-behind still tries, and as far back as start-up repair looks.
-    shared ? new RedisPendingIndex(shared.redis, shared.keys, Math.max(BEHIND_GIVE_UP_MS, config.indexRepairHours * 3_600_000)) : undefined,
+    shared ? new RedisPendingIndex(shared.redis, shared.keys, Math.max(BEHIND_GIVE_UP_MS, repairWindowMs)) : undefined,
   );
   // Index entries written behind and lost with a crashed process come back before we serve.
   const externalIdAttribute = catalog.idOf("externalId");
-  if (externalIdAttribute !== undefined && config.indexRepairHours > 0) {
-    const restored = await index.repair(externalIdAttribute, new Date(Date.now() - config.indexRepairHours * 3_600_000));
+  if (externalIdAttribute !== undefined && repairWindowMs > 0) {
+    const restored = await index.repair(externalIdAttribute, new Date(Date.now() - repairWindowMs));
     if (restored > 0) logger.warn({ restored }, "externalId index entries restored at start-up");
   }
   // Replicas: every replica's writes make a remembered read stale, through Redis.
-  const recentReads = new RecentReads(config.recentReadMs, Date.now, 10_000, shared ? new RedisWriteEpochs(shared.redis, shared.keys) : undefined);
+  const recentReads = new RecentReads(config.recentReadMs, shared ? { shared: new RedisWriteEpochs(shared.redis, shared.keys) } : {});
   const reader = new UserReader(client, index, config.maxScan, recentReads);
   const perCustomer = new ForgettingLock(recentReads, shared?.writeLock ?? new KeyedLock());
   const writer = new UserWriter(

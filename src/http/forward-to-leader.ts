@@ -20,6 +20,9 @@ import { IDP_REQUEST_BUDGET_MS } from "../config.js";
  * Retry-After: the outcome is unknown, and the IdP's retry of the same request is safe.
  */
 export const FORWARDED_HEADER = "x-scim-bridge-forwarded";
+/** Was this request passed on by another replica? (It is then served here, counted there.) */
+export const isForwarded = (req: { headers: Record<string, unknown> }): boolean => req.headers[FORWARDED_HEADER] !== undefined;
+
 /** Set by the replica that served a forwarded request: the answer is a bridge's, not a proxy's. */
 export const SERVED_HEADER = "x-scim-bridge-served";
 
@@ -73,7 +76,7 @@ export function forwardToLeader(leadership: LeaderView, logger: Logger, now: () 
   };
 
   const middleware: RequestHandler = (req, res, next) => {
-    if (req.headers[FORWARDED_HEADER] !== undefined) {
+    if (isForwarded(req)) {
       res.setHeader(SERVED_HEADER, "1");
       return next();
     }

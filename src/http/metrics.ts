@@ -1,4 +1,4 @@
-import { FORWARDED_HEADER } from "./forward-to-leader.js";
+import { isForwarded } from "./forward-to-leader.js";
 import type { RequestHandler } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { GovernorState } from "../bigcommerce/governor.js";
@@ -86,7 +86,7 @@ export class Metrics {
    * was counted there already (where the IdP sent it).
    */
   readonly track: RequestHandler = (req, res, next) => {
-    if (req.headers[FORWARDED_HEADER] !== undefined) return next();
+    if (isForwarded(req)) return next();
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const resource = resourceLabel(req.originalUrl);

@@ -70,14 +70,20 @@ export class RecentReads {
    */
   private readonly openWrites = new Map<number, { mark: number; previous: number | null }>();
 
+  private readonly now: () => number;
+  /** Most entries kept; the oldest go first. */
+  private readonly capacity: number;
+  /** Replicas: writes of every replica, through Redis. */
+  private readonly shared: SharedWriteEpochs | undefined;
+
   constructor(
     private readonly maxAgeMs: number,
-    private readonly now: () => number = Date.now,
-    /** Most entries kept; the oldest go first. */
-    private readonly capacity = 10_000,
-    /** Replicas: writes of every replica, through Redis. */
-    private readonly shared?: SharedWriteEpochs,
-  ) {}
+    options: { now?: () => number; capacity?: number; shared?: SharedWriteEpochs } = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.capacity = options.capacity ?? 10_000;
+    this.shared = options.shared;
+  }
 
   get enabled(): boolean {
     return this.maxAgeMs > 0;
@@ -98,24 +104,26 @@ export class RecentReads {
   async remember(customers: readonly Customer[], since: ReadMark): Promise<void> {
     if (!this.enabled || since.local <= this.forgottenUpTo) return;
     // A base must carry attribute values, and no write of this process may have touched it since.
-    let kept = customers.filter((c) => c.attributes !== undefined && (this.lastWrite.get(c.id) ?? -1) <= since.local);
-    let marks: (number | null)[] = kept.map(() => null);
+    let kept = customers
+      .filter((c) => c.attributes !== undefined && (this.lastWrite.get(c.id) ?? -1) <= since.local)
+      .map((customer) => ({ customer, sharedMark: null as number | null }));
     if (this.shared) {
-      if (since.shared === undefined || kept.length === 0) return;
-      const latest = await this.shared.latest(kept.map((c) => c.id)).catch(() => undefined);
+      const sharedSince = since.shared;
+      if (sharedSince === undefined || kept.length === 0) return;
+      const latest = await this.shared.latest(kept.map((k) => k.customer.id)).catch(() => undefined);
       if (!latest) return;
       // Not while another replica's write is under way, nor when one started after the read's mark.
-      const sharedSince = since.shared;
-      const fresh = (m: number | null | undefined) => m === null || (m !== undefined && m >= 0 && m <= sharedSince);
-      marks = latest.filter((_, i) => fresh(latest[i]));
-      kept = kept.filter((_, i) => fresh(latest[i]));
+      kept = kept.flatMap((k, i) => {
+        const mark = latest[i];
+        return mark === null || (mark !== undefined && mark >= 0 && mark <= sharedSince) ? [{ ...k, sharedMark: mark }] : [];
+      });
     }
-    kept.forEach((customer, i) => {
+    for (const { customer, sharedMark } of kept) {
       const key = this.key(customer.id);
       this.entries.delete(key);
-      this.entries.set(key, { customer, at: this.now(), sharedMark: marks[i] ?? null });
+      this.entries.set(key, { customer, at: this.now(), sharedMark });
       if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
-    });
+    }
   }
 
   /** The customer as read for this client within `maxAgeMs`, if any (and, with replicas, still current). */
