@@ -1,4 +1,3 @@
-import { InProcessUnfinishedGroupCreates, type UnfinishedGroupCreates } from "./unfinished-group-creates.js";
 import { createHash } from "node:crypto";
 import { isPlainObject, type Json } from "../json.js";
 import type { Logger } from "pino";
@@ -6,6 +5,7 @@ import type { BigCommerceClient, Customer, CustomerGroup, CustomerGroupId, Custo
 import { AuthenticationError, toCustomerGroupId, toCustomerId } from "../../bigcommerce/index.js";
 import { groupMaxLengthOf } from "../../mapping/group-attribute-table.js";
 import { CORE_GROUP } from "../../mapping/urns.js";
+import { InProcessUnfinishedGroupCreates, type UnfinishedGroupCreates } from "./unfinished-group-creates.js";
 import { invalidSyntax, invalidValue, mutability, notFound, ScimError, uniqueness } from "../errors.js";
 import { matchesFilter } from "../filter/evaluate.js";
 import type { ListParams } from "../scimmy/query-params.js";

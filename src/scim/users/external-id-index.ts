@@ -38,8 +38,9 @@ export class ExternalIdIndex {
   async lookup(externalId: string): Promise<CustomerId[]> {
     // Pending entries first: one confirmed while the metafields are read has been removed from
     // the pending ones only after its metafield was written, so the read below finds it.
-    const pending = await this.pending.lookup(indexKey(externalId));
-    const page = await this.client.metafields.list({ namespace: INDEX_NAMESPACE, key: indexKey(externalId), limit: 250 });
+    const key = indexKey(externalId);
+    const pending = await this.pending.lookup(key);
+    const page = await this.client.metafields.list({ namespace: INDEX_NAMESPACE, key, limit: 250 });
     const ids = page.data
       .filter((m) => m.value === externalId)
       .map((m) => toCustomerId(m.resource_id))
@@ -73,8 +74,9 @@ export class ExternalIdIndex {
   }
 
   async remove(customerId: CustomerId, externalId: string): Promise<void> {
-    await this.pending.remove(indexKey(externalId), customerId);
-    const page = await this.client.metafields.list({ namespace: INDEX_NAMESPACE, key: indexKey(externalId), limit: 250 });
+    const key = indexKey(externalId);
+    await this.pending.remove(key, customerId);
+    const page = await this.client.metafields.list({ namespace: INDEX_NAMESPACE, key, limit: 250 });
     const ids = nonEmpty(page.data.filter((m) => m.resource_id === customerId).map((m) => m.id));
     if (ids) await this.client.metafields.delete(ids);
   }
