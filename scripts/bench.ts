@@ -11,7 +11,8 @@
  *                                      # (src/main.ts, as `npm start` does)
  *
  * Settings (environment): BENCH_USERS (200), BENCH_BULK_USERS (300), BENCH_CONCURRENCY (20),
- * BENCH_LATENCY_MS (40), BENCH_QUOTA (30), BENCH_WINDOW_MS (3000); BIGCOMMERCE_MAX_WAIT_MS and
+ * BENCH_LATENCY_MS (40), BENCH_QUOTA (30), BENCH_WINDOW_MS (3000), BENCH_TRACE (1: print each
+ * cycle's upstream calls with how full they were); BIGCOMMERCE_MAX_WAIT_MS and
  * BIGCOMMERCE_PACE_BURST_SHARE (0 = no pacing) pass through to the bridge.
  *
  * "floor" = ceil(users / 10) customer batch writes, sent at the quota rate: the fewest calls and
@@ -307,6 +308,22 @@ function summarise(emulator: RunningEmulator): Pick<Row, "calls" | "upstream429"
   return { calls: emulator.requests.length, upstream429: emulator.requests.filter((r) => r.status === 429).length, byEndpoint };
 }
 
+/**
+ * BENCH_TRACE=1: every upstream call of the cycle as "ms:KIND+items" (G read, P customer write, Pa
+ * attribute-value write, ...; items = ids or emails read, or batch items written), to see how
+ * full calls left and where slots went unused.
+ */
+function trace(emulator: RunningEmulator): string {
+  const t0 = emulator.requests[0]?.at ?? 0;
+  return emulator.requests
+    .map((r) => {
+      const kind = `${r.method[0]}${r.path.endsWith("attribute-values") ? "a" : r.path.endsWith("metafields") ? "m" : ""}`;
+      const read = r.query["id:in"] ?? r.query["email:in"];
+      return `${r.at - t0}:${kind}${r.items ?? (read === undefined ? "" : read.split(",").length)}`;
+    })
+    .join(" ");
+}
+
 async function runCycle(cycle: Cycle): Promise<Row> {
   const emulator = await startEmulator({ port: 0, rateQuota: 1_000_000, rateWindowMs: WINDOW, latencyMs: LATENCY });
   try {
@@ -324,7 +341,7 @@ async function runCycle(cycle: Cycle): Promise<Row> {
     const t0 = performance.now();
     const latencies = await cycle.run(bridge.url, tally, seeded);
     const seconds = (performance.now() - t0) / 1000;
-    if (process.env.BENCH_TRACE) { const t0r = emulator.requests[0]?.at ?? 0; console.log(emulator.requests.map((r) => `${r.at - t0r}:${r.method[0]}${r.path.endsWith("metafields") ? "m" : ""}`).join(" ")); }
+    if (process.env.BENCH_TRACE) console.log(trace(emulator));
     const row: Row = { cycle: cycle.name, users: cycle.users, seconds, idp429: tally.idp429, latencies, ...summarise(emulator) };
     await bridge.close();
     return row;

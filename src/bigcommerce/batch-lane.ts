@@ -229,6 +229,8 @@ export class BatchLane<P> {
       .acquire({
         ...(deadlineOf ? { deadline: Math.min(...this.queue.map(deadlineOf)) } : {}),
         signal: this.closing.signal,
+        // While others wait too, the slot goes to the fullest call: this one, as it fills.
+        fill: () => this.queue.length / (this.options.fullBatch ?? 1),
       })
       .then(
         (permit) => {

@@ -10,13 +10,15 @@
  * at once with RateLimitedError and an estimate of when to retry, so a SCIM request never waits
  * for budget longer than its bound (IdPs time out at 60 s).
  *
- * Permits are granted first come, first served. Time comes from an injected Clock so the
- * decisions are unit-tested with a fake clock.
+ * When callers wait, the next permit goes to the one whose call carries the most work, ties to
+ * the oldest, no one passed over more than twice (SlotQueue, slot-queue.ts). Time comes from an
+ * injected Clock so the decisions are unit-tested with a fake clock.
  */
 import { systemClock, type Clock } from "./clock.js";
 import { UPSTREAM_DEFAULTS } from "./defaults.js";
 import { RateLimitedError, UpstreamUnavailableError } from "./errors.js";
 import { QuotaBudget, type BudgetState, type QuotaBudgetOptions, type ResponseInfo } from "./quota-budget.js";
+import { SlotQueue } from "./slot-queue.js";
 
 // The budget's facts, re-exported where the client and the shared state have always found them.
 export { UNLIMITED_AFTER, type ResponseInfo } from "./quota-budget.js";
@@ -31,6 +33,11 @@ export interface AcquireOptions {
   /** Absolute time (clock ms) by which the permit must be granted. */
   deadline?: number;
   signal?: AbortSignal;
+  /**
+   * How full the caller's call would be if the permit came now (0 to 1; a batch queue's fill).
+   * Asked when a permit is handed out; without it the caller counts as a full call.
+   */
+  fill?: () => number;
 }
 
 export interface Permit {
@@ -58,13 +65,14 @@ interface Waiter {
   reject: (error: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  fill?: () => number;
 }
 
 export class RateGovernor {
   private readonly clock: Clock;
   private readonly maxWaitMs: number;
   private readonly budget: QuotaBudget;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new SlotQueue<Waiter>();
   private timer: { at: number; abort: AbortController } | undefined;
   private closed = false;
 
@@ -93,16 +101,16 @@ export class RateGovernor {
     }
 
     return new Promise<Permit>((resolve, reject) => {
-      const waiter: Waiter = { deadline, resolve, reject, signal, onAbort: undefined };
+      const waiter: Waiter = { deadline, resolve, reject, signal, onAbort: undefined, ...(options.fill ? { fill: options.fill } : {}) };
       if (signal) {
         waiter.onAbort = () => {
-          this.removeWaiter(waiter);
+          this.waiters.remove(waiter);
           reject(signal.reason);
           this.pump();
         };
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
-      this.waiters.push(waiter);
+      this.waiters.add(waiter);
       this.pump();
     });
   }
@@ -115,9 +123,7 @@ export class RateGovernor {
   close(): void {
     this.closed = true;
     this.cancelTimer();
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) {
+    for (const w of this.waiters.drain()) {
       this.detach(w);
       w.reject(new UpstreamUnavailableError("BigCommerce client is closed"));
     }
@@ -141,11 +147,6 @@ export class RateGovernor {
     };
   }
 
-  private removeWaiter(waiter: Waiter): void {
-    const i = this.waiters.indexOf(waiter);
-    if (i >= 0) this.waiters.splice(i, 1);
-  }
-
   private detach(waiter: Waiter): void {
     if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener("abort", waiter.onAbort);
   }
@@ -161,20 +162,21 @@ export class RateGovernor {
         wakeAt = take.wakeAt;
         break;
       }
-      const head = this.waiters.shift() as Waiter;
-      this.detach(head);
-      head.resolve(this.newPermit(take.windowProbe));
+      const next = this.waiters.takeNext() as Waiter;
+      this.detach(next);
+      next.resolve(this.newPermit(take.windowProbe));
     }
 
-    let position = 0;
-    for (const waiter of [...this.waiters]) {
-      const eta = this.budget.estimateGrantTime(now, position);
+    // Refuse whoever cannot be served in time even in the worst case of the queue's order
+    // (everyone refused moves those behind it one place up).
+    let refused = 0;
+    for (const { waiter, slotsAhead } of this.waiters.withSlotsAhead()) {
+      const eta = this.budget.estimateGrantTime(now, slotsAhead - refused);
       if (eta > waiter.deadline || now >= waiter.deadline) {
-        this.removeWaiter(waiter);
+        this.waiters.remove(waiter);
         this.detach(waiter);
         waiter.reject(new RateLimitedError(Math.max(1, Math.ceil(eta - now))));
-      } else {
-        position += 1;
+        refused += 1;
       }
     }
 
@@ -183,7 +185,7 @@ export class RateGovernor {
       return;
     }
     // Wake at the next state change we can foresee, or at the first deadline to reject on time.
-    let next = Math.min(...this.waiters.map((w) => w.deadline));
+    let next = Math.min(...this.waiters.withSlotsAhead().map(({ waiter }) => waiter.deadline));
     if (wakeAt !== undefined) next = Math.min(next, wakeAt);
     this.schedule(next);
   }

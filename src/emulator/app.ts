@@ -73,6 +73,7 @@ function logRequests(runtime: EmulatorRuntime) {
       done = true;
       entry.status = res.statusCode;
       entry.durationMs = Date.now() - at;
+      if (Array.isArray(req.body)) entry.items = (req.body as unknown[]).length;
       runtime.requests.push(entry);
     };
     res.on("finish", finish);

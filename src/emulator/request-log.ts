@@ -19,4 +19,6 @@ export interface RequestLogEntry {
   at: number;
   /** Milliseconds until the answer (or the drop). */
   durationMs: number;
+  /** Items in a batch body (a JSON array), so tests and the benchmark can see how full calls were. */
+  items?: number;
 }

@@ -3,6 +3,7 @@ import { systemClock, type Clock } from "../bigcommerce/clock.js";
 import { UPSTREAM_DEFAULTS } from "../bigcommerce/defaults.js";
 import { RateLimitedError } from "../bigcommerce/errors.js";
 import type { AcquireOptions, Permit, ResponseInfo } from "../bigcommerce/governor.js";
+import { SlotQueue, type SlotWaiter } from "../bigcommerce/slot-queue.js";
 import type { RedisQuotaLedger } from "./redis-quota-ledger.js";
 
 /**
@@ -12,8 +13,10 @@ import type { RedisQuotaLedger } from "./redis-quota-ledger.js";
  * with RateLimitedError at once (a SCIM 429 with Retry-After), as with the governor; Redis
  * trouble rejects with SharedStateUnavailableError (a SCIM 503) and nothing is sent.
  *
- * Slots are polled (there is no cross-replica wake-up): a waiter sleeps until the ledger's next
- * foreseeable change, or a short poll interval while a request in flight may teach the budget.
+ * Slots are polled (there is no cross-replica wake-up): one loop per replica asks for its
+ * waiters, sleeping until the ledger's next foreseeable change, or a short poll interval while a
+ * request in flight may teach the budget. Within the replica, a slot goes to the waiter whose
+ * call carries the most work, as with the governor (SlotQueue).
  */
 export interface SharedQuotaGateOptions {
   clock?: Clock;
@@ -23,10 +26,37 @@ export interface SharedQuotaGateOptions {
   pollMs?: number;
 }
 
+interface Waiter extends SlotWaiter {
+  deadline: number;
+  signal: AbortSignal | undefined;
+  resolve: (permit: Permit) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Settles a waiter once, dropping its abort listener (a batch queue's signal lives long). */
+function settle(waiter: Waiter, onAbort: () => void): Waiter {
+  const { signal } = waiter;
+  const done = (): void => signal?.removeEventListener("abort", onAbort);
+  return {
+    ...waiter,
+    resolve: (permit) => {
+      done();
+      waiter.resolve(permit);
+    },
+    reject: (error) => {
+      done();
+      waiter.reject(error);
+    },
+  };
+}
+
 export class SharedQuotaGate {
   private readonly clock: Clock;
   private readonly maxWaitMs: number;
   private readonly pollMs: number;
+  /** This replica's callers; one poll loop asks the ledger for all of them. */
+  private readonly waiters = new SlotQueue<Waiter>();
+  private polling = false;
 
   constructor(
     private readonly ledger: RedisQuotaLedger,
@@ -41,17 +71,58 @@ export class SharedQuotaGate {
     this.pollMs = options.pollMs ?? 5;
   }
 
-  async acquire(options: AcquireOptions = {}): Promise<Permit> {
+  acquire(options: AcquireOptions = {}): Promise<Permit> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const deadline = options.deadline ?? this.clock.now() + this.maxWaitMs;
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const now = this.clock.now();
-      const take = await this.ledger.tryTake(now);
-      if (take.granted) return this.permit(take.permitId);
-      const wakeAt = take.waitUntil ?? now + this.pollMs;
-      if (wakeAt > deadline) throw new RateLimitedError(Math.max(1_000, wakeAt - now));
-      // A little jitter so that replicas woken by the same reset do not all ask at once.
-      await this.clock.sleep(Math.max(1, wakeAt - now) + Math.random() * this.pollMs, options.signal);
+    return new Promise<Permit>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (this.waiters.remove(waiter)) waiter.reject(signal?.reason);
+      };
+      const waiter = settle({ deadline, signal, resolve, reject, ...(options.fill ? { fill: options.fill } : {}) }, onAbort);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiters.add(waiter);
+      if (!this.polling) void this.poll();
+    });
+  }
+
+  /**
+   * Asks the ledger until no one waits: each granted slot goes to the waiter SlotQueue picks (the
+   * fullest call); without a slot, whoever cannot have one before its deadline is refused and the
+   * loop sleeps until the ledger's next foreseeable change.
+   */
+  private async poll(): Promise<void> {
+    this.polling = true;
+    try {
+      while (this.waiters.length > 0) {
+        const now = this.clock.now();
+        let take: Awaited<ReturnType<RedisQuotaLedger["tryTake"]>>;
+        try {
+          take = await this.ledger.tryTake(now);
+        } catch (error) {
+          // Redis trouble: nothing was taken, nothing is sent; every waiter gets the typed error.
+          for (const w of this.waiters.drain()) w.reject(error);
+          return;
+        }
+        if (take.granted) {
+          const waiter = this.waiters.takeNext();
+          if (waiter) waiter.resolve(this.permit(take.permitId));
+          else this.permit(take.permitId).giveBack(); // everyone gave up while the slot was asked for
+          continue;
+        }
+        const wakeAt = take.waitUntil ?? now + this.pollMs;
+        for (const { waiter } of this.waiters.withSlotsAhead()) {
+          if (wakeAt > waiter.deadline) {
+            this.waiters.remove(waiter);
+            waiter.reject(new RateLimitedError(Math.max(1_000, wakeAt - now)));
+          }
+        }
+        if (this.waiters.length === 0) return;
+        // A little jitter so that replicas woken by the same reset do not all ask at once.
+        await this.clock.sleep(Math.max(1, wakeAt - now) + Math.random() * this.pollMs);
+      }
+    } finally {
+      this.polling = false;
     }
   }
 

@@ -87,6 +87,32 @@ describe("late-bound batches (with a permit source)", () => {
     lane.close();
   });
 
+  it("tells the permit source how full its call would be, as the queue fills while it waits", async () => {
+    const clock = new FakeClock();
+    let fill: (() => number) | undefined;
+    const lane = new BatchLane<number>({
+      clock,
+      windowMs: 0,
+      maxInFlight: 1,
+      permits: {
+        acquire: (options) => {
+          fill = options?.fill;
+          return new Promise<Permit>(() => {});
+        },
+      },
+      fullBatch: 10,
+      pick: (queue) => queue.splice(0, 10),
+      run: async () => {},
+    });
+    lane.add(1);
+    lane.add(2);
+    await clock.advance(1);
+    expect(fill?.()).toBe(0.2);
+    for (let i = 3; i <= 12; i++) lane.add(i);
+    expect(fill?.()).toBeGreaterThanOrEqual(1);
+    lane.close();
+  });
+
   it("a lone item on an idle lane leaves at once; while a batch is in flight a partial one waits for it", async () => {
     const clock = new FakeClock();
     const g = gate();

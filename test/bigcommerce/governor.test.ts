@@ -287,6 +287,30 @@ describe("RateGovernor with pacing (paceBurstShare)", () => {
     expect(hurried.error).toBeInstanceOf(RateLimitedError);
   });
 
+  it("when callers wait, hands each slot to the fullest call, and refuses a thin one by its worst case", async () => {
+    const { clock, governor } = setup({ paceBurstShare: 0.1 });
+    await roundTrip(governor, rate(9, 1000)); // the one burst slot is spent: one per 100 ms from here
+    const order: string[] = [];
+    const ask = (name: string, fill?: number, deadlineIn = 10_000) =>
+      track(
+        governor.acquire({ deadline: clock.now() + deadlineIn, ...(fill === undefined ? {} : { fill: () => fill }) }).then((p) => {
+          order.push(name);
+          p.release({ status: 200, headers: {} });
+          return p;
+        }),
+      );
+    ask("read, a fifth full", 0.2);
+    ask("write, full", 1);
+    ask("lone request");
+    for (let i = 0; i < 10 && order.length < 3; i++) await clock.advance(100);
+    expect(order).toEqual(["write, full", "lone request", "read, a fifth full"]);
+    // Now a thin call whose bound covers its place but not two younger full calls going first.
+    ask("full", 1);
+    const thin = ask("thin", 0.2, 250); // its place alone: 200 ms; two younger full calls first: 400 ms
+    await settle();
+    expect(thin.error).toBeInstanceOf(RateLimitedError);
+  });
+
   it("an idle governor with pacing still grants a lone request at once", async () => {
     const { clock, governor } = setup({ paceBurstShare: 0.1 });
     await roundTrip(governor, rate(9, 1000));

@@ -201,6 +201,9 @@ describe("request log and control API", () => {
       { method: "DELETE", path: `/stores/${STORE}/v3/customers`, query: { "id:in": "1" }, rawQuery: "id:in=1", status: 204, storeHash: STORE },
     ]);
     expect(typeof emu().requests[0]?.at).toBe("number");
+    expect(emu().requests.map((r) => r.items)).toEqual([undefined, undefined]);
+    await call("POST", "/v3/customers", { body: [person(1), person(2)] });
+    expect(emu().requests.at(-1)?.items).toBe(2); // how full a batch call was
     emu().clearRequests();
     expect(emu().requests).toHaveLength(0);
   });

@@ -70,6 +70,25 @@ describe.skipIf(!redisServerAvailable)(`shared quota gate${redisServerAvailable 
     expect((refused as RateLimitedError).retryAfterMs).toBeGreaterThan(10_000);
   });
 
+  it("hands each slot this replica gets to its fullest waiting call, and drops a waiter that aborts", async () => {
+    const g = await gate("gate-d");
+    const probe = await g.acquire(); // the first request probes the window; the rest wait for its answer
+    const order: string[] = [];
+    const ask = (name: string, fill?: number, signal?: AbortSignal) =>
+      g.acquire({ ...(fill === undefined ? {} : { fill: () => fill }), ...(signal ? { signal } : {}) }).then((p) => {
+        order.push(name);
+        return p;
+      });
+    const gaveUp = new AbortController();
+    const waiting = [ask("read, a fifth full", 0.2), ask("aborted", 1, gaveUp.signal), ask("write, full", 1), ask("lone request")];
+    await new Promise((r) => setTimeout(r, 30)); // they are queued, polling for the probe's answer
+    gaveUp.abort(new Error("the IdP went away"));
+    probe.release({ status: 200, headers: { "x-rate-limit-requests-left": "9", "x-rate-limit-time-reset-ms": "1000", "x-rate-limit-requests-quota": "10" } });
+    const outcomes = (await Promise.allSettled(waiting)).map((r) => r.status);
+    expect(outcomes).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    expect(order).toEqual(["write, full", "lone request", "read, a fifth full"]);
+  });
+
   it("rejects with a typed error (a SCIM 503) while Redis is down", async () => {
     const g = await gate("gate-c");
     await server.stop();
