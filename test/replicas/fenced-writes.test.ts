@@ -21,7 +21,8 @@ describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAv
 
   beforeAll(async () => {
     server = await startRedisServer();
-    b = await startBridge({ REDIS_URL: server.url });
+    // A short quota window from the start, so the bridge learns it (quota pressure below).
+    b = await startBridge({ REDIS_URL: server.url }, { rateWindowMs: 4_000 });
   });
   afterAll(async () => {
     await b?.close();
@@ -57,6 +58,36 @@ describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAv
       expect((await client.customers.list({ "id:in": [id] })).data).toHaveLength(1);
     } finally {
       redis.disconnect();
+    }
+  });
+
+  it("a write queued under quota pressure is not sent when its lease runs out before its slot comes", async () => {
+    const redis = connectRedis({ url: server.url, commandTimeoutMs: 500 }, logger);
+    await once(redis, "ready");
+    const client = fenceWrites(b.client);
+    try {
+      const customer = await client.customers.create({ email: "queued@example.com", first_name: "Old", last_name: "W" });
+      const id = toCustomerId(customer.id)!;
+      // Quota pressure: a fresh window whose whole budget is spent at once, so the next call
+      // waits for the window to reset (4 s), long after the lease below (0.5 s) has run out.
+      b.emulator.setOptions({ rateQuota: 2 });
+      for (let i = 0; i < 2; i += 1) await client.customers.list({ limit: 1 });
+      b.emulator.clearRequests();
+      const lock = new RedisKeyedLock(redis, new Keyspace("queued"), { leaseMs: 500, waitMs: 5_000 }, logger);
+      const outcome = await lock.run(String(customer.id), async () => {
+        // The replica loses Redis: its lease cannot be renewed, and runs out while the update waits.
+        redis.disconnect();
+        return client.customers.update({ id, first_name: "Stale" }).then(
+          () => "written",
+          (error: unknown) => error,
+        );
+      });
+      expect(outcome).toBeInstanceOf(LeaseLostError);
+      expect(b.emulator.requests.filter((r) => r.method === "PUT")).toEqual([]);
+      expect(b.emulator.store(STORE_HASH).customers.get(customer.id)?.first_name).toBe("Old");
+    } finally {
+      redis.disconnect();
+      b.emulator.setOptions({ rateQuota: 100_000 });
     }
   });
 });
