@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toCustomerId } from "../../src/bigcommerce/ids.js";
 import { createLogger } from "../../src/logger.js";
 import { LeaseLostError } from "../../src/shared-state/errors.js";
-import { fenceWrites } from "../../src/shared-state/fenced-client.js";
 import { Keyspace } from "../../src/shared-state/keyspace.js";
 import { currentLease } from "../../src/shared-state/lease.js";
 import { connectRedis } from "../../src/shared-state/redis-connection.js";
@@ -11,9 +10,9 @@ import { RedisKeyedLock } from "../../src/shared-state/redis-lock.js";
 import { startBridge, STORE_HASH, type RunningBridge } from "../support/bridge-harness.js";
 import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
 
-/** The BigCommerce client as the bridge uses it with REDIS_URL: every write checks its lease.
- * The client is the one composeBridge builds for a replica (shared quota and unsettled creates),
- * fenced the way createApp fences it. */
+/** The BigCommerce client as the bridge uses it with REDIS_URL (the one composeBridge builds for
+ * a replica: shared quota and unsettled creates): every write under a lock checks its lease when
+ * it is submitted and again when it is sent. */
 describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
   let server: RedisServer;
   let b: RunningBridge;
@@ -32,7 +31,7 @@ describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAv
   it("sends writes under a held lease, and refuses them (nothing sent) once the lease is lost", async () => {
     const redis = connectRedis({ url: server.url, commandTimeoutMs: 500 }, logger);
     await once(redis, "ready");
-    const client = fenceWrites(b.client);
+    const client = b.client;
     try {
       const customer = await client.customers.create({ email: "fenced@example.com", first_name: "F", last_name: "W" });
       const id = toCustomerId(customer.id)!;
@@ -64,7 +63,7 @@ describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAv
   it("a write queued under quota pressure is not sent when its lease runs out before its slot comes", async () => {
     const redis = connectRedis({ url: server.url, commandTimeoutMs: 500 }, logger);
     await once(redis, "ready");
-    const client = fenceWrites(b.client);
+    const client = b.client;
     try {
       const customer = await client.customers.create({ email: "queued@example.com", first_name: "Old", last_name: "W" });
       const id = toCustomerId(customer.id)!;
