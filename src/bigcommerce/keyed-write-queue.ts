@@ -21,6 +21,7 @@ import {
   leavesOutcomeOpen,
   type Pending,
   provesNothingWritten,
+  refusedError,
   reread,
 } from "./batch-item.js";
 import { BatchLane } from "./batch-lane.js";
@@ -28,17 +29,6 @@ import { OutcomeUnknownError, ValidationFailedError } from "./errors.js";
 import type { Permit } from "./governor.js";
 import { groupByIndex } from "./reconcile.js";
 import type { BatchGuard } from "./write-guard.js";
-
-/**
- * A refused item whose earlier attempt got no answer may have been written: its caller must not
- * hear "nothing was written".
- */
-function refusedError(p: Pending<unknown>, refusal: unknown): unknown {
-  if (!p.uncertain) return refusal;
-  return new OutcomeUnknownError("an earlier attempt of this customer write got no answer, and its write lock was lost before it could be sent again", {
-    cause: refusal,
-  });
-}
 
 /** An item's fate as the re-read shows it; `innocent`: not settled by it, so it may go again. */
 export type WriteOutcome = { kind: "resolve"; customer: Customer } | { kind: "reject"; error: unknown } | { kind: "innocent" };

@@ -8,6 +8,7 @@ import type { CustomerId } from "../../src/bigcommerce/api.js";
 import { CustomerWriteBatcher } from "../../src/bigcommerce/batcher.js";
 import { createBigCommerceClient, type BigCommerceClientHandle } from "../../src/bigcommerce/client.js";
 import type { Permit, PermitSource } from "../../src/bigcommerce/governor.js";
+import { SharedWrites } from "../../src/bigcommerce/shared-writes.js";
 import { runWithWriteGuard, type WriteGuard } from "../../src/bigcommerce/write-guard.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { FakeClock } from "./helpers/fake-clock.js";
@@ -72,6 +73,38 @@ describe("a queued write whose guard refuses before its slot is granted", () => 
     const create = runWithWriteGuard(guard(() => true), () => batcher.create({ email: "x@example.com", first_name: "X", last_name: "Y" }));
     await expect(create).rejects.toBeInstanceOf(GuardRefused);
     expect(writes.calls).toEqual([]);
+  });
+});
+
+describe("single-item writes sharing a call (attribute values, index metafields)", () => {
+  it("leave without the item whose guard refused before the slot was granted", async () => {
+    const clock = new FakeClock();
+    const permits = gate();
+    const sent: string[][] = [];
+    const writes = new SharedWrites<string, string>({
+      clock,
+      permits: permits.source,
+      maxWaitMs: 30_000,
+      maxBatch: 10,
+      maxInFlight: 1,
+      send: async (items) => {
+        sent.push(items);
+        return items.map((i) => `${i}!`);
+      },
+    });
+    let lost = false;
+    const stale = track(runWithWriteGuard(guard(() => lost), () => writes.submit("stale")));
+    const held = track(runWithWriteGuard(guard(() => false), () => writes.submit("held")));
+    const refusedAtOnce = track(runWithWriteGuard(guard(() => true), () => writes.submit("late")));
+    await clock.advance(1_000);
+    lost = true;
+    permits.grantOne();
+    await drive(clock, () => stale.settled && held.settled && refusedAtOnce.settled);
+
+    expect(stale.error).toBeInstanceOf(GuardRefused);
+    expect(refusedAtOnce.error).toBeInstanceOf(GuardRefused);
+    expect(held.value).toBe("held!");
+    expect(sent).toEqual([["held"]]);
   });
 });
 
