@@ -27,7 +27,6 @@ import { GroupService } from "./scim/groups/group-service.js";
 import { MembershipWriter } from "./scim/groups/membership-writer.js";
 import { KeyedLock } from "./scim/keyed-lock.js";
 import { forwardToLeader, isForwarded } from "./http/forward-to-leader.js";
-import { fenceWrites } from "./shared-state/fenced-client.js";
 import { RedisPendingIndex } from "./shared-state/redis-pending-index.js";
 import { RedisUnfinishedGroupCreates } from "./shared-state/redis-unfinished-group-creates.js";
 import { RedisWriteEpochs } from "./shared-state/redis-write-epochs.js";
@@ -82,9 +81,9 @@ function baseUrlOf(config: Config, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client: upstreamClient, logger, upstreamState, storeHash, shared }: AppDeps): Promise<Bridge> {
-  // With replicas, every write first checks that its user's lock lease is still held.
-  const client = shared ? fenceWrites(upstreamClient) : upstreamClient;
+export async function createApp({ config, client, logger, upstreamState, storeHash, shared }: AppDeps): Promise<Bridge> {
+  // With replicas, a write made under a user's lock is refused once its lease is lost, also when
+  // it has already been queued: the client checks the lease as it sends (bigcommerce/write-guard.ts).
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
   const catalog = await ensureAttributeCatalog(client, config.storedAttributes);
   const directory = new GroupDirectory(client, logger);
@@ -181,7 +180,7 @@ export async function createApp({ config, client: upstreamClient, logger, upstre
     res.json({ status: "ok" });
   });
   // Readiness (load balancers, Kubernetes): BigCommerce answers our credentials, Redis answers.
-  app.get("/readyz", new Readiness({ client: upstreamClient, ...(shared ? { redis: shared.redis } : {}) }).handler);
+  app.get("/readyz", new Readiness({ client, ...(shared ? { redis: shared.redis } : {}) }).handler);
   const metrics = new Metrics(upstreamState);
   app.get("/metrics", authenticate(tokens, jwt), metrics.handler);
 

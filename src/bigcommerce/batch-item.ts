@@ -149,6 +149,17 @@ export function expiredError(p: Pending<unknown>): Error {
 }
 
 /**
+ * For an item whose write guard refused (write-guard.ts): the guard's error, unless an earlier
+ * attempt got no answer and may have been written; its caller must not hear "nothing was written".
+ */
+export function refusedError(p: Pending<unknown>, refusal: unknown): unknown {
+  if (!p.uncertain) return refusal;
+  return new OutcomeUnknownError("an earlier attempt of this customer write got no answer, and its write guard refused sending it again", {
+    cause: refusal,
+  });
+}
+
+/**
  * The re-read after a failed batch: within the batch's remaining budget (at least
  * `rereadMinMs`), with up to `rereadAttempts` calls while that budget lasts.
  */

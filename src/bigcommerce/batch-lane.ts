@@ -16,10 +16,17 @@
  * deadline is taken out and handed to `expire` (which rejects it with an error saying nothing
  * was sent), both by a timer and by a sweep before every `pick`: nothing is ever sent after its
  * caller gave up. Items given back to a closed lane go to `expire`'s sibling `onClosed`.
+ *
+ * A lane of writes (`refuse` given) also keeps each item's write guard (write-guard.ts), taken
+ * from the work that added it: an item whose guard refuses is never queued, is taken out and
+ * handed to `refuse` before every `pick` (so it is not in the batch; the rest goes), and each
+ * batch runs under the combined guard of its items, which the transport checks again right
+ * before the call leaves.
  */
 import type { Clock } from "./clock.js";
 import { RateLimitedError } from "./errors.js";
 import type { Permit, PermitSource } from "./governor.js";
+import { BatchGuard, currentWriteGuard, refusalOf, runWithWriteGuard, type WriteGuard } from "./write-guard.js";
 
 export interface BatchLaneOptions<P> {
   clock: Clock;
@@ -30,9 +37,11 @@ export interface BatchLaneOptions<P> {
   pick: (queue: P[]) => P[];
   /**
    * Sends one batch and settles each item; must not reject. `permit` (with `permits`) is the
-   * request slot granted for it: pass it to the call that sends the batch.
+   * request slot granted for it: pass it to the call that sends the batch. `guard`: the batch's
+   * combined write guard, under which `run` runs (`guard.refused(error)` tells a call it
+   * refused, which sent nothing).
    */
-  run: (batch: P[], permit: Permit | undefined) => Promise<void>;
+  run: (batch: P[], permit: Permit | undefined, guard: BatchGuard) => Promise<void>;
   /** Late binding: form a batch only when one of these has granted a request slot. */
   permits?: PermitSource;
   /**
@@ -49,6 +58,11 @@ export interface BatchLaneOptions<P> {
   expire?: (item: P) => void;
   /** Settles an item given back (requeueFront) after the lane was closed. */
   onClosed?: (item: P) => void;
+  /**
+   * A lane of writes: settles an item whose write guard refused, with the guard's error. Only
+   * with it are guards captured (a read under a lost lease may still go).
+   */
+  refuse?: (item: P, error: unknown) => void;
 }
 
 export class BatchLane<P> {
@@ -56,6 +70,9 @@ export class BatchLane<P> {
   private inFlight = 0;
   private timer: AbortController | undefined;
   private readonly expiryTimers = new Map<P, AbortController>();
+  /** The write guard of each item added under one, kept until the item leaves the lane for good. */
+  private readonly guards = new Map<P, WriteGuard>();
+  private readonly batchesInFlight = new Set<P[]>();
   private closed = false;
   /** A request slot has been asked for and not yet granted (at most one at a time). */
   private asking = false;
@@ -86,6 +103,17 @@ export class BatchLane<P> {
       this.options.onClosed?.(item);
       return;
     }
+    const { refuse } = this.options;
+    const guard = refuse ? currentWriteGuard() : undefined;
+    if (refuse && guard) {
+      // Refused on submission: cheap, and the caller need not wait for a slot to hear it.
+      const refused = refusalOf(guard);
+      if (refused) {
+        refuse(item, refused.error);
+        return;
+      }
+      this.guards.set(item, guard);
+    }
     this.queue.push(item);
     this.armExpiry(item);
     this.arm();
@@ -109,6 +137,7 @@ export class BatchLane<P> {
     this.timer = undefined;
     for (const t of this.expiryTimers.values()) t.abort();
     this.expiryTimers.clear();
+    this.guards.clear();
     const left = this.queue;
     this.queue = [];
     return left;
@@ -157,6 +186,7 @@ export class BatchLane<P> {
         const i = this.queue.indexOf(item);
         if (i < 0) return;
         this.queue.splice(i, 1);
+        this.guards.delete(item);
         expire(item);
         // Its removal may unblock later items (e.g. of the same id).
         this.flush();
@@ -172,6 +202,39 @@ export class BatchLane<P> {
     abort.abort();
   }
 
+  private holds(item: P): boolean {
+    return this.queue.includes(item) || [...this.batchesInFlight].some((batch) => batch.includes(item));
+  }
+
+  /** An item leaves the lane for good (settled here, or by its batch). */
+  private forget(item: P): void {
+    this.disarmExpiry(item);
+    this.guards.delete(item);
+  }
+
+  /** Takes out every queued item that may not go now: its deadline passed, or its guard refuses. */
+  private sweep(): void {
+    this.sweepExpired();
+    this.sweepRefused();
+  }
+
+  private sweepRefused(): void {
+    const { refuse } = this.options;
+    if (!refuse || this.guards.size === 0) return;
+    const refusals = new Map<P, unknown>();
+    for (const item of this.queue) {
+      const guard = this.guards.get(item);
+      const refused = guard && refusalOf(guard);
+      if (refused) refusals.set(item, refused.error);
+    }
+    if (refusals.size === 0) return;
+    this.queue = this.queue.filter((item) => !refusals.has(item));
+    for (const [item, error] of refusals) {
+      this.forget(item);
+      refuse(item, error);
+    }
+  }
+
   /** Takes out every queued item whose deadline has passed. */
   private sweepExpired(): void {
     const { deadlineOf, expire, clock } = this.options;
@@ -183,7 +246,7 @@ export class BatchLane<P> {
     if (gone.length === 0) return;
     this.queue = keep;
     for (const item of gone) {
-      this.disarmExpiry(item);
+      this.forget(item);
       expire(item);
     }
   }
@@ -194,7 +257,7 @@ export class BatchLane<P> {
       return;
     }
     while (!this.closed && this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
-      this.sweepExpired();
+      this.sweep();
       if (this.queue.length === 0) break;
       const batch = this.options.pick(this.queue);
       if (batch.length === 0) break;
@@ -205,12 +268,18 @@ export class BatchLane<P> {
   private send(batch: P[], permit: Permit | undefined): void {
     for (const item of batch) this.disarmExpiry(item);
     this.inFlight += 1;
-    void this.options
-      .run(batch, permit)
+    // Always under the batch's own guard: never under that of whichever caller's work happened
+    // to trigger this flush (AsyncLocalStorage follows the callbacks that led here).
+    const guard = new BatchGuard(batch.flatMap((item) => this.guards.get(item) ?? []));
+    this.batchesInFlight.add(batch);
+    void runWithWriteGuard(guard, () => this.options.run(batch, permit, guard))
       .catch(() => {
         /* run settles its own items; nothing may escape here */
       })
       .finally(() => {
+        this.batchesInFlight.delete(batch);
+        // Items given back (requeueFront) keep their guard, even when already sent again.
+        for (const item of batch) if (!this.holds(item)) this.guards.delete(item);
         // A run that never got as far as sending leaves its slot unused.
         permit?.giveBack();
         this.inFlight -= 1;
@@ -221,7 +290,7 @@ export class BatchLane<P> {
   /** Late binding: one slot at a time; the batch is cut when it is granted. */
   private askForPermit(permits: PermitSource): void {
     if (this.closed || this.asking || this.inFlight >= this.options.maxInFlight) return;
-    this.sweepExpired();
+    this.sweep();
     if (this.queue.length === 0 || !this.mayGoNow(this.queue.length)) return;
     const { deadlineOf } = this.options;
     this.asking = true;
@@ -235,7 +304,7 @@ export class BatchLane<P> {
       .then(
         (permit) => {
           this.asking = false;
-          this.sweepExpired();
+          this.sweep();
           const batch = this.closed || this.queue.length === 0 ? [] : this.options.pick(this.queue);
           if (batch.length === 0) {
             // Nothing may go now (expired, or blocked until a batch ends or a wake-up): the next
@@ -269,7 +338,7 @@ export class BatchLane<P> {
     const gone = this.queue.filter((item) => deadlineOf(item) <= horizon || deadlineOf(item) === earliest);
     this.queue = this.queue.filter((item) => !gone.includes(item));
     for (const item of gone) {
-      this.disarmExpiry(item);
+      this.forget(item);
       expire(item);
     }
   }

@@ -6,7 +6,10 @@
  * and each item's outcome from what the re-read found, a pure function tested on its own.
  *
  * An item still queued at its deadline is rejected with `expiredError`; one queued when the
- * queue closes, with the close reason.
+ * queue closes, with the close reason; one whose write guard refuses (write-guard.ts: with
+ * replicas, its user's lock lease was lost) with the guard's error, whenever that is found: on
+ * submission, when a batch is cut, or right before the call leaves (then the batch goes back to
+ * the queue untouched, and the lane takes the refused items out before the next cut).
  */
 import type { Customer, CustomerListQuery } from "./api.js";
 import {
@@ -18,12 +21,14 @@ import {
   leavesOutcomeOpen,
   type Pending,
   provesNothingWritten,
+  refusedError,
   reread,
 } from "./batch-item.js";
 import { BatchLane } from "./batch-lane.js";
 import { OutcomeUnknownError, ValidationFailedError } from "./errors.js";
 import type { Permit } from "./governor.js";
 import { groupByIndex } from "./reconcile.js";
+import type { BatchGuard } from "./write-guard.js";
 
 /** An item's fate as the re-read shows it; `innocent`: not settled by it, so it may go again. */
 export type WriteOutcome = { kind: "resolve"; customer: Customer } | { kind: "reject"; error: unknown } | { kind: "innocent" };
@@ -61,11 +66,12 @@ export abstract class KeyedWriteQueue<T extends { email?: string }, K, P extends
       windowMs: settings.windowMs,
       maxInFlight: settings.maxInFlight,
       pick: (queue) => this.pick(queue),
-      run: (batch, permit) => this.run(batch, permit),
+      run: (batch, permit, guard) => this.run(batch, permit, guard),
       ...(settings.permits ? { permits: settings.permits, fullBatch: settings.maxBatch } : {}),
       deadlineOf: (p) => p.deadline,
       expire: (p) => p.reject(expiredError(p)),
       onClosed: (p) => p.reject(this.closedWith ?? new OutcomeUnknownError("customer write batcher is closed")),
+      refuse: (p, error) => p.reject(refusedError(p, error)),
     });
   }
 
@@ -99,8 +105,9 @@ export abstract class KeyedWriteQueue<T extends { email?: string }, K, P extends
     return batch;
   }
 
-  private async run(batch: P[], permit: Permit | undefined): Promise<void> {
+  private async run(batch: P[], permit: Permit | undefined, guard: BatchGuard): Promise<void> {
     const startedAt = this.settings.clock.now();
+    const firstAttempt = batch.map((p) => p.firstAttemptAt === undefined);
     for (const p of batch) {
       p.attempts += 1;
       p.firstAttemptAt ??= startedAt;
@@ -119,6 +126,17 @@ export abstract class KeyedWriteQueue<T extends { email?: string }, K, P extends
         }
         failure = new OutcomeUnknownError(`${this.method} /v3/customers answered without every customer it was sent`);
       } catch (error) {
+        if (guard.refused(error)) {
+          // An item's guard refused right before the call left: nothing of this attempt was
+          // sent (only 429s and never-sent requests are re-sent by the transport), so it does
+          // not count. Back to the queue; the lane refuses those items before the next cut.
+          batch.forEach((p, i) => {
+            p.attempts -= 1;
+            if (firstAttempt[i]) p.firstAttemptAt = undefined;
+          });
+          this.lane.requeueFront(batch);
+          return;
+        }
         failure = error;
       }
       if (leavesOutcomeOpen(failure)) for (const p of batch) p.uncertain = true;

@@ -15,6 +15,7 @@ import { BatchLane } from "./batch-lane.js";
 import type { Clock } from "./clock.js";
 import { ConflictError, RateLimitedError, ValidationFailedError } from "./errors.js";
 import type { Permit, PermitSource } from "./governor.js";
+import type { BatchGuard } from "./write-guard.js";
 
 export interface SharedWritesOptions<I, O> {
   clock: Clock;
@@ -46,10 +47,11 @@ export class SharedWrites<I, O> {
       maxInFlight: options.maxInFlight,
       ...(options.permits ? { permits: options.permits, fullBatch: options.maxBatch } : {}),
       pick: (queue) => queue.splice(0, options.maxBatch),
-      run: (batch, permit) => this.run(batch, permit),
+      run: (batch, permit, guard) => this.run(batch, permit, guard),
       deadlineOf: (e) => e.deadline,
       expire: (e) => e.reject(new RateLimitedError(1000, "no BigCommerce rate budget for this write within the wait bound; nothing was sent")),
       onClosed: (e) => e.reject(new RateLimitedError(1000, "BigCommerce client is closed; nothing was sent")),
+      refuse: (e, error) => e.reject(error),
     });
   }
 
@@ -63,7 +65,7 @@ export class SharedWrites<I, O> {
     for (const e of this.lane.close()) e.reject(error);
   }
 
-  private async run(batch: Entry<I, O>[], permit: Permit | undefined): Promise<void> {
+  private async run(batch: Entry<I, O>[], permit: Permit | undefined, guard: BatchGuard): Promise<void> {
     try {
       const results = await this.options.send(
         batch.map((e) => e.item),
@@ -71,6 +73,12 @@ export class SharedWrites<I, O> {
       );
       batch.forEach((e, i) => e.resolve(results[i] as O));
     } catch (error) {
+      if (guard.refused(error)) {
+        // An item's write guard refused right before the call left (nothing was sent): the lane
+        // rejects that item before the next cut, and the others go then.
+        this.lane.requeueFront(batch);
+        return;
+      }
       if (batch.length === 1 || !isItemError(error)) {
         for (const e of batch) e.reject(error);
         return;

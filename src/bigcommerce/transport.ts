@@ -6,6 +6,10 @@
  * governor for a permit, so permits are never held by requests that are not about to be sent.
  * Every wait (slot, permit, backoff) is bounded by one deadline per call, so a caller never
  * waits longer than `maxWaitMs` plus the time of the exchange itself.
+ *
+ * A write (any method but GET) under a write guard (write-guard.ts) is refused with the guard's
+ * error before any waiting, and again after each attempt's permit is granted, right before it
+ * is sent: the wait for a permit can outlast the guard (a replica's lock lease).
  */
 import type { Logger } from "pino";
 import type { z } from "zod";
@@ -23,6 +27,7 @@ import { assertSafeRequest, type HttpClient, type HttpResponse } from "./http.js
 import type { QueryInput } from "./query.js";
 import type { ResponseHeaders } from "./rate-headers.js";
 import { decideRetry, type HttpMethod, type RetryPolicy } from "./retry-policy.js";
+import { currentWriteGuard } from "./write-guard.js";
 
 export interface CallSpec<T> {
   method: HttpMethod;
@@ -152,6 +157,8 @@ export class Transport {
     // Refuse an unsafe request or query (InvalidQueryError) before any waiting or I/O.
     assertSafeRequest(spec);
     http.pathFor(spec);
+    const guard = spec.method === "GET" ? undefined : currentWriteGuard();
+    guard?.check();
 
     let earlierOutcomeUnknown = false;
     for (let attempt = 1; ; attempt += 1) {
@@ -161,6 +168,12 @@ export class Transport {
       const releaseSlot = await this.acquireSlot(spec, deadline);
       try {
         const permit = takePrepaid() ?? (await permits.acquire({ deadline, ...(spec.signal ? { signal: spec.signal } : {}) }));
+        try {
+          guard?.check();
+        } catch (refusal) {
+          permit.giveBack(); // nothing was sent: the slot is not spent
+          throw refusal;
+        }
         const started = performance.now();
         try {
           response = await http.send(spec);

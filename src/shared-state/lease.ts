@@ -1,10 +1,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { runWithWriteGuard } from "../bigcommerce/write-guard.js";
 import { LeaseLostError } from "./errors.js";
 
 /**
  * The lease a piece of work holds on a shared lock, visible to everything that work calls (via
- * AsyncLocalStorage), so that each write can check it first: a writer whose lease has expired or
- * been taken over must not write, because another replica may now hold the lock.
+ * AsyncLocalStorage), so that each write can check it: a writer whose lease has expired or been
+ * taken over must not write, because another replica may now hold the lock. The lease is the
+ * BigCommerce client's write guard for that work (bigcommerce/write-guard.ts): the client checks
+ * it when a write is submitted and again when it leaves, also from a batch sent seconds later.
  */
 export interface Lease {
   /** The resource the lock is on (e.g. a customer id). */
@@ -20,7 +23,7 @@ export interface Lease {
 const current = new AsyncLocalStorage<Lease>();
 
 export function runWithLease<T>(lease: Lease, work: () => Promise<T>): Promise<T> {
-  return current.run(lease, work);
+  return current.run(lease, () => runWithWriteGuard({ check: () => lease.assertHeld() }, work));
 }
 
 /** Called before a write: refuses it when the work runs under a lease that is no longer held. */

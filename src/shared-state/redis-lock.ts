@@ -13,9 +13,10 @@ import { REDIS_RETRY_AFTER_MS, shared } from "./redis-connection.js";
  * The per-user write lock shared by replicas: a lease in Redis (SET with an expiry) that the
  * holder renews while its work runs. A replica that dies holding it releases it when the lease
  * expires. Each lease carries a fencing token (a per-resource counter plus a random id); renewal
- * and release only act on the holder's own token, and every write under the lease first checks
- * locally that the lease is still valid (see lease.ts and fenced-client.ts), so a holder whose
- * lease expired or was taken over is refused instead of writing.
+ * and release only act on the holder's own token, and every write under the lease checks locally
+ * that the lease is still valid, when it is submitted and again right before it is sent (lease.ts
+ * registers the lease as the BigCommerce client's write guard), so a holder whose lease expired
+ * or was taken over is refused instead of writing.
  *
  * Work for one key inside this replica queues in an in-process KeyedLock first, so only one
  * request per replica and key polls Redis at a time.

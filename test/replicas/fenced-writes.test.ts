@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toCustomerId } from "../../src/bigcommerce/ids.js";
 import { createLogger } from "../../src/logger.js";
 import { LeaseLostError } from "../../src/shared-state/errors.js";
-import { fenceWrites } from "../../src/shared-state/fenced-client.js";
 import { Keyspace } from "../../src/shared-state/keyspace.js";
 import { currentLease } from "../../src/shared-state/lease.js";
 import { connectRedis } from "../../src/shared-state/redis-connection.js";
@@ -11,9 +10,9 @@ import { RedisKeyedLock } from "../../src/shared-state/redis-lock.js";
 import { startBridge, STORE_HASH, type RunningBridge } from "../support/bridge-harness.js";
 import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
 
-/** The BigCommerce client as the bridge uses it with REDIS_URL: every write checks its lease.
- * The client is the one composeBridge builds for a replica (shared quota and unsettled creates),
- * fenced the way createApp fences it. */
+/** The BigCommerce client as the bridge uses it with REDIS_URL (the one composeBridge builds for
+ * a replica: shared quota and unsettled creates): every write under a lock checks its lease when
+ * it is submitted and again when it is sent. */
 describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
   let server: RedisServer;
   let b: RunningBridge;
@@ -21,7 +20,8 @@ describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAv
 
   beforeAll(async () => {
     server = await startRedisServer();
-    b = await startBridge({ REDIS_URL: server.url });
+    // A short quota window from the start, so the bridge learns it (quota pressure below).
+    b = await startBridge({ REDIS_URL: server.url }, { rateWindowMs: 4_000 });
   });
   afterAll(async () => {
     await b?.close();
@@ -31,7 +31,7 @@ describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAv
   it("sends writes under a held lease, and refuses them (nothing sent) once the lease is lost", async () => {
     const redis = connectRedis({ url: server.url, commandTimeoutMs: 500 }, logger);
     await once(redis, "ready");
-    const client = fenceWrites(b.client);
+    const client = b.client;
     try {
       const customer = await client.customers.create({ email: "fenced@example.com", first_name: "F", last_name: "W" });
       const id = toCustomerId(customer.id)!;
@@ -57,6 +57,36 @@ describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAv
       expect((await client.customers.list({ "id:in": [id] })).data).toHaveLength(1);
     } finally {
       redis.disconnect();
+    }
+  });
+
+  it("a write queued under quota pressure is not sent when its lease runs out before its slot comes", async () => {
+    const redis = connectRedis({ url: server.url, commandTimeoutMs: 500 }, logger);
+    await once(redis, "ready");
+    const client = b.client;
+    try {
+      const customer = await client.customers.create({ email: "queued@example.com", first_name: "Old", last_name: "W" });
+      const id = toCustomerId(customer.id)!;
+      // Quota pressure: a fresh window whose whole budget is spent at once, so the next call
+      // waits for the window to reset (4 s), long after the lease below (0.5 s) has run out.
+      b.emulator.setOptions({ rateQuota: 2 });
+      for (let i = 0; i < 2; i += 1) await client.customers.list({ limit: 1 });
+      b.emulator.clearRequests();
+      const lock = new RedisKeyedLock(redis, new Keyspace("queued"), { leaseMs: 500, waitMs: 5_000 }, logger);
+      const outcome = await lock.run(String(customer.id), async () => {
+        // The replica loses Redis: its lease cannot be renewed, and runs out while the update waits.
+        redis.disconnect();
+        return client.customers.update({ id, first_name: "Stale" }).then(
+          () => "written",
+          (error: unknown) => error,
+        );
+      });
+      expect(outcome).toBeInstanceOf(LeaseLostError);
+      expect(b.emulator.requests.filter((r) => r.method === "PUT")).toEqual([]);
+      expect(b.emulator.store(STORE_HASH).customers.get(customer.id)?.first_name).toBe("Old");
+    } finally {
+      redis.disconnect();
+      b.emulator.setOptions({ rateQuota: 100_000 });
     }
   });
 });
