@@ -40,6 +40,17 @@ export function newUser(email: string, extra: Record<string, unknown> = {}) {
   return { schemas: [CORE], userName: email, name: { givenName: "Given", familyName: "Family" }, emails: [{ value: email, type: "work", primary: true }], active: true, ...extra };
 }
 
+/** BigCommerce's answer to "does this password sign in to this channel?" (its validate-credentials endpoint). */
+export async function signsIn(b: Pick<RunningBridge, "emulator">, email: string, password: string, channelId = 1): Promise<boolean> {
+  const response = await fetch(`${b.emulator.url}/stores/${STORE_HASH}/v3/customers/validate-credentials`, {
+    method: "POST",
+    headers: { "X-Auth-Token": "judge", "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ email, password, channel_id: channelId }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { is_valid: boolean }).is_valid;
+}
+
 /** The User an IdP would create: POSTs newUser(email, extra), expects 201, gives back the answer. */
 export async function createUser(a: Api, email: string, extra: Record<string, unknown> = {}) {
   const res = await a.post("/Users", newUser(email, extra));
