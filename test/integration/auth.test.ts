@@ -1,19 +1,15 @@
 import request from "supertest";
 import { SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBridge, type RunningBridge } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { useBridge } from "./helpers.js";
 
 const SECRET = "a-shared-secret-that-is-long-enough-1234";
-let b: RunningBridge;
-beforeAll(async () => {
-  b = await startBridge({
-    SCIM_BEARER_TOKENS: "first-token-aaaaaaaaaaaa,second-token-bbbbbbbbbbb",
-    SCIM_JWT_SECRET: SECRET,
-    SCIM_JWT_ISSUER: "https://idp.example",
-    SCIM_JWT_AUDIENCE: "scim-bridge",
-  });
+const b = useBridge({
+  SCIM_BEARER_TOKENS: "first-token-aaaaaaaaaaaa,second-token-bbbbbbbbbbb",
+  SCIM_JWT_SECRET: SECRET,
+  SCIM_JWT_ISSUER: "https://idp.example",
+  SCIM_JWT_AUDIENCE: "scim-bridge",
 });
-afterAll(() => b.close());
 
 const get = (auth?: string) => {
   const r = request(b.url).get("/scim/v2/Users?count=1");

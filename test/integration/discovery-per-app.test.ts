@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, CORE, ENT, newUser, startBridge, type RunningBridge } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { CORE, ENT, newUser, useBridge, type UsedBridge } from "./helpers.js";
 
 /**
  * Two bridge apps (two stores' configurations) in ONE process: each advertises the attributes it
  * stores, whichever started first, and every meta.location names the app that answered.
  */
-let first: RunningBridge;
-let second: RunningBridge;
-beforeAll(async () => {
-  first = await startBridge({ SCIM_STORED_ATTRIBUTES: "title,department" });
-  second = await startBridge({ SCIM_STORED_ATTRIBUTES: "nickName,costCenter,manager" });
-});
-afterAll(async () => {
-  await first?.close();
-  await second?.close();
-});
+const first = useBridge({ SCIM_STORED_ATTRIBUTES: "title,department" });
+const second = useBridge({ SCIM_STORED_ATTRIBUTES: "nickName,costCenter,manager" });
 
-const attributeNames = async (b: RunningBridge, urn: string): Promise<string[]> => {
-  const res = await api(b).get(`/Schemas/${urn}`);
+const attributeNames = async (b: UsedBridge, urn: string): Promise<string[]> => {
+  const res = await b.api.get(`/Schemas/${urn}`);
   expect(res.status).toBe(200);
   return res.body.attributes.map((a: { name: string }) => a.name);
 };
@@ -39,13 +31,13 @@ describe("discovery is per app", () => {
     for (const absent of ["department", "employeeNumber", "division"]) expect(secondEnt).not.toContain(absent);
 
     // The list answer agrees with the single-schema answer.
-    const list = await api(second).get("/Schemas");
+    const list = await second.api.get("/Schemas");
     const ent = list.body.Resources.find((r: { id: string }) => r.id === ENT);
     expect(ent.attributes.map((a: { name: string }) => a.name)).toEqual(secondEnt);
   });
 
   it("what an app advertises is what it stores", async () => {
-    const created = await api(second).post(
+    const created = await second.api.post(
       "/Users",
       newUser("per-app-discovery@example.com", { nickName: "Nick", title: "Ignored here", [ENT]: { costCenter: "CC-7", department: "Ignored too" } }),
     );
@@ -59,20 +51,20 @@ describe("discovery is per app", () => {
   it("meta.location of every discovery document names the app that answered", async () => {
     for (const b of [first, second]) {
       const base = `${b.url}/scim/v2`;
-      const schemas = await api(b).get("/Schemas");
+      const schemas = await b.api.get("/Schemas");
       for (const s of schemas.body.Resources) expect(s.meta.location).toBe(`${base}/Schemas/${s.id}`);
-      const types = await api(b).get("/ResourceTypes");
+      const types = await b.api.get("/ResourceTypes");
       for (const t of types.body.Resources) expect(t.meta.location).toBe(`${base}/ResourceTypes/${t.id}`);
-      const spc = await api(b).get("/ServiceProviderConfig");
+      const spc = await b.api.get("/ServiceProviderConfig");
       expect(spc.body.meta.location).toBe(`${base}/ServiceProviderConfig`);
     }
   });
 
   it("an unknown schema or resource type is a SCIM 404, and discovery refuses filters", async () => {
-    const schema = await api(first).get("/Schemas/urn:example:nope");
+    const schema = await first.api.get("/Schemas/urn:example:nope");
     expect(schema.status).toBe(404);
     expect(schema.body.schemas).toEqual(["urn:ietf:params:scim:api:messages:2.0:Error"]);
-    expect((await api(first).get("/ResourceTypes/Nope")).status).toBe(404);
-    expect((await api(first).get('/Schemas?filter=id eq "x"')).status).toBe(403);
+    expect((await first.api.get("/ResourceTypes/Nope")).status).toBe(404);
+    expect((await first.api.get('/Schemas?filter=id eq "x"')).status).toBe(403);
   });
 });

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, BC, ENT, startBridge, type RunningBridge } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { BC, ENT, useBridge } from "./helpers.js";
 
-let b: RunningBridge;
-let s: ReturnType<typeof api>;
-beforeAll(async () => {
-  b = await startBridge();
-  s = api(b);
-});
-afterAll(() => b.close());
+const b = useBridge();
 
 describe("discovery tells the truth", () => {
   it("ServiceProviderConfig: PATCH, filter and password changes yes; ETag yes; bulk no", async () => {
-    const res = await s.get("/ServiceProviderConfig");
+    const res = await b.api.get("/ServiceProviderConfig");
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       schemas: ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
@@ -26,7 +20,7 @@ describe("discovery tells the truth", () => {
   });
 
   it("ResourceTypes: User with both extensions, and Group", async () => {
-    const res = await s.get("/ResourceTypes");
+    const res = await b.api.get("/ResourceTypes");
     const byId = Object.fromEntries(res.body.Resources.map((r: { id: string }) => [r.id, r]));
     expect(byId.User).toMatchObject({ endpoint: "/Users", schema: "urn:ietf:params:scim:schemas:core:2.0:User" });
     expect(byId.User.schemaExtensions).toEqual(
@@ -39,7 +33,7 @@ describe("discovery tells the truth", () => {
   });
 
   it("Schemas advertise what is stored, and explain the one-group rule", async () => {
-    const res = await s.get("/Schemas");
+    const res = await b.api.get("/Schemas");
     const byId = Object.fromEntries(res.body.Resources.map((r: { id: string }) => [r.id, r]));
     const names = (id: string) => byId[id].attributes.map((a: { name: string }) => a.name);
     const core = names("urn:ietf:params:scim:schemas:core:2.0:User");
@@ -50,16 +44,16 @@ describe("discovery tells the truth", () => {
     expect(names(BC)).toEqual(expect.arrayContaining(["customerGroupId", "channelIds", "notes", "taxExemptCategory"]));
     const members = byId["urn:ietf:params:scim:schemas:core:2.0:Group"].attributes.find((a: { name: string }) => a.name === "members");
     expect(members.description).toMatch(/at most one group/);
-    const single = await s.get(`/Schemas/${BC}`);
+    const single = await b.api.get(`/Schemas/${BC}`);
     expect(single.status).toBe(200);
     expect(single.body.id).toBe(BC);
   });
 
   it("Okta's connection test: GET /Users?startIndex=1&count=2 and GET /Groups?startIndex=1&count=100", async () => {
-    const users = await s.get("/Users?startIndex=1&count=2");
+    const users = await b.api.get("/Users?startIndex=1&count=2");
     expect(users.status).toBe(200);
     expect(users.body.schemas).toEqual(["urn:ietf:params:scim:api:messages:2.0:ListResponse"]);
-    const groups = await s.get("/Groups?startIndex=1&count=100");
+    const groups = await b.api.get("/Groups?startIndex=1&count=100");
     expect(groups.status).toBe(200);
     expect(groups.body).toMatchObject({ totalResults: 0, Resources: [] });
   });

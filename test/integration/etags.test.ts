@@ -1,23 +1,18 @@
 import request from "supertest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, newUser, startBridge, type RunningBridge } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { newUser, PATCH_OP, useBridge } from "./helpers.js";
 
 /** Issue 8, item 7: ETags from meta.version (RFC 7644 §3.14). */
-let b: RunningBridge;
-beforeAll(async () => {
-  b = await startBridge();
-});
-afterAll(() => b.close());
+const b = useBridge();
 
 const scim = () => request(`${b.url}/scim/v2`);
-const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const writes = () => b.upstreamCalls().filter((c) => c.method !== "GET");
 
 describe("Users", () => {
   it("answers carry ETag = meta.version; If-None-Match gives 304 only when it names that version", async () => {
-    const created = await api(b).post("/Users", newUser("etag1@x.test"));
+    const created = await b.api.post("/Users", newUser("etag1@x.test"));
     expect(created.headers.etag).toBe(created.body.meta.version);
-    const got = await api(b).get(`/Users/${created.body.id}`);
+    const got = await b.api.get(`/Users/${created.body.id}`);
     expect(got.headers.etag).toBe(got.body.meta.version);
     const version = got.body.meta.version as string;
 
@@ -36,7 +31,7 @@ describe("Users", () => {
   });
 
   it("PUT, PATCH and DELETE with a stale If-Match are 412 and write nothing; the current version goes through", async () => {
-    const created = await api(b).post("/Users", newUser("etag2@x.test"));
+    const created = await b.api.post("/Users", newUser("etag2@x.test"));
     const id = created.body.id as string;
     const v1 = created.body.meta.version as string;
     const patched = await scim()
@@ -60,7 +55,7 @@ describe("Users", () => {
       expect(res.body.schemas).toEqual(["urn:ietf:params:scim:api:messages:2.0:Error"]);
       expect(writes(), method).toEqual([]);
     }
-    const now = await api(b).get(`/Users/${id}`);
+    const now = await b.api.get(`/Users/${id}`);
     expect(now.body.name.givenName).toBe("Changed");
     expect(now.body.active).toBe(true);
 
@@ -68,7 +63,7 @@ describe("Users", () => {
   });
 
   it("two writes racing with the same If-Match: one succeeds, the other is 412 (checked under the per-user lock)", async () => {
-    const created = await api(b).post("/Users", newUser("etag-race@x.test"));
+    const created = await b.api.post("/Users", newUser("etag-race@x.test"));
     const v1 = created.body.meta.version as string;
     const rename = (givenName: string) =>
       scim()
@@ -79,11 +74,11 @@ describe("Users", () => {
     const results = await Promise.all([rename("First"), rename("Second")]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 412]);
     const winner = results.find((r) => r.status === 200)!;
-    expect((await api(b).get(`/Users/${created.body.id}`)).body.name.givenName).toBe(winner.body.name.givenName);
+    expect((await b.api.get(`/Users/${created.body.id}`)).body.name.givenName).toBe(winner.body.name.givenName);
   });
 
   it("If-Match: * passes for an existing user; any If-Match on a missing one is 404", async () => {
-    const created = await api(b).post("/Users", newUser("etag3@x.test"));
+    const created = await b.api.post("/Users", newUser("etag3@x.test"));
     const res = await scim()
       .patch(`/Users/${created.body.id}`)
       .set(b.auth)
@@ -96,9 +91,9 @@ describe("Users", () => {
 
 describe("Groups", () => {
   it("ETag and If-Match use the version with members", async () => {
-    const user = await api(b).post("/Users", newUser("etag-member@x.test"));
-    const group = await api(b).post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "ETag group" });
-    const got = await api(b).get(`/Groups/${group.body.id}`);
+    const user = await b.api.post("/Users", newUser("etag-member@x.test"));
+    const group = await b.api.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "ETag group" });
+    const got = await b.api.get(`/Groups/${group.body.id}`);
     expect(got.headers.etag).toBe(got.body.meta.version);
     const v1 = got.body.meta.version as string;
     expect((await scim().get(`/Groups/${group.body.id}`).set(b.auth).set("If-None-Match", v1)).status).toBe(304);

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, countCalls, newUser, startBridge, type RunningBridge } from "./helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { countCalls, newUser, useBridge } from "./helpers.js";
 
 /**
  * The filter reproductions of issue 7 item 8, over HTTP against the emulator: legal nesting,
@@ -9,26 +9,22 @@ import { api, countCalls, newUser, startBridge, type RunningBridge } from "./hel
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
-let b: RunningBridge;
-let s: ReturnType<typeof api>;
+const b = useBridge({ SCIM_MAX_SCAN: "100" });
 beforeAll(async () => {
-  b = await startBridge({ SCIM_MAX_SCAN: "100" });
-  s = api(b);
   for (const [email, givenName] of [
     ["alice@x.test", "Alice"],
     ["other@x.test", "Other"],
     ["carol@x.test", 'Jo"hn'],
     ["dave@x.test", "Dave"],
   ] as const) {
-    expect((await s.post("/Users", newUser(email, { name: { givenName, familyName: "F" } }))).status).toBe(201);
+    expect((await b.api.post("/Users", newUser(email, { name: { givenName, familyName: "F" } }))).status).toBe(201);
   }
-  expect((await s.post("/Groups", { schemas: [GROUP], displayName: 'Say "hi"' })).status).toBe(201);
-  expect((await s.post("/Groups", { schemas: [GROUP], displayName: "Plain" })).status).toBe(201);
+  expect((await b.api.post("/Groups", { schemas: [GROUP], displayName: 'Say "hi"' })).status).toBe(201);
+  expect((await b.api.post("/Groups", { schemas: [GROUP], displayName: "Plain" })).status).toBe(201);
 });
-afterAll(() => b.close());
 
 const list = async (resource: string, filter: string) => {
-  const res = await s.get(`/${resource}?filter=${encodeURIComponent(filter)}`);
+  const res = await b.api.get(`/${resource}?filter=${encodeURIComponent(filter)}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return (res.body.Resources as { userName?: string; displayName?: string }[]).map((r) => r.userName ?? r.displayName).sort();
 };
@@ -48,13 +44,13 @@ describe("GET /Users filters the RFC grammar allows", () => {
   });
 
   it("pushes an or of userNames down as one lookup", async () => {
-    const { result, calls } = await countCalls(b, () => s.get(`/Users?filter=${encodeURIComponent('(userName eq "alice@x.test") or ((userName eq "other@x.test"))')}`));
+    const { result, calls } = await countCalls(b, () => b.api.get(`/Users?filter=${encodeURIComponent('(userName eq "alice@x.test") or ((userName eq "other@x.test"))')}`));
     expect(result.body.totalResults).toBe(2);
     expect(calls).toEqual(["GET /v3/customers"]);
   });
 
   it("reads a filter in a POST /.search body the same way", async () => {
-    const res = await s.post("/Users/.search", { schemas: [SEARCH], filter: 'emails[type eq "work" and (value co "alice" or value co "other")]' });
+    const res = await b.api.post("/Users/.search", { schemas: [SEARCH], filter: 'emails[type eq "work" and (value co "alice" or value co "other")]' });
     expect(res.status).toBe(200);
     expect(res.body.totalResults).toBe(2);
   });
@@ -62,7 +58,7 @@ describe("GET /Users filters the RFC grammar allows", () => {
   it.each(['userName eq "a', "userName eq or", `${"(".repeat(40)}userName pr${")".repeat(40)}`, 'emails[type eq "work"'])(
     "answers %j with 400 invalidFilter as SCIM JSON",
     async (filter) => {
-      const res = await s.get(`/Users?filter=${encodeURIComponent(filter)}`);
+      const res = await b.api.get(`/Users?filter=${encodeURIComponent(filter)}`);
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ scimType: "invalidFilter", status: "400" });
       expect(res.headers["content-type"]).toMatch(/scim\+json/);
@@ -82,7 +78,7 @@ describe("GET /Groups uses the same parser", () => {
 
 describe("attribute projections with value filters use the same parser", () => {
   it("accepts a JSON escape inside an attributes value filter (scimmy's parser refused it)", async () => {
-    const res = await s.get(`/Users?filter=${encodeURIComponent('userName eq "alice@x.test"')}&attributes=${encodeURIComponent('emails[type eq "wo\\"rk" or type eq "work"]')}`);
+    const res = await b.api.get(`/Users?filter=${encodeURIComponent('userName eq "alice@x.test"')}&attributes=${encodeURIComponent('emails[type eq "wo\\"rk" or type eq "work"]')}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.Resources[0].emails).toEqual([expect.objectContaining({ value: "alice@x.test", type: "work" })]);
     expect(res.body.Resources[0].name).toBeUndefined();

@@ -1,28 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, newUser, startBridge, store, type RunningBridge } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { createUser, newUser, store, useBridge, withBridge } from "./helpers.js";
 
 /**
  * Group writes never answer success for something they did not write (issue 7): upstream
  * failures fail the request, and only references to users name customers.
  */
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
-let b: RunningBridge;
-let s: ReturnType<typeof api>;
-beforeAll(async () => {
-  b = await startBridge();
-  s = api(b);
-});
-afterAll(() => b.close());
+const b = useBridge();
 
 const groupOf = (id: string | number) => store(b).customers.get(Number(id))!.customer_group_id;
 let n = 0;
-async function user() {
-  const res = await s.post("/Users", newUser(`integrity${++n}@x.test`));
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-}
+const user = async () => (await createUser(b.api, `integrity${++n}@x.test`)).id;
 async function group(name = `Integrity ${++n}`, members: unknown[] = []) {
-  const res = await s.post("/Groups", { schemas: [GROUP], displayName: name, members });
+  const res = await b.api.post("/Groups", { schemas: [GROUP], displayName: name, members });
   expect(res.status).toBe(201);
   return res.body as { id: string; members: { value: string }[] };
 }
@@ -32,18 +22,18 @@ describe("item 1: membership on upstream errors", () => {
     const u = await user();
     const g = await group();
     b.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 503, count: 3 });
-    const res = await s.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [{ value: u }] }]);
+    const res = await b.api.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [{ value: u }] }]);
     b.emulator.faults.clear();
     expect(res.status).toBe(503);
     expect(groupOf(u)).not.toBe(Number(g.id));
-    const retry = await s.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [{ value: u }] }]);
+    const retry = await b.api.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [{ value: u }] }]);
     expect(retry.status).toBe(204);
     expect(groupOf(u)).toBe(Number(g.id));
   });
 
   it("a member that is no customer of the store is still skipped", async () => {
     const g = await group();
-    const res = await s.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [{ value: "999999" }] }]);
+    const res = await b.api.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [{ value: "999999" }] }]);
     expect(res.status).toBe(204);
   });
 });
@@ -53,7 +43,7 @@ describe("item 2: typed member references", () => {
     const victim = await user();
     const g = await group();
     const before = groupOf(victim);
-    const res = await s.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [{ value: victim, type: "Group" }] }]);
+    const res = await b.api.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [{ value: victim, type: "Group" }] }]);
     expect(res.status).toBe(400);
     expect(res.body.scimType).toBe("invalidValue");
     expect(groupOf(victim)).toBe(before);
@@ -63,9 +53,9 @@ describe("item 2: typed member references", () => {
     const victim = await user();
     const g = await group();
     const ref = { value: victim, $ref: `${b.url}/scim/v2/Groups/${victim}` };
-    expect((await s.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [ref] }])).status).toBe(400);
-    expect((await s.put(`/Groups/${g.id}`, { schemas: [GROUP], displayName: "Typed put", members: [ref] })).status).toBe(400);
-    const post = await s.post("/Groups", { schemas: [GROUP], displayName: "Typed post", members: [ref] });
+    expect((await b.api.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [ref] }])).status).toBe(400);
+    expect((await b.api.put(`/Groups/${g.id}`, { schemas: [GROUP], displayName: "Typed put", members: [ref] })).status).toBe(400);
+    const post = await b.api.post("/Groups", { schemas: [GROUP], displayName: "Typed post", members: [ref] });
     expect(post.status).toBe(400);
     expect(post.body.scimType).toBe("invalidValue");
     expect(groupOf(victim)).toBe(0);
@@ -75,7 +65,7 @@ describe("item 2: typed member references", () => {
   it("type User and a Users $ref (absolute or relative), or neither, name a customer", async () => {
     const [a, c, d] = [await user(), await user(), await user()];
     const g = await group();
-    const res = await s.patch(`/Groups/${g.id}`, [
+    const res = await b.api.patch(`/Groups/${g.id}`, [
       {
         op: "add",
         path: "members",
@@ -92,15 +82,15 @@ describe("item 5: a retried POST /Groups converges", () => {
     const [a, c] = [await user(), await user()];
     const body = { schemas: [GROUP], displayName: "Retried Create", members: [{ value: a }, { value: c }] };
     b.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 503, count: 3 });
-    const first = await s.post("/Groups", body);
+    const first = await b.api.post("/Groups", body);
     b.emulator.faults.clear();
     expect(first.status).toBe(503);
-    const retry = await s.post("/Groups", body);
+    const retry = await b.api.post("/Groups", body);
     expect(retry.status).toBe(201);
     expect(retry.body.members.map((m: { value: string }) => m.value).sort()).toEqual([a, c].sort());
     expect(store(b).groups.all().filter((g) => g.name === "Retried Create")).toHaveLength(1);
     // A later create of the same name is a real duplicate again.
-    expect((await s.post("/Groups", body)).status).toBe(409);
+    expect((await b.api.post("/Groups", body)).status).toBe(409);
   });
 });
 
@@ -110,39 +100,35 @@ describe("item 7: /Groups filters on members", () => {
     const g = await group(`Filtered ${n}`, [{ value: m }]);
     await group(`Other ${n}`);
     for (const filter of [`members.value eq "${m}"`, `members[value eq "${m}"]`, `id eq "${g.id}" and members eq "${m}"`]) {
-      const res = await s.get(`/Groups?filter=${encodeURIComponent(filter)}&excludedAttributes=members`);
+      const res = await b.api.get(`/Groups?filter=${encodeURIComponent(filter)}&excludedAttributes=members`);
       expect(res.status, filter).toBe(200);
       expect(res.body.Resources.map((x: { id: string }) => x.id), filter).toEqual([g.id]);
       expect(res.body.Resources[0].members, filter).toBeUndefined();
     }
-    const none = await s.get(`/Groups?filter=${encodeURIComponent(`id eq "${g.id}" and members eq "999999"`)}`);
+    const none = await b.api.get(`/Groups?filter=${encodeURIComponent(`id eq "${g.id}" and members eq "999999"`)}`);
     expect(none.body.totalResults).toBe(0);
   });
 });
 
 describe("item 9: replacing members cancels the pending return of parked users", () => {
   it("a parked user removed by a replaced member list is not put back on reactivation", async () => {
-    const own = await startBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" });
-    try {
-      const t = api(own);
+    await withBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" }, async (own) => {
       store(own).groups.insert({ name: "Deactivated" });
-      const team = (await t.post("/Groups", { schemas: [GROUP], displayName: "Team" })).body.id as string;
+      const team = (await own.api.post("/Groups", { schemas: [GROUP], displayName: "Team" })).body.id as string;
       const [kept, parked, parkedToo] = await Promise.all(
-        ["kept", "parked", "parked.too"].map(async (name) => (await t.post("/Users", newUser(`${name}@x.test`))).body.id as string),
+        ["kept", "parked", "parked.too"].map(async (name) => (await own.api.post("/Users", newUser(`${name}@x.test`))).body.id as string),
       );
-      await t.patch(`/Groups/${team}`, [{ op: "add", path: "members", value: [{ value: kept }, { value: parked }, { value: parkedToo }] }]);
-      for (const id of [parked, parkedToo]) await t.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: false }]);
+      await own.api.patch(`/Groups/${team}`, [{ op: "add", path: "members", value: [{ value: kept }, { value: parked }, { value: parkedToo }] }]);
+      for (const id of [parked, parkedToo]) await own.api.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: false }]);
       expect(store(own).customers.get(Number(parked))!.customer_group_id).toBe(1);
       // PUT with a member list, and PATCH replace, both replace the members.
-      expect((await t.put(`/Groups/${team}`, { schemas: [GROUP], displayName: "Team", members: [{ value: kept }, { value: parkedToo }] })).status).toBe(200);
-      expect((await t.patch(`/Groups/${team}`, [{ op: "replace", path: "members", value: [{ value: kept }] }])).status).toBe(204);
-      for (const id of [parked, parkedToo]) await t.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: true }]);
+      expect((await own.api.put(`/Groups/${team}`, { schemas: [GROUP], displayName: "Team", members: [{ value: kept }, { value: parkedToo }] })).status).toBe(200);
+      expect((await own.api.patch(`/Groups/${team}`, [{ op: "replace", path: "members", value: [{ value: kept }] }])).status).toBe(204);
+      for (const id of [parked, parkedToo]) await own.api.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: true }]);
       expect(store(own).customers.get(Number(parked))!.customer_group_id).toBe(0);
       expect(store(own).customers.get(Number(parkedToo))!.customer_group_id).toBe(0);
       expect(store(own).customers.get(Number(kept))!.customer_group_id).toBe(Number(team));
-    } finally {
-      await own.close();
-    }
+    });
   });
 });
 
@@ -152,7 +138,7 @@ describe("a failed group write leaves the group's name as it was", () => {
     const g = await group(`Before ${n}`);
     const before = store(b).groups.get(Number(g.id))!.name;
     b.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 503, count: 3 });
-    const res = await s.patch(`/Groups/${g.id}`, [
+    const res = await b.api.patch(`/Groups/${g.id}`, [
       { op: "replace", path: "displayName", value: `After ${n}` },
       { op: "add", path: "members", value: [{ value: u }] },
     ]);
@@ -167,7 +153,7 @@ describe("a failed group write leaves the group's name as it was", () => {
     const g = await group(`Put before ${n}`);
     const before = store(b).groups.get(Number(g.id))!.name;
     b.emulator.faults.add({ method: "PUT", path: "/v3/customers", status: 503, count: 3 });
-    const res = await s.put(`/Groups/${g.id}`, { schemas: [GROUP], displayName: `Put after ${n}`, members: [{ value: u }] });
+    const res = await b.api.put(`/Groups/${g.id}`, { schemas: [GROUP], displayName: `Put after ${n}`, members: [{ value: u }] });
     b.emulator.faults.clear();
     expect(res.status).toBe(503);
     expect(store(b).groups.get(Number(g.id))!.name).toBe(before);

@@ -1,21 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, countCalls, newUser, startBridge, store, type RunningBridge } from "./helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { countCalls, newUser, store, useBridge, withBridge } from "./helpers.js";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
-let b: RunningBridge;
-let s: ReturnType<typeof api>;
 const users: string[] = [];
+const b = useBridge();
 beforeAll(async () => {
-  b = await startBridge();
-  s = api(b);
-  for (let i = 1; i <= 6; i++) users.push((await s.post("/Users", newUser(`member${i}@x.test`))).body.id);
+  for (let i = 1; i <= 6; i++) users.push((await b.api.post("/Users", newUser(`member${i}@x.test`))).body.id);
 });
-afterAll(() => b.close());
 
 const groupOf = (id: string) => store(b).customers.get(Number(id))!.customer_group_id;
 let n = 0;
 async function group(members: string[] = [], name = `Team ${++n}`) {
-  const res = await s.post("/Groups", { schemas: [GROUP], displayName: name, members: members.map((value) => ({ value })) });
+  const res = await b.api.post("/Groups", { schemas: [GROUP], displayName: name, members: members.map((value) => ({ value })) });
   expect(res.status).toBe(201);
   return res.body as { id: string; displayName: string; members: { value: string }[] };
 }
@@ -27,36 +23,36 @@ describe("/Groups over BigCommerce customer groups", () => {
     expect(g.members.map((m) => m.value).sort()).toEqual([users[0], users[1]].sort());
     expect(store(b).groups.get(Number(g.id))!.name).toBe("Wholesale");
     expect(groupOf(users[0]!)).toBe(Number(g.id));
-    const read = await s.get(`/Groups/${g.id}`);
+    const read = await b.api.get(`/Groups/${g.id}`);
     expect(read.status).toBe(200);
     expect(read.body.members).toHaveLength(2);
-    const user = await s.get(`/Users/${users[0]}`);
+    const user = await b.api.get(`/Users/${users[0]}`);
     expect(user.body.groups).toEqual([expect.objectContaining({ value: g.id, display: "Wholesale" })]);
   });
 
   it("a duplicate displayName (any case) is 409 uniqueness", async () => {
     await group([], "Retail");
-    const res = await s.post("/Groups", { schemas: [GROUP], displayName: "RETAIL" });
+    const res = await b.api.post("/Groups", { schemas: [GROUP], displayName: "RETAIL" });
     expect(res.status).toBe(409);
     expect(res.body.scimType).toBe("uniqueness");
   });
 
   it("filter displayName eq is case-insensitive; excludedAttributes=members costs no member lookup", async () => {
     const g = await group([users[2]!], "Gold Tier");
-    const { result, calls } = await countCalls(b, () => s.get(`/Groups?excludedAttributes=members&filter=${encodeURIComponent('displayName eq "gold tier"')}`));
+    const { result, calls } = await countCalls(b, () => b.api.get(`/Groups?excludedAttributes=members&filter=${encodeURIComponent('displayName eq "gold tier"')}`));
     expect(result.body.totalResults).toBe(1);
     expect(result.body.Resources[0].id).toBe(g.id);
     expect(result.body.Resources[0].members).toBeUndefined();
     expect(calls).toEqual(["GET /v2/customer_groups"]);
-    const { result: one, calls: oneCalls } = await countCalls(b, () => s.get(`/Groups/${g.id}?excludedAttributes=members`));
+    const { result: one, calls: oneCalls } = await countCalls(b, () => b.api.get(`/Groups/${g.id}?excludedAttributes=members`));
     expect(one.body.members).toBeUndefined();
     expect(oneCalls).toEqual([`GET /v2/customer_groups/${g.id}`]);
-    expect((await s.get(`/Groups?filter=${encodeURIComponent('displayName eq "nope"')}`)).body.totalResults).toBe(0);
+    expect((await b.api.get(`/Groups?filter=${encodeURIComponent('displayName eq "nope"')}`)).body.totalResults).toBe(0);
   });
 
   it("Okta push: remove members[value eq] + add members in one PATCH, answered 204", async () => {
     const g = await group([users[0]!, users[1]!]);
-    const res = await s.patch(`/Groups/${g.id}`, [
+    const res = await b.api.patch(`/Groups/${g.id}`, [
       { op: "remove", path: `members[value eq "${users[0]}"]` },
       { op: "add", path: "members", value: [{ value: users[3], display: "member4@x.test" }] },
     ]);
@@ -68,32 +64,32 @@ describe("/Groups over BigCommerce customer groups", () => {
 
   it("Okta rename with id in a no-path replace", async () => {
     const g = await group();
-    const res = await s.patch(`/Groups/${g.id}`, [{ op: "replace", value: { id: g.id, displayName: "Renamed Team" } }]);
+    const res = await b.api.patch(`/Groups/${g.id}`, [{ op: "replace", value: { id: g.id, displayName: "Renamed Team" } }]);
     expect(res.status).toBe(204);
     expect(store(b).groups.get(Number(g.id))!.name).toBe("Renamed Team");
   });
 
   it("Entra: Add with a value array and $ref null; Remove with a value array", async () => {
     const g = await group();
-    await s.patch(`/Groups/${g.id}`, [{ op: "Add", path: "members", value: [{ $ref: null, value: users[4] }, { $ref: null, value: users[5] }] }]);
+    await b.api.patch(`/Groups/${g.id}`, [{ op: "Add", path: "members", value: [{ $ref: null, value: users[4] }, { $ref: null, value: users[5] }] }]);
     expect(groupOf(users[4]!)).toBe(Number(g.id));
     expect(groupOf(users[5]!)).toBe(Number(g.id));
-    await s.patch(`/Groups/${g.id}`, [{ op: "Remove", path: "members", value: [{ $ref: null, value: users[4] }] }]);
+    await b.api.patch(`/Groups/${g.id}`, [{ op: "Remove", path: "members", value: [{ $ref: null, value: users[4] }] }]);
     expect(groupOf(users[4]!)).toBe(0);
     expect(groupOf(users[5]!)).toBe(Number(g.id));
   });
 
   it("replace members sets exactly that list; remove without a value clears all", async () => {
     const g = await group([users[0]!, users[1]!]);
-    await s.patch(`/Groups/${g.id}`, [{ op: "replace", path: "members", value: [{ value: users[2] }] }]);
-    expect((await s.get(`/Groups/${g.id}`)).body.members.map((m: { value: string }) => m.value)).toEqual([users[2]]);
-    await s.patch(`/Groups/${g.id}`, [{ op: "remove", path: "members" }]);
-    expect((await s.get(`/Groups/${g.id}`)).body.members).toEqual([]);
+    await b.api.patch(`/Groups/${g.id}`, [{ op: "replace", path: "members", value: [{ value: users[2] }] }]);
+    expect((await b.api.get(`/Groups/${g.id}`)).body.members.map((m: { value: string }) => m.value)).toEqual([users[2]]);
+    await b.api.patch(`/Groups/${g.id}`, [{ op: "remove", path: "members" }]);
+    expect((await b.api.get(`/Groups/${g.id}`)).body.members).toEqual([]);
   });
 
   it("add then remove of the same member in one PATCH leaves it out", async () => {
     const g = await group();
-    await s.patch(`/Groups/${g.id}`, [
+    await b.api.patch(`/Groups/${g.id}`, [
       { op: "add", path: "members", value: [{ value: users[1] }] },
       { op: "remove", path: `members[value eq "${users[1]}"]` },
     ]);
@@ -103,15 +99,15 @@ describe("/Groups over BigCommerce customer groups", () => {
   it("joining a group moves the customer out of its previous one; a stale remove does not touch it", async () => {
     const a = await group([users[0]!]);
     const c = await group();
-    await s.patch(`/Groups/${c.id}`, [{ op: "add", path: "members", value: [{ value: users[0] }] }]);
+    await b.api.patch(`/Groups/${c.id}`, [{ op: "add", path: "members", value: [{ value: users[0] }] }]);
     expect(groupOf(users[0]!)).toBe(Number(c.id));
-    await s.patch(`/Groups/${a.id}`, [{ op: "remove", path: `members[value eq "${users[0]}"]` }]);
+    await b.api.patch(`/Groups/${a.id}`, [{ op: "remove", path: `members[value eq "${users[0]}"]` }]);
     expect(groupOf(users[0]!)).toBe(Number(c.id));
   });
 
   it("PUT replaces name and members (Okta AIW)", async () => {
     const g = await group([users[0]!, users[1]!]);
-    const res = await s.put(`/Groups/${g.id}`, { schemas: [GROUP], id: g.id, displayName: "Put Team", members: [{ value: users[1] }, { value: users[2] }] });
+    const res = await b.api.put(`/Groups/${g.id}`, { schemas: [GROUP], id: g.id, displayName: "Put Team", members: [{ value: users[1] }, { value: users[2] }] });
     expect(res.status).toBe(200);
     expect(res.body.displayName).toBe("Put Team");
     expect(res.body.members.map((m: { value: string }) => m.value).sort()).toEqual([users[1], users[2]].sort());
@@ -120,33 +116,33 @@ describe("/Groups over BigCommerce customer groups", () => {
 
   it("member values that are not customers are ignored, not fatal", async () => {
     const g = await group();
-    const res = await s.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [{ value: "string id 1" }, { value: "999999" }, { value: users[5] }] }]);
+    const res = await b.api.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [{ value: "string id 1" }, { value: "999999" }, { value: users[5] }] }]);
     expect(res.status).toBe(204);
     expect(groupOf(users[5]!)).toBe(Number(g.id));
   });
 
   it("DELETE removes the group, leaves its customers without a group, then 404", async () => {
     const g = await group([users[3]!]);
-    expect((await s.delete(`/Groups/${g.id}`)).status).toBe(204);
+    expect((await b.api.delete(`/Groups/${g.id}`)).status).toBe(204);
     expect(store(b).groups.get(Number(g.id))).toBeUndefined();
     expect(groupOf(users[3]!)).toBe(0);
     expect(store(b).customers.get(Number(users[3]))).toBeDefined();
-    expect((await s.get(`/Groups/${g.id}`)).status).toBe(404);
-    expect((await s.delete(`/Groups/${g.id}`)).status).toBe(404);
+    expect((await b.api.get(`/Groups/${g.id}`)).status).toBe(404);
+    expect((await b.api.delete(`/Groups/${g.id}`)).status).toBe(404);
   });
 
   it.each([
     ["no displayName", { schemas: [GROUP] }],
     ["an empty displayName", { schemas: [GROUP], displayName: "  " }],
   ])("POST with %s is 400", async (_name, body) => {
-    const res = await s.post("/Groups", body);
+    const res = await b.api.post("/Groups", body);
     expect(res.status).toBe(400);
     expect(res.body.scimType).toBe("invalidValue");
   });
 
   it("paginates groups", async () => {
-    const all = await s.get("/Groups?startIndex=1&count=100&excludedAttributes=members");
-    const page = await s.get("/Groups?startIndex=2&count=2&excludedAttributes=members");
+    const all = await b.api.get("/Groups?startIndex=1&count=100&excludedAttributes=members");
+    const page = await b.api.get("/Groups?startIndex=2&count=2&excludedAttributes=members");
     expect(page.body.totalResults).toBe(all.body.totalResults);
     expect(page.body.Resources.map((g: { id: string }) => g.id)).toEqual(all.body.Resources.slice(1, 3).map((g: { id: string }) => g.id));
   });
@@ -155,21 +151,21 @@ describe("/Groups over BigCommerce customer groups", () => {
 describe("groups: what must not happen", () => {
   it("a PUT without members keeps the members", async () => {
     const g = await group([users[4]!, users[5]!]);
-    const res = await s.put(`/Groups/${g.id}`, { schemas: [GROUP], displayName: "Renamed Only" });
+    const res = await b.api.put(`/Groups/${g.id}`, { schemas: [GROUP], displayName: "Renamed Only" });
     expect(res.status).toBe(200);
     expect(groupOf(users[4]!)).toBe(Number(g.id));
     expect(groupOf(users[5]!)).toBe(Number(g.id));
   });
 
   it("listing groups with members costs one call for the groups and one per 250 members", async () => {
-    const { result, calls } = await countCalls(b, () => s.get("/Groups?startIndex=1&count=100"));
+    const { result, calls } = await countCalls(b, () => b.api.get("/Groups?startIndex=1&count=100"));
     expect(result.body.totalResults).toBeGreaterThan(5);
     expect(calls).toEqual(["GET /v2/customer_groups", "GET /v3/customers"]);
   });
 
   it("the store's default group cannot be deleted through SCIM", async () => {
     const def = store(b).groups.insert({ name: "Default Shoppers", is_default: true });
-    const res = await s.delete(`/Groups/${def.id}`);
+    const res = await b.api.delete(`/Groups/${def.id}`);
     expect(res.status).toBe(400);
     expect(res.body.scimType).toBe("mutability");
     expect(store(b).groups.get(def.id)).toBeDefined();
@@ -179,42 +175,40 @@ describe("groups: what must not happen", () => {
 
 describe("groups and deactivated users (SCIM_DEACTIVATED_GROUP_ID)", () => {
   it("membership changes of a parked user change where reactivation puts it; the parking group cannot be deleted", async () => {
-    const own = await startBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" });
-    const t = api(own);
-    const st = own.emulator.store("teststore");
-    st.groups.insert({ name: "Deactivated" });
-    const gold = st.groups.insert({ name: "Gold" }).id;
-    const plat = st.groups.insert({ name: "Platinum" }).id;
-    const u = (await t.post("/Users", newUser("parked.member@x.test", { "urn:ietf:params:scim:schemas:extension:bigcommerce:2.0:Customer": { customerGroupId: gold } }))).body.id;
-    await t.patch(`/Users/${u}`, [{ op: "replace", path: "active", value: false }]);
-    expect(st.customers.get(Number(u))!.customer_group_id).toBe(1);
-    // Removed from Gold while deactivated: stays parked, and will not come back to Gold.
-    expect((await t.patch(`/Groups/${gold}`, [{ op: "remove", path: `members[value eq "${u}"]` }])).status).toBe(204);
-    expect(st.customers.get(Number(u))!.customer_group_id).toBe(1);
-    // Added to Platinum while deactivated: reactivation puts it there.
-    await t.patch(`/Groups/${plat}`, [{ op: "add", path: "members", value: [{ value: u }] }]);
-    expect(st.customers.get(Number(u))!.customer_group_id).toBe(1);
-    await t.patch(`/Users/${u}`, [{ op: "replace", path: "active", value: true }]);
-    expect(st.customers.get(Number(u))!.customer_group_id).toBe(plat);
-    const del = await t.delete("/Groups/1");
-    expect(del.status).toBe(400);
-    expect(st.groups.get(1)).toBeDefined();
-    await own.close();
+    await withBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" }, async (own) => {
+      const st = own.emulator.store("teststore");
+      st.groups.insert({ name: "Deactivated" });
+      const gold = st.groups.insert({ name: "Gold" }).id;
+      const plat = st.groups.insert({ name: "Platinum" }).id;
+      const u = (await own.api.post("/Users", newUser("parked.member@x.test", { "urn:ietf:params:scim:schemas:extension:bigcommerce:2.0:Customer": { customerGroupId: gold } }))).body.id;
+      await own.api.patch(`/Users/${u}`, [{ op: "replace", path: "active", value: false }]);
+      expect(st.customers.get(Number(u))!.customer_group_id).toBe(1);
+      // Removed from Gold while deactivated: stays parked, and will not come back to Gold.
+      expect((await own.api.patch(`/Groups/${gold}`, [{ op: "remove", path: `members[value eq "${u}"]` }])).status).toBe(204);
+      expect(st.customers.get(Number(u))!.customer_group_id).toBe(1);
+      // Added to Platinum while deactivated: reactivation puts it there.
+      await own.api.patch(`/Groups/${plat}`, [{ op: "add", path: "members", value: [{ value: u }] }]);
+      expect(st.customers.get(Number(u))!.customer_group_id).toBe(1);
+      await own.api.patch(`/Users/${u}`, [{ op: "replace", path: "active", value: true }]);
+      expect(st.customers.get(Number(u))!.customer_group_id).toBe(plat);
+      const del = await own.api.delete("/Groups/1");
+      expect(del.status).toBe(400);
+      expect(st.groups.get(1)).toBeDefined();
+    });
   });
 });
 
 describe("stores whose plan has no customer groups", () => {
   it("list no groups (connection tests pass) and refuse group writes with 501", async () => {
-    const own = await startBridge();
-    own.emulator.faults.add({ path: /^\/v2\/customer_groups/, status: 403, body: [{ status: 403, message: "You don't have a required scope to access the endpoint" }] });
-    const t = api(own);
-    const list = await t.get("/Groups?startIndex=1&count=100");
-    expect(list.status).toBe(200);
-    expect(list.body).toMatchObject({ totalResults: 0, Resources: [] });
-    const created = await t.post("/Groups", { schemas: [GROUP], displayName: "X" });
-    expect(created.status).toBe(501);
-    expect(created.body.detail).toMatch(/not available/);
-    expect((await t.get("/Groups/5")).status).toBe(404);
-    await own.close();
+    await withBridge({}, async (own) => {
+      own.emulator.faults.add({ path: /^\/v2\/customer_groups/, status: 403, body: [{ status: 403, message: "You don't have a required scope to access the endpoint" }] });
+      const list = await own.api.get("/Groups?startIndex=1&count=100");
+      expect(list.status).toBe(200);
+      expect(list.body).toMatchObject({ totalResults: 0, Resources: [] });
+      const created = await own.api.post("/Groups", { schemas: [GROUP], displayName: "X" });
+      expect(created.status).toBe(501);
+      expect(created.body.detail).toMatch(/not available/);
+      expect((await own.api.get("/Groups/5")).status).toBe(404);
+    });
   });
 });

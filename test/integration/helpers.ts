@@ -1,4 +1,6 @@
 import request from "supertest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
+import type { StartOptions } from "../../src/emulator/index.js";
 import { startBridge, STORE_HASH, TEST_TOKEN, type RunningBridge } from "../support/bridge-harness.js";
 
 export const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -8,7 +10,9 @@ export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 export { startBridge, STORE_HASH, TEST_TOKEN, type RunningBridge };
 
-export function api(b: RunningBridge) {
+export type Api = ReturnType<typeof api>;
+
+export function api(b: Pick<RunningBridge, "url" | "auth">) {
   const base = `${b.url}/scim/v2`;
   return {
     get: (path: string) => request(base).get(path).set(b.auth),
@@ -20,12 +24,12 @@ export function api(b: RunningBridge) {
   };
 }
 
-export function store(b: RunningBridge) {
+export function store(b: Pick<RunningBridge, "emulator">) {
   return b.emulator.store(STORE_HASH);
 }
 
 /** BigCommerce calls made while `work` ran, as "METHOD /v3/path" strings. */
-export async function countCalls<T>(b: RunningBridge, work: () => Promise<T>): Promise<{ result: T; calls: string[] }> {
+export async function countCalls<T>(b: Pick<RunningBridge, "emulator" | "upstreamCalls">, work: () => Promise<T>): Promise<{ result: T; calls: string[] }> {
   b.emulator.clearRequests();
   const result = await work();
   const calls = b.upstreamCalls().map((c) => `${c.method} ${c.path.replace(`/stores/${STORE_HASH}`, "")}`);
@@ -34,4 +38,84 @@ export async function countCalls<T>(b: RunningBridge, work: () => Promise<T>): P
 
 export function newUser(email: string, extra: Record<string, unknown> = {}) {
   return { schemas: [CORE], userName: email, name: { givenName: "Given", familyName: "Family" }, emails: [{ value: email, type: "work", primary: true }], active: true, ...extra };
+}
+
+/** BigCommerce's answer to "does this password sign in to this channel?" (its validate-credentials endpoint). */
+export async function signsIn(b: Pick<RunningBridge, "emulator">, email: string, password: string, channelId = 1): Promise<boolean> {
+  const response = await fetch(`${b.emulator.url}/stores/${STORE_HASH}/v3/customers/validate-credentials`, {
+    method: "POST",
+    headers: { "X-Auth-Token": "judge", "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ email, password, channel_id: channelId }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { is_valid: boolean }).is_valid;
+}
+
+/** The User an IdP would create: POSTs newUser(email, extra), expects 201, gives back the answer. */
+export async function createUser(a: Api, email: string, extra: Record<string, unknown> = {}) {
+  const res = await a.post("/Users", newUser(email, extra));
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as Record<string, unknown> & { id: string; userName: string };
+}
+
+/** startBridge's own options (prepare, logLines), the emulator's, and when the bridge lives. */
+export type UseBridgeOptions = Omit<NonNullable<Parameters<typeof startBridge>[2]>, "emulator"> & {
+  emulator?: StartOptions;
+  /** A fresh bridge (and emulator) for every test, instead of one for the file or describe. */
+  each?: boolean;
+};
+
+/** A bridge the hooks start and close: everything a RunningBridge has but close, and its api. */
+export type UsedBridge = Omit<RunningBridge, "close"> & { readonly api: Api };
+
+/**
+ * One bridge for the tests around the call: started in beforeAll (beforeEach with `each`) and
+ * closed in afterAll (afterEach), so a file reads `const b = useBridge(env); ... b.api.post(...)`.
+ * Hooks registered after this call run after the bridge started. Its getters throw outside a
+ * test, so reading one at module load fails loudly instead of capturing an absent bridge.
+ */
+export function useBridge(env: Record<string, string> = {}, options: UseBridgeOptions = {}): UsedBridge {
+  const { each = false, emulator, ...harness } = options;
+  let running: { bridge: RunningBridge; api: Api } | undefined;
+  const current = () => {
+    if (!running) throw new Error("useBridge: no bridge runs here (read it inside a test or a hook after useBridge)");
+    return running;
+  };
+  (each ? beforeEach : beforeAll)(async () => {
+    const bridge = await startBridge(env, emulator, harness);
+    running = { bridge, api: api(bridge) };
+  });
+  (each ? afterEach : afterAll)(async () => {
+    const stopping = running;
+    running = undefined;
+    await stopping?.bridge.close();
+  });
+  return {
+    get bridge() { return current().bridge.bridge; },
+    get client() { return current().bridge.client; },
+    get emulator() { return current().bridge.emulator; },
+    get config() { return current().bridge.config; },
+    get url() { return current().bridge.url; },
+    get auth() { return current().bridge.auth; },
+    upstreamCalls: () => current().bridge.upstreamCalls(),
+    get api() { return current().api; },
+  };
+}
+
+/**
+ * A bridge of its own for one piece of a test (another configuration than the file's): started,
+ * given to `work`, and closed whether `work` passes or throws.
+ */
+export async function withBridge<T>(
+  env: Record<string, string>,
+  work: (own: RunningBridge & { api: Api }) => Promise<T>,
+  options: Omit<UseBridgeOptions, "each"> = {},
+): Promise<T> {
+  const { emulator, ...harness } = options;
+  const own = await startBridge(env, emulator, harness);
+  try {
+    return await work({ ...own, api: api(own) });
+  } finally {
+    await own.close();
+  }
 }

@@ -1,19 +1,17 @@
 import { connect } from "node:net";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import request from "supertest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, ENT, newUser, startBridge, type RunningBridge } from "./helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ENT, newUser, useBridge } from "./helpers.js";
 
 /** Issue 8, items 1-6, 8 and 9: hostile input gets a clean SCIM 4xx and changes nothing. */
-let b: RunningBridge;
 let userId: string;
 let groupId: string;
+const b = useBridge();
 beforeAll(async () => {
-  b = await startBridge();
-  userId = (await api(b).post("/Users", newUser("hostile@x.test"))).body.id;
-  groupId = (await api(b).post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Hostile" })).body.id;
+  userId = (await b.api.post("/Users", newUser("hostile@x.test"))).body.id;
+  groupId = (await b.api.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Hostile" })).body.id;
 });
-afterAll(() => b.close());
 
 const ERROR = "urn:ietf:params:scim:api:messages:2.0:Error";
 const scim = () => request(`${b.url}/scim/v2`);
@@ -67,7 +65,7 @@ describe("1. prototype keys never reach object assignment", () => {
       );
       expectScimError(res, 400, "invalidPath");
       expect(writes()).toEqual([]);
-      expect((await api(b).get(`/Users/${userId}`)).body.active).toBe(true);
+      expect((await b.api.get(`/Users/${userId}`)).body.active).toBe(true);
     });
   }
 
@@ -123,12 +121,12 @@ describe("3. attributes and excludedAttributes are checked at the edge", () => {
   });
 
   it("well-formed lists still work, URN-qualified ones included", async () => {
-    const res = await api(b).get(`/Users/${userId}?attributes=userName,name.givenName,${ENT}:department`);
+    const res = await b.api.get(`/Users/${userId}?attributes=userName,name.givenName,${ENT}:department`);
     expect(res.status).toBe(200);
     expect(res.body.userName).toBe("hostile@x.test");
-    expect((await api(b).get(`/Users?excludedAttributes=emails,${ENT}`)).status).toBe(200);
+    expect((await b.api.get(`/Users?excludedAttributes=emails,${ENT}`)).status).toBe(200);
     // Microsoft's Postman collection asks for value-filtered attributes.
-    expect((await api(b).get(`/Users/${userId}?attributes=${encodeURIComponent('emails[type eq "work"]')}`)).status).toBe(200);
+    expect((await b.api.get(`/Users/${userId}?attributes=${encodeURIComponent('emails[type eq "work"]')}`)).status).toBe(200);
     expectScimError(await scim().get(`/Users/${userId}?attributes=${encodeURIComponent("emails[type eq")}`).set(b.auth), 400, "invalidValue");
   });
 });

@@ -1,22 +1,20 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { maskedUrl } from "../../src/http/log-url.js";
-import { api, newUser, startBridge, type RunningBridge } from "./helpers.js";
+import { newUser, withBridge } from "./helpers.js";
 
 /** Issue 8, item 10: filter values (customers' emails) reach request logs only at debug level. */
-const bridges: RunningBridge[] = [];
-afterAll(async () => {
-  for (const b of bridges) await b.close();
-});
-
 async function logsOf(level: "info" | "debug"): Promise<string> {
   const lines: string[] = [];
-  const b = await startBridge({ LOG_LEVEL: level }, {}, { logLines: lines });
-  bridges.push(b);
-  const s = api(b);
-  expect((await s.post("/Users", newUser("jane.customer@x.test"))).status).toBe(201);
-  const filter = encodeURIComponent('userName eq "jane.customer@x.test" and externalId eq "ext-secret-1"');
-  expect((await s.get(`/Users?filter=${filter}&count=5&secret=jane.customer@x.test`)).status).toBe(200);
-  return lines.join("\n");
+  return withBridge(
+    { LOG_LEVEL: level },
+    async (b) => {
+      expect((await b.api.post("/Users", newUser("jane.customer@x.test"))).status).toBe(201);
+      const filter = encodeURIComponent('userName eq "jane.customer@x.test" and externalId eq "ext-secret-1"');
+      expect((await b.api.get(`/Users?filter=${filter}&count=5&secret=jane.customer@x.test`)).status).toBe(200);
+      return lines.join("\n");
+    },
+    { logLines: lines },
+  );
 }
 
 describe("request logs", () => {

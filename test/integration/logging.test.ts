@@ -1,15 +1,11 @@
 import request from "supertest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newUser, startBridge, TEST_TOKEN as TOKEN, type RunningBridge } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { newUser, TEST_TOKEN as TOKEN, useBridge } from "./helpers.js";
 
 const lines: string[] = [];
 const UPSTREAM_TOKEN = "upstream-secret-token-xyz987";
-let b: RunningBridge;
 
-beforeAll(async () => {
-  b = await startBridge({ BIGCOMMERCE_ACCESS_TOKEN: UPSTREAM_TOKEN, LOG_LEVEL: "debug" }, {}, { logLines: lines });
-});
-afterAll(() => b.close());
+const b = useBridge({ BIGCOMMERCE_ACCESS_TOKEN: UPSTREAM_TOKEN, LOG_LEVEL: "debug" }, { logLines: lines });
 
 describe("logs", () => {
   it("carry request ids, write one audit line per change, and never a secret or a full email", async () => {

@@ -1,12 +1,8 @@
 import request from "supertest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, newUser, startBridge, type RunningBridge } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { newUser, useBridge } from "./helpers.js";
 
-let b: RunningBridge;
-beforeAll(async () => {
-  b = await startBridge();
-});
-afterAll(() => b.close());
+const b = useBridge();
 
 describe("/metrics", () => {
   it("needs the bearer token", async () => {
@@ -14,8 +10,8 @@ describe("/metrics", () => {
   });
 
   it("counts SCIM requests, BigCommerce calls and shows the quota left", async () => {
-    await api(b).post("/Users", newUser("metrics@x.test"));
-    await api(b).get("/Users/424242");
+    await b.api.post("/Users", newUser("metrics@x.test"));
+    await b.api.get("/Users/424242");
     const res = await request(b.url).get("/metrics").set(b.auth);
     expect(res.status).toBe(200);
     expect(res.text).toMatch(/scim_requests_total\{method="POST",resource="Users",status="201"\} 1/);

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import request from "supertest";
 import { parse } from "yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBridge, type RunningBridge } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { useBridge } from "./helpers.js";
 
 const doc = parse(readFileSync(new URL("../../openapi/openapi.yaml", import.meta.url), "utf8")) as {
   paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
@@ -38,11 +38,7 @@ function templateOf(path: string): string | undefined {
   return Object.keys(doc.paths).find((t) => new RegExp(`^${t.replace(/\{[^}]+\}/g, "[^/]+").replace(/\./g, "\\.")}$`).test(path));
 }
 
-let b: RunningBridge;
-beforeAll(async () => {
-  b = await startBridge();
-});
-afterAll(() => b.close());
+const b = useBridge();
 
 describe("openapi/openapi.yaml", () => {
   it("describes every route the app serves, with the status it answered", async () => {

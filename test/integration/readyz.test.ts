@@ -1,16 +1,12 @@
 import request from "supertest";
-import { afterEach, describe, expect, it } from "vitest";
-import { startBridge, type RunningBridge } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { useBridge } from "./helpers.js";
 
 describe("GET /readyz", () => {
-  let b: RunningBridge | undefined;
-  afterEach(async () => {
-    await b?.close();
-    b = undefined;
-  });
+  // A fresh bridge per test: the first readiness check is cached, and a fault must meet it uncached.
+  const b = useBridge({}, { each: true });
 
   it("is ready when BigCommerce answers with the credentials, and caches the check so probes do not eat quota", async () => {
-    b = await startBridge();
     const first = await request(b.url).get("/readyz");
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ ready: true, checks: { bigcommerce: "ok" } });
@@ -20,7 +16,6 @@ describe("GET /readyz", () => {
   });
 
   it("is not ready when BigCommerce rejects the credentials, with a JSON reason", async () => {
-    b = await startBridge();
     b.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 401 });
     const res = await request(b.url).get("/readyz");
     expect(res.status).toBe(503);
@@ -31,7 +26,6 @@ describe("GET /readyz", () => {
   });
 
   it("is not ready when BigCommerce is down", async () => {
-    b = await startBridge();
     b.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 503 });
     const res = await request(b.url).get("/readyz");
     expect(res.status).toBe(503);

@@ -1,20 +1,18 @@
 import request from "supertest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, newUser, startBridge, type RunningBridge } from "./helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { newUser, useBridge } from "./helpers.js";
 
 /**
  * A client's mistake is never a 5xx, never HTML, never a stack trace: a battery of malformed
  * requests, each of which must get a SCIM error (or a success) as JSON.
  */
-let b: RunningBridge;
 let userId: string;
 let groupId: string;
+const b = useBridge();
 beforeAll(async () => {
-  b = await startBridge();
-  userId = (await api(b).post("/Users", newUser("robust@x.test"))).body.id;
-  groupId = (await api(b).post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Robust" })).body.id;
+  userId = (await b.api.post("/Users", newUser("robust@x.test"))).body.id;
+  groupId = (await b.api.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Robust" })).body.id;
 });
-afterAll(() => b.close());
 
 const bodies: unknown[] = [
   null,

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, BC, CORE, ENT, startBridge, store, type RunningBridge } from "./helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { BC, CORE, ENT, store, useBridge } from "./helpers.js";
 
 /**
  * /Schemas advertises only what is stored and read back (issue 7 item 10): write every
@@ -14,15 +14,11 @@ interface AttributeDefinition {
   subAttributes?: AttributeDefinition[];
 }
 
-let b: RunningBridge;
-let s: ReturnType<typeof api>;
 let groupId: number;
+const b = useBridge();
 beforeAll(async () => {
-  b = await startBridge();
-  s = api(b);
   groupId = store(b).groups.insert({ name: "Roundtrip" }).id;
 });
-afterAll(() => b.close());
 
 const EMAIL = "roundtrip@x.test";
 const writable = (a: AttributeDefinition) => a.mutability === "readWrite" || a.mutability === "writeOnly";
@@ -63,7 +59,7 @@ function build(path: string, a: AttributeDefinition): unknown {
 
 describe("/Schemas tells the truth about what is stored", () => {
   it("every attribute advertised as settable is written and read back", async () => {
-    const all = (await s.get("/Schemas")).body.Resources as { id: string; attributes: AttributeDefinition[] }[];
+    const all = (await b.api.get("/Schemas")).body.Resources as { id: string; attributes: AttributeDefinition[] }[];
     const body: Record<string, unknown> = { schemas: [CORE, ENT, BC] };
     const expected: { schema: string; name: string; value: unknown; writeOnly: boolean }[] = [];
     for (const schema of [CORE, ENT, BC]) {
@@ -75,9 +71,9 @@ describe("/Schemas tells the truth about what is stored", () => {
         expected.push({ schema, name: a.name, value, writeOnly: a.mutability === "writeOnly" });
       }
     }
-    const created = await s.post("/Users", body);
+    const created = await b.api.post("/Users", body);
     expect(created.status).toBe(201);
-    const read = (await s.get(`/Users/${created.body.id}`)).body as Record<string, unknown>;
+    const read = (await b.api.get(`/Users/${created.body.id}`)).body as Record<string, unknown>;
     const missing: string[] = [];
     for (const e of expected) {
       const holder = (e.schema === CORE ? read : read[e.schema]) as Record<string, unknown> | undefined;
@@ -98,14 +94,14 @@ describe("/Schemas tells the truth about what is stored", () => {
   });
 
   it("attributes that are never stored are not advertised as settable", async () => {
-    const core = (await s.get(`/Schemas/${CORE}`)).body.attributes as AttributeDefinition[];
+    const core = (await b.api.get(`/Schemas/${CORE}`)).body.attributes as AttributeDefinition[];
     const sub = (attr: string, name: string) => core.find((a) => a.name === attr)!.subAttributes!.find((x) => x.name === name);
     expect(sub("emails", "display")).toBeUndefined();
     expect(sub("phoneNumbers", "display")).toBeUndefined();
     expect(sub("emails", "type")!.mutability).toBe("readOnly");
     expect(sub("emails", "primary")!.mutability).toBe("readOnly");
     expect(sub("phoneNumbers", "primary")!.mutability).toBe("readOnly");
-    const group = (await s.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group")).body.attributes as AttributeDefinition[];
+    const group = (await b.api.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group")).body.attributes as AttributeDefinition[];
     expect(group.find((a) => a.name === "displayName")!.uniqueness).toBe("server");
   });
 });

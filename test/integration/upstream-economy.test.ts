@@ -5,35 +5,25 @@
  * share calls, and the externalId index written behind the create still finds the user at once.
  * Call lists come from the emulator's request log.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import pino from "pino";
 import { toCustomerId } from "../../src/bigcommerce/index.js";
 import { ExternalIdIndex, INDEX_NAMESPACE } from "../../src/scim/users/external-id-index.js";
 import type { PendingIndexEntries } from "../../src/scim/users/pending-index.js";
-import { api, countCalls, newUser, startBridge, store, type RunningBridge } from "./helpers.js";
+import { countCalls, createUser, newUser, store, useBridge, withBridge } from "./helpers.js";
 
-let b: RunningBridge;
-let s: ReturnType<typeof api>;
-beforeAll(async () => {
-  b = await startBridge();
-  s = api(b);
-});
-afterAll(() => b.close());
+const b = useBridge();
 
 let n = 0;
-async function user(extra: Record<string, unknown> = {}) {
-  const res = await s.post("/Users", newUser(`economy${++n}@x.test`, extra));
-  expect(res.status).toBe(201);
-  return res.body as Record<string, unknown> & { id: string; userName: string };
-}
+const user = (extra: Record<string, unknown> = {}) => createUser(b.api, `economy${++n}@x.test`, extra);
 const byUserName = (email: string) => `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`;
 
 describe("no redundant reads", () => {
   it("Entra deactivation (lookup, then PATCH) reads the customer once", async () => {
     const u = await user();
     const { calls } = await countCalls(b, async () => {
-      expect((await s.get(byUserName(u.userName.toUpperCase()))).body.Resources[0].id).toBe(u.id);
-      expect((await s.patch(`/Users/${u.id}`, [{ op: "Replace", path: "active", value: "False" }])).body.active).toBe(false);
+      expect((await b.api.get(byUserName(u.userName.toUpperCase()))).body.Resources[0].id).toBe(u.id);
+      expect((await b.api.patch(`/Users/${u.id}`, [{ op: "Replace", path: "active", value: "False" }])).body.active).toBe(false);
     });
     expect(calls).toEqual(["GET /v3/customers", "PUT /v3/customers/attribute-values", "PUT /v3/customers"].sort((a, z) => calls.indexOf(a) - calls.indexOf(z)));
     expect(calls.filter((c) => c === "GET /v3/customers")).toHaveLength(1);
@@ -42,62 +32,54 @@ describe("no redundant reads", () => {
   it("Okta push (GET, then PUT) reads once; the write after it reads again (own writes drop the remembered read)", async () => {
     const u = await user();
     const { calls } = await countCalls(b, async () => {
-      const got = (await s.get(`/Users/${u.id}`)).body;
-      expect((await s.put(`/Users/${u.id}`, { ...got, name: { givenName: "Pushed", familyName: "Family" } })).status).toBe(200);
+      const got = (await b.api.get(`/Users/${u.id}`)).body;
+      expect((await b.api.put(`/Users/${u.id}`, { ...got, name: { givenName: "Pushed", familyName: "Family" } })).status).toBe(200);
     });
     expect(calls).toEqual(["GET /v3/customers", "PUT /v3/customers"]);
-    const { calls: again } = await countCalls(b, () => s.patch(`/Users/${u.id}`, [{ op: "replace", path: "name.givenName", value: "Again" }]));
+    const { calls: again } = await countCalls(b, () => b.api.patch(`/Users/${u.id}`, [{ op: "replace", path: "name.givenName", value: "Again" }]));
     expect(again).toEqual(["GET /v3/customers", "PUT /v3/customers"]);
   });
 
   it("an older base never undoes another writer's change: only the fields the request changes are sent", async () => {
     const u = await user();
-    await s.get(`/Users/${u.id}`); // remembered
+    await b.api.get(`/Users/${u.id}`); // remembered
     const row = store(b).customers.get(Number(u.id))!;
     store(b).customers.save({ ...row, last_name: "ChangedElsewhere", company: "Other Co" });
-    const res = await s.patch(`/Users/${u.id}`, [{ op: "replace", path: "name.givenName", value: "Mine" }]);
+    const res = await b.api.patch(`/Users/${u.id}`, [{ op: "replace", path: "name.givenName", value: "Mine" }]);
     expect(res.status).toBe(200);
     const after = store(b).customers.get(Number(u.id))!;
     expect(after).toMatchObject({ first_name: "Mine", last_name: "ChangedElsewhere", company: "Other Co" });
   });
 
   it("SCIM_RECENT_READ_MS=0 turns it off: every write reads first", async () => {
-    const own = await startBridge({ SCIM_RECENT_READ_MS: "0" });
-    try {
-      const t = api(own);
-      const created = (await t.post("/Users", newUser("economy.off@x.test"))).body;
+    await withBridge({ SCIM_RECENT_READ_MS: "0" }, async (own) => {
+      const created = (await own.api.post("/Users", newUser("economy.off@x.test"))).body;
       const { calls } = await countCalls(own, async () => {
-        await t.get(`/Users/${created.id}`);
-        await t.patch(`/Users/${created.id}`, [{ op: "replace", path: "name.givenName", value: "Off" }]);
+        await own.api.get(`/Users/${created.id}`);
+        await own.api.patch(`/Users/${created.id}`, [{ op: "replace", path: "name.givenName", value: "Off" }]);
       });
       expect(calls).toEqual(["GET /v3/customers", "GET /v3/customers", "PUT /v3/customers"]);
-    } finally {
-      await own.close();
-    }
+    });
   });
 });
 
 describe("merged lookups through the bridge", () => {
   it("20 concurrent userName eq lookups under quota pressure share at most 2 calls, each answered with its own user", async () => {
     // A short window from the start, so the bridge learns it (a real store's window never changes).
-    const own = await startBridge({}, { rateQuota: 100_000, rateWindowMs: 4000 });
-    try {
-      const t = api(own);
-      const users = (await Promise.all(Array.from({ length: 20 }, (_, i) => t.post("/Users", newUser(`pressure${i}@x.test`))))).map((r) => r.body);
+    await withBridge({}, async (own) => {
+      const users = (await Promise.all(Array.from({ length: 20 }, (_, i) => own.api.post("/Users", newUser(`pressure${i}@x.test`))))).map((r) => r.body);
       // Quota pressure: a small window whose budget the bridge has just spent.
       own.emulator.setOptions({ rateQuota: 4 });
-      for (let i = 0; i < 4; i++) expect((await t.get(`/Users/${users[i].id}`)).status).toBe(200);
-      const { result, calls } = await countCalls(own, () => Promise.all(users.map((u) => t.get(byUserName(u.userName)))));
+      for (let i = 0; i < 4; i++) expect((await own.api.get(`/Users/${users[i].id}`)).status).toBe(200);
+      const { result, calls } = await countCalls(own, () => Promise.all(users.map((u) => own.api.get(byUserName(u.userName)))));
       expect(result.map((r) => r.body.Resources.map((x: { id: string }) => x.id))).toEqual(users.map((u) => [u.id]));
       expect(calls.length).toBeLessThanOrEqual(2);
       expect(own.emulator.requests.filter((r) => r.status === 429)).toHaveLength(0);
-    } finally {
-      await own.close();
-    }
+    }, { emulator: { rateQuota: 100_000, rateWindowMs: 4000 } });
   });
 
   it("a userName with a comma matches nobody and costs no call", async () => {
-    const { result, calls } = await countCalls(b, () => s.get(byUserName("a@x.test,economy1@x.test")));
+    const { result, calls } = await countCalls(b, () => b.api.get(byUserName("a@x.test,economy1@x.test")));
     expect(result.body.totalResults).toBe(0);
     expect(calls).toEqual([]);
   });
@@ -106,7 +88,7 @@ describe("merged lookups through the bridge", () => {
 describe("externalId index written behind", () => {
   it("externalId eq finds the user as soon as its create is answered, and the index entry is written", async () => {
     const u = await user({ externalId: "behind-1" });
-    const found = await s.get(`/Users?filter=${encodeURIComponent('externalId eq "behind-1"')}`);
+    const found = await b.api.get(`/Users?filter=${encodeURIComponent('externalId eq "behind-1"')}`);
     expect(found.body.Resources.map((x: { id: string }) => x.id)).toEqual([u.id]);
     await vi.waitFor(
       () => {

@@ -1,42 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { FaultRule } from "../../src/emulator/faults.js";
-import { api, BC, ENT, newUser, startBridge, store, type RunningBridge } from "./helpers.js";
+import { BC, createUser, ENT, newUser, store, useBridge } from "./helpers.js";
 
 /**
  * RFC 7644 §3.5.2: a PATCH or PUT that fails leaves the resource as it was; one that succeeds
  * wrote all of it (issue 7 item 3). The matrix fails each BigCommerce write a user update makes,
  * in each way it can fail, and compares the user before and after.
  */
-let b: RunningBridge;
-let s: ReturnType<typeof api>;
 let gold: number;
+const b = useBridge();
 beforeAll(async () => {
-  b = await startBridge();
-  s = api(b);
   gold = store(b).groups.insert({ name: "Gold" }).id;
 });
-afterAll(() => b.close());
 
 let n = 0;
 async function user() {
   const email = `atomic${++n}@x.test`;
-  const res = await s.post(
-    "/Users",
-    newUser(email, { externalId: `ext-${n}-a`, title: "Title A", password: "Known-pass-1", [ENT]: { department: "Dept A" } }),
-  );
-  expect(res.status).toBe(201);
-  return { id: res.body.id as string, email, externalId: `ext-${n}-a` };
+  const created = await createUser(b.api, email, { externalId: `ext-${n}-a`, title: "Title A", password: "Known-pass-1", [ENT]: { department: "Dept A" } });
+  return { id: created.id, email, externalId: `ext-${n}-a` };
 }
 
 /** The user as a client sees it, without meta (an undone write still moves date_modified). */
 async function view(id: string) {
-  const res = await s.get(`/Users/${id}`);
+  const res = await b.api.get(`/Users/${id}`);
   expect(res.status).toBe(200);
   const { meta: _meta, ...rest } = res.body as Record<string, unknown>;
   return rest;
 }
 async function findByExternalId(externalId: string) {
-  const res = await s.get(`/Users?filter=${encodeURIComponent(`externalId eq "${externalId}"`)}`);
+  const res = await b.api.get(`/Users?filter=${encodeURIComponent(`externalId eq "${externalId}"`)}`);
   return (res.body.Resources as { id: string }[]).map((u) => u.id);
 }
 
@@ -60,7 +52,7 @@ describe("a failed user update leaves the user as it was", () => {
         const u = await user();
         const before = await view(u.id);
         b.emulator.faults.add(fault(write));
-        const res = await s.patch(`/Users/${u.id}`, [
+        const res = await b.api.patch(`/Users/${u.id}`, [
           { op: "replace", value: { externalId: `${u.externalId}-b`, title: "Title B", "name.familyName": "Changed" } },
           { op: "remove", path: `${ENT}:department` },
         ]);
@@ -90,7 +82,7 @@ describe("a failed user PUT leaves the user as it was", () => {
       const before = await view(u.id);
       b.emulator.faults.add(HOW["503"]!(write));
       // The PUT changes externalId, title and familyName, and drops department.
-      const res = await s.put(`/Users/${u.id}`, {
+      const res = await b.api.put(`/Users/${u.id}`, {
         ...newUser(u.email, { externalId: `${u.externalId}-b`, title: "Title B" }),
         name: { givenName: "Given", familyName: "Changed" },
       });
@@ -113,7 +105,7 @@ describe("refusals BigCommerce would make are found before the first write", () 
     const u = await user();
     const other = await user();
     const before = await view(u.id);
-    const res = await s.patch(`/Users/${u.id}`, [
+    const res = await b.api.patch(`/Users/${u.id}`, [
       { op: "replace", path: "title", value: "Should not stay" },
       { op: "replace", path: "userName", value: other.email.toUpperCase() },
     ]);
@@ -125,10 +117,10 @@ describe("refusals BigCommerce would make are found before the first write", () 
   it("a password BigCommerce refuses is 400 and nothing else is written (PATCH and PUT)", async () => {
     const u = await user();
     const before = await view(u.id);
-    const res = await s.patch(`/Users/${u.id}`, [{ op: "replace", value: { title: "Nope", password: "short" } }]);
+    const res = await b.api.patch(`/Users/${u.id}`, [{ op: "replace", value: { title: "Nope", password: "short" } }]);
     expect(res.status).toBe(400);
     expect(await view(u.id)).toEqual(before);
-    const put = await s.put(`/Users/${u.id}`, newUser(u.email, { title: "Nope", externalId: "put-ext", password: "short" }));
+    const put = await b.api.put(`/Users/${u.id}`, newUser(u.email, { title: "Nope", externalId: "put-ext", password: "short" }));
     expect(put.status).toBe(400);
     expect(await view(u.id)).toEqual(before);
     expect(await findByExternalId("put-ext")).toEqual([]);
@@ -137,12 +129,12 @@ describe("refusals BigCommerce would make are found before the first write", () 
   it("an unknown customerGroupId is 400 invalidValue and nothing else is written", async () => {
     const u = await user();
     const before = await view(u.id);
-    const res = await s.patch(`/Users/${u.id}`, [{ op: "replace", value: { title: "Nope", [`${BC}:customerGroupId`]: 4242 } }]);
+    const res = await b.api.patch(`/Users/${u.id}`, [{ op: "replace", value: { title: "Nope", [`${BC}:customerGroupId`]: 4242 } }]);
     expect(res.status).toBe(400);
     expect(res.body.scimType).toBe("invalidValue");
     expect(res.body.detail).toMatch(/customerGroupId/);
     expect(await view(u.id)).toEqual(before);
-    const ok = await s.patch(`/Users/${u.id}`, [{ op: "replace", value: { [`${BC}:customerGroupId`]: gold } }]);
+    const ok = await b.api.patch(`/Users/${u.id}`, [{ op: "replace", value: { [`${BC}:customerGroupId`]: gold } }]);
     expect(ok.status).toBe(200);
   });
 });
@@ -153,7 +145,7 @@ describe("a failed user create leaves no customer", () => {
     // retry into a 409), so a failing index write must neither fail the create nor hide the user.
     const body = newUser("create.undo@x.test", { externalId: "create-undo" });
     b.emulator.faults.add({ method: "POST", path: "/v3/customers/metafields", status: 503, count: 1 });
-    const first = await s.post("/Users", body);
+    const first = await b.api.post("/Users", body);
     expect(first.status).toBe(201);
     expect(store(b).customers.all().filter((c) => c.email === "create.undo@x.test")).toHaveLength(1);
     expect(await findByExternalId("create-undo")).toEqual([first.body.id]);

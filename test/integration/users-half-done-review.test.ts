@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/index.js";
-import { api, BC, newUser, startBridge, store, STORE_HASH, type RunningBridge } from "./helpers.js";
+import { BC, newUser, signsIn, store, STORE_HASH, useBridge } from "./helpers.js";
 
 /**
  * Second reading of the (de)activation write path after the merges of issues 7, 8 and 13:
@@ -18,34 +18,18 @@ function prepare(emulator: RunningEmulator): { parking: number; gold: number } {
   return { parking: s.groups.insert({ name: "Deactivated" }).id, gold: s.groups.insert({ name: "Gold" }).id };
 }
 
-async function signsIn(b: RunningBridge, email: string, password: string, channelId = 1): Promise<boolean> {
-  const response = await fetch(`${b.emulator.url}/stores/${STORE_HASH}/v3/customers/validate-credentials`, {
-    method: "POST",
-    headers: { "X-Auth-Token": "judge", "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ email, password, channel_id: channelId }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { is_valid: boolean }).is_valid;
-}
-
 const deactivate = [{ op: "replace", path: "active", value: false }];
 const reactivateWith = (password: string) => [{ op: "replace", value: { active: true, password } }];
 
 describe("half-done (de)activations with lockout and parking group", () => {
-  let b: RunningBridge;
-  let s: ReturnType<typeof api>;
   let gold = 0;
-  beforeAll(async () => {
-    b = await startBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DEACTIVATED_GROUP_ID: "1" }, {}, {
-      prepare: (emulator) => {
-        const groups = prepare(emulator);
-        expect(groups.parking).toBe(1);
-        gold = groups.gold;
-      },
-    });
-    s = api(b);
+  const b = useBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DEACTIVATED_GROUP_ID: "1" }, {
+    prepare: (emulator) => {
+      const groups = prepare(emulator);
+      expect(groups.parking).toBe(1);
+      gold = groups.gold;
+    },
   });
-  afterAll(() => b.close());
 
   const customer = (id: number) => store(b).customers.get(id)!;
   const bridgeValues = (id: number) =>
@@ -57,11 +41,11 @@ describe("half-done (de)activations with lockout and parking group", () => {
 
   /** A deactivation whose flag write fails and whose undo fails too: parked and locked out, flag not recorded. */
   async function halfDeactivated(email: string): Promise<number> {
-    const created = await s.post("/Users", newUser(email, { password: "Old-pass-123", [BC]: { customerGroupId: gold, channelIds: [1, SECOND_STOREFRONT] } }));
+    const created = await b.api.post("/Users", newUser(email, { password: "Old-pass-123", [BC]: { customerGroupId: gold, channelIds: [1, SECOND_STOREFRONT] } }));
     expect(created.status).toBe(201);
     const id = Number(created.body.id);
     b.emulator.faults.add({ method: "PUT", path: "/v3/customers/attribute-values", skip: 1, status: 503, count: 10 });
-    const first = await s.patch(`/Users/${id}`, deactivate);
+    const first = await b.api.patch(`/Users/${id}`, deactivate);
     b.emulator.faults.clear();
     expect(first.status).toBe(503);
     expect(customer(id)).toMatchObject({ customer_group_id: 1, channel_ids: [LOCKOUT] });
@@ -71,7 +55,7 @@ describe("half-done (de)activations with lockout and parking group", () => {
 
   it("the IdP reactivating instead of retrying gets the group back as well as the channels", async () => {
     const id = await halfDeactivated("half.then.on@x.test");
-    const on = await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    const on = await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     expect(on.status).toBe(200);
     expect(on.body).toMatchObject({ active: true, [BC]: { customerGroupId: gold, channelIds: [1, SECOND_STOREFRONT] } });
     expect(customer(id)).toMatchObject({ customer_group_id: gold, channel_ids: [1, SECOND_STOREFRONT] });
@@ -82,25 +66,25 @@ describe("half-done (de)activations with lockout and parking group", () => {
 
   it("a half-done deactivated user removed from its group by the IdP is not put back into it on reactivation", async () => {
     const id = await halfDeactivated("half.then.removed@x.test");
-    const removed = await s.patch(`/Groups/${gold}`, [{ op: "remove", path: `members[value eq "${id}"]` }]);
+    const removed = await b.api.patch(`/Groups/${gold}`, [{ op: "remove", path: `members[value eq "${id}"]` }]);
     expect(removed.status).toBe(204);
-    expect((await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"))).status).toBe(200);
+    expect((await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"))).status).toBe(200);
     expect(customer(id).customer_group_id).not.toBe(gold);
-    const group = await s.get(`/Groups/${gold}`);
+    const group = await b.api.get(`/Groups/${gold}`);
     expect((group.body.members ?? []).map((m: { value: string }) => m.value)).not.toContain(String(id));
   });
 
   it("a half-done deactivated user added to another group by the IdP goes there on reactivation, not back to its old group", async () => {
     const id = await halfDeactivated("half.then.moved@x.test");
-    const silver = Number((await s.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Silver" })).body.id);
-    expect((await s.patch(`/Groups/${silver}`, [{ op: "add", path: "members", value: [{ value: String(id) }] }])).status).toBe(204);
-    expect((await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"))).status).toBe(200);
+    const silver = Number((await b.api.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Silver" })).body.id);
+    expect((await b.api.patch(`/Groups/${silver}`, [{ op: "add", path: "members", value: [{ value: String(id) }] }])).status).toBe(204);
+    expect((await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"))).status).toBe(200);
     expect(customer(id).customer_group_id).toBe(silver);
   });
 
   it("an Okta PUT (active true) after a half-done deactivation unparks the user", async () => {
     const id = await halfDeactivated("half.then.put@x.test");
-    const put = await s.put(`/Users/${id}`, newUser("half.then.put@x.test"));
+    const put = await b.api.put(`/Users/${id}`, newUser("half.then.put@x.test"));
     expect(put.status).toBe(200);
     expect(customer(id).customer_group_id).toBe(gold);
     expect(customer(id).channel_ids).toEqual([1, SECOND_STOREFRONT]);
@@ -109,32 +93,26 @@ describe("half-done (de)activations with lockout and parking group", () => {
 });
 
 describe("a failed reactivation whose undo fails never leaves an inactive user able to sign in", () => {
-  let b: RunningBridge;
-  let s: ReturnType<typeof api>;
   let gold = 0;
-  beforeAll(async () => {
-    b = await startBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DEACTIVATED_GROUP_ID: "1" }, {}, {
-      prepare: (emulator) => {
-        gold = prepare(emulator).gold;
-      },
-    });
-    s = api(b);
+  const b = useBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DEACTIVATED_GROUP_ID: "1" }, {
+    prepare: (emulator) => {
+      gold = prepare(emulator).gold;
+    },
   });
-  afterAll(() => b.close());
 
   const customer = (id: number) => store(b).customers.get(id)!;
 
   async function deactivated(email: string): Promise<number> {
-    const created = await s.post("/Users", newUser(email, { password: "Old-pass-123", [BC]: { customerGroupId: gold, channelIds: [1, SECOND_STOREFRONT] } }));
+    const created = await b.api.post("/Users", newUser(email, { password: "Old-pass-123", [BC]: { customerGroupId: gold, channelIds: [1, SECOND_STOREFRONT] } }));
     expect(created.status).toBe(201);
     const id = Number(created.body.id);
-    expect((await s.patch(`/Users/${id}`, deactivate)).status).toBe(200);
+    expect((await b.api.patch(`/Users/${id}`, deactivate)).status).toBe(200);
     return id;
   }
 
   /** What RFC 7644 and issue 13 both need: whenever SCIM says inactive, BigCommerce refuses the sign-in. */
   async function expectInactiveOnlyWhenLocked(id: number, email: string, password: string): Promise<void> {
-    const read = await s.get(`/Users/${id}`);
+    const read = await b.api.get(`/Users/${id}`);
     expect(read.status).toBe(200);
     if (read.body.active === false) {
       expect(customer(id).channel_ids).toEqual([LOCKOUT]);
@@ -151,12 +129,12 @@ describe("a failed reactivation whose undo fails never leaves an inactive user a
     b.emulator.faults.add({ method: "DELETE", path: "/v3/customers/attribute-values", skip: deletesLetThrough, status: 503, count: 10 });
     // The first customer PUT (the reactivation's) goes through; the undo's re-lock does not.
     b.emulator.faults.add({ method: "PUT", path: "/v3/customers", skip: 1, status: 503, count: 10 });
-    const first = await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    const first = await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     b.emulator.faults.clear();
     expect(first.status).toBe(503);
     await expectInactiveOnlyWhenLocked(id, email, "New-pass-789");
 
-    const retry = await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    const retry = await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     expect(retry.status).toBe(200);
     expect(retry.body).toMatchObject({ active: true, [BC]: { customerGroupId: gold, channelIds: [1, SECOND_STOREFRONT] } });
     expect(customer(id)).toMatchObject({ customer_group_id: gold, channel_ids: [1, SECOND_STOREFRONT] });

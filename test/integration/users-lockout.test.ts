@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/index.js";
-import { api, BC, newUser, startBridge, store, STORE_HASH, type RunningBridge } from "./helpers.js";
+import { BC, newUser, signsIn, store, STORE_HASH, useBridge, type UsedBridge } from "./helpers.js";
 
 /**
  * Deactivation that holds, judged by BigCommerce's own endpoint: POST
@@ -18,19 +18,8 @@ function createChannels(emulator: RunningEmulator): void {
   s.settings.setChannel(SECOND_STOREFRONT, { ...s.settings.channel(SECOND_STOREFRONT), allow_global_logins: true });
 }
 
-/** BigCommerce's answer to "does this password sign in to this channel?". */
-async function signsIn(b: RunningBridge, email: string, password: string, channelId = 1): Promise<boolean> {
-  const response = await fetch(`${b.emulator.url}/stores/${STORE_HASH}/v3/customers/validate-credentials`, {
-    method: "POST",
-    headers: { "X-Auth-Token": "judge", "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ email, password, channel_id: channelId }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { is_valid: boolean }).is_valid;
-}
-
 /** What a password-reset email leads to: the shopper sets a new password in BigCommerce. */
-async function shopperResetsPassword(b: RunningBridge, id: number, password: string): Promise<void> {
+async function shopperResetsPassword(b: UsedBridge, id: number, password: string): Promise<void> {
   const response = await fetch(`${b.emulator.url}/stores/${STORE_HASH}/v3/customers`, {
     method: "PUT",
     headers: { "X-Auth-Token": "storefront", "Content-Type": "application/json", Accept: "application/json" },
@@ -43,19 +32,13 @@ const deactivate = [{ op: "Replace", path: "active", value: "False" }];
 const reactivateWith = (password: string) => [{ op: "replace", value: { active: true, password } }];
 
 describe("without SCIM_LOCKOUT_CHANNEL_ID (password lock only)", () => {
-  let b: RunningBridge;
-  let s: ReturnType<typeof api>;
-  beforeAll(async () => {
-    b = await startBridge({}, {}, { prepare: createChannels });
-    s = api(b);
-  });
-  afterAll(() => b.close());
+  const b = useBridge({}, { prepare: createChannels });
 
   it("the old password stops working, but a password reset lets the customer back in (the known hole)", async () => {
-    const created = await s.post("/Users", newUser("hole@x.test", { password: "Old-pass-123" }));
+    const created = await b.api.post("/Users", newUser("hole@x.test", { password: "Old-pass-123" }));
     const id = Number(created.body.id);
     expect(await signsIn(b, "hole@x.test", "Old-pass-123")).toBe(true);
-    expect((await s.patch(`/Users/${id}`, deactivate)).status).toBe(200);
+    expect((await b.api.patch(`/Users/${id}`, deactivate)).status).toBe(200);
     expect(await signsIn(b, "hole@x.test", "Old-pass-123")).toBe(false);
     await shopperResetsPassword(b, id, "Reset-pass-456");
     expect(await signsIn(b, "hole@x.test", "Reset-pass-456")).toBe(true);
@@ -63,26 +46,22 @@ describe("without SCIM_LOCKOUT_CHANNEL_ID (password lock only)", () => {
 });
 
 describe("with SCIM_LOCKOUT_CHANNEL_ID", () => {
-  let b: RunningBridge;
-  let s: ReturnType<typeof api>;
   let parking: number;
   let gold: number;
-  beforeAll(async () => {
-    b = await startBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DEACTIVATED_GROUP_ID: "1" }, {}, { prepare: (emulator) => {
-      createChannels(emulator);
-      const groups = emulator.store(STORE_HASH).groups;
-      parking = groups.insert({ name: "Deactivated" }).id;
-      gold = groups.insert({ name: "Gold" }).id;
-    } });
-    s = api(b);
+  const b = useBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DEACTIVATED_GROUP_ID: "1" }, { prepare: (emulator) => {
+    createChannels(emulator);
+    const groups = emulator.store(STORE_HASH).groups;
+    parking = groups.insert({ name: "Deactivated" }).id;
+    gold = groups.insert({ name: "Gold" }).id;
+  } });
+  beforeAll(() => {
     expect(parking).toBe(1);
   });
-  afterAll(() => b.close());
 
   const customer = (id: number) => store(b).customers.get(id)!;
 
   async function provision(email: string, extra: Record<string, unknown> = {}, channelId = 1): Promise<number> {
-    const created = await s.post("/Users", newUser(email, { password: "Old-pass-123", ...extra }));
+    const created = await b.api.post("/Users", newUser(email, { password: "Old-pass-123", ...extra }));
     expect(created.status).toBe(201);
     expect(await signsIn(b, email, "Old-pass-123", channelId)).toBe(true);
     return Number(created.body.id);
@@ -92,7 +71,7 @@ describe("with SCIM_LOCKOUT_CHANNEL_ID", () => {
     const id = await provision("global@x.test");
     expect(customer(id).channel_ids).toBeNull();
 
-    const off = await s.patch(`/Users/${id}`, deactivate);
+    const off = await b.api.patch(`/Users/${id}`, deactivate);
     expect(off.status).toBe(200);
     expect(off.body.active).toBe(false);
     expect(off.body[BC].channelIds).toBeNull(); // SCIM shows the channels it will get back
@@ -103,46 +82,46 @@ describe("with SCIM_LOCKOUT_CHANNEL_ID", () => {
     expect(await signsIn(b, "global@x.test", "Reset-pass-456", 1)).toBe(false);
     expect(await signsIn(b, "global@x.test", "Reset-pass-456", SECOND_STOREFRONT)).toBe(false);
 
-    const read = await s.get(`/Users/${id}`);
+    const read = await b.api.get(`/Users/${id}`);
     expect(read.body).toMatchObject({ active: false, [BC]: { channelIds: null } });
 
-    const on = await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    const on = await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     expect(on.status).toBe(200);
     expect(on.body).toMatchObject({ active: true, [BC]: { channelIds: null } });
     expect(customer(id).channel_ids).toBeNull();
     expect(await signsIn(b, "global@x.test", "New-pass-789", 1)).toBe(true);
     expect(await signsIn(b, "global@x.test", "New-pass-789", SECOND_STOREFRONT)).toBe(true);
     expect(await signsIn(b, "global@x.test", "Old-pass-123")).toBe(false);
-    expect((await s.get(`/Users/${id}`)).body.active).toBe(true);
+    expect((await b.api.get(`/Users/${id}`)).body.active).toBe(true);
   });
 
   it("a customer restricted to some channels gets exactly those back", async () => {
     const id = await provision("restricted@x.test", { [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
-    await s.patch(`/Users/${id}`, deactivate);
+    await b.api.patch(`/Users/${id}`, deactivate);
     expect(customer(id).channel_ids).toEqual([LOCKOUT]);
     await shopperResetsPassword(b, id, "Reset-pass-456");
     expect(await signsIn(b, "restricted@x.test", "Reset-pass-456", SECOND_STOREFRONT)).toBe(false);
-    await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     expect(customer(id).channel_ids).toEqual([1, SECOND_STOREFRONT]);
     expect(await signsIn(b, "restricted@x.test", "New-pass-789", SECOND_STOREFRONT)).toBe(true);
   });
 
   it("lockout and parking group together: both applied, both restored", async () => {
     const id = await provision("gold@x.test", { [BC]: { customerGroupId: gold } });
-    const off = await s.patch(`/Users/${id}`, deactivate);
+    const off = await b.api.patch(`/Users/${id}`, deactivate);
     expect(customer(id)).toMatchObject({ channel_ids: [LOCKOUT], customer_group_id: parking });
     expect(off.body[BC].channelIds).toBeNull();
     await shopperResetsPassword(b, id, "Reset-pass-456");
     expect(await signsIn(b, "gold@x.test", "Reset-pass-456")).toBe(false);
-    await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     expect(customer(id)).toMatchObject({ channel_ids: null, customer_group_id: gold });
     expect(await signsIn(b, "gold@x.test", "New-pass-789")).toBe(true);
   });
 
   it("channels sent while the user is inactive are remembered, not applied: the lockout holds", async () => {
     const id = await provision("moved@x.test");
-    await s.patch(`/Users/${id}`, deactivate);
-    const patched = await s.patch(`/Users/${id}`, [{ op: "replace", path: `${BC}:channelIds`, value: [SECOND_STOREFRONT] }]);
+    await b.api.patch(`/Users/${id}`, deactivate);
+    const patched = await b.api.patch(`/Users/${id}`, [{ op: "replace", path: `${BC}:channelIds`, value: [SECOND_STOREFRONT] }]);
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ active: false, [BC]: { channelIds: [SECOND_STOREFRONT] } });
     expect(customer(id).channel_ids).toEqual([LOCKOUT]);
@@ -150,46 +129,46 @@ describe("with SCIM_LOCKOUT_CHANNEL_ID", () => {
     expect(await signsIn(b, "moved@x.test", "Reset-pass-456", SECOND_STOREFRONT)).toBe(false);
 
     // A PUT (Okta's update) with channels does the same.
-    const put = await s.put(`/Users/${id}`, newUser("moved@x.test", { active: false, [BC]: { channelIds: [1] } }));
+    const put = await b.api.put(`/Users/${id}`, newUser("moved@x.test", { active: false, [BC]: { channelIds: [1] } }));
     expect(put.status).toBe(200);
     expect(put.body[BC].channelIds).toEqual([1]);
     expect(customer(id).channel_ids).toEqual([LOCKOUT]);
     // A PATCH that does not touch channels keeps the remembered ones.
-    await s.patch(`/Users/${id}`, [{ op: "replace", path: "name.familyName", value: "Renamed" }]);
-    expect((await s.get(`/Users/${id}`)).body[BC].channelIds).toEqual([1]);
+    await b.api.patch(`/Users/${id}`, [{ op: "replace", path: "name.familyName", value: "Renamed" }]);
+    expect((await b.api.get(`/Users/${id}`)).body[BC].channelIds).toEqual([1]);
 
-    await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     expect(customer(id).channel_ids).toEqual([1]);
     expect(await signsIn(b, "moved@x.test", "New-pass-789", 1)).toBe(true);
   });
 
   it("a user created inactive is created locked out", async () => {
-    const created = await s.post("/Users", newUser("born.off@x.test", { active: false, password: "Known-pass-1", [BC]: { channelIds: [SECOND_STOREFRONT] } }));
+    const created = await b.api.post("/Users", newUser("born.off@x.test", { active: false, password: "Known-pass-1", [BC]: { channelIds: [SECOND_STOREFRONT] } }));
     expect(created.status).toBe(201);
     expect(created.body[BC].channelIds).toEqual([SECOND_STOREFRONT]);
     const id = Number(created.body.id);
     expect(customer(id).channel_ids).toEqual([LOCKOUT]);
     await shopperResetsPassword(b, id, "Reset-pass-456");
     expect(await signsIn(b, "born.off@x.test", "Reset-pass-456", SECOND_STOREFRONT)).toBe(false);
-    await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     expect(customer(id).channel_ids).toEqual([SECOND_STOREFRONT]);
     expect(await signsIn(b, "born.off@x.test", "New-pass-789", SECOND_STOREFRONT)).toBe(true);
   });
 
   it("a reactivation that fails after its customer PUT is undone (still locked out) and finished by the retry", async () => {
     const id = await provision("half.on@x.test", { [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
-    await s.patch(`/Users/${id}`, deactivate);
+    await b.api.patch(`/Users/${id}`, deactivate);
     // The customer PUT goes through; clearing the active flag and the remembered channels does not,
     // so the request fails and its PUT is undone: the customer stays locked out (RFC 7644 §3.5.2).
     // (The first delete, clearing the active flag, goes before the customer PUT and lands.)
     b.emulator.faults.add({ method: "DELETE", path: "/v3/customers/attribute-values", skip: 1, status: 503, count: 10 });
-    const first = await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    const first = await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     b.emulator.faults.clear();
     expect(first.status).toBe(503);
     expect(customer(id).channel_ids).toEqual([LOCKOUT]);
-    expect((await s.get(`/Users/${id}`)).body).toMatchObject({ active: false, [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
+    expect((await b.api.get(`/Users/${id}`)).body).toMatchObject({ active: false, [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
 
-    const retry = await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    const retry = await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     expect(retry.status).toBe(200);
     expect(retry.body).toMatchObject({ active: true, [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
     expect(customer(id).channel_ids).toEqual([1, SECOND_STOREFRONT]);
@@ -201,13 +180,13 @@ describe("with SCIM_LOCKOUT_CHANNEL_ID", () => {
 
   it("a reactivation whose customer PUT fails changes nothing; the retry restores the channels", async () => {
     const id = await provision("half.put@x.test");
-    await s.patch(`/Users/${id}`, deactivate);
+    await b.api.patch(`/Users/${id}`, deactivate);
     b.emulator.faults.add({ method: "PUT", path: "/v3/customers", status: 503, count: 10 });
-    const first = await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    const first = await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     b.emulator.faults.clear();
     expect(first.status).toBe(503);
     expect(customer(id).channel_ids).toEqual([LOCKOUT]);
-    expect((await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"))).status).toBe(200);
+    expect((await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"))).status).toBe(200);
     expect(customer(id).channel_ids).toBeNull();
     expect(await signsIn(b, "half.put@x.test", "New-pass-789")).toBe(true);
   });
@@ -215,17 +194,17 @@ describe("with SCIM_LOCKOUT_CHANNEL_ID", () => {
   it("a deactivation that fails half-way (channels remembered, customer PUT failed) is finished by the retry", async () => {
     const id = await provision("half.off@x.test", { [BC]: { channelIds: [SECOND_STOREFRONT] } }, SECOND_STOREFRONT);
     b.emulator.faults.add({ method: "PUT", path: "/v3/customers", status: 503, count: 10 });
-    const first = await s.patch(`/Users/${id}`, deactivate);
+    const first = await b.api.patch(`/Users/${id}`, deactivate);
     b.emulator.faults.clear();
     expect(first.status).toBe(503);
     expect(customer(id).channel_ids).toEqual([SECOND_STOREFRONT]);
-    const retry = await s.patch(`/Users/${id}`, deactivate);
+    const retry = await b.api.patch(`/Users/${id}`, deactivate);
     expect(retry.status).toBe(200);
     expect(retry.body[BC].channelIds).toEqual([SECOND_STOREFRONT]);
     expect(customer(id).channel_ids).toEqual([LOCKOUT]);
     await shopperResetsPassword(b, id, "Reset-pass-456");
     expect(await signsIn(b, "half.off@x.test", "Reset-pass-456", SECOND_STOREFRONT)).toBe(false);
-    await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     expect(customer(id).channel_ids).toEqual([SECOND_STOREFRONT]);
   });
 
@@ -233,37 +212,31 @@ describe("with SCIM_LOCKOUT_CHANNEL_ID", () => {
     const id = await provision("half.flag@x.test", { [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
     // The first attribute-value PUT (the remembered channels) and the customer PUT go through; the flag's does not.
     b.emulator.faults.add({ method: "PUT", path: "/v3/customers/attribute-values", skip: 1, status: 503, count: 10 });
-    const first = await s.patch(`/Users/${id}`, deactivate);
+    const first = await b.api.patch(`/Users/${id}`, deactivate);
     b.emulator.faults.clear();
     expect(first.status).toBe(503);
     expect(customer(id).channel_ids).toEqual([LOCKOUT]);
-    expect((await s.get(`/Users/${id}`)).body).toMatchObject({ active: true, [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
+    expect((await b.api.get(`/Users/${id}`)).body).toMatchObject({ active: true, [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
 
-    const retry = await s.patch(`/Users/${id}`, deactivate);
+    const retry = await b.api.patch(`/Users/${id}`, deactivate);
     expect(retry.status).toBe(200);
     expect(retry.body).toMatchObject({ active: false, [BC]: { channelIds: [1, SECOND_STOREFRONT] } });
     expect(customer(id).channel_ids).toEqual([LOCKOUT]);
-    await s.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
+    await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     expect(customer(id).channel_ids).toEqual([1, SECOND_STOREFRONT]);
   });
 });
 
 describe("with SCIM_LOCKOUT_CHANNEL_ID and SCIM_DELETE_MODE=deactivate", () => {
-  let b: RunningBridge;
-  let s: ReturnType<typeof api>;
-  beforeAll(async () => {
-    b = await startBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DELETE_MODE: "deactivate" }, {}, { prepare: createChannels });
-    s = api(b);
-  });
-  afterAll(() => b.close());
+  const b = useBridge({ SCIM_LOCKOUT_CHANNEL_ID: String(LOCKOUT), SCIM_DELETE_MODE: "deactivate" }, { prepare: createChannels });
 
   it("DELETE locks the customer out like a deactivation", async () => {
-    const created = await s.post("/Users", newUser("deleted@x.test", { password: "Old-pass-123" }));
+    const created = await b.api.post("/Users", newUser("deleted@x.test", { password: "Old-pass-123" }));
     const id = Number(created.body.id);
-    expect((await s.delete(`/Users/${id}`)).status).toBe(204);
+    expect((await b.api.delete(`/Users/${id}`)).status).toBe(204);
     expect(store(b).customers.get(id)!.channel_ids).toEqual([LOCKOUT]);
     await shopperResetsPassword(b, id, "Reset-pass-456");
     expect(await signsIn(b, "deleted@x.test", "Reset-pass-456")).toBe(false);
-    expect((await s.get(`/Users/${id}`)).body).toMatchObject({ active: false, [BC]: { channelIds: null } });
+    expect((await b.api.get(`/Users/${id}`)).body).toMatchObject({ active: false, [BC]: { channelIds: null } });
   });
 });

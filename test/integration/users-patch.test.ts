@@ -1,38 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, BC, countCalls, ENT, newUser, startBridge, store, type RunningBridge } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { BC, countCalls, createUser, ENT, store, useBridge } from "./helpers.js";
 
-let b: RunningBridge;
-let s: ReturnType<typeof api>;
-beforeAll(async () => {
-  b = await startBridge();
-  s = api(b);
-});
-afterAll(() => b.close());
+const b = useBridge();
 
 let n = 0;
-async function user(extra: Record<string, unknown> = {}) {
-  const res = await s.post("/Users", newUser(`patch${++n}@x.test`, extra));
-  expect(res.status).toBe(201);
-  return res.body as Record<string, unknown> & { id: string };
-}
+const user = (extra: Record<string, unknown> = {}) => createUser(b.api, `patch${++n}@x.test`, extra);
 
 describe("PATCH /Users/{id}: IdP quirks", () => {
   it("Entra default deactivation: capitalised op, string boolean", async () => {
     const u = await user();
-    const res = await s.patch(`/Users/${u.id}`, [{ op: "Replace", path: "active", value: "False" }]);
+    const res = await b.api.patch(`/Users/${u.id}`, [{ op: "Replace", path: "active", value: "False" }]);
     expect(res.status).toBe(200);
     expect(res.body.active).toBe(false);
   });
 
   it("Okta deactivation: no-path replace", async () => {
     const u = await user();
-    const res = await s.patch(`/Users/${u.id}`, [{ op: "replace", value: { active: false } }]);
+    const res = await b.api.patch(`/Users/${u.id}`, [{ op: "replace", value: { active: false } }]);
     expect(res.body.active).toBe(false);
   });
 
   it("no-path replace whose keys are dotted or URN-prefixed paths (aadOptscim062020)", async () => {
     const u = await user();
-    const res = await s.patch(`/Users/${u.id}`, [
+    const res = await b.api.patch(`/Users/${u.id}`, [
       { op: "replace", value: { "name.givenName": "Ann", "name.familyName": "Lee", [`${ENT}:department`]: "Ops", [`${ENT}:employeeNumber`]: "E7" } },
     ]);
     expect(res.status).toBe(200);
@@ -43,7 +33,7 @@ describe("PATCH /Users/{id}: IdP quirks", () => {
 
   it("filtered path creates the element when none matches (Entra's work email / mobile phone)", async () => {
     const u = await user({ emails: [] });
-    const res = await s.patch(`/Users/${u.id}`, [
+    const res = await b.api.patch(`/Users/${u.id}`, [
       { op: "Add", path: 'phoneNumbers[type eq "mobile"].value', value: "+44 20 7946 0000" },
     ]);
     expect(res.status).toBe(200);
@@ -53,7 +43,7 @@ describe("PATCH /Users/{id}: IdP quirks", () => {
 
   it("changing only the work email changes the customer's email and userName", async () => {
     const u = await user();
-    const res = await s.patch(`/Users/${u.id}`, [{ op: "Replace", path: 'emails[type eq "work"].value', value: `moved${n}@x.test` }]);
+    const res = await b.api.patch(`/Users/${u.id}`, [{ op: "Replace", path: 'emails[type eq "work"].value', value: `moved${n}@x.test` }]);
     expect(res.status).toBe(200);
     expect(res.body.userName).toBe(`moved${n}@x.test`);
     expect(store(b).customers.get(Number(u.id))!.email).toBe(`moved${n}@x.test`);
@@ -62,9 +52,9 @@ describe("PATCH /Users/{id}: IdP quirks", () => {
   it("userName replace; a taken email is 409 and nothing changes", async () => {
     const a = await user();
     const other = await user();
-    const ok = await s.patch(`/Users/${a.id}`, [{ op: "replace", path: "userName", value: `renamed${n}@x.test` }]);
+    const ok = await b.api.patch(`/Users/${a.id}`, [{ op: "replace", path: "userName", value: `renamed${n}@x.test` }]);
     expect(ok.body.userName).toBe(`renamed${n}@x.test`);
-    const clash = await s.patch(`/Users/${a.id}`, [{ op: "replace", path: "userName", value: String(other.userName).toUpperCase() }]);
+    const clash = await b.api.patch(`/Users/${a.id}`, [{ op: "replace", path: "userName", value: String(other.userName).toUpperCase() }]);
     expect(clash.status).toBe(409);
     expect(clash.body.scimType).toBe("uniqueness");
     expect(store(b).customers.get(Number(a.id))!.email).toBe(`renamed${n}@x.test`);
@@ -76,36 +66,36 @@ describe("PATCH /Users/{id}: IdP quirks", () => {
     ["a one-element array", [{ value: "m3" }], "m3"],
   ])("manager as %s", async (_name, value, expected) => {
     const u = await user();
-    const res = await s.patch(`/Users/${u.id}`, [{ op: "add", path: `${ENT}:manager`, value }]);
+    const res = await b.api.patch(`/Users/${u.id}`, [{ op: "add", path: `${ENT}:manager`, value }]);
     expect(res.status).toBe(200);
     expect(res.body[ENT].manager.value).toBe(expected);
   });
 
   it('manager.value path, then "" and null remove it', async () => {
     const u = await user();
-    await s.patch(`/Users/${u.id}`, [{ op: "add", path: `${ENT}:manager.value`, value: "boss" }]);
-    expect((await s.get(`/Users/${u.id}`)).body[ENT].manager.value).toBe("boss");
-    const cleared = await s.patch(`/Users/${u.id}`, [{ op: "Replace", path: `${ENT}:manager`, value: "" }]);
+    await b.api.patch(`/Users/${u.id}`, [{ op: "add", path: `${ENT}:manager.value`, value: "boss" }]);
+    expect((await b.api.get(`/Users/${u.id}`)).body[ENT].manager.value).toBe("boss");
+    const cleared = await b.api.patch(`/Users/${u.id}`, [{ op: "Replace", path: `${ENT}:manager`, value: "" }]);
     expect(cleared.body[ENT]?.manager).toBeUndefined();
-    await s.patch(`/Users/${u.id}`, [{ op: "add", path: `${ENT}:manager`, value: "boss2" }]);
-    const nulled = await s.patch(`/Users/${u.id}`, [{ op: "replace", path: `${ENT}:manager`, value: null }]);
+    await b.api.patch(`/Users/${u.id}`, [{ op: "add", path: `${ENT}:manager`, value: "boss2" }]);
+    const nulled = await b.api.patch(`/Users/${u.id}`, [{ op: "replace", path: `${ENT}:manager`, value: null }]);
     expect(nulled.body[ENT]?.manager).toBeUndefined();
   });
 
   it('"" and null remove an attribute (Entra null-update test)', async () => {
     const u = await user({ title: "Boss", [ENT]: { department: "D" } });
-    const a = await s.patch(`/Users/${u.id}`, [{ op: "Replace", path: "title", value: "" }]);
+    const a = await b.api.patch(`/Users/${u.id}`, [{ op: "Replace", path: "title", value: "" }]);
     expect(a.body.title).toBeUndefined();
-    const c = await s.patch(`/Users/${u.id}`, [{ op: "replace", path: `${ENT}:department`, value: null }]);
+    const c = await b.api.patch(`/Users/${u.id}`, [{ op: "replace", path: `${ENT}:department`, value: null }]);
     expect(c.body[ENT]?.department).toBeUndefined();
   });
 
   it("costs one read and one write; a no-op costs only the read and answers 200", async () => {
     const u = await user();
-    const { result: res, calls } = await countCalls(b, () => s.patch(`/Users/${u.id}`, [{ op: "replace", path: "name.givenName", value: "Zed" }]));
+    const { result: res, calls } = await countCalls(b, () => b.api.patch(`/Users/${u.id}`, [{ op: "replace", path: "name.givenName", value: "Zed" }]));
     expect(res.status).toBe(200);
     expect(calls).toEqual(["GET /v3/customers", "PUT /v3/customers"]);
-    const { result: noop, calls: noopCalls } = await countCalls(b, () => s.patch(`/Users/${u.id}`, [{ op: "replace", value: { active: true } }]));
+    const { result: noop, calls: noopCalls } = await countCalls(b, () => b.api.patch(`/Users/${u.id}`, [{ op: "replace", value: { active: true } }]));
     expect(noop.status).toBe(200);
     expect(noop.body.id).toBe(u.id);
     expect(noopCalls).toEqual(["GET /v3/customers"]);
@@ -113,9 +103,9 @@ describe("PATCH /Users/{id}: IdP quirks", () => {
 
   it("sub-resource writes cost one call each; an attribute-only change needs no customer write", async () => {
     const u = await user();
-    const { calls } = await countCalls(b, () => s.patch(`/Users/${u.id}`, [{ op: "add", path: "title", value: "Lead" }]));
+    const { calls } = await countCalls(b, () => b.api.patch(`/Users/${u.id}`, [{ op: "add", path: "title", value: "Lead" }]));
     expect(calls).toEqual(["GET /v3/customers", "PUT /v3/customers/attribute-values"]);
-    const { calls: both } = await countCalls(b, () => s.patch(`/Users/${u.id}`, [{ op: "replace", value: { title: "Head", "name.givenName": "Q" } }]));
+    const { calls: both } = await countCalls(b, () => b.api.patch(`/Users/${u.id}`, [{ op: "replace", value: { title: "Head", "name.givenName": "Q" } }]));
     // The customer PUT (the write BigCommerce can still refuse) goes before the attribute values.
     expect(both).toEqual(["GET /v3/customers", "PUT /v3/customers", "PUT /v3/customers/attribute-values"]);
   });
@@ -123,7 +113,7 @@ describe("PATCH /Users/{id}: IdP quirks", () => {
   it("applies all operations or none: one bad op leaves the customer untouched", async () => {
     const u = await user();
     const { result: res, calls } = await countCalls(b, () =>
-      s.patch(`/Users/${u.id}`, [
+      b.api.patch(`/Users/${u.id}`, [
         { op: "replace", path: "name.givenName", value: "Changed" },
         { op: "replace", path: "name.familyName", value: "f".repeat(101) },
       ]),
@@ -141,14 +131,14 @@ describe("PATCH /Users/{id}: IdP quirks", () => {
     [[], "invalidValue"],
   ])("rejects malformed operations %j with %s", async (ops, scimType) => {
     const u = await user();
-    const res = await s.patch(`/Users/${u.id}`, ops);
+    const res = await b.api.patch(`/Users/${u.id}`, ops);
     expect(res.status).toBe(400);
     expect(res.body.scimType).toBe(scimType);
   });
 
   it("ignores unknown attributes and unknown schema extensions (never a 400)", async () => {
     const u = await user();
-    const res = await s.patch(`/Users/${u.id}`, [
+    const res = await b.api.patch(`/Users/${u.id}`, [
       { op: "add", path: "urn:ietf:params:scim:schemas:extension:acme:2.0:User:badge", value: "x" },
       { op: "replace", value: { preferredLanguage: "en", "name.givenName": "Kept" } },
     ]);
@@ -160,7 +150,7 @@ describe("PATCH /Users/{id}: IdP quirks", () => {
     const g = store(b).groups.insert({ name: "Wholesale" });
     expect(store(b).channels.insert({ name: "second", type: "storefront", platform: "custom" }).id).toBe(2);
     const u = await user();
-    const res = await s.patch(`/Users/${u.id}`, [{ op: "replace", path: `${BC}:channelIds`, value: [1, 2] }, { op: "replace", path: `${BC}:customerGroupId`, value: g.id }]);
+    const res = await b.api.patch(`/Users/${u.id}`, [{ op: "replace", path: `${BC}:channelIds`, value: [1, 2] }, { op: "replace", path: `${BC}:customerGroupId`, value: g.id }]);
     expect(res.status).toBe(200);
     expect(store(b).customers.get(Number(u.id))).toMatchObject({ channel_ids: [1, 2], customer_group_id: g.id });
     expect(res.body[BC]).toMatchObject({ channelIds: [1, 2], customerGroupId: g.id });
@@ -168,14 +158,14 @@ describe("PATCH /Users/{id}: IdP quirks", () => {
 
   it("password replace (Okta password sync) sets the storefront password and is never echoed", async () => {
     const u = await user();
-    const res = await s.patch(`/Users/${u.id}`, [{ op: "replace", value: { password: "N3w-pass-word" } }]);
+    const res = await b.api.patch(`/Users/${u.id}`, [{ op: "replace", value: { password: "N3w-pass-word" } }]);
     expect(res.status).toBe(200);
     expect(JSON.stringify(res.body)).not.toContain("N3w-pass-word");
     expect(store(b).customers.checkPassword(Number(u.id), "N3w-pass-word")).toBe(true);
   });
 
   it("answers 404 for an unknown user", async () => {
-    expect((await s.patch("/Users/424242", [{ op: "replace", value: { active: false } }])).status).toBe(404);
+    expect((await b.api.patch("/Users/424242", [{ op: "replace", value: { active: false } }])).status).toBe(404);
   });
 });
 
@@ -194,9 +184,9 @@ describe("concurrent writes to one user", () => {
       { op: "replace", path: `${ENT}:manager`, value: "M" },
       { op: "replace", path: `${BC}:notes`, value: "N" },
     ];
-    const results = await Promise.all(ops.map((op) => s.patch(`/Users/${u.id}`, [op])));
+    const results = await Promise.all(ops.map((op) => b.api.patch(`/Users/${u.id}`, [op])));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
-    const final = (await s.get(`/Users/${u.id}`)).body;
+    const final = (await b.api.get(`/Users/${u.id}`)).body;
     expect(final).toMatchObject({
       title: "T",
       externalId: "X1",
@@ -211,9 +201,9 @@ describe("concurrent writes to one user", () => {
 describe("RFC 7644 details", () => {
   it("fully qualified core attribute names in PATCH paths, filters and attributes (§3.10)", async () => {
     const u = await user();
-    const res = await s.patch(`/Users/${u.id}`, [{ op: "replace", path: "urn:ietf:params:scim:schemas:core:2.0:User:name.givenName", value: "Qualified" }]);
+    const res = await b.api.patch(`/Users/${u.id}`, [{ op: "replace", path: "urn:ietf:params:scim:schemas:core:2.0:User:name.givenName", value: "Qualified" }]);
     expect(res.body.name.givenName).toBe("Qualified");
-    const found = await s.get(`/Users?filter=${encodeURIComponent(`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "${String(u.userName)}"`)}&attributes=urn:ietf:params:scim:schemas:core:2.0:User:userName`);
+    const found = await b.api.get(`/Users?filter=${encodeURIComponent(`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "${String(u.userName)}"`)}&attributes=urn:ietf:params:scim:schemas:core:2.0:User:userName`);
     expect(found.body.totalResults).toBe(1);
     expect(found.body.Resources[0].userName).toBe(u.userName);
     expect(found.body.Resources[0].name).toBeUndefined();
@@ -221,7 +211,7 @@ describe("RFC 7644 details", () => {
 
   it("adding a new primary email demotes the old one, and the customer's email follows", async () => {
     const u = await user();
-    const res = await s.patch(`/Users/${u.id}`, [{ op: "add", path: "emails", value: [{ value: `primary${n}@x.test`, type: "work", primary: true }] }]);
+    const res = await b.api.patch(`/Users/${u.id}`, [{ op: "add", path: "emails", value: [{ value: `primary${n}@x.test`, type: "work", primary: true }] }]);
     expect(res.status).toBe(200);
     expect(res.body.userName).toBe(`primary${n}@x.test`);
     expect(store(b).customers.get(Number(u.id))!.email).toBe(`primary${n}@x.test`);

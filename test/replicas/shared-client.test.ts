@@ -1,13 +1,13 @@
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { createLogger } from "../../src/logger.js";
 import { Keyspace } from "../../src/shared-state/keyspace.js";
 import { connectRedis } from "../../src/shared-state/redis-connection.js";
 import { RedisQuotaLedger } from "../../src/shared-state/redis-quota-ledger.js";
-import { api, newUser, startBridge, STORE_HASH, store, type RunningBridge } from "../integration/helpers.js";
-import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
+import { api, newUser, STORE_HASH, store } from "../integration/helpers.js";
+import { redisServerAvailable, SKIP_REASON } from "../support/redis-server.js";
+import { startReplicas, type Replicas } from "../support/replicas.js";
 
 /**
  * Three bridge replicas on one rate-limited emulator, sharing one real redis-server: every
@@ -15,46 +15,39 @@ import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer }
  * without a definite answer is shared.
  */
 describe.skipIf(!redisServerAvailable)(`replicas share the quota and unsettled creates${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
-  let server: RedisServer;
-  let emulator: RunningEmulator;
-  let replicas: RunningBridge[];
-
+  let replicas: Replicas;
   beforeAll(async () => {
-    server = await startRedisServer();
-    emulator = await startEmulator({ port: 0, rateQuota: 30, rateWindowMs: 3_000, latencyMs: 40 });
-    // Each replica serves what it receives (as while leadership changes hands): the shared state
-    // alone must keep them correct. Forwarding to a leader is tested in bridge-replicas.test.ts.
-    const env = { REDIS_URL: server.url, REDIS_COMMAND_TIMEOUT_MS: "1000", REPLICA_FORWARDING: "off" };
-    replicas = [];
-    for (let i = 0; i < 3; i += 1) replicas.push(await startBridge(env, {}, { emulator }));
+    replicas = await startReplicas({
+      count: 3,
+      emulator: { rateQuota: 30, rateWindowMs: 3_000, latencyMs: 40 },
+      // Each replica serves what it receives (as while leadership changes hands): the shared state
+      // alone must keep them correct. Forwarding to a leader is tested in bridge-replicas.test.ts.
+      env: { REDIS_COMMAND_TIMEOUT_MS: "1000", REPLICA_FORWARDING: "off" },
+    });
   });
-  afterAll(async () => {
-    for (const r of replicas ?? []) await r.close();
-    await emulator?.close();
-    await server?.stop();
-  });
+  afterAll(() => replicas?.close());
 
   it("150 concurrent creates spread round-robin over three replicas: no upstream 429, no IdP 429", async () => {
-    emulator.clearRequests();
+    replicas.emulator.clearRequests();
     const count = 150;
     // An IdP's connection pool: 30 requests in flight at a time, each next one to the next replica.
     const answers: { status: number }[] = [];
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < count; i = next++) {
-        answers[i] = await api(replicas[i % 3]!).post("/Users", newUser(`bulk${i}@replicas.test`));
+        answers[i] = await api(replicas.bridges[i % 3]!).post("/Users", newUser(`bulk${i}@replicas.test`));
       }
     };
     await Promise.all(Array.from({ length: 30 }, worker));
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
-    const upstream = emulator.requests;
+    const upstream = replicas.emulator.requests;
     expect(upstream.filter((r) => r.method === "POST" && r.path.endsWith("/v3/customers")).length).toBeGreaterThan(0);
     expect(upstream.filter((r) => r.status === 429)).toEqual([]);
-    const emails = new Set(store(replicas[0]!).customers.where((c) => c.email.endsWith("@replicas.test")).map((c) => c.email));
+    const emails = new Set(store(replicas.bridges[0]!).customers.where((c) => c.email.endsWith("@replicas.test")).map((c) => c.email));
     expect(emails.size).toBe(count);
     // The slots came from the shared ledger: it learned the store's quota from the answers, and
     // every permit was handed back (none left counting as in flight).
-    const redis = connectRedis({ url: server.url, commandTimeoutMs: 1_000 }, createLogger("silent"));
+    const redis = connectRedis({ url: replicas.server.url, commandTimeoutMs: 1_000 }, createLogger("silent"));
     try {
       await once(redis, "ready");
       const ledger = new RedisQuotaLedger(redis, new Keyspace(STORE_HASH), { permitTtlMs: 20_000 });
@@ -68,20 +61,20 @@ describe.skipIf(!redisServerAvailable)(`replicas share the quota and unsettled c
     const email = "lost.on.a@replicas.test";
     const body = newUser(email);
     // A's POST writes, its answer is dropped, and A's re-read fails too: A cannot tell.
-    emulator.faults.add({ method: "POST", path: "/v3/customers", dropResponse: true, count: 1 });
-    emulator.faults.add({ method: "GET", path: "/v3/customers", status: 502, count: 50 });
-    const onA = await api(replicas[0]!).post("/Users", body);
-    emulator.faults.clear();
+    replicas.emulator.faults.add({ method: "POST", path: "/v3/customers", dropResponse: true, count: 1 });
+    replicas.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 502, count: 50 });
+    const onA = await api(replicas.bridges[0]!).post("/Users", body);
+    replicas.emulator.faults.clear();
     expect(onA.status).toBeGreaterThanOrEqual(500);
-    const id = store(replicas[0]!).customers.idByEmail(email);
+    const id = store(replicas.bridges[0]!).customers.idByEmail(email);
     expect(id).toBeDefined();
 
     // The IdP retries later, on another replica: past the tolerance within which B would take
     // the customer for its own attempt's anyway, so only the shared memory can recognise it.
     await sleep(3_500);
-    const onB = await api(replicas[1]!).post("/Users", body);
+    const onB = await api(replicas.bridges[1]!).post("/Users", body);
     expect(onB.status).toBe(201);
     expect(onB.body.id).toBe(String(id));
-    expect(store(replicas[0]!).customers.where((c) => c.email === email)).toHaveLength(1);
+    expect(store(replicas.bridges[0]!).customers.where((c) => c.email === email)).toHaveLength(1);
   });
 });
