@@ -61,7 +61,9 @@ describe("BigCommerce's quota", () => {
       const res = await own.api.get('/Users?filter=userName+eq+"a@x.test"');
       expectScimError(res, 429);
       expect(Number(res.headers["retry-after"])).toBeGreaterThanOrEqual(30);
-      expect(Date.now() - started).toBeLessThan(5000);
+      // Not a speed goal: only that the 45 s BigCommerce asked for was not waited out (so a loaded
+      // machine's slowness cannot fail it).
+      expect(Date.now() - started).toBeLessThan(25_000);
       // The governor now holds every request until the window resets instead of collecting 429s.
       own.emulator.clearRequests();
       const next = await own.api.get("/Users/1");
