@@ -478,7 +478,8 @@ describe("CustomerWriteBatcher: an update that may land late", () => {
     await batcher.update({ id: cid(a.id), company: "x" });
     await batcher.update({ id: cid(b.id), company: "y" });
     await batcher.update({ id: cid(b.id), company: "z" });
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Not a speed goal: only that nothing waited out the 5 s late-write grace.
+    expect(Date.now() - started).toBeLessThan(4_000);
     // A later update of the customer whose PUT timed out waits (here: past its own bound).
     const quick = new CustomerWriteBatcher({ writes, clock: systemClock, windowMs: 0, maxWaitMs: 100, resendBaseDelayMs: 5, lateWriteGraceMs: 5000 });
     await quick.update({ id: cid(a.id), company: "p" });
