@@ -111,6 +111,7 @@ export class SharedQuotaGate {
           return;
         }
         if (take.granted) {
+          this.refuseLate();
           const waiter = this.waiters.takeNext();
           if (waiter) waiter.resolve(this.permit(take.permitId));
           else this.permit(take.permitId).giveBack(); // everyone gave up while the slot was asked for
@@ -134,6 +135,20 @@ export class SharedQuotaGate {
       }
     } finally {
       this.polling = false;
+    }
+  }
+
+  /**
+   * Refuses the waiters whose deadline has passed (the loop woke, or the ledger answered, after
+   * it): they have given up, so no slot may be spent on them, as with the governor.
+   */
+  private refuseLate(): void {
+    const now = this.clock.now();
+    for (const { waiter } of this.waiters.withSlotsAhead()) {
+      if (now > waiter.deadline) {
+        this.waiters.remove(waiter);
+        waiter.reject(new RateLimitedError(1_000, "the caller's wait bound passed before a request slot came"));
+      }
     }
   }
 

@@ -139,6 +139,17 @@ describe.skipIf(!redisServerAvailable)(`shared quota gate${redisServerAvailable 
     }
   });
 
+  it("never hands a slot to a caller whose deadline has passed: it is refused and the slot given back", async () => {
+    // Deadline at the reset: kept while the loop sleeps, but the loop wakes a little after it.
+    const { clock, ledger, start, patient } = await spentWindow("gate-f", 20_000);
+    await clock.advance(20_010);
+    expect(await outcomeOf(patient.promise)).toBeInstanceOf(RateLimitedError);
+    // The slot goes back to the ledger (asynchronously: wait for it, within a generous bound).
+    for (let i = 0; i < 100 && (await ledger.state(clock.now())).inFlight > 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect((await ledger.state(clock.now())).inFlight).toBe(0);
+    expect(clock.now()).toBeGreaterThan(start + 20_000);
+  });
+
   it("rejects with a typed error (a SCIM 503) while Redis is down", async () => {
     const g = await gate("gate-c");
     await server.stop();
