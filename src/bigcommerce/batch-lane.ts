@@ -270,7 +270,7 @@ export class BatchLane<P> {
     this.inFlight += 1;
     // Always under the batch's own guard: never under that of whichever caller's work happened
     // to trigger this flush (AsyncLocalStorage follows the callbacks that led here).
-    const guard = new BatchGuard(batch.flatMap((item) => this.guards.get(item) ?? []));
+    const guard = new BatchGuard(batch.map((item) => this.guards.get(item)));
     this.batchesInFlight.add(batch);
     void runWithWriteGuard(guard, () => this.options.run(batch, permit, guard))
       .catch(() => {

@@ -15,7 +15,7 @@ import { BatchLane } from "./batch-lane.js";
 import type { Clock } from "./clock.js";
 import { ConflictError, RateLimitedError, ValidationFailedError } from "./errors.js";
 import type { Permit, PermitSource } from "./governor.js";
-import type { BatchGuard } from "./write-guard.js";
+import { runWithWriteGuard, type BatchGuard } from "./write-guard.js";
 
 export interface SharedWritesOptions<I, O> {
   clock: Clock;
@@ -83,8 +83,9 @@ export class SharedWrites<I, O> {
         for (const e of batch) e.reject(error);
         return;
       }
-      for (const e of batch) {
-        await this.options.send([e.item], undefined).then(
+      for (const [i, e] of batch.entries()) {
+        // Each under its own item's guard, not the batch's (which a neighbour's may refuse).
+        await runWithWriteGuard(guard.ofItem(i), () => this.options.send([e.item], undefined)).then(
           ([result]) => e.resolve(result as O),
           (reason: unknown) => e.reject(reason),
         );

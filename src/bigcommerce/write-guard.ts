@@ -43,6 +43,9 @@ export function refusalOf(guard: WriteGuard): { error: unknown } | undefined {
   }
 }
 
+/** The guard of work done under none: every write may go. */
+const NO_GUARD: WriteGuard = { check: () => {} };
+
 /**
  * The guards of the items one call carries: the call may leave only while every one allows it.
  * It remembers what it refused with, so the batch queue can tell "refused before sending"
@@ -52,16 +55,25 @@ export function refusalOf(guard: WriteGuard): { error: unknown } | undefined {
 export class BatchGuard implements WriteGuard {
   private refusal: { error: unknown } | undefined;
 
-  constructor(private readonly guards: readonly WriteGuard[]) {}
+  /** `guards[i]`: the guard of the batch's i-th item (undefined: it was added under none). */
+  constructor(private readonly guards: readonly (WriteGuard | undefined)[]) {}
 
   check(): void {
     for (const guard of this.guards) {
-      const refused = refusalOf(guard);
+      const refused = guard && refusalOf(guard);
       if (refused) {
         this.refusal = refused;
         throw refused.error;
       }
     }
+  }
+
+  /**
+   * The i-th item's own guard, for a call that carries that item alone (e.g. items sent again one
+   * by one): it must not be refused for a neighbour's lost lease, nor go without its own check.
+   */
+  ofItem(index: number): WriteGuard {
+    return this.guards[index] ?? NO_GUARD;
   }
 
   /** Is `error` this guard's refusal (so the call it guarded was not sent)? */

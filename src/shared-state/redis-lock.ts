@@ -146,6 +146,12 @@ class HeldLease implements Lease {
   }
 
   assertHeld(): void {
+    if (this.released) {
+      // The work has ended and the lock is free: another writer may hold it already. A write
+      // still under this lease is detached work (e.g. a sibling left running by Promise.all),
+      // and would land unfenced between that writer's reads and writes.
+      throw new LeaseLostError(`the write lock on ${this.resource} was released before this write`, REDIS_RETRY_AFTER_MS);
+    }
     if (this.abort.signal.aborted || this.clock.now() >= this.validUntil) {
       this.lose();
       throw new LeaseLostError(`the write lock on ${this.resource} expired or was taken over before this write`, REDIS_RETRY_AFTER_MS);

@@ -15,8 +15,9 @@ import type { RedisQuotaLedger } from "./redis-quota-ledger.js";
  *
  * Slots are polled (there is no cross-replica wake-up): one loop per replica asks for its
  * waiters, sleeping until the ledger's next foreseeable change, or a short poll interval while a
- * request in flight may teach the budget. Within the replica, a slot goes to the waiter whose
- * call carries the most work, as with the governor (SlotQueue).
+ * request in flight may teach the budget; a new caller wakes it, so it is served or refused at
+ * once. Within the replica, a slot goes to the waiter whose call carries the most work, as with
+ * the governor (SlotQueue).
  */
 export interface SharedQuotaGateOptions {
   clock?: Clock;
@@ -57,6 +58,8 @@ export class SharedQuotaGate {
   /** This replica's callers; one poll loop asks the ledger for all of them. */
   private readonly waiters = new SlotQueue<Waiter>();
   private polling = false;
+  /** Aborts the loop's sleep: a new caller is answered at once, not at the loop's next wake-up. */
+  private sleeping: AbortController | undefined;
 
   constructor(
     private readonly ledger: RedisQuotaLedger,
@@ -82,7 +85,10 @@ export class SharedQuotaGate {
       const waiter = settle({ deadline, signal, resolve, reject, ...(options.fill ? { fill: options.fill } : {}) }, onAbort);
       signal?.addEventListener("abort", onAbort, { once: true });
       this.waiters.add(waiter);
+      // A sleeping loop may wake only after this caller's deadline (the window's reset): ask the
+      // ledger now, so the caller is served, or refused at once with a retry estimate.
       if (!this.polling) void this.poll();
+      else this.sleeping?.abort();
     });
   }
 
@@ -105,6 +111,7 @@ export class SharedQuotaGate {
           return;
         }
         if (take.granted) {
+          this.refuseLate();
           const waiter = this.waiters.takeNext();
           if (waiter) waiter.resolve(this.permit(take.permitId));
           else this.permit(take.permitId).giveBack(); // everyone gave up while the slot was asked for
@@ -119,10 +126,29 @@ export class SharedQuotaGate {
         }
         if (this.waiters.length === 0) return;
         // A little jitter so that replicas woken by the same reset do not all ask at once.
-        await this.clock.sleep(Math.max(1, wakeAt - now) + Math.random() * this.pollMs);
+        const sleeping = new AbortController();
+        this.sleeping = sleeping;
+        await this.clock.sleep(Math.max(1, wakeAt - now) + Math.random() * this.pollMs, sleeping.signal).catch(() => {
+          /* woken early by a new caller */
+        });
+        this.sleeping = undefined;
       }
     } finally {
       this.polling = false;
+    }
+  }
+
+  /**
+   * Refuses the waiters whose deadline has passed (the loop woke, or the ledger answered, after
+   * it): they have given up, so no slot may be spent on them, as with the governor.
+   */
+  private refuseLate(): void {
+    const now = this.clock.now();
+    for (const { waiter } of this.waiters.withSlotsAhead()) {
+      if (now > waiter.deadline) {
+        this.waiters.remove(waiter);
+        waiter.reject(new RateLimitedError(1_000, "the caller's wait bound passed before a request slot came"));
+      }
     }
   }
 

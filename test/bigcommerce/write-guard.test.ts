@@ -9,7 +9,8 @@ import { CustomerWriteBatcher } from "../../src/bigcommerce/batcher.js";
 import { createBigCommerceClient, type BigCommerceClientHandle } from "../../src/bigcommerce/client.js";
 import type { Permit, PermitSource } from "../../src/bigcommerce/governor.js";
 import { SharedWrites } from "../../src/bigcommerce/shared-writes.js";
-import { runWithWriteGuard, type WriteGuard } from "../../src/bigcommerce/write-guard.js";
+import { ValidationFailedError } from "../../src/bigcommerce/errors.js";
+import { currentWriteGuard, runWithWriteGuard, type WriteGuard } from "../../src/bigcommerce/write-guard.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { FakeClock } from "./helpers/fake-clock.js";
 import { FakeWrites } from "./helpers/fake-writes.js";
@@ -105,6 +106,42 @@ describe("single-item writes sharing a call (attribute values, index metafields)
     expect(refusedAtOnce.error).toBeInstanceOf(GuardRefused);
     expect(held.value).toBe("held!");
     expect(sent).toEqual([["held"]]);
+  });
+});
+
+describe("single-item writes sent again one by one after an item's error", () => {
+  it("each goes under its own guard: an item whose guard still allows it is not refused for a neighbour's", async () => {
+    const clock = new FakeClock();
+    const sent: string[][] = [];
+    let lost = false;
+    const writes = new SharedWrites<string, string>({
+      clock,
+      maxWaitMs: 30_000,
+      maxBatch: 10,
+      maxInFlight: 1,
+      send: async (items) => {
+        // As the transport does right before a write leaves.
+        currentWriteGuard()?.check();
+        sent.push(items);
+        if (items.length > 1) {
+          // The stale item's lease is lost while the shared call is out; the call fails on the bad item.
+          lost = true;
+          throw new ValidationFailedError(422, "invalid value", [{ field: "value", message: "bad" }]);
+        }
+        if (items[0] === "bad") throw new ValidationFailedError(422, "invalid value", [{ field: "value", message: "bad" }]);
+        return items.map((i) => `${i}!`);
+      },
+    });
+    const stale = track(runWithWriteGuard(guard(() => lost), () => writes.submit("stale")));
+    const held = track(runWithWriteGuard(guard(() => false), () => writes.submit("held")));
+    const unguarded = track(writes.submit("unguarded"));
+    const bad = track(writes.submit("bad"));
+    await drive(clock, () => [stale, held, unguarded, bad].every((t) => t.settled));
+
+    expect(stale.error).toBeInstanceOf(GuardRefused);
+    expect(bad.error).toBeInstanceOf(ValidationFailedError);
+    expect([held.value, unguarded.value]).toEqual(["held!", "unguarded!"]);
+    expect(sent).toEqual([["stale", "held", "unguarded", "bad"], ["held"], ["unguarded"], ["bad"]]);
   });
 });
 

@@ -89,4 +89,34 @@ describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAv
       b.emulator.setOptions({ rateQuota: 100_000 });
     }
   });
+
+  it("a write still queued when its lock's work has ended is not sent: a released lease no longer passes", async () => {
+    const redis = connectRedis({ url: server.url, commandTimeoutMs: 500 }, logger);
+    await once(redis, "ready");
+    const client = b.client;
+    try {
+      const customer = await client.customers.create({ email: "released@example.com", first_name: "Old", last_name: "W" });
+      const id = toCustomerId(customer.id)!;
+      // Quota pressure: the next write waits for the window to reset (up to 4 s), well within the lease (20 s).
+      b.emulator.setOptions({ rateQuota: 2 });
+      for (let i = 0; i < 2; i += 1) await client.customers.list({ limit: 1 });
+      b.emulator.clearRequests();
+      const lock = new RedisKeyedLock(redis, new Keyspace("released"), { leaseMs: 20_000, waitMs: 5_000 }, logger);
+      let detached: Promise<unknown> | undefined;
+      await lock.run(String(customer.id), async () => {
+        // Work that ends without waiting for one of its writes (as Promise.all does for the
+        // others once one write fails): the lock is released, and another writer may take it.
+        detached = client.customers.update({ id, first_name: "Stale" }).then(
+          () => "written",
+          (error: unknown) => error,
+        );
+      });
+      expect(await detached).toBeInstanceOf(LeaseLostError);
+      expect(b.emulator.requests.filter((r) => r.method === "PUT")).toEqual([]);
+      expect(b.emulator.store(STORE_HASH).customers.get(customer.id)?.first_name).toBe("Old");
+    } finally {
+      redis.disconnect();
+      b.emulator.setOptions({ rateQuota: 100_000 });
+    }
+  });
 });

@@ -10,6 +10,8 @@ import { Keyspace } from "../../src/shared-state/keyspace.js";
 import { connectRedis } from "../../src/shared-state/redis-connection.js";
 import { RedisQuotaLedger } from "../../src/shared-state/redis-quota-ledger.js";
 import { SharedQuotaGate } from "../../src/shared-state/shared-quota-gate.js";
+import { FakeClock } from "../bigcommerce/helpers/fake-clock.js";
+import { track } from "../bigcommerce/helpers/track.js";
 import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
 
 const logger = createLogger("silent");
@@ -87,6 +89,65 @@ describe.skipIf(!redisServerAvailable)(`shared quota gate${redisServerAvailable 
     const outcomes = (await Promise.allSettled(waiting)).map((r) => r.status);
     expect(outcomes).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
     expect(order).toEqual(["write, full", "lone request", "read, a fifth full"]);
+  });
+
+  /**
+   * A gate on a fake clock over a ledger that has just learnt its window is spent for 20 s, and
+   * one patient caller whose wait puts the poll loop to sleep until the window resets.
+   */
+  async function spentWindow(store: string, patientDeadlineMs: number) {
+    const c = connectRedis({ url: server.url, commandTimeoutMs: 1_000 }, logger);
+    connections.push(c);
+    await once(c, "ready");
+    const clock = new FakeClock(Date.now());
+    const ledger = new RedisQuotaLedger(c, new Keyspace(store), { permitTtlMs: 60_000 });
+    const g = new SharedQuotaGate(ledger, logger, { clock, maxWaitMs: 30_000 });
+    const start = clock.now();
+    const probe = await ledger.tryTake(start);
+    if (!probe.granted) throw new Error("expected the first probe");
+    await ledger.release(probe.permitId, start, {
+      status: 200,
+      headers: { "x-rate-limit-requests-left": "0", "x-rate-limit-time-reset-ms": "20000", "x-rate-limit-requests-quota": "10" },
+    });
+    const gaveUp = new AbortController();
+    const patient = track(g.acquire({ deadline: start + patientDeadlineMs, signal: gaveUp.signal }));
+    // The loop has asked the ledger and sleeps (fake time) until the window resets.
+    while (clock.pendingTimers === 0) await new Promise((r) => setTimeout(r, 5));
+    return { g, clock, ledger, start, patient, gaveUp };
+  }
+
+  /** The outcome of `p`, or "still waiting" if it has not settled within a (generous) real-time bound. */
+  async function outcomeOf(p: Promise<unknown>): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise((r) => (timer = setTimeout(() => r("still waiting"), 5_000)));
+    try {
+      return await Promise.race([p.then(() => "granted", (e: unknown) => e), bound]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  it("refuses at once a caller that arrives while the loop sleeps, when its deadline comes before the next slot", async () => {
+    const { g, start, patient, gaveUp } = await spentWindow("gate-e", 30_000);
+    try {
+      // No fake time passes: the old one-loop-per-caller gate refused this caller at once.
+      const hurried = g.acquire({ deadline: start + 1_000 });
+      expect(await outcomeOf(hurried)).toBeInstanceOf(RateLimitedError);
+      expect(patient.settled).toBe(false);
+    } finally {
+      gaveUp.abort(new Error("test over"));
+    }
+  });
+
+  it("never hands a slot to a caller whose deadline has passed: it is refused and the slot given back", async () => {
+    // Deadline at the reset: kept while the loop sleeps, but the loop wakes a little after it.
+    const { clock, ledger, start, patient } = await spentWindow("gate-f", 20_000);
+    await clock.advance(20_010);
+    expect(await outcomeOf(patient.promise)).toBeInstanceOf(RateLimitedError);
+    // The slot goes back to the ledger (asynchronously: wait for it, within a generous bound).
+    for (let i = 0; i < 100 && (await ledger.state(clock.now())).inFlight > 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect((await ledger.state(clock.now())).inFlight).toBe(0);
+    expect(clock.now()).toBeGreaterThan(start + 20_000);
   });
 
   it("rejects with a typed error (a SCIM 503) while Redis is down", async () => {
