@@ -26,11 +26,7 @@ export function runWithLease<T>(lease: Lease, work: () => Promise<T>): Promise<T
   return current.run(lease, () => runWithWriteGuard({ check: () => lease.assertHeld() }, work));
 }
 
-/** Called before a write: refuses it when the work runs under a lease that is no longer held. */
-export function assertLeaseHeld(): void {
-  current.getStore()?.assertHeld();
-}
-
+/** The lease of the work now running (its fence, its signal), if any. */
 export function currentLease(): Lease | undefined {
   return current.getStore();
 }

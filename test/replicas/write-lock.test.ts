@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { createLogger } from "../../src/logger.js";
 import { LeaseLostError, LockBusyError, SharedStateUnavailableError } from "../../src/shared-state/errors.js";
 import { Keyspace } from "../../src/shared-state/keyspace.js";
-import { assertLeaseHeld, currentLease } from "../../src/shared-state/lease.js";
+import { currentLease } from "../../src/shared-state/lease.js";
 import { connectRedis } from "../../src/shared-state/redis-connection.js";
 import { RedisKeyedLock } from "../../src/shared-state/redis-lock.js";
 import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
@@ -75,7 +75,7 @@ describe.skipIf(!redisServerAvailable)(`shared write lock${redisServerAvailable 
     const order: string[] = [];
     const first = a.lock.run("u-long", async () => {
       await tick(2_500); // well past one lease: only renewal keeps it
-      assertLeaseHeld();
+      currentLease()!.assertHeld();
       order.push("a done");
     });
     await tick(50);
@@ -94,7 +94,7 @@ describe.skipIf(!redisServerAvailable)(`shared write lock${redisServerAvailable 
       a.redis.disconnect(); // the replica is cut off: it can no longer renew
       await stuck;
       try {
-        assertLeaseHeld();
+        currentLease()!.assertHeld();
         staleWrite = "written";
       } catch (error) {
         staleWrite = error;
@@ -126,7 +126,7 @@ describe.skipIf(!redisServerAvailable)(`shared write lock${redisServerAvailable 
       // own view of its lease (3 s) runs out.
       await once(currentLease()!.signal, "abort");
       try {
-        assertLeaseHeld();
+        currentLease()!.assertHeld();
         outcome = "written";
       } catch (error) {
         outcome = error;
