@@ -47,6 +47,13 @@ export class SlotQueue<W extends SlotWaiter> {
     return true;
   }
 
+  /** Takes out every waiter `gone` says (e.g. whose deadline passed), oldest first. */
+  removeWhere(gone: (waiter: W) => boolean): W[] {
+    const out = this.entries.filter((e) => gone(e.waiter));
+    if (out.length > 0) this.entries = this.entries.filter((e) => !out.includes(e));
+    return out.map((e) => e.waiter);
+  }
+
   /** Takes out everyone, oldest first. */
   drain(): W[] {
     const all = this.entries.map((e) => e.waiter);

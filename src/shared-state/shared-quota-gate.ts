@@ -118,11 +118,8 @@ export class SharedQuotaGate {
           continue;
         }
         const wakeAt = take.waitUntil ?? now + this.pollMs;
-        for (const { waiter } of this.waiters.withSlotsAhead()) {
-          if (wakeAt > waiter.deadline) {
-            this.waiters.remove(waiter);
-            waiter.reject(new RateLimitedError(Math.max(1_000, wakeAt - now)));
-          }
+        for (const waiter of this.waiters.removeWhere((w) => wakeAt > w.deadline)) {
+          waiter.reject(new RateLimitedError(Math.max(1_000, wakeAt - now)));
         }
         if (this.waiters.length === 0) return;
         // A little jitter so that replicas woken by the same reset do not all ask at once.
@@ -144,11 +141,8 @@ export class SharedQuotaGate {
    */
   private refuseLate(): void {
     const now = this.clock.now();
-    for (const { waiter } of this.waiters.withSlotsAhead()) {
-      if (now > waiter.deadline) {
-        this.waiters.remove(waiter);
-        waiter.reject(new RateLimitedError(1_000, "the caller's wait bound passed before a request slot came"));
-      }
+    for (const waiter of this.waiters.removeWhere((w) => now > w.deadline)) {
+      waiter.reject(new RateLimitedError(1_000, "the caller's wait bound passed before a request slot came"));
     }
   }
 

@@ -80,13 +80,15 @@ describe("SlotQueue: who gets the next request slot", () => {
     expect(takeAll(q)).toEqual(["nan", "over", "negative"]);
   });
 
-  it("removes and drains", () => {
+  it("removes (one, or those a predicate names) and drains", () => {
     const q = new SlotQueue<W>();
     const a = w("a");
     q.add(a);
     q.add(w("b"));
     expect(q.remove(a)).toBe(true);
     expect(q.remove(a)).toBe(false);
+    q.add(w("c", 0.5));
+    expect(q.removeWhere((x) => x.name === "c").map((x) => x.name)).toEqual(["c"]);
     expect(q.drain().map((x) => x.name)).toEqual(["b"]);
     expect(q.length).toBe(0);
   });
