@@ -9,8 +9,10 @@
  * been granted: the lane asks for one slot at a time, and when it comes takes everything that
  * fits in one call. On an idle bridge the slot is granted at once, so a lone item leaves
  * without delay; under quota pressure items pile up while the lane waits, and every call
- * leaves full. A slot the governor cannot grant before the earliest queued deadline fails the
- * items it cannot serve in time (through `expire`) rather than letting them wait for nothing.
+ * leaves full. A slot granted on the pacing line may be held a moment (`Permit.fillForMs`, at
+ * most half a slot) until the call is full. A slot the governor cannot grant before the
+ * earliest queued deadline fails the items it cannot serve in time (through `expire`) rather
+ * than letting them wait for nothing.
  *
  * Every item has a deadline (its caller's bound on waiting). An item still queued at its
  * deadline is taken out and handed to `expire` (which rejects it with an error saying nothing
@@ -74,8 +76,10 @@ export class BatchLane<P> {
   private readonly guards = new Map<P, WriteGuard>();
   private readonly batchesInFlight = new Set<P[]>();
   private closed = false;
-  /** A request slot has been asked for and not yet granted (at most one at a time). */
+  /** A request slot has been asked for and not yet used (at most one at a time). */
   private asking = false;
+  /** A granted slot kept a moment to fill its call (holdToFill). */
+  private holding: { timer: AbortController; permit: Permit; cut: () => void } | undefined;
   /** Aborted by close(): cancels backoff sleeps of batches that are about to re-send. */
   private readonly closing = new AbortController();
 
@@ -116,7 +120,8 @@ export class BatchLane<P> {
     }
     this.queue.push(item);
     this.armExpiry(item);
-    this.arm();
+    if (this.holding && this.queue.length >= (this.options.fullBatch ?? 1)) this.holding.cut();
+    else this.arm();
   }
 
   /** Puts items back at the front, in the given order (the lane flushes when the batch ends). */
@@ -135,6 +140,11 @@ export class BatchLane<P> {
     this.closing.abort(new Error("batch lane closed"));
     this.timer?.abort();
     this.timer = undefined;
+    if (this.holding) {
+      this.holding.timer.abort();
+      this.holding.permit.giveBack();
+      this.holding = undefined;
+    }
     for (const t of this.expiryTimers.values()) t.abort();
     this.expiryTimers.clear();
     this.guards.clear();
@@ -303,17 +313,12 @@ export class BatchLane<P> {
       })
       .then(
         (permit) => {
-          this.asking = false;
-          this.sweep();
-          const batch = this.closed || this.queue.length === 0 ? [] : this.options.pick(this.queue);
-          if (batch.length === 0) {
-            // Nothing may go now (expired, or blocked until a batch ends or a wake-up): the next
-            // add, batch end or wake-up asks again.
-            permit.giveBack();
+          if (!this.closed && (permit.fillForMs ?? 0) > 0 && this.queue.length < (this.options.fullBatch ?? 1)) {
+            this.holdToFill(permit, permit.fillForMs ?? 0);
             return;
           }
-          this.send(batch, permit);
-          this.flush();
+          this.asking = false;
+          this.cutWith(permit);
         },
         (error: unknown) => {
           this.asking = false;
@@ -322,6 +327,38 @@ export class BatchLane<P> {
           this.flush();
         },
       );
+  }
+
+  /** Cuts the batch for a granted slot and sends it (or gives the slot back when nothing may go). */
+  private cutWith(permit: Permit): void {
+    this.sweep();
+    const batch = this.closed || this.queue.length === 0 ? [] : this.options.pick(this.queue);
+    if (batch.length === 0) {
+      // Nothing may go now (expired, or blocked until a batch ends or a wake-up): the next add,
+      // batch end or wake-up asks again.
+      permit.giveBack();
+      return;
+    }
+    this.send(batch, permit);
+    this.flush();
+  }
+
+  /**
+   * A slot granted while pacing holds the bridge back may be kept a moment to fill the call
+   * (Permit.fillForMs): the batch is cut when it is full or when the moment is over, whichever
+   * comes first. The lane keeps `asking` meanwhile, so it holds one slot at the most.
+   */
+  private holdToFill(permit: Permit, forMs: number): void {
+    const timer = new AbortController();
+    const cut = (): void => {
+      if (this.holding?.timer !== timer) return;
+      this.holding = undefined;
+      timer.abort();
+      this.asking = false;
+      this.cutWith(permit);
+    };
+    this.holding = { timer, permit, cut };
+    this.options.clock.sleep(forMs, timer.signal).then(cut, () => {});
   }
 
   /** Nagle's rule for batches: a partial call only when none of this lane is in flight. */

@@ -41,6 +41,11 @@ export interface AcquireOptions {
 }
 
 export interface Permit {
+  /**
+   * Granted while pacing holds the bridge back: the holder may keep the slot this long to fill
+   * its call before sending, at no cost to the quota (pacing.ts fillWindowMs). 0 or absent: send now.
+   */
+  readonly fillForMs?: number;
   /** The request was sent (or tried): learn from its answer, if any, and free the slot. */
   release(response?: ResponseInfo): void;
   /**
@@ -97,7 +102,7 @@ export class RateGovernor {
     }
     if (this.waiters.length === 0) {
       const take = this.budget.take(now);
-      if (take.granted) return Promise.resolve(this.newPermit(take.windowProbe));
+      if (take.granted) return Promise.resolve(this.newPermit(take.windowProbe, take.fillForMs));
     }
 
     return new Promise<Permit>((resolve, reject) => {
@@ -129,9 +134,10 @@ export class RateGovernor {
     }
   }
 
-  private newPermit(windowProbe: boolean): Permit {
+  private newPermit(windowProbe: boolean, fillForMs: number): Permit {
     let released = false;
     return {
+      fillForMs,
       release: (response?: ResponseInfo) => {
         if (released) return;
         released = true;
@@ -164,7 +170,7 @@ export class RateGovernor {
       }
       const next = this.waiters.takeNext() as Waiter;
       this.detach(next);
-      next.resolve(this.newPermit(take.windowProbe));
+      next.resolve(this.newPermit(take.windowProbe, take.fillForMs));
     }
 
     // Refuse whoever cannot be served in time even in the worst case of the queue's order

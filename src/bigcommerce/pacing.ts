@@ -37,3 +37,21 @@ export function nextPacedSlot(p: PacingInput, ahead = 0): number | undefined {
   if (spent < burst + Math.floor(Math.max(0, p.now - windowStart) / slotMs)) return undefined;
   return windowStart + (spent - burst + 1) * slotMs;
 }
+
+/**
+ * How long the holder of a slot granted now may keep it to fill its call before sending (0: send
+ * at once). Only while the quota is what bounds the bridge: the window's burst is spent and no
+ * more than a burst's worth of paced slots went unused. The next slot's time depends on what was
+ * spent (a held slot counts as spent), not on when this call leaves, so waiting up to half a
+ * slot for a fuller call costs the store nothing, and the calls saved are quota. On an idle
+ * bridge (burst unspent, or a window mostly unused) a lone request still leaves at once.
+ */
+export function fillWindowMs(p: PacingInput): number {
+  const perWindow = Math.max(1, p.quota - p.reserve);
+  const burst = Math.max(1, Math.ceil(perWindow * p.burstShare));
+  const slotMs = p.windowMs / perWindow;
+  const windowStart = p.resetAt - p.windowMs;
+  const spent = p.quota - p.left + p.inFlight;
+  const pacedSoFar = Math.floor(Math.max(0, p.now - windowStart) / slotMs);
+  return spent >= burst && pacedSoFar <= spent ? Math.floor(slotMs / 2) : 0;
+}

@@ -20,7 +20,7 @@
  * sharing one store (it cannot call this code). A change of rule here needs the same change
  * there, and the other way round.
  */
-import { nextPacedSlot } from "./pacing.js";
+import { fillWindowMs, nextPacedSlot, type PacingInput } from "./pacing.js";
 import { DEFAULT_BARE_429 } from "./retry-policy.js";
 import {
   isConcurrencyLimited429,
@@ -56,7 +56,8 @@ export interface ResponseInfo {
  * A request may go now (`windowProbe`: it is the one whose answer reads a rolled window's real
  * budget), or not before `wakeAt`; `wakeAt` undefined: not before a request in flight answers.
  */
-export type Take = { granted: true; windowProbe: boolean } | { granted: false; wakeAt: number | undefined };
+/** fillForMs: how long the slot may be held to fill its call (pacing.ts fillWindowMs; 0 = send now). */
+export type Take = { granted: true; windowProbe: boolean; fillForMs: number } | { granted: false; wakeAt: number | undefined };
 
 export interface BudgetState {
   learned: boolean;
@@ -149,7 +150,7 @@ export class QuotaBudget {
       this.windowProbeInFlight = true;
       return this.grant(true);
     }
-    return this.grant(false);
+    return this.grant(false, this.fillWindow(now));
   }
 
   /**
@@ -220,9 +221,10 @@ export class QuotaBudget {
   }
 
   /** With pacing: when the next slot (or the one `ahead` places later) may go, if not now (undefined: now). */
-  private pacedSlot(now: number, ahead: number): number | undefined {
+  /** What pacing.ts needs to know, or undefined when the budget does not pace (yet). */
+  private pacing(now: number): PacingInput | undefined {
     if (this.paceBurstShare === undefined || this.quota === undefined || this.resetAt === undefined) return undefined;
-    return nextPacedSlot({
+    return {
       now,
       quota: this.quota,
       left: this.left ?? 0,
@@ -231,12 +233,23 @@ export class QuotaBudget {
       resetAt: this.resetAt,
       windowMs: this.windowMs,
       burstShare: this.paceBurstShare,
-    }, ahead);
+    };
   }
 
-  private grant(windowProbe: boolean): Take {
+  private pacedSlot(now: number, ahead: number): number | undefined {
+    const input = this.pacing(now);
+    return input === undefined ? undefined : nextPacedSlot(input, ahead);
+  }
+
+  /** Before the grant: how long its holder may wait to fill the call (only while pacing). */
+  private fillWindow(now: number): number {
+    const input = this.pacing(now);
+    return input === undefined ? 0 : fillWindowMs(input);
+  }
+
+  private grant(windowProbe: boolean, fillForMs = 0): Take {
     this.inFlight += 1;
-    return { granted: true, windowProbe };
+    return { granted: true, windowProbe, fillForMs };
   }
 
   private learn(now: number, response: ResponseInfo | undefined): void {

@@ -45,7 +45,8 @@ export interface QuotaLedgerOptions {
 }
 
 export type Take =
-  | { granted: true; permitId: string; windowProbe: boolean }
+  /** fillForMs: as the governor's (pacing.ts fillWindowMs). */
+  | { granted: true; permitId: string; windowProbe: boolean; fillForMs: number }
   /** waitUntil: the next foreseeable change (clock ms); undefined = when a request in flight answers. */
   | { granted: false; waitUntil: number | undefined };
 
@@ -75,7 +76,7 @@ end
 
 // KEYS: state, in-flight. ARGV: now, permit id, reserve, permit ttl, state ttl, assumed quota (0 = none), assumed window,
 // pacing burst share (0 = no pacing).
-// Returns {1, probe(0/1)} when granted, {0, waitUntil or -1} otherwise.
+// Returns {1, probe(0/1), fill window ms} when granted, {0, waitUntil or -1} otherwise.
 const TAKE = new LuaScript(`${COMMON}
 local now, id = tonumber(ARGV[1]), ARGV[2]
 local reserveCfg, permitTtl, stateTtl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -99,11 +100,11 @@ if probeId and not redis.call('ZSCORE', F, probeId) then
 end
 local inFlight = redis.call('ZCARD', F)
 
-local function grant(isProbe)
+local function grant(isProbe, fillMs)
   redis.call('ZADD', F, now + permitTtl, id)
   if isProbe then redis.call('HSET', S, 'probeId', id) end
   touch(stateTtl)
-  return {1, isProbe and 1 or 0}
+  return {1, isProbe and 1 or 0, fillMs or 0}
 end
 local function wait(untilMs)
   touch(stateTtl)
@@ -130,8 +131,10 @@ end
 -- A reserve as large as the quota would stop us for good: always keep one request for us.
 local reserve = math.min(reserveCfg, math.max(0, (quota or 1) - 1))
 if (left or 0) - inFlight - reserve <= 0 then return wait(resetAt) end
+local fillMs = 0
 if burstShare > 0 and quota and resetAt then
-  -- Pacing: the same rule as nextPacedSlot() in src/bigcommerce/pacing.ts (keep them in step).
+  -- Pacing: the same rules as nextPacedSlot() and fillWindowMs() in src/bigcommerce/pacing.ts
+  -- (keep them in step).
   local perWindow = math.max(1, quota - reserve)
   local burst = math.max(1, math.ceil(perWindow * burstShare))
   local slotMs = windowMs / perWindow
@@ -140,12 +143,13 @@ if burstShare > 0 and quota and resetAt then
   if spent >= burst + math.floor(math.max(0, now - windowStart) / slotMs) then
     return wait(math.floor(windowStart + (spent - burst + 1) * slotMs))
   end
+  if spent >= burst and math.floor(math.max(0, now - windowStart) / slotMs) <= spent then fillMs = math.floor(slotMs / 2) end
 end
 if num('probePending') == 1 then
   if redis.call('HEXISTS', S, 'probeId') == 1 then return wait(nil) end
   return grant(true)
 end
-return grant(false)
+return grant(false, fillMs)
 `);
 
 // KEYS: state, in-flight. ARGV: now, permit id, answered (0/1), status, left, reset ms, quota, window ms
@@ -277,8 +281,8 @@ export class RedisQuotaLedger {
         this.assumedWindowMs,
         this.paceBurstShare,
       ]),
-    )) as [number, number];
-    if (reply[0] === 1) return { granted: true, permitId, windowProbe: reply[1] === 1 };
+    )) as [number, number, number?];
+    if (reply[0] === 1) return { granted: true, permitId, windowProbe: reply[1] === 1, fillForMs: reply[2] ?? 0 };
     return { granted: false, waitUntil: reply[1] >= 0 ? reply[1] : undefined };
   }
 

@@ -113,8 +113,8 @@ export class SharedQuotaGate {
         if (take.granted) {
           this.refuseLate();
           const waiter = this.waiters.takeNext();
-          if (waiter) waiter.resolve(this.permit(take.permitId));
-          else this.permit(take.permitId).giveBack(); // everyone gave up while the slot was asked for
+          if (waiter) waiter.resolve(this.permit(take.permitId, take.fillForMs));
+          else this.permit(take.permitId, 0).giveBack(); // everyone gave up while the slot was asked for
           continue;
         }
         const wakeAt = take.waitUntil ?? now + this.pollMs;
@@ -146,9 +146,10 @@ export class SharedQuotaGate {
     }
   }
 
-  private permit(permitId: string): Permit {
+  private permit(permitId: string, fillForMs: number): Permit {
     let released = false;
     return {
+      fillForMs,
       release: (response?: ResponseInfo) => {
         if (released) return;
         released = true;

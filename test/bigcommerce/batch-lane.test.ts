@@ -113,6 +113,66 @@ describe("late-bound batches (with a permit source)", () => {
     lane.close();
   });
 
+  describe("a slot granted on the pacing line (Permit.fillForMs)", () => {
+    function lane(clock: FakeClock, fillForMs: number) {
+      const state = { givenBack: 0, sent: [] as number[][] };
+      const l = new BatchLane<number>({
+        clock,
+        windowMs: 0,
+        maxInFlight: 1,
+        permits: { acquire: async () => ({ fillForMs, release: () => {}, giveBack: () => void (state.givenBack += 1) }) },
+        fullBatch: 10,
+        pick: (queue) => queue.splice(0, 10),
+        run: async (batch) => void state.sent.push(batch),
+      });
+      return { l, state };
+    }
+
+    it("is held to fill the call: cut the moment it is full", async () => {
+      const clock = new FakeClock();
+      const { l, state } = lane(clock, 50);
+      const start = clock.now();
+      l.add(0);
+      l.add(1);
+      await clock.advance(0);
+      expect(state.sent).toEqual([]);
+      for (let i = 2; i < 12; i++) l.add(i);
+      await clock.advance(0);
+      expect(state.sent).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
+      expect(clock.now()).toBe(start); // not a moment later
+      l.close();
+    });
+
+    it("or when its moment is over, with what came", async () => {
+      const clock = new FakeClock();
+      const { l, state } = lane(clock, 50);
+      l.add(0);
+      await clock.advance(20);
+      l.add(1);
+      await clock.advance(29);
+      expect(state.sent).toEqual([]);
+      await clock.advance(1);
+      expect(state.sent).toEqual([[0, 1]]);
+      l.close();
+    });
+
+    it("a burst slot (fillForMs 0) leaves at once; a held slot is given back when the lane closes", async () => {
+      const clock = new FakeClock();
+      const now = lane(clock, 0);
+      now.l.add(7);
+      await clock.advance(0);
+      expect(now.state.sent).toEqual([[7]]);
+      now.l.close();
+      const held = lane(clock, 50);
+      held.l.add(8);
+      await clock.advance(0);
+      expect(held.l.close()).toEqual([8]);
+      expect(held.state.givenBack).toBe(1);
+      await clock.advance(100);
+      expect(held.state.sent).toEqual([]);
+    });
+  });
+
   it("a lone item on an idle lane leaves at once; while a batch is in flight a partial one waits for it", async () => {
     const clock = new FakeClock();
     const g = gate();

@@ -3,6 +3,7 @@
  * each case reads as "at this time, with this answer, the budget says this".
  */
 import { describe, expect, it } from "vitest";
+import { fillWindowMs } from "../../src/bigcommerce/pacing.js";
 import { QuotaBudget, UNLIMITED_AFTER, type QuotaBudgetOptions, type ResponseInfo } from "../../src/bigcommerce/quota-budget.js";
 import { rate } from "./helpers/rate-headers.js";
 
@@ -14,7 +15,7 @@ function answer(headers: Record<string, string>, status = 200): ResponseInfo {
 /** A budget that has seen one answer: the first request, taken and answered at `now`. */
 function learnt(headers: Record<string, string>, options: QuotaBudgetOptions = {}, now = 0): QuotaBudget {
   const budget = new QuotaBudget(options, now);
-  expect(budget.take(now)).toEqual({ granted: true, windowProbe: false });
+  expect(budget.take(now)).toEqual({ granted: true, windowProbe: false, fillForMs: 0 });
   budget.release(now, answer(headers), false);
   return budget;
 }
@@ -46,7 +47,7 @@ describe("QuotaBudget: learning from the headers", () => {
 
   it("before any answer: one request at a time, and no time to wake at (the answer is the event)", () => {
     const budget = new QuotaBudget({}, 0);
-    expect(budget.take(0)).toEqual({ granted: true, windowProbe: false });
+    expect(budget.take(0)).toEqual({ granted: true, windowProbe: false, fillForMs: 0 });
     expect(budget.take(0)).toEqual({ granted: false, wakeAt: undefined });
     expect(budget.state()).toMatchObject({ learned: false, inFlight: 1 });
   });
@@ -63,7 +64,7 @@ describe("QuotaBudget: learning from the headers", () => {
   it("a late answer from an earlier window does not raise what is left: it counts as one spent", () => {
     const budget = learnt(rate(2, 1000));
     expect(budget.take(0).granted).toBe(true); // sent in the first window
-    expect(budget.take(1000)).toEqual({ granted: true, windowProbe: true }); // our estimate rolls the window
+    expect(budget.take(1000)).toEqual({ granted: true, windowProbe: true, fillForMs: 0 }); // our estimate rolls the window
     budget.release(1000, answer(rate(9, 1000)), true); // the new window's real budget
     budget.release(1000, answer(rate(1, 5)), false); // the old request, answered now
     expect(budget.state()).toMatchObject({ left: 8, resetAt: 2000 });
@@ -92,7 +93,7 @@ describe("QuotaBudget: window roll and probe", () => {
   it("waits for the reset, then sends one probe and spends only what its answer reports", () => {
     const budget = learnt(rate(0, 1000));
     expect(budget.take(500)).toEqual({ granted: false, wakeAt: 1000 });
-    expect(budget.take(1000)).toEqual({ granted: true, windowProbe: true });
+    expect(budget.take(1000)).toEqual({ granted: true, windowProbe: true, fillForMs: 0 });
     expect(budget.state()).toMatchObject({ left: 10, resetAt: 2000, inFlight: 1 });
     expect(budget.take(1000)).toEqual({ granted: false, wakeAt: undefined }); // no burst on our own estimate
     budget.release(1010, answer(rate(3, 990)), true); // another app spent most of the window
@@ -102,10 +103,10 @@ describe("QuotaBudget: window roll and probe", () => {
 
   it("a probe given back unused leaves the next request to probe", () => {
     const budget = learnt(rate(0, 1000));
-    expect(budget.take(1000)).toEqual({ granted: true, windowProbe: true });
+    expect(budget.take(1000)).toEqual({ granted: true, windowProbe: true, fillForMs: 0 });
     budget.giveBack(true);
     expect(budget.state()).toMatchObject({ left: 10, inFlight: 0 });
-    expect(budget.take(1000)).toEqual({ granted: true, windowProbe: true });
+    expect(budget.take(1000)).toEqual({ granted: true, windowProbe: true, fillForMs: 0 });
   });
 
   it("a probe that got no answer still ends the probing (and counts as spent)", () => {
@@ -113,13 +114,13 @@ describe("QuotaBudget: window roll and probe", () => {
     budget.take(1000);
     budget.release(1100, undefined, true);
     expect(budget.state().left).toBe(9);
-    expect(budget.take(1100)).toEqual({ granted: true, windowProbe: false });
+    expect(budget.take(1100)).toEqual({ granted: true, windowProbe: false, fillForMs: 0 });
   });
 
   it("an assumed quota is a guess: its first request probes, the answer replaces it", () => {
     const budget = new QuotaBudget({ assumedQuota: 5, assumedWindowMs: 1000 }, 100);
     expect(budget.state()).toMatchObject({ learned: true, quota: 5, left: 5, resetAt: 1100 });
-    expect(budget.take(100)).toEqual({ granted: true, windowProbe: true });
+    expect(budget.take(100)).toEqual({ granted: true, windowProbe: true, fillForMs: 0 });
     expect(budget.take(100)).toEqual({ granted: false, wakeAt: undefined });
     budget.release(110, answer(rate(2, 1000, 5)), true);
     expect(grantsAt(budget, 110)).toBe(2);
@@ -218,7 +219,7 @@ describe("QuotaBudget: a store that announces no budget", () => {
   it(`is unlimited only after ${UNLIMITED_AFTER} header-less successes, probing one at a time until then`, () => {
     const budget = new QuotaBudget({}, 0);
     for (let i = 1; i < UNLIMITED_AFTER; i += 1) {
-      expect(budget.take(i)).toEqual({ granted: true, windowProbe: false });
+      expect(budget.take(i)).toEqual({ granted: true, windowProbe: false, fillForMs: 0 });
       expect(budget.take(i).granted).toBe(false);
       budget.release(i, answer({}), false);
       expect(budget.state()).toMatchObject({ learned: false, unlimited: false });
@@ -262,7 +263,7 @@ describe("QuotaBudget: pacing", () => {
 
   it("grants the burst at once, then one slot per (window / quota)", () => {
     const budget = learnt(rate(9, 1000), paced); // one of the burst spent
-    expect(budget.take(0)).toEqual({ granted: true, windowProbe: false });
+    expect(budget.take(0)).toEqual({ granted: true, windowProbe: false, fillForMs: 0 });
     expect(budget.take(0)).toEqual({ granted: false, wakeAt: 100 });
     expect(budget.take(99)).toEqual({ granted: false, wakeAt: 100 });
     expect(budget.take(100).granted).toBe(true);
@@ -278,6 +279,22 @@ describe("QuotaBudget: pacing", () => {
     const budget = learnt(rate(9, 1000), { ...paced, reserve: 2 }); // 8 ours per window: burst 2, one per 125 ms
     budget.take(0);
     expect(budget.take(0)).toEqual({ granted: false, wakeAt: 125 });
+  });
+
+  it("a slot granted on the pacing line may be held half a slot to fill its call; a burst slot may not", () => {
+    const budget = learnt(rate(9, 1000), paced); // one of the burst of 2 spent
+    expect(budget.take(0)).toMatchObject({ granted: true, fillForMs: 0 }); // the burst's last
+    expect(budget.take(100)).toMatchObject({ granted: true, fillForMs: 50 }); // paced: 100 ms slots
+  });
+
+  it.each([
+    { case: "burst unspent", left: 9, inFlight: 0, now: 500, fill: 0 },
+    { case: "burst spent, on the pacing line", left: 7, inFlight: 1, now: 250, fill: 50 },
+    { case: "burst spent, but most of the window went unused (not scarce)", left: 7, inFlight: 0, now: 700, fill: 0 },
+    { case: "burst spent, as many paced slots passed as were spent", left: 6, inFlight: 0, now: 400, fill: 50 },
+  ])("fillWindowMs: $case", ({ left, inFlight, now, fill }) => {
+    // Quota 10 per 1000 ms from 0, burst 2, one slot per 100 ms.
+    expect(fillWindowMs({ now, quota: 10, left, inFlight, reserve: 0, resetAt: 1000, windowMs: 1000, burstShare: 0.2 })).toBe(fill);
   });
 
   it("an exhausted window waits for the reset, not for a paced slot", () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { request } from "undici";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { nextPacedSlot } from "../../src/bigcommerce/pacing.js";
+import { fillWindowMs, nextPacedSlot } from "../../src/bigcommerce/pacing.js";
 import { createLogger } from "../../src/logger.js";
 import { SharedStateUnavailableError } from "../../src/shared-state/errors.js";
 import { Keyspace } from "../../src/shared-state/keyspace.js";
@@ -73,6 +73,20 @@ describe.skipIf(!redisServerAvailable)(`Redis quota ledger${redisServerAvailable
     expect(await l.tryTake(1_020)).toEqual({ granted: false, waitUntil: expected });
     await take(l, 1_110);
     expect(await l.tryTake(1_111)).toEqual({ granted: false, waitUntil: 1_210 });
+  });
+
+  it("lets a slot on the pacing line be held to fill its call, as fillWindowMs() does", async () => {
+    const l = ledger({ paceBurstShare: 0.2 });
+    const probe = await take(l, 1_000);
+    await l.release(probe.permitId, 1_010, { status: 200, headers: rate(9, 1_000) });
+    // Window 1_010..2_010, quota 10, burst 2 (the probe was one): the burst's last slot goes now.
+    const burst = await take(l, 1_020);
+    expect(burst.fillForMs).toBe(fillWindowMs({ now: 1_020, quota: 10, left: 9, inFlight: 0, reserve: 0, resetAt: 2_010, windowMs: 1_000, burstShare: 0.2 }));
+    expect(burst.fillForMs).toBe(0);
+    const paced = await take(l, 1_110);
+    const expected = fillWindowMs({ now: 1_110, quota: 10, left: 9, inFlight: 1, reserve: 0, resetAt: 2_010, windowMs: 1_000, burstShare: 0.2 });
+    expect(expected).toBe(50);
+    expect(paced.fillForMs).toBe(expected);
   });
 
   it("rolls the window by its own estimate, then sends one probe before spending more", async () => {
