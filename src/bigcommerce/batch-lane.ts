@@ -79,7 +79,7 @@ export class BatchLane<P> {
   /** A request slot has been asked for and not yet used (at most one at a time). */
   private asking = false;
   /** A granted slot kept a moment to fill its call (holdToFill). */
-  private holding: { timer: AbortController; permit: Permit; cut: () => void } | undefined;
+  private holding: { timer: AbortController; permit: Permit; until: number; cut: () => void } | undefined;
   /** Aborted by close(): cancels backoff sleeps of batches that are about to re-send. */
   private readonly closing = new AbortController();
 
@@ -120,7 +120,7 @@ export class BatchLane<P> {
     }
     this.queue.push(item);
     this.armExpiry(item);
-    if (this.holding && this.queue.length >= (this.options.fullBatch ?? 1)) this.holding.cut();
+    if (this.holding && this.holdIsOver(this.holding.until)) this.holding.cut();
     else this.arm();
   }
 
@@ -313,8 +313,9 @@ export class BatchLane<P> {
       })
       .then(
         (permit) => {
-          if (!this.closed && (permit.fillForMs ?? 0) > 0 && this.queue.length < (this.options.fullBatch ?? 1)) {
-            this.holdToFill(permit, permit.fillForMs ?? 0);
+          const fillForMs = permit.fillForMs ?? 0;
+          if (!this.closed && fillForMs > 0 && !this.holdIsOver(this.options.clock.now() + fillForMs)) {
+            this.holdToFill(permit, fillForMs);
             return;
           }
           this.asking = false;
@@ -357,8 +358,19 @@ export class BatchLane<P> {
       this.asking = false;
       this.cutWith(permit);
     };
-    this.holding = { timer, permit, cut };
+    this.holding = { timer, permit, until: this.options.clock.now() + forMs, cut };
     this.options.clock.sleep(forMs, timer.signal).then(cut, () => {});
+  }
+
+  /**
+   * A slot held until `until` must be used now: the call is full, or a queued item's deadline
+   * comes before the moment is over (it would expire while its slot is held, and sweep never
+   * sends an item at or after its deadline).
+   */
+  private holdIsOver(until: number): boolean {
+    if (this.queue.length >= (this.options.fullBatch ?? 1)) return true;
+    const { deadlineOf } = this.options;
+    return deadlineOf !== undefined && this.queue.some((item) => deadlineOf(item) <= until);
   }
 
   /** Nagle's rule for batches: a partial call only when none of this lane is in flight. */

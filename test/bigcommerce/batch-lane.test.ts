@@ -156,6 +156,36 @@ describe("late-bound batches (with a permit source)", () => {
       l.close();
     });
 
+    it("never outlasts a queued item's deadline: an item that cannot wait out the moment goes at once", async () => {
+      const clock = new FakeClock();
+      const start = clock.now();
+      const state = { sent: [] as { batch: number[]; at: number }[], expired: [] as number[] };
+      const l = new BatchLane<number>({
+        clock,
+        windowMs: 0,
+        maxInFlight: 1,
+        permits: { acquire: async () => ({ fillForMs: 50, release: () => {}, giveBack: () => {} }) },
+        fullBatch: 10,
+        pick: (queue) => queue.splice(0, 10),
+        run: async (batch) => void state.sent.push({ batch, at: clock.now() - start }),
+        // Item n's caller gives up n ms from now.
+        deadlineOf: (n) => start + n,
+        expire: (n) => void state.expired.push(n),
+      });
+      l.add(30); // granted a slot at once: it must not wait 50 ms of it, past its own 30
+      await clock.advance(100);
+      l.add(1000); // a slot held for this one...
+      await clock.advance(10);
+      l.add(140); // ...is cut when an item joins that cannot wait for its end (at 150, past its 140)
+      await clock.advance(100);
+      expect(state.expired).toEqual([]);
+      expect(state.sent).toEqual([
+        { batch: [30], at: 0 },
+        { batch: [1000, 140], at: 110 },
+      ]);
+      l.close();
+    });
+
     it("a burst slot (fillForMs 0) leaves at once; a held slot is given back when the lane closes", async () => {
       const clock = new FakeClock();
       const now = lane(clock, 0);
