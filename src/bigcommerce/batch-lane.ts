@@ -314,9 +314,14 @@ export class BatchLane<P> {
       .then(
         (permit) => {
           const fillForMs = permit.fillForMs ?? 0;
-          if (!this.closed && fillForMs > 0 && !this.holdIsOver(this.options.clock.now() + fillForMs)) {
-            this.holdToFill(permit, fillForMs);
-            return;
+          if (!this.closed && fillForMs > 0) {
+            // Held only for items that may still go: a slot for none goes back at once (held, it
+            // would count as spent and only push back everyone else's next slot).
+            this.sweep();
+            if (this.queue.length > 0 && !this.holdIsOver(this.options.clock.now() + fillForMs)) {
+              this.holdToFill(permit, fillForMs);
+              return;
+            }
           }
           this.asking = false;
           this.cutWith(permit);

@@ -186,6 +186,34 @@ describe("late-bound batches (with a permit source)", () => {
       l.close();
     });
 
+    it("is not held for a queue with nothing left to send: it goes back at once for others to use", async () => {
+      const clock = new FakeClock();
+      const start = clock.now();
+      const state = { givenBackAt: [] as number[], expired: [] as number[] };
+      const l = new BatchLane<number>({
+        clock,
+        windowMs: 0,
+        maxInFlight: 1,
+        // The slot comes at the item's deadline (as the shared gate may grant it): the item expires first.
+        permits: {
+          acquire: async () => {
+            await clock.sleep(100);
+            return { fillForMs: 50, release: () => {}, giveBack: () => void state.givenBackAt.push(clock.now() - start) };
+          },
+        },
+        fullBatch: 10,
+        pick: (queue) => queue.splice(0, 10),
+        run: async () => {},
+        deadlineOf: (n) => start + n,
+        expire: (n) => void state.expired.push(n),
+      });
+      l.add(100);
+      await clock.advance(100);
+      expect(state.expired).toEqual([100]);
+      expect(state.givenBackAt).toEqual([100]);
+      l.close();
+    });
+
     it("a burst slot (fillForMs 0) leaves at once; a held slot is given back when the lane closes", async () => {
       const clock = new FakeClock();
       const now = lane(clock, 0);
