@@ -60,18 +60,32 @@ describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAv
     }
   });
 
-  it("a write queued under quota pressure is not sent when its lease runs out before its slot comes", async () => {
+  /**
+   * A customer "Old", then quota pressure: a fresh window whose whole budget is spent at once, so
+   * the next call waits for the window to reset. The caller restores the quota (finally).
+   */
+  async function underQuotaPressure(email: string) {
     const redis = connectRedis({ url: server.url, commandTimeoutMs: 500 }, logger);
     await once(redis, "ready");
     const client = b.client;
     try {
-      const customer = await client.customers.create({ email: "queued@example.com", first_name: "Old", last_name: "W" });
+      const customer = await client.customers.create({ email, first_name: "Old", last_name: "W" });
       const id = toCustomerId(customer.id)!;
-      // Quota pressure: a fresh window whose whole budget is spent at once, so the next call
-      // waits for the window to reset (4 s), long after the lease below (0.5 s) has run out.
       b.emulator.setOptions({ rateQuota: 2 });
       for (let i = 0; i < 2; i += 1) await client.customers.list({ limit: 1 });
       b.emulator.clearRequests();
+      return { redis, client, customer, id };
+    } catch (error) {
+      redis.disconnect();
+      b.emulator.setOptions({ rateQuota: 100_000 });
+      throw error;
+    }
+  }
+
+  it("a write queued under quota pressure is not sent when its lease runs out before its slot comes", async () => {
+    const { redis, client, customer, id } = await underQuotaPressure("queued@example.com");
+    try {
+      // The next call waits for the window to reset (4 s), long after the lease below (0.5 s) has run out.
       const lock = new RedisKeyedLock(redis, new Keyspace("queued"), { leaseMs: 500, waitMs: 5_000 }, logger);
       const outcome = await lock.run(String(customer.id), async () => {
         // The replica loses Redis: its lease cannot be renewed, and runs out while the update waits.
@@ -91,16 +105,9 @@ describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAv
   });
 
   it("a write still queued when its lock's work has ended is not sent: a released lease no longer passes", async () => {
-    const redis = connectRedis({ url: server.url, commandTimeoutMs: 500 }, logger);
-    await once(redis, "ready");
-    const client = b.client;
+    const { redis, client, customer, id } = await underQuotaPressure("released@example.com");
     try {
-      const customer = await client.customers.create({ email: "released@example.com", first_name: "Old", last_name: "W" });
-      const id = toCustomerId(customer.id)!;
-      // Quota pressure: the next write waits for the window to reset (up to 4 s), well within the lease (20 s).
-      b.emulator.setOptions({ rateQuota: 2 });
-      for (let i = 0; i < 2; i += 1) await client.customers.list({ limit: 1 });
-      b.emulator.clearRequests();
+      // The next write waits for the window to reset (up to 4 s), well within the lease (20 s).
       const lock = new RedisKeyedLock(redis, new Keyspace("released"), { leaseMs: 20_000, waitMs: 5_000 }, logger);
       let detached: Promise<unknown> | undefined;
       await lock.run(String(customer.id), async () => {
