@@ -1,33 +1,16 @@
-import { once } from "node:events";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../src/logger.js";
 import { Keyspace } from "../../src/shared-state/keyspace.js";
 import { ReplicaLeadership } from "../../src/shared-state/leadership.js";
-import { connectRedis } from "../../src/shared-state/redis-connection.js";
-import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
+import { redisServerAvailable, SKIP_REASON } from "../support/redis-server.js";
+import { useRedisServer } from "../support/use-redis.js";
 
 const SECRET = "the-store-access-token";
 
 describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
-  let server: RedisServer;
-  const connections: Redis[] = [];
+  const redisServer = useRedisServer();
+  const connect = () => redisServer.connect(500);
   let store = 0;
-
-  async function connect(): Promise<Redis> {
-    const redis = connectRedis({ url: server.url, commandTimeoutMs: 500 }, createLogger("silent"));
-    connections.push(redis);
-    await once(redis, "ready");
-    return redis;
-  }
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-  });
-  afterAll(async () => {
-    for (const c of connections) c.disconnect();
-    await server?.stop();
-  });
 
   it("one replica leads, the others see where it is; a replica that stops hands over at once", async () => {
     const keys = new Keyspace(`leader${++store}`);

@@ -1,15 +1,14 @@
 import { once } from "node:events";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { request } from "undici";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { fillWindowMs, nextPacedSlot } from "../../src/bigcommerce/pacing.js";
-import { createLogger } from "../../src/logger.js";
 import { SharedStateUnavailableError } from "../../src/shared-state/errors.js";
 import { Keyspace } from "../../src/shared-state/keyspace.js";
-import { connectRedis } from "../../src/shared-state/redis-connection.js";
 import { RedisQuotaLedger, type QuotaLedgerOptions } from "../../src/shared-state/redis-quota-ledger.js";
-import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
+import { redisServerAvailable, SKIP_REASON } from "../support/redis-server.js";
+import { useRedisServer } from "../support/use-redis.js";
 
 const rate = (left: number, resetMs: number, quota = 10, windowMs = 1_000) => ({
   "x-rate-limit-requests-left": String(left),
@@ -19,7 +18,7 @@ const rate = (left: number, resetMs: number, quota = 10, windowMs = 1_000) => ({
 });
 
 describe.skipIf(!redisServerAvailable)(`Redis quota ledger${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
-  let server: RedisServer;
+  const redisServer = useRedisServer();
   let redis: Redis;
   let store = 0;
   let keys: Keyspace;
@@ -33,17 +32,11 @@ describe.skipIf(!redisServerAvailable)(`Redis quota ledger${redisServerAvailable
   }
 
   beforeAll(async () => {
-    server = await startRedisServer();
-    redis = connectRedis({ url: server.url, commandTimeoutMs: 1_000 }, createLogger("silent"));
-    await once(redis, "ready");
+    redis = await redisServer.connect();
   });
   beforeEach(() => {
     store += 1;
     keys = new Keyspace(`ledger${store}`); // a fresh store per test
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
   });
 
   it("lets one probe through before it knows the budget, then paces by left minus in flight minus reserve", async () => {
@@ -167,15 +160,9 @@ describe.skipIf(!redisServerAvailable)(`Redis quota ledger${redisServerAvailable
 
   it("N replicas taking slots concurrently never exceed the store's quota: zero 429s from the emulator", async () => {
     const emulator: RunningEmulator = await startEmulator({ port: 0, rateQuota: 12, rateWindowMs: 1_000, latencyMs: 10 });
-    const connections: Redis[] = [];
     try {
       const replicas = [];
-      for (let i = 0; i < 3; i += 1) {
-        const c = connectRedis({ url: server.url, commandTimeoutMs: 1_000 }, createLogger("silent"));
-        connections.push(c);
-        await once(c, "ready");
-        replicas.push(ledger({ permitTtlMs: 10_000 }, c));
-      }
+      for (let i = 0; i < 3; i += 1) replicas.push(ledger({ permitTtlMs: 10_000 }, await redisServer.connect()));
       const statuses: number[] = [];
       const perReplica = 16;
       const worker = async (l: RedisQuotaLedger) => {
@@ -199,18 +186,17 @@ describe.skipIf(!redisServerAvailable)(`Redis quota ledger${redisServerAvailable
       expect(statuses.filter((s) => s === 429)).toEqual([]);
       expect(statuses.every((s) => s === 200)).toBe(true);
     } finally {
-      for (const c of connections) c.disconnect();
       await emulator.close();
     }
   });
 
   it("fails with a typed error (a SCIM 503) while Redis is down", async () => {
     const l = ledger();
-    await server.stop();
+    await redisServer.server.stop();
     try {
       await expect(l.tryTake(0)).rejects.toBeInstanceOf(SharedStateUnavailableError);
     } finally {
-      await server.start();
+      await redisServer.server.start();
       await once(redis, "ready");
     }
   });

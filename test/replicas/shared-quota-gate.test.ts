@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { request } from "undici";
 import { RateLimitedError } from "../../src/bigcommerce/errors.js";
@@ -7,33 +7,21 @@ import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js
 import { createLogger } from "../../src/logger.js";
 import { SharedStateUnavailableError } from "../../src/shared-state/errors.js";
 import { Keyspace } from "../../src/shared-state/keyspace.js";
-import { connectRedis } from "../../src/shared-state/redis-connection.js";
 import { RedisQuotaLedger } from "../../src/shared-state/redis-quota-ledger.js";
 import { SharedQuotaGate } from "../../src/shared-state/shared-quota-gate.js";
 import { FakeClock } from "../bigcommerce/helpers/fake-clock.js";
 import { track } from "../bigcommerce/helpers/track.js";
-import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
+import { redisServerAvailable, SKIP_REASON } from "../support/redis-server.js";
+import { useRedisServer } from "../support/use-redis.js";
 
 const logger = createLogger("silent");
 
 describe.skipIf(!redisServerAvailable)(`shared quota gate${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
-  let server: RedisServer;
-  const connections: Redis[] = [];
+  const redisServer = useRedisServer();
 
-  async function gate(store: string, maxWaitMs = 10_000) {
-    const c = connectRedis({ url: server.url, commandTimeoutMs: 1_000 }, logger);
-    connections.push(c);
-    await once(c, "ready");
-    return new SharedQuotaGate(new RedisQuotaLedger(c, new Keyspace(store), { permitTtlMs: 10_000 }), logger, { maxWaitMs });
-  }
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-  });
-  afterAll(async () => {
-    for (const c of connections) c.disconnect();
-    await server?.stop();
-  });
+  const gateOn = (c: Redis, store: string, maxWaitMs = 10_000) =>
+    new SharedQuotaGate(new RedisQuotaLedger(c, new Keyspace(store), { permitTtlMs: 10_000 }), logger, { maxWaitMs });
+  const gate = async (store: string, maxWaitMs = 10_000) => gateOn(await redisServer.connect(), store, maxWaitMs);
 
   it("three replicas with concurrent callers, each acquiring before every request: zero 429s", async () => {
     const emulator: RunningEmulator = await startEmulator({ port: 0, rateQuota: 15, rateWindowMs: 1_000, latencyMs: 15 });
@@ -58,8 +46,9 @@ describe.skipIf(!redisServerAvailable)(`shared quota gate${redisServerAvailable 
   });
 
   it("refuses at once a caller whose deadline comes before the next slot, with a retry estimate", async () => {
-    const g = await gate("gate-b");
-    const ledger = new RedisQuotaLedger(connections.at(-1)!, new Keyspace("gate-b"), { permitTtlMs: 10_000 });
+    const c = await redisServer.connect();
+    const g = gateOn(c, "gate-b");
+    const ledger = new RedisQuotaLedger(c, new Keyspace("gate-b"), { permitTtlMs: 10_000 });
     const now = Date.now();
     const t = await ledger.tryTake(now);
     if (!t.granted) throw new Error("expected the first probe");
@@ -96,9 +85,7 @@ describe.skipIf(!redisServerAvailable)(`shared quota gate${redisServerAvailable 
    * one patient caller whose wait puts the poll loop to sleep until the window resets.
    */
   async function spentWindow(store: string, patientDeadlineMs: number) {
-    const c = connectRedis({ url: server.url, commandTimeoutMs: 1_000 }, logger);
-    connections.push(c);
-    await once(c, "ready");
+    const c = await redisServer.connect();
     const clock = new FakeClock(Date.now());
     const ledger = new RedisQuotaLedger(c, new Keyspace(store), { permitTtlMs: 60_000 });
     const g = new SharedQuotaGate(ledger, logger, { clock, maxWaitMs: 30_000 });
@@ -151,13 +138,14 @@ describe.skipIf(!redisServerAvailable)(`shared quota gate${redisServerAvailable 
   });
 
   it("rejects with a typed error (a SCIM 503) while Redis is down", async () => {
-    const g = await gate("gate-c");
-    await server.stop();
+    const c = await redisServer.connect();
+    const g = gateOn(c, "gate-c");
+    await redisServer.server.stop();
     try {
       await expect(g.acquire()).rejects.toBeInstanceOf(SharedStateUnavailableError);
     } finally {
-      await server.start();
-      await once(connections.at(-1)!, "ready");
+      await redisServer.server.start();
+      await once(c, "ready");
     }
   });
 });

@@ -1,40 +1,26 @@
 import { once } from "node:events";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Redis } from "ioredis";
+import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
 import { LeaseLostError, LockBusyError, SharedStateUnavailableError } from "../../src/shared-state/errors.js";
 import { Keyspace } from "../../src/shared-state/keyspace.js";
 import { currentLease } from "../../src/shared-state/lease.js";
-import { connectRedis } from "../../src/shared-state/redis-connection.js";
 import { RedisKeyedLock } from "../../src/shared-state/redis-lock.js";
-import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer } from "../support/redis-server.js";
+import { redisServerAvailable, SKIP_REASON } from "../support/redis-server.js";
+import { useRedisServer } from "../support/use-redis.js";
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const logger = createLogger("silent");
 
 describe.skipIf(!redisServerAvailable)(`shared write lock${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
-  let server: RedisServer;
-  const connections: Redis[] = [];
+  // Each test's connections are closed after it, and a server it stopped is started again.
+  const redisServer = useRedisServer({ perTest: true });
   const keys = new Keyspace("lockstore");
 
   /** One "replica": its own connection and lock. */
   async function replica(leaseMs = 2_000, waitMs = 10_000) {
-    const redis = connectRedis({ url: server.url, commandTimeoutMs: 500 }, logger);
-    connections.push(redis);
-    await once(redis, "ready");
+    const redis = await redisServer.connect(500);
     return { redis, lock: new RedisKeyedLock(redis, keys, { leaseMs, waitMs }, logger) };
   }
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-  });
-  afterEach(async () => {
-    for (const c of connections.splice(0)) c.disconnect();
-    if (!server.running) await server.start();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
 
   it("serialises work on one key across replicas, and lets other keys run in parallel", async () => {
     const replicas = [await replica(), await replica(), await replica()];
@@ -152,11 +138,11 @@ describe.skipIf(!redisServerAvailable)(`shared write lock${redisServerAvailable 
 
   it("never runs the work without the lock when Redis is down, and works again when it is back", async () => {
     const a = await replica();
-    await server.stop();
+    await redisServer.server.stop();
     let ran = false;
     await expect(a.lock.run("u-down", async () => void (ran = true))).rejects.toBeInstanceOf(SharedStateUnavailableError);
     expect(ran).toBe(false);
-    await server.start();
+    await redisServer.server.start();
     await once(a.redis, "ready");
     expect(await a.lock.run("u-down", async () => "ok")).toBe("ok");
   });
