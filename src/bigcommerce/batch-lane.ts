@@ -301,7 +301,7 @@ export class BatchLane<P> {
   private askForPermit(permits: PermitSource): void {
     if (this.closed || this.asking || this.inFlight >= this.options.maxInFlight) return;
     this.sweep();
-    if (this.queue.length === 0 || !this.mayGoNow(this.queue.length)) return;
+    if (this.queue.length === 0 || !this.mayGoNow()) return;
     const { deadlineOf } = this.options;
     this.asking = true;
     permits
@@ -309,7 +309,7 @@ export class BatchLane<P> {
         ...(deadlineOf ? { deadline: Math.min(...this.queue.map(deadlineOf)) } : {}),
         signal: this.closing.signal,
         // While others wait too, the slot goes to the fullest call: this one, as it fills.
-        fill: () => this.queue.length / (this.options.fullBatch ?? 1),
+        fill: () => this.fill(),
       })
       .then(
         (permit) => {
@@ -373,14 +373,19 @@ export class BatchLane<P> {
    * sends an item at or after its deadline).
    */
   private holdIsOver(until: number): boolean {
-    if (this.queue.length >= (this.options.fullBatch ?? 1)) return true;
+    if (this.fill() >= 1) return true;
     const { deadlineOf } = this.options;
     return deadlineOf !== undefined && this.queue.some((item) => deadlineOf(item) <= until);
   }
 
+  /** How full the next call would be (1 = a full call, `fullBatch` items). */
+  private fill(): number {
+    return this.queue.length / (this.options.fullBatch ?? 1);
+  }
+
   /** Nagle's rule for batches: a partial call only when none of this lane is in flight. */
-  private mayGoNow(items: number): boolean {
-    return this.inFlight === 0 || items >= (this.options.fullBatch ?? 1);
+  private mayGoNow(): boolean {
+    return this.inFlight === 0 || this.fill() >= 1;
   }
 
   /** The governor cannot grant a slot in time for some items: they fail now, as never sent. */
