@@ -191,7 +191,7 @@ export class RateGovernor {
       return;
     }
     // Wake at the next state change we can foresee, or at the first deadline to reject on time.
-    let next = Math.min(...this.waiters.withSlotsAhead().map(({ waiter }) => waiter.deadline));
+    let next = Math.min(...this.waiters.all().map((waiter) => waiter.deadline));
     if (wakeAt !== undefined) next = Math.min(next, wakeAt);
     this.schedule(next);
   }

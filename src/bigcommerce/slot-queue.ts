@@ -35,6 +35,11 @@ export class SlotQueue<W extends SlotWaiter> {
     return this.entries.length;
   }
 
+  /** Everyone waiting, oldest first. */
+  all(): W[] {
+    return this.entries.map((e) => e.waiter);
+  }
+
   add(waiter: W): void {
     this.entries.push({ waiter, passedOver: 0 });
   }
@@ -56,7 +61,7 @@ export class SlotQueue<W extends SlotWaiter> {
 
   /** Takes out everyone, oldest first. */
   drain(): W[] {
-    const all = this.entries.map((e) => e.waiter);
+    const all = this.all();
     this.entries = [];
     return all;
   }
