@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { UPSTREAM_DEFAULTS } from "./bigcommerce/defaults.js";
 import { DEFAULT_STORED_ATTRIBUTES, STORABLE_ATTRIBUTES, type StorableAttribute } from "./mapping/attribute-table.js";
+import { EMPTY_MAPPING, loadMappingFile, MappingFileError, type MappingDocument } from "./mapping/mapping-file.js";
 
 /**
  * One schema for the whole environment. A bad value stops start-up with a message naming the
@@ -105,6 +106,20 @@ const envSchema = z
           return z.NEVER;
         }
         return names as StorableAttribute[];
+      }),
+    // The merchant's mapping document (JSON or YAML): custom attributes, addresses, group precedence.
+    SCIM_MAPPING_FILE: z
+      .string()
+      .optional()
+      .transform((s, ctx): MappingDocument => {
+        if (s === undefined || s.trim() === "") return EMPTY_MAPPING;
+        try {
+          return loadMappingFile(s.trim());
+        } catch (err) {
+          if (!(err instanceof MappingFileError)) throw err;
+          ctx.addIssue({ code: "custom", message: `${s.trim()}: ${err.message}` });
+          return z.NEVER;
+        }
       }),
     SCIM_MAX_SCAN: intInRange(1000, 0, 100_000),
     // A PATCH/PUT may start from the same client's read this recent (ms); 0 = always re-read.
@@ -251,6 +266,8 @@ export interface Config {
   /** Channel deactivated customers are restricted to (lockout); null = password lock only. */
   lockoutChannelId: number | null;
   storedAttributes: StorableAttribute[];
+  /** The merchant's mapping document (SCIM_MAPPING_FILE); empty = the built-in mapping only. */
+  mapping: MappingDocument;
   maxScan: number;
   /** A PATCH/PUT may start from the same client's read of the customer this recent (ms); 0 = off. */
   recentReadMs: number;
@@ -340,6 +357,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deactivatedGroupId: e.SCIM_DEACTIVATED_GROUP_ID,
     lockoutChannelId: e.SCIM_LOCKOUT_CHANNEL_ID,
     storedAttributes: e.SCIM_STORED_ATTRIBUTES,
+    mapping: e.SCIM_MAPPING_FILE,
     maxScan: e.SCIM_MAX_SCAN,
     recentReadMs: e.SCIM_RECENT_READ_MS,
     indexRepairHours: e.SCIM_INDEX_REPAIR_HOURS,
