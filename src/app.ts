@@ -3,6 +3,7 @@ import { pinoHttp } from "pino-http";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import SCIMMYRouters from "scimmy-routers";
+import { AuditTrail } from "./audit/audit-trail.js";
 import { authenticate } from "./auth/authenticate.js";
 import { StaticTokens } from "./auth/bearer-token.js";
 import { JwtVerifier } from "./auth/jwt-verifier.js";
@@ -20,7 +21,8 @@ import { patchPathGuard } from "./http/patch-path-guard.js";
 import { preconditions } from "./http/preconditions.js";
 import { queryGuard } from "./http/query-guard.js";
 import { resourceIdGuard } from "./http/resource-id-guard.js";
-import { currentScope, enterRequestScope } from "./http/request-scope.js";
+import { auditWrites, noteChange } from "./http/audit-writes.js";
+import { enterRequestScope } from "./http/request-scope.js";
 import type { ScimServices } from "./scim/context.js";
 import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
@@ -54,6 +56,8 @@ export interface AppDeps {
   storeHash?: string;
   /** State shared with other replicas through Redis (REDIS_URL); absent = in-process state. */
   shared?: SharedState;
+  /** Where audit events go (one per process; absent = the log stream only). */
+  audit?: AuditTrail;
 }
 
 export interface Bridge {
@@ -81,7 +85,7 @@ function baseUrlOf(config: Config, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState, storeHash, shared }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client, logger, upstreamState, storeHash, shared, audit: trail = AuditTrail.open(logger, null) }: AppDeps): Promise<Bridge> {
   // With replicas, a write made under a user's lock is refused once its lease is lost, also when
   // it has already been queued: the client checks the lease as it sends (bigcommerce/write-guard.ts).
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
@@ -90,9 +94,6 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   await directory.refresh();
   directory.start();
 
-  const auditLog = logger.child({ audit: true });
-  // One line per change: operation, resource id, calling client, request id. Never values.
-  const audit = (fields: Record<string, unknown>, message: string) => auditLog.info({ ...currentScope(), ...fields }, message);
   const repairWindowMs = config.indexRepairHours * 3_600_000;
   // With replicas, entries written behind are noted in Redis, so every replica's lookup sees them.
   const index = new ExternalIdIndex(
@@ -123,14 +124,14 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
       deleteMode: config.deleteMode,
       lockoutChannelId: config.lockoutChannelId,
     },
-    (event) => audit({ resource: "User", ...event }, `user ${event.operation}`),
+    (event) => noteChange({ resourceType: "User", operation: event.operation, resourceId: event.customerId, changed: event.changed }),
     logger,
     () => directory.defaultGroupId(),
     perCustomer,
   );
   const membership = new MembershipWriter(client, reader, catalog, perCustomer, config.deactivatedGroupId);
   const groups = new GroupService(client, directory, membership, config.deactivatedGroupId, logger, (event) =>
-    audit({ resource: "Group", ...event }, `group ${event.operation}`),
+    noteChange({ resourceType: "Group", operation: event.operation, resourceId: event.groupId, changed: event.changed }),
     shared ? new RedisUnfinishedGroupCreates(shared.redis, shared.keys) : undefined,
   );
   const services: ScimServices = {
@@ -192,6 +193,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   // Replicas: a follower passes the (checked) request to the leader, where batches fill.
   const forwarder = shared && config.redis?.forwarding ? forwardToLeader(shared.leadership, logger) : undefined;
   if (forwarder) scim.use(forwarder.middleware);
+  // Audited where the work is done: on the leader, once.
+  scim.use(auditWrites(trail));
   scim.use((_req, res, next) => {
     res.setHeader("Content-Type", SCIM_CONTENT_TYPE);
     next();
@@ -235,6 +238,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
         writer,
         view: services.userView(`${config.publicBaseUrl ?? ""}${SCIM_BASE_PATH}`),
         logger,
+        audit: trail,
       }),
     );
   } else {

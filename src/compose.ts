@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { createApp, type Bridge } from "./app.js";
+import { AuditTrail } from "./audit/audit-trail.js";
 import { createBigCommerceClient, type BigCommerceClientHandle } from "./bigcommerce/client.js";
 import type { Config } from "./config.js";
 import { openSharedState, type SharedState } from "./shared-state/index.js";
@@ -42,7 +43,17 @@ async function answersAt(url: string): Promise<boolean> {
  * every setting that reaches the client in production (timeouts, wait bound, rate reserve) also
  * reaches it in tests.
  */
-export async function composeBridge(config: Config, options: { logger: Logger; upstream: Upstream; /** How long to wait for Redis at start-up. */ sharedReadyMs?: number }): Promise<ComposedBridge> {
+export async function composeBridge(
+  config: Config,
+  options: {
+    logger: Logger;
+    upstream: Upstream;
+    /** How long to wait for Redis at start-up. */
+    sharedReadyMs?: number;
+    /** The process's audit trail (several bridges in one process share one); default: opened from config. */
+    audit?: AuditTrail;
+  },
+): Promise<ComposedBridge> {
   const { logger, upstream } = options;
   // Replicas: state shared through Redis (REDIS_URL), keys namespaced by the store hash.
   const shared = config.redis ? openSharedState(config.redis, upstream.storeHash, logger, config.upstream, upstream.accessToken) : undefined;
@@ -70,7 +81,8 @@ export async function composeBridge(config: Config, options: { logger: Logger; u
     onCall: (record) => bridge?.metrics.recordUpstream(record),
   });
   try {
-    bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), storeHash: upstream.storeHash, shared });
+    const audit = options.audit ?? AuditTrail.open(logger, config.auditFile);
+    bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), storeHash: upstream.storeHash, shared, audit });
   } catch (err) {
     await client.close().catch(() => undefined);
     await shared?.close().catch(() => undefined);

@@ -126,6 +126,10 @@ const envSchema = z
     SCIM_RECENT_READ_MS: intInRange(2000, 0, 10_000),
     // Start-up repair of externalId index entries written behind: values modified this many hours back; 0 = off.
     SCIM_INDEX_REPAIR_HOURS: intInRange(24, 0, 24 * 90),
+    // Audit trail: every SCIM write and sign-in, also to this append-only JSON Lines file.
+    SCIM_AUDIT_FILE: z.string().optional(),
+    SCIM_AUDIT_FILE_MAX_MB: intInRange(10, 1, 10_240),
+    SCIM_AUDIT_FILE_KEEP: intInRange(5, 1, 1000),
     SCIM_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 1mb or 512kb").default("1mb"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     EMULATOR_LATENCY_MS: intInRange(0, 0, 10_000),
@@ -275,6 +279,8 @@ export interface Config {
   indexRepairHours: number;
   bodyLimit: string;
   logLevel: string;
+  /** Audit events also go to this JSON Lines file (rotated by size); null = the log stream only. */
+  auditFile: null | { path: string; maxBytes: number; keep: number };
   emulator: { latencyMs: number; rateQuota: number; rateWindowMs: number };
   /** Shared state for replicas; null = everything in this process (the default). */
   redis: null | {
@@ -362,6 +368,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     recentReadMs: e.SCIM_RECENT_READ_MS,
     indexRepairHours: e.SCIM_INDEX_REPAIR_HOURS,
     bodyLimit: e.SCIM_BODY_LIMIT,
+    auditFile:
+      e.SCIM_AUDIT_FILE !== undefined && e.SCIM_AUDIT_FILE.trim() !== ""
+        ? { path: e.SCIM_AUDIT_FILE.trim(), maxBytes: e.SCIM_AUDIT_FILE_MAX_MB * 1024 * 1024, keep: e.SCIM_AUDIT_FILE_KEEP }
+        : null,
     logLevel: e.LOG_LEVEL,
     emulator: {
       latencyMs: e.EMULATOR_LATENCY_MS,

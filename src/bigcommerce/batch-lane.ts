@@ -28,6 +28,7 @@
 import type { Clock } from "./clock.js";
 import { RateLimitedError } from "./errors.js";
 import type { Permit, PermitSource } from "./governor.js";
+import { BatchTally, currentCallTally, runWithCallTally, type CallTally } from "./call-tally.js";
 import { BatchGuard, currentWriteGuard, refusalOf, runWithWriteGuard, type WriteGuard } from "./write-guard.js";
 
 export interface BatchLaneOptions<P> {
@@ -74,6 +75,8 @@ export class BatchLane<P> {
   private readonly expiryTimers = new Map<P, AbortController>();
   /** The write guard of each item added under one, kept until the item leaves the lane for good. */
   private readonly guards = new Map<P, WriteGuard>();
+  /** The call tally (call-tally.ts) of each item added under one: whose work a batch carries. */
+  private readonly tallies = new Map<P, CallTally>();
   private readonly batchesInFlight = new Set<P[]>();
   private closed = false;
   /** A request slot has been asked for and not yet used (at most one at a time). */
@@ -118,6 +121,8 @@ export class BatchLane<P> {
       }
       this.guards.set(item, guard);
     }
+    const tally = currentCallTally();
+    if (tally) this.tallies.set(item, tally);
     this.queue.push(item);
     this.armExpiry(item);
     if (this.holding && this.holdIsOver(this.holding.until)) this.holding.cut();
@@ -148,6 +153,7 @@ export class BatchLane<P> {
     for (const t of this.expiryTimers.values()) t.abort();
     this.expiryTimers.clear();
     this.guards.clear();
+    this.tallies.clear();
     const left = this.queue;
     this.queue = [];
     return left;
@@ -196,7 +202,7 @@ export class BatchLane<P> {
         const i = this.queue.indexOf(item);
         if (i < 0) return;
         this.queue.splice(i, 1);
-        this.guards.delete(item);
+        this.forget(item);
         expire(item);
         // Its removal may unblock later items (e.g. of the same id).
         this.flush();
@@ -220,6 +226,7 @@ export class BatchLane<P> {
   private forget(item: P): void {
     this.disarmExpiry(item);
     this.guards.delete(item);
+    this.tallies.delete(item);
   }
 
   /** Takes out every queued item that may not go now: its deadline passed, or its guard refuses. */
@@ -282,14 +289,19 @@ export class BatchLane<P> {
     // to trigger this flush (AsyncLocalStorage follows the callbacks that led here).
     const guard = new BatchGuard(batch.map((item) => this.guards.get(item)));
     this.batchesInFlight.add(batch);
-    void runWithWriteGuard(guard, () => this.options.run(batch, permit, guard))
+    const tally = new BatchTally(batch.map((item) => this.tallies.get(item)));
+    void runWithCallTally(tally, () => runWithWriteGuard(guard, () => this.options.run(batch, permit, guard)))
       .catch(() => {
         /* run settles its own items; nothing may escape here */
       })
       .finally(() => {
         this.batchesInFlight.delete(batch);
         // Items given back (requeueFront) keep their guard, even when already sent again.
-        for (const item of batch) if (!this.holds(item)) this.guards.delete(item);
+        for (const item of batch) {
+          if (this.holds(item)) continue;
+          this.guards.delete(item);
+          this.tallies.delete(item);
+        }
         // A run that never got as far as sending leaves its slot unused.
         permit?.giveBack();
         this.inFlight -= 1;

@@ -23,3 +23,4 @@ export { RateGovernor, type GovernorState, type RateGovernorOptions } from "./go
 export { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicy, type RetryDecision, type RetryInput } from "./retry-policy.js";
 export { buildQuery } from "./query.js";
 export type { CallRecord, TransportStats } from "./transport.js";
+export { CallCounter, runWithCallTally, type CallTally } from "./call-tally.js";

@@ -11,6 +11,7 @@
  * error before any waiting, and again after each attempt's permit is granted, right before it
  * is sent: the wait for a permit can outlast the guard (a replica's lock lease).
  */
+import { currentCallTally } from "./call-tally.js";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { Clock } from "./clock.js";
@@ -340,6 +341,8 @@ export class Transport {
       "bigcommerce call",
     );
     this.options.onCall?.(record);
+    // The SCIM request(s) whose work this call carried (audit trail).
+    currentCallTally()?.count(record);
   }
 }
 

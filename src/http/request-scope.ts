@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { RequestHandler } from "express";
+import type { AuditRecord } from "./audit-writes.js";
 
 /**
  * Who asked for what, available to code deep below the HTTP layer (audit lines) without
@@ -8,6 +9,8 @@ import type { RequestHandler } from "express";
 export interface RequestScope {
   requestId: string;
   client: string;
+  /** A SCIM write's audit event in the making (audit-writes.ts). */
+  audit?: AuditRecord;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();

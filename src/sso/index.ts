@@ -1,5 +1,6 @@
 import { Router } from "express";
 import type { Logger } from "pino";
+import type { AuditTrail } from "../audit/audit-trail.js";
 import type { BigCommerceClient, Customer } from "../bigcommerce/api.js";
 import { ConfigError, type SsoConfig } from "../config.js";
 import type { AttributeCatalog } from "../mapping/bridge-attributes.js";
@@ -33,6 +34,7 @@ export interface SsoDeps {
   writer: UserWriter;
   view: UserViewContext;
   logger: Logger;
+  audit: AuditTrail;
 }
 
 /** The /sso router, or a ConfigError naming what storefront sign-in still lacks. */
@@ -84,6 +86,7 @@ export function createSso(deps: SsoDeps): Router {
     secureCookie: deps.publicBaseUrl.startsWith("https:"),
     sealSecret: sso.clientSecret,
     logger: deps.logger,
+    audit: deps.audit,
   });
 }
 

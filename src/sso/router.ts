@@ -6,6 +6,7 @@
  */
 import { type NextFunction, type Request, type Response, Router } from "express";
 import type { Logger } from "pino";
+import type { AuditTrail } from "../audit/audit-trail.js";
 import type { Customer } from "../bigcommerce/api.js";
 import { type CustomerMatcher, identityOf, type Identity } from "./customer-match.js";
 import { toScimError } from "../scim/errors.js";
@@ -33,6 +34,8 @@ export interface SsoRouterDeps {
   /** Seals pending sign-ins into the browser's cookie (the OIDC client secret: every replica has it). */
   sealSecret: string;
   logger: Logger;
+  /** Every sign-in, minted or refused, is one audit event. */
+  audit: AuditTrail;
 }
 
 function cookieOf(req: Request, name: string): string | undefined {
@@ -50,7 +53,7 @@ const rawQueryOf = (req: Request): string => {
 
 export function ssoRouter(deps: SsoRouterDeps): Router {
   const pending = new SealedLogins(deps.sealSecret, PENDING_TTL_MS);
-  const audit = deps.logger.child({ audit: true, component: "sso" });
+  const { audit } = deps;
   const cookieOptions = { httpOnly: true, sameSite: "lax" as const, secure: deps.secureCookie, path: "/sso" };
   const router = Router();
 
@@ -78,7 +81,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
       customer = await deps.matcher.find(identity);
       if (customer === undefined && deps.createCustomer !== null && identity.email !== null) {
         customer = await deps.createCustomer({ ...identity, email: identity.email });
-        audit.info({ requestId: req.id, sso: "customer_created", customerId: customer.id }, "sso customer created just in time");
+        audit.record({ kind: "sign-in", operation: "customer_created", resourceType: "User", resourceId: String(customer.id), requestId: String(req.id), outcome: "success" });
       }
     } catch (error) {
       if (error instanceof SsoRefusal) throw error;
@@ -98,7 +101,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
       channelId: deps.channelId,
       redirectTo: login.redirectTo,
     });
-    audit.info({ requestId: req.id, sso: "signed_in", customerId: customer.id, channelId: deps.channelId }, "sso sign-in");
+    audit.record({ kind: "sign-in", operation: "signed_in", resourceType: "User", resourceId: String(customer.id), requestId: String(req.id), outcome: "success" });
     res.redirect(302, location);
   });
 
@@ -107,8 +110,8 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
     if (refusal === null) req.log?.error({ err: error }, "sso: unexpected error");
     const status = refusal?.status ?? 500;
     const reason = refusal?.reason ?? "internal_error";
-    audit.info({ requestId: req.id, sso: "refused", reason, status }, "sso sign-in refused");
-    if (refusal?.detail !== undefined) audit.debug({ reason, detail: refusal.detail }, "sso refusal detail");
+    audit.record({ kind: "sign-in", operation: "refused", reason, requestId: String(req.id), outcome: "failure", status });
+    if (refusal?.detail !== undefined) deps.logger.debug({ component: "sso", reason, detail: refusal.detail }, "sso refusal detail");
     res.status(status).type("html").send(refusalPage(refusal?.message ?? "Sign-in failed. Try again later.", deps.storefrontUrl));
   });
 

@@ -22,7 +22,7 @@ describe("logs", () => {
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const audit = parsed.filter((l) => l.audit === true);
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ resource: "User", operation: "create", customerId: Number(res.body.id), client: "token#1" });
+    expect(audit[0]).toMatchObject({ kind: "scim", resourceType: "User", operation: "create", resourceId: res.body.id, client: "token#1", outcome: "success", status: 201 });
     expect(JSON.stringify(audit[0])).not.toContain("secret.person@x.test");
     expect(parsed.some((l) => (l.req as { id?: string } | undefined)?.id === "req-abc-123")).toBe(true);
   });

@@ -82,7 +82,7 @@ describe("just-in-time creation is off by default", () => {
     const page = await new BrowserlessClient().browse(signInUrl(world), login("newbie"));
     expect(page.status).toBe(403);
     expect(world.emulator.store("ssostore").customers.all()).toEqual([]);
-    const audit = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true && l.sso === "refused");
+    const audit = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true && l.kind === "sign-in" && l.operation === "refused");
     expect(audit).toEqual([expect.objectContaining({ reason: "unknown_user", status: 403, level: 30 })]);
     expect(logLines.join("\n").toLowerCase()).not.toContain("new.buyer@example.com");
   });
@@ -116,8 +116,8 @@ describe("SSO_MATCH=externalId with SSO_JIT_CREATE=true", () => {
     const second = await new BrowserlessClient().browse(signInUrl(world), login("00u-fresh"));
     expect(second.body).toBe(first.body);
     expect(world.emulator.store("ssostore").customers.all()).toHaveLength(2);
-    const audit = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true && typeof l.sso === "string");
-    expect(audit.map((l) => l.sso)).toEqual(["refused", "customer_created", "signed_in", "signed_in"]);
+    const audit = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true && l.kind === "sign-in");
+    expect(audit.map((l) => l.operation)).toEqual(["refused", "customer_created", "signed_in", "signed_in"]);
     expect(logLines.join("\n")).not.toContain("fresh@example.com");
     // The callback's request-log line names the path only, never the authorization code or state.
     const callbackLines = logLines.filter((l) => l.includes("/sso/callback"));
