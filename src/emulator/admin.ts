@@ -41,6 +41,7 @@ const optionsSchema = z
     rateWindowMs: z.number().int().positive(),
     latencyMs: z.number().int().nonnegative(),
     accessToken: z.string().min(1),
+    tokenScopes: z.record(z.string().min(1), z.array(z.string().min(1)).max(50)),
     partialBatchWrites: z.boolean(),
     limitOverMax: z.enum(["422", "413", "clamp"]),
     putReadOnlyFields: z.enum(["reject", "ignore"]),

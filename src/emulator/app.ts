@@ -20,6 +20,7 @@ import { notFound } from "./routes/fallback.js";
 import { metafieldsRouter } from "./routes/metafields.js";
 import { settingsRouter } from "./routes/settings.js";
 import { storefrontRouter } from "./routes/storefront-login.js";
+import { scopeAllows } from "./scopes.js";
 import { validateCredentialsRouter } from "./routes/validate-credentials.js";
 
 export interface EmulatorRuntime extends EmulatorContext {
@@ -90,6 +91,13 @@ function authenticate(runtime: EmulatorRuntime) {
       res.set(rateHeaders(runtime.limiter.peek(hashOf(req))));
       const message = token === undefined || token === "" ? "Missing X-Auth-Token" : "Invalid X-Auth-Token";
       throw isV2Path(req.path) ? v2Error(401, message) : v3Error(401, message);
+    }
+    // A valid token without the endpoint's scope: 403 "Missing scope" (customers.v3.yml).
+    const scopes = runtime.options.tokenScopes;
+    const granted = scopes !== undefined && Object.hasOwn(scopes, token) ? scopes[token] : undefined;
+    if (granted !== undefined && !scopeAllows(granted, req.method, req.path)) {
+      res.set(rateHeaders(runtime.limiter.peek(hashOf(req))));
+      throw isV2Path(req.path) ? v2Error(403, "Missing scope") : new ApiError(403, { code: 403, message: "Missing scope" });
     }
     next();
   };

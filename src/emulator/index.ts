@@ -72,7 +72,7 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
   const setOptions = (partial: Partial<EmulatorOptions>): void => {
     const rateChanged = partial.rateQuota !== undefined || partial.rateWindowMs !== undefined;
     for (const [key, value] of Object.entries(partial)) {
-      if (value !== undefined || key === "accessToken" || key === "storefront") (resolved as unknown as Record<string, unknown>)[key] = value;
+      if (value !== undefined || key === "accessToken" || key === "storefront" || key === "tokenScopes") (resolved as unknown as Record<string, unknown>)[key] = value;
     }
     if (rateChanged) limiter.reset();
   };

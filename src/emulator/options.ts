@@ -16,6 +16,11 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** When set, any other X-Auth-Token answers 401. When unset any non-empty token is accepted. */
   accessToken?: string;
+  /**
+   * The OAuth scopes of listed tokens (scopes.ts): a request outside them answers 403 "Missing
+   * scope". A token not listed has every scope.
+   */
+  tokenScopes?: Record<string, string[]>;
   /** Write the valid items of a failing POST/PUT /v3/customers batch (and still answer 422). */
   partialBatchWrites?: boolean;
   /** What `limit` above 250 does: 422 (default), 413, or silently clamp to 250. */
@@ -46,8 +51,9 @@ export interface StorefrontOptions {
   ssoLoginUrl?: string;
 }
 
-export type ResolvedOptions = Required<Omit<EmulatorOptions, "accessToken" | "storefront">> & {
+export type ResolvedOptions = Required<Omit<EmulatorOptions, "accessToken" | "storefront" | "tokenScopes">> & {
   accessToken?: string;
+  tokenScopes?: Record<string, string[]>;
   storefront?: StorefrontOptions;
 };
 
