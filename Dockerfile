@@ -23,6 +23,8 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The set-up check, with the same environment as the bridge:
+#   docker run --rm -e BIGCOMMERCE_STORE_HASH=... -e BIGCOMMERCE_ACCESS_TOKEN=... IMAGE node dist/doctor/main.js
 # node itself is PID 1's command, so `docker stop`'s SIGTERM reaches it and requests in flight
 # drain (npm would not forward the signal). test/process/sigterm-drain.e2e.ts runs this exact CMD.
 CMD ["node", "dist/main.js"]

@@ -108,3 +108,13 @@ describe("the image's CMD", () => {
     expect(lines.some((l) => l.includes('"shutting down"'))).toBe(true);
   });
 });
+
+describe("the image's doctor command", () => {
+  it("runs from the build as `node dist/doctor/main.js` and passes on the embedded emulator", () => {
+    const { env } = imageCommand();
+    const out = execFileSync("node", ["dist/doctor/main.js", "--json"], { cwd: dir, env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", timeout: 60_000 });
+    const report = JSON.parse(out) as { ok: boolean; checks: { id: string; status: string }[] };
+    expect(report.ok).toBe(true);
+    expect(report.checks.find((c) => c.id === "credentials")?.status).toBe("pass");
+  });
+});

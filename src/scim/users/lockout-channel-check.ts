@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { BigCommerceClient } from "../../bigcommerce/index.js";
+import type { BigCommerceClient, Channel, ChannelLoginSettings } from "../../bigcommerce/index.js";
 
 /** The lockout channel is missing or would let customers in: the bridge must not start. */
 export class LockoutChannelError extends Error {
@@ -24,20 +24,29 @@ export async function checkLockoutChannel(client: BigCommerceClient, lockoutChan
     return;
   }
   const channel = await client.channels.get(lockoutChannelId);
-  if (channel === null || GONE.has(channel.status ?? "")) {
-    throw new LockoutChannelError(
-      `SCIM_LOCKOUT_CHANNEL_ID=${lockoutChannelId}: the store has no such channel${channel === null ? "" : ` (it is ${channel.status})`}; create one (README, "Lockout channel") or unset the variable`,
-    );
-  }
-  const settings = await client.channels.loginSettings(lockoutChannelId);
-  if (settings.allow_global_logins !== false) {
-    throw new LockoutChannelError(
-      `SCIM_LOCKOUT_CHANNEL_ID=${lockoutChannelId}: channel '${channel.name}' ${settings.allow_global_logins === true ? "allows global logins" : "does not set allow_global_logins"}; ` +
-        `set it to false (PUT /v3/customers/settings/channels/${lockoutChannelId} {"allow_global_logins": false}), or every customer with global access could sign in to it`,
-    );
-  }
+  const missing = lockoutChannelProblem(lockoutChannelId, channel, null);
+  if (missing !== null) throw new LockoutChannelError(missing);
+  const problem = lockoutChannelProblem(lockoutChannelId, channel, await client.channels.loginSettings(lockoutChannelId));
+  if (problem !== null) throw new LockoutChannelError(problem);
   logger.info(
     { deactivation: "lockout", lockoutChannelId },
     "deactivation locks the password and restricts the customer to the lockout channel: a password reset does not reopen any storefront",
   );
+}
+
+/**
+ * What is wrong with SCIM_LOCKOUT_CHANNEL_ID's channel, in one sentence with the fix, or null.
+ * `settings` null: only the channel was read yet. Shared with the doctor (src/doctor).
+ */
+export function lockoutChannelProblem(lockoutChannelId: number, channel: Channel | null, settings: ChannelLoginSettings | null): string | null {
+  if (channel === null || GONE.has(channel.status ?? "")) {
+    return `SCIM_LOCKOUT_CHANNEL_ID=${lockoutChannelId}: the store has no such channel${channel === null ? "" : ` (it is ${channel.status})`}; create one (README, "Lockout channel") or unset the variable`;
+  }
+  if (settings !== null && settings.allow_global_logins !== false) {
+    return (
+      `SCIM_LOCKOUT_CHANNEL_ID=${lockoutChannelId}: channel '${channel.name}' ${settings.allow_global_logins === true ? "allows global logins" : "does not set allow_global_logins"}; ` +
+      `set it to false (PUT /v3/customers/settings/channels/${lockoutChannelId} {"allow_global_logins": false}), or every customer with global access could sign in to it`
+    );
+  }
+  return null;
 }
