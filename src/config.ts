@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { UPSTREAM_DEFAULTS } from "./bigcommerce/defaults.js";
 import { DEFAULT_STORED_ATTRIBUTES, STORABLE_ATTRIBUTES, type StorableAttribute } from "./mapping/attribute-table.js";
+import { documented } from "./config-docs.js";
 import { EMPTY_MAPPING, loadMappingFile, MappingFileError, type MappingDocument } from "./mapping/mapping-file.js";
 
 /**
@@ -73,8 +74,8 @@ export const IDP_REQUEST_BUDGET_MS = 60_000;
 // Storable attributes and their schema placement come from the attribute table (src/mapping).
 export { CORE_STORABLE, ENTERPRISE_STORABLE, STORABLE_ATTRIBUTES, type StorableAttribute } from "./mapping/attribute-table.js";
 
-const envSchema = z
-  .object({
+/** Every setting, by its environment name. Each one's description is in config-docs.ts (the compiler insists). */
+const settings = {
     PORT: intInRange(8080, 0, 65535),
     HOST: z.string().min(1).default("0.0.0.0"),
     PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -158,7 +159,12 @@ const envSchema = z
     // with one process; REPLICA_URL is how the other replicas reach this one.
     REPLICA_FORWARDING: z.enum(["on", "off"]).default("on"),
     REPLICA_URL: z.url({ protocol: /^https?$/ }).optional(),
-  })
+};
+export type SettingName = keyof typeof settings;
+
+/** The schema of the environment: the settings, each carrying its description (meta), and the rules across them. */
+export const envSchema = z
+  .object(documented(settings))
   .superRefine((env, ctx) => {
     if (Boolean(env.BIGCOMMERCE_STORE_HASH) !== Boolean(env.BIGCOMMERCE_ACCESS_TOKEN)) {
       ctx.addIssue({
