@@ -55,7 +55,8 @@
  * `passwordIs` / `passwordIsNot` check the stored password, and `attributes` names the bridge's
  * customer attributes (`scim_active`, `scim_external_id`, …) with null for "no value".
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -229,9 +230,14 @@ function checkStore(bridge: RunningBridge, step: RecordedStep, vars: Map<string,
   }
 }
 
+/** Every replay also checks the audit trail: one event per SCIM write, with its outcome. */
+const auditDir = mkdtempSync(path.join(tmpdir(), "recorded-audit-"));
+
 async function replay(file: RecordedFile, name: string, running: RunningBridge[]): Promise<void> {
-  const bridge = await startBridge(file.env ?? {});
+  const auditFile = path.join(auditDir, `${name.replace(/\//g, "-")}.jsonl`);
+  const bridge = await startBridge({ SCIM_AUDIT_FILE: auditFile, ...(file.env ?? {}) });
   running.push(bridge);
+  const writes: { resourceType: string; status: number }[] = [];
   const vars = new Map<string, string>();
   seed(bridge, file, vars);
   for (const [i, step] of file.steps.entries()) {
@@ -254,6 +260,10 @@ async function replay(file: RecordedFile, name: string, running: RunningBridge[]
     } catch {
       json = undefined;
     }
+    const written = /^\/(Users|Groups)(\/[^/?]*)?(\?|$)/.exec(url.pathname.slice("/scim/v2".length) + url.search);
+    if (["POST", "PUT", "PATCH", "DELETE"].includes(req.method) && written && res.status !== 401) {
+      writes.push({ resourceType: written[1] === "Users" ? "User" : "Group", status: res.status });
+    }
     const statuses = Array.isArray(step.expect.status) ? step.expect.status : [step.expect.status];
     expect(statuses, `${where}: ${req.method} ${url.pathname}${url.search} answered ${res.status} ${text.slice(0, 400)}`).toContain(res.status);
     for (const [p, want] of Object.entries(step.expect.body ?? {})) {
@@ -274,6 +284,18 @@ async function replay(file: RecordedFile, name: string, running: RunningBridge[]
     }
     if (step.store) checkStore(bridge, step, vars, where);
   }
+  await expectAuditTrail(auditFile, writes, name);
+}
+
+async function expectAuditTrail(file: string, writes: readonly { resourceType: string; status: number }[], name: string): Promise<void> {
+  const read = () => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Record<string, unknown>) : []);
+  // An event is written once its answer has been sent: on a busy machine, a moment after the client has it.
+  for (let i = 0; i < 100 && read().length < writes.length; i += 1) await new Promise((r) => setTimeout(r, 20));
+  const events = read();
+  expect(
+    events.map((e) => [e.resourceType, e.status, e.outcome]),
+    `${name}: the audit trail holds one event per SCIM write, in order`,
+  ).toEqual(writes.map((w) => [w.resourceType, w.status, w.status < 400 ? "success" : "failure"]));
 }
 
 for (const idp of IDPS) {
