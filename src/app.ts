@@ -210,7 +210,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   scim.use(
     new SCIMMYRouters({
       type: "bearer",
-      docUri: "https://github.com/scim-bigcommerce-bridge/scim-bigcommerce-bridge#connect-your-identity-provider",
+      docUri: "https://github.com/scim-bigcommerce-bridge/scim-bigcommerce-bridge/blob/main/docs/identity-providers.md",
       handler: async () => undefined as unknown as string, // authentication already happened above, with WWW-Authenticate
       // One deployment has one origin, so scimmy's process-global base path cannot leak between tenants.
       baseUri: (req: Request) => originOf(config, req),

@@ -220,7 +220,7 @@ export const envSchema = z
     // Lockout: deactivated customers are restricted to this channel, which must be one no
     // shopper signs in to; the default storefront (1) or a default channel would defeat it.
     if (env.SCIM_LOCKOUT_CHANNEL_ID === 1) {
-      ctx.addIssue({ code: "custom", path: ["SCIM_LOCKOUT_CHANNEL_ID"], message: "must not be 1, the default storefront (create a dedicated channel, see README)" });
+      ctx.addIssue({ code: "custom", path: ["SCIM_LOCKOUT_CHANNEL_ID"], message: "must not be 1, the default storefront (create a dedicated channel, see docs/deactivation.md)" });
     }
     if (env.SCIM_LOCKOUT_CHANNEL_ID !== null && env.SCIM_DEFAULT_CHANNEL_IDS?.includes(env.SCIM_LOCKOUT_CHANNEL_ID)) {
       ctx.addIssue({ code: "custom", path: ["SCIM_LOCKOUT_CHANNEL_ID"], message: "must not be one of SCIM_DEFAULT_CHANNEL_IDS" });

@@ -16,7 +16,7 @@ export const UPSTREAM_DEFAULTS = Object.freeze({
   /**
    * Share of the window's quota that may go in one burst; the rest is paced at the quota's own
    * rate (pacing.ts). 0.1 of BigCommerce's 150 per 30 s: 15 calls at once, then one per 200 ms.
-   * An idle bridge sends at once; a busy one fills its calls (measured in the README's bench).
+   * An idle bridge sends at once; a busy one fills its calls (measured by npm run bench: docs/benchmarks.md).
    */
   paceBurstShare: 0.1,
   /** How long the write batcher collects concurrent creates/updates in an idle lane. */

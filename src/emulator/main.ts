@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       `BigCommerce emulator listening on ${emulator.url} (quota ${env.EMULATOR_RATE_QUOTA} per ${env.EMULATOR_RATE_WINDOW_MS} ms; data is in memory and lost when it stops)`,
       `  Point the bridge at it with BIGCOMMERCE_API_URL=${emulator.url} (not .../stores/{hash}/v3),`,
       "  plus any BIGCOMMERCE_STORE_HASH (letters and digits) and any BIGCOMMERCE_ACCESS_TOKEN: it accepts all of them.",
-      `  Control API (no auth): ${emulator.url}/__emulator/requests, /reset, /faults, /options (see README).`,
+      `  Control API (no auth): ${emulator.url}/__emulator/requests, /reset, /faults, /options (see docs/emulator.md).`,
     ].join("\n"),
   );
   let stopping = false;

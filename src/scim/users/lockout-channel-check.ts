@@ -19,7 +19,7 @@ export async function checkLockoutChannel(client: BigCommerceClient, lockoutChan
   if (lockoutChannelId === null) {
     logger.warn(
       { deactivation: "password-lock" },
-      "deactivation locks the password only (SCIM_LOCKOUT_CHANNEL_ID is not set): a deactivated customer who asks the storefront for a password reset can sign in again; see README, Known limitations",
+      "deactivation locks the password only (SCIM_LOCKOUT_CHANNEL_ID is not set): a deactivated customer who asks the storefront for a password reset can sign in again; see docs/limitations.md",
     );
     return;
   }
@@ -40,7 +40,7 @@ export async function checkLockoutChannel(client: BigCommerceClient, lockoutChan
  */
 export function lockoutChannelProblem(lockoutChannelId: number, channel: Channel | null, settings: ChannelLoginSettings | null): string | null {
   if (channel === null || GONE.has(channel.status ?? "")) {
-    return `SCIM_LOCKOUT_CHANNEL_ID=${lockoutChannelId}: the store has no such channel${channel === null ? "" : ` (it is ${channel.status})`}; create one (README, "Lockout channel") or unset the variable`;
+    return `SCIM_LOCKOUT_CHANNEL_ID=${lockoutChannelId}: the store has no such channel${channel === null ? "" : ` (it is ${channel.status})`}; create one (docs/deactivation.md, "Lockout channel") or unset the variable`;
   }
   if (settings !== null && settings.allow_global_logins !== false) {
     return (
