@@ -6,8 +6,13 @@ import { AttributeCatalog, BRIDGE_ATTRIBUTE_NAMES, type BridgeAttributeKey } fro
  * Finds (or creates, once per store) the customer attribute definitions the bridge keeps its
  * values in. Runs at start-up: two calls when they all exist already.
  */
-export async function ensureAttributeCatalog(client: BigCommerceClient, stored: readonly StorableAttribute[]): Promise<AttributeCatalog> {
-  const wanted: BridgeAttributeKey[] = ["externalId", "active", "groupBeforeDeactivation", "channelsBeforeDeactivation", "phoneType", ...stored];
+export async function ensureAttributeCatalog(
+  client: BigCommerceClient,
+  stored: readonly StorableAttribute[],
+  /** Bookkeeping of mapped features (`addresses` when the mapping file lists address types). */
+  features: readonly BridgeAttributeKey[] = [],
+): Promise<AttributeCatalog> {
+  const wanted: BridgeAttributeKey[] = ["externalId", "active", "groupBeforeDeactivation", "channelsBeforeDeactivation", "phoneType", ...features, ...stored];
   const existing = await client.attributes.list();
   const byName = new Map(existing.map((a) => [a.name, a]));
   const ids = new Map<BridgeAttributeKey, number>();
