@@ -8,7 +8,10 @@
 
 const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
 
-/** ISO 3166-1 alpha-2 code -> English name, for every code ICU knows as a country. */
+/** A code's current form: ICU replaces deprecated aliases (UK -> GB, DD -> DE, YU -> RS). */
+const canonicalCode = (code: string): string => new Intl.Locale(`und-${code}`).region ?? code;
+
+/** ISO 3166-1 alpha-2 code -> English name, for every current code ICU knows as a country. */
 const COUNTRY_NAME_OF_CODE: ReadonlyMap<string, string> = (() => {
   const out = new Map<string, string>();
   const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -17,8 +20,9 @@ const COUNTRY_NAME_OF_CODE: ReadonlyMap<string, string> = (() => {
       const code = a + b;
       const name = regionNames.of(code);
       // ICU answers the code itself (or "Unknown Region") for codes that are not countries;
-      // EU, UN, EZ, QO and the X* user-assigned codes are groupings, not countries.
-      if (name === undefined || name === code || name === "Unknown Region" || /^(EU|UN|EZ|QO|X.|AA|ZZ|Q[M-Z])$/.test(code)) continue;
+      // EU, UN, EZ, the Q* and X* user-assigned codes are groupings, not countries.
+      if (name === undefined || name === code || name === "Unknown Region" || /^(EU|UN|EZ|X.|AA|ZZ|Q[M-Z])$/.test(code)) continue;
+      if (canonicalCode(code) !== code) continue;
       out.set(code, name);
     }
   }
@@ -27,11 +31,11 @@ const COUNTRY_NAME_OF_CODE: ReadonlyMap<string, string> = (() => {
 
 const COUNTRY_CODE_OF_NAME: ReadonlyMap<string, string> = new Map([...COUNTRY_NAME_OF_CODE].map(([code, name]) => [name.toLowerCase(), code]));
 
-/** The alpha-2 code of a country given as a code (any case) or as its English name; null when unknown. */
+/** The alpha-2 code of a country given as a code (any case, an old alias too) or its English name; null when unknown. */
 export function countryCodeOf(value: string): string | null {
   const trimmed = value.trim();
   if (/^[A-Za-z]{2}$/.test(trimmed)) {
-    const code = trimmed.toUpperCase();
+    const code = canonicalCode(trimmed.toUpperCase());
     return COUNTRY_NAME_OF_CODE.has(code) ? code : null;
   }
   return COUNTRY_CODE_OF_NAME.get(trimmed.toLowerCase()) ?? null;
