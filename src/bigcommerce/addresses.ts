@@ -24,11 +24,19 @@ const addressWrite = (what: string) => jsonBody(z.looseObject({ data: z.array(ad
 const postWrite = addressWrite("POST /v3/customers/addresses");
 const putWrite = addressWrite("PUT /v3/customers/addresses");
 
-const FIELDS = ["first_name", "last_name", "address1", "address2", "city", "state_or_province", "postal_code", "country_code"] as const;
+const loose = (v: string | undefined) => (v ?? "").trim().toLowerCase();
 
-/** Whether a written address is the one an item asked for (BigCommerce echoes what it stored). */
-function sameContent(written: CustomerAddress, item: Partial<Record<(typeof FIELDS)[number], string>>): boolean {
-  return FIELDS.every((f) => item[f] === undefined || written[f] === item[f]);
+/**
+ * Whether a written address is the one an item asked for. Compared loosely (case, spaces) on
+ * the fields that tell a customer's addresses apart, in case BigCommerce tidies a value; the
+ * type keeps a work and a home address with the same lines apart.
+ */
+export function sameAddress(written: CustomerAddress, item: AddressCreate): boolean {
+  return (
+    written.customer_id === item.customer_id &&
+    (item.address_type === undefined || loose(written.address_type) === item.address_type) &&
+    (["address1", "address2", "city", "country_code", "postal_code"] as const).every((f) => loose(written[f]) === loose(item[f]))
+  );
 }
 
 export class AddressesEndpoint {
@@ -52,7 +60,7 @@ export class AddressesEndpoint {
     });
     const left = [...body.data];
     return items.map((item) => {
-      const i = left.findIndex((w) => w.customer_id === item.customer_id && sameContent(w, item));
+      const i = left.findIndex((w) => sameAddress(w, item));
       return i < 0 ? undefined : left.splice(i, 1)[0];
     });
   }

@@ -203,6 +203,20 @@ describe("an address BigCommerce would refuse is a 400 naming the attribute, and
     }
   });
 
+  it("an address create whose answer is lost is found by content and taken back with the rest", async () => {
+    const u = await createUser(b.api, email(), { addresses: [WORK], title: "Before" });
+    const storedBefore = addressesOf(u.id);
+    b.emulator.faults.add({ method: "POST", path: "/v3/customers/addresses", dropResponse: true, count: 1 });
+    const res = await b.api.patch(`/Users/${u.id}`, [
+      { op: "replace", path: "title", value: "After" },
+      { op: "add", path: "addresses", value: [HOME] },
+    ]);
+    b.emulator.faults.clear();
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(addressesOf(u.id)).toEqual(storedBefore);
+    expect((await b.api.get(`/Users/${u.id}`)).body.title).toBe("Before");
+  });
+
   it("a failed address create on POST leaves no customer behind", async () => {
     const mail = email();
     b.emulator.faults.add({ method: "POST", path: "/v3/customers/addresses", status: 503, count: 1 });

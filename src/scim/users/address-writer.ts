@@ -1,5 +1,5 @@
-import type { AddressFields, BigCommerceClient, Customer, CustomerAddress, CustomerId } from "../../bigcommerce/index.js";
-import { ValidationFailedError } from "../../bigcommerce/index.js";
+import type { AddressCreate, AddressFields, BigCommerceClient, Customer, CustomerAddress, CustomerId } from "../../bigcommerce/index.js";
+import { sameAddress, ValidationFailedError } from "../../bigcommerce/index.js";
 import {
   addressDiff,
   addressTypeOf,
@@ -81,11 +81,11 @@ export class AddressWriter {
     const before = new Set((current.addresses ?? []).map((a) => a.id));
     const outcomes = await Promise.allSettled([
       ...plan.creates.map(async (c) => {
-        const item = { customer_id: customerId, ...c.fields, address_type: addressTypeOf(c.type) };
+        const item: AddressCreate = { customer_id: customerId, ...c.fields, address_type: addressTypeOf(c.type) };
         let createdId: number | undefined;
         // A create whose answer is lost may have landed: then the inverse finds it by content.
         undo.push(`address ${c.type}`, () =>
-          createdId !== undefined ? this.client.addresses.deleteOne(createdId) : this.deleteCreated(customerId, before, c.fields),
+          createdId !== undefined ? this.client.addresses.deleteOne(createdId) : this.deleteCreated(before, item),
         );
         const created = await this.refusalNamed(c.scimName, () => this.client.addresses.createOne(item));
         if (!created) throw duplicate(c.scimName);
@@ -124,11 +124,9 @@ export class AddressWriter {
     return [...current.addresses.filter((a) => !gone.has(a.id)), ...written];
   }
 
-  private async deleteCreated(customerId: CustomerId, before: ReadonlySet<number>, fields: AddressFields): Promise<void> {
-    const now = await this.client.customers.get(customerId);
-    const created = (now?.addresses ?? []).filter(
-      (a) => !before.has(a.id) && (Object.keys(fields) as (keyof AddressFields)[]).every((k) => a[k] === fields[k]),
-    );
+  private async deleteCreated(before: ReadonlySet<number>, item: AddressCreate): Promise<void> {
+    const now = await this.client.customers.get(item.customer_id);
+    const created = (now?.addresses ?? []).filter((a) => !before.has(a.id) && sameAddress(a, item));
     await Promise.all(created.map((a) => this.client.addresses.deleteOne(a.id)));
   }
 
