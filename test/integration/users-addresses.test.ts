@@ -252,5 +252,7 @@ describe("what the mapping does not list", () => {
     expect(addresses).toBeDefined();
     expect(addresses.description).toMatch(/work, home/);
     expect(addresses.subAttributes.find((s: { name: string }) => s.name === "type").canonicalValues).toEqual(["work", "home"]);
+    const settable = (addresses.subAttributes as { name: string; mutability: string }[]).filter((x) => x.mutability === "readWrite").map((x) => x.name);
+    expect(settable.sort()).toEqual(["country", "locality", "postalCode", "region", "streetAddress", "type"]);
   });
 });

@@ -217,8 +217,7 @@ export class UserWriter {
       if (change.attributes.externalId) await this.index.add(id, change.attributes.externalId);
     } catch (err) {
       // All or nothing: a customer whose attribute values or addresses are missing is taken back
-      // (its addresses go with it), so that
-      // the IdP's retry creates it whole instead of meeting a 409.
+      // (its addresses go with it), so that the IdP's retry creates it whole instead of meeting a 409.
       const undo = new UndoLog(this.logger, { customerId: id });
       undo.push("created customer", () => this.client.customers.delete([id]));
       await undo.rollBack();
@@ -297,10 +296,13 @@ export class UserWriter {
    *   2. the group and channels remembered before parking or lockout (deactivation only: so that
    *      they are never lost), and on reactivation clearing the active flag,
    *   3. the customer PUT (fields, password lock, group move, lockout channel),
-   *   4. the other attribute values, then recording the active flag (deactivation) and clearing the
-   *      remembered group and channels (reactivation). The flag is recorded after the lock and
+   *   3a. the bridge's address creates and updates (address-writer.ts), whose ids the ledger needs,
+   *   4. the other attribute values (with the address ledger), then recording the active flag
+   *      (deactivation) and clearing the remembered group and channels (reactivation). The flag is recorded after the lock and
    *      cleared before the unlock, so that after any prefix of these writes, and after any
    *      partial undo, a user SCIM shows as inactive is locked;
+   *   4a. deleting the bridge's addresses the request removes (a deleted address cannot come back
+   *      under its id, so nothing that can fail comes after it),
    *   5. removing the old index entry (best effort: lookups re-check the value anyway);
    * - when a write fails, the ones before it are undone (UndoLog) and the request fails.
    *   A password (or the deactivation lock's random one) cannot be undone: BigCommerce never
