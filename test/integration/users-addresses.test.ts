@@ -65,6 +65,18 @@ describe("SCIM addresses become the bridge's own BigCommerce addresses", () => {
     expect(u.addresses).toEqual(shown);
   });
 
+  it("costs a create two calls more (the address POST and the ledger's attribute-value PUT), and a PATCH of one sub-attribute one (the address PUT)", async () => {
+    const created = await countCalls(b, () => b.api.post("/Users", newUser(email(), { addresses: [WORK] })));
+    expect(created.result.status).toBe(201);
+    expect(created.calls.filter((c) => !c.startsWith("GET")).sort()).toEqual(["POST /v3/customers", "POST /v3/customers/addresses", "PUT /v3/customers/attribute-values"]);
+    const patched = await countCalls(b, () =>
+      b.api.patch(`/Users/${created.result.body.id}`, [{ op: "replace", path: 'addresses[type eq "work"].postalCode', value: "78705" }]),
+    );
+    expect(patched.result.status).toBe(200);
+    // The ledger is unchanged (same id): only the address PUT writes.
+    expect(patched.calls.filter((c) => !c.startsWith("GET"))).toEqual(["PUT /v3/customers/addresses"]);
+  });
+
   it("PATCH of one sub-attribute updates that address in place (same BigCommerce id), and leaves the shopper's alone", async () => {
     const u = await createUser(b.api, email(), { addresses: [WORK] });
     const shopper = shopperAddress(u.id);
@@ -235,15 +247,20 @@ describe("what the mapping does not list", () => {
     expect(u.addresses).toBeUndefined();
   });
 
-  it("without addresses.types, addresses are accepted and not stored, and /Schemas does not advertise them", async () => {
-    await withBridge({}, async (own) => {
+  it("without addresses.types, addresses are accepted and not stored (one warning per name), and /Schemas does not advertise them", async () => {
+    const lines: string[] = [];
+    await withBridge({ LOG_LEVEL: "warn" }, async (own) => {
       const res = await own.api.post("/Users", newUser("plain@x.test", { addresses: [WORK] }));
       expect(res.status).toBe(201);
+      expect((await own.api.post("/Users", newUser("plain2@x.test", { addresses: [HOME] }))).status).toBe(201);
+      const warnings = lines.map((l) => JSON.parse(l) as { attribute?: string; msg: string }).filter((l) => l.attribute === "addresses");
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.msg).toMatch(/not mapped/);
       expect(own.emulator.store(STORE_HASH).addresses.where((a) => a.customer_id === Number(res.body.id))).toHaveLength(0);
       expect(res.body.addresses).toBeUndefined();
       const core = (await own.api.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User")).body.attributes.map((a: { name: string }) => a.name);
       expect(core).not.toContain("addresses");
-    });
+    }, { logLines: lines });
   });
 
   it("/Schemas advertises addresses with the mapped types", async () => {
