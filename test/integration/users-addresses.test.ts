@@ -112,6 +112,10 @@ describe("SCIM addresses become the bridge's own BigCommerce addresses", () => {
     const whole = await b.api.patch(`/Users/${u.id}`, [{ op: "replace", path: "addresses", value: [{ ...WORK, streetAddress: "8 Bay St", locality: "Toronto", region: "Ontario", postalCode: "M5J 2T3", country: "CA" }] }]);
     expect(whole.status, JSON.stringify(whole.body)).toBe(200);
     expect(addressesOf(u.id)).toEqual([expect.objectContaining({ id: created!.id, address1: "8 Bay St", address2: "" })]);
+    // No path, the attribute as a key, added again: the new work address is the one kept, in place.
+    const again = await b.api.patch(`/Users/${u.id}`, [{ op: "add", value: { addresses: [{ ...WORK, streetAddress: "9 Bay St", locality: "Toronto", region: "Ontario", postalCode: "M5J 2T3", country: "CA" }] } }]);
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(addressesOf(u.id)).toEqual([expect.objectContaining({ id: created!.id, address1: "9 Bay St" })]);
   });
 
   it("remove deletes only the bridge's address; a PUT without addresses removes the bridge's, never the shopper's", async () => {
