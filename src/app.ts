@@ -36,6 +36,8 @@ import type { SharedState } from "./shared-state/index.js";
 import { Discovery, discoveryRouter } from "./scim/scimmy/discovery.js";
 import { configureServiceProvider, declareResources } from "./scim/scimmy/setup.js";
 import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js";
+import { AddressWriter } from "./scim/users/address-writer.js";
+import { AddressMapping } from "./mapping/customer-addresses.js";
 import { BEHIND_GIVE_UP_MS, ExternalIdIndex } from "./scim/users/external-id-index.js";
 import { checkLockoutChannel } from "./scim/users/lockout-channel-check.js";
 import { UserReader } from "./scim/users/user-reader.js";
@@ -89,7 +91,9 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   // With replicas, a write made under a user's lock is refused once its lease is lost, also when
   // it has already been queued: the client checks the lease as it sends (bigcommerce/write-guard.ts).
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
-  const catalog = await ensureAttributeCatalog(client, config.storedAttributes);
+  // SCIM addresses, when the mapping file lists address types (customer-addresses.ts).
+  const addressMapping = new AddressMapping(config.mapping.addresses.types);
+  const catalog = await ensureAttributeCatalog(client, config.storedAttributes, addressMapping.mapped ? ["addresses"] : []);
   const directory = new GroupDirectory(client, logger);
   await directory.refresh();
   directory.start();
@@ -110,7 +114,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   }
   // Replicas: every replica's writes make a remembered read stale, through Redis.
   const recentReads = new RecentReads(config.recentReadMs, shared ? { shared: new RedisWriteEpochs(shared.redis, shared.keys) } : {});
-  const reader = new UserReader(client, index, config.maxScan, recentReads);
+  const reader = new UserReader(client, index, config.maxScan, recentReads, addressMapping.mapped);
   const perCustomer = new ForgettingLock(recentReads, shared?.writeLock ?? new KeyedLock());
   const writer = new UserWriter(
     client,
@@ -128,6 +132,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     logger,
     () => directory.defaultGroupId(),
     perCustomer,
+    addressMapping.mapped ? new AddressWriter(client, addressMapping) : undefined,
   );
   const membership = new MembershipWriter(client, reader, catalog, perCustomer, config.deactivatedGroupId);
   const groups = new GroupService(client, directory, membership, config.deactivatedGroupId, logger, (event) =>
@@ -142,6 +147,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
       storedAttributes: config.storedAttributes,
       groupName: (id) => directory.nameOf(id),
       baseUrl,
+      ...(addressMapping.mapped ? { addresses: addressMapping } : {}),
     }),
     pageSize: PAGE_SIZE,
   };
@@ -206,7 +212,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   scim.use(patchPathGuard);
   scim.use(preconditions(services, (req) => baseUrlOf(config, req)));
   // Discovery is this app's own (its stored attributes, its base URL), not scimmy's global registry.
-  scim.use(discoveryRouter(new Discovery({ storedAttributes: config.storedAttributes, maxResults: PAGE_SIZE.max }), (req) => baseUrlOf(config, req)));
+  scim.use(discoveryRouter(new Discovery({ storedAttributes: config.storedAttributes, maxResults: PAGE_SIZE.max, addressTypes: addressMapping.types }), (req) => baseUrlOf(config, req)));
   scim.use(
     new SCIMMYRouters({
       type: "bearer",

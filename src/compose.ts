@@ -77,6 +77,8 @@ export async function composeBridge(
     maxWaitMs: config.upstream.maxWaitMs,
     reserve: config.upstream.reserve,
     paceBurstShare: config.upstream.paceBurstShare,
+    // Mapped SCIM addresses come with the customer (include=addresses): no extra read.
+    readAddresses: config.mapping.addresses.types.length > 0,
     logger: logger.child({ component: "bigcommerce" }),
     onCall: (record) => bridge?.metrics.recordUpstream(record),
   });

@@ -41,6 +41,8 @@ export interface Customer {
   channel_ids: number[] | null;
   /** Present only with include=attributes. */
   attributes?: CustomerAttributeValue[];
+  /** Present only with include=addresses. */
+  addresses?: CustomerAddress[];
   /** Present on POST/PUT responses and with include=storecredit. */
   store_credit_amounts?: { amount: number }[];
 }
@@ -133,6 +135,45 @@ export interface AttributeDefinition {
   type: "string" | "number" | "date";
   date_created?: string;
   date_modified?: string;
+}
+
+/** A customer address (`/v3/customers/addresses`, or inside a customer with include=addresses). */
+export interface CustomerAddress {
+  id: number;
+  customer_id: number;
+  first_name: string;
+  last_name: string;
+  company: string;
+  address1: string;
+  address2: string;
+  city: string;
+  state_or_province: string;
+  postal_code: string;
+  country_code: string;
+  phone: string;
+  address_type: string;
+}
+
+/** The address fields the bridge writes (the others keep BigCommerce's defaults or the stored value). */
+export interface AddressFields {
+  first_name: string;
+  last_name: string;
+  address1: string;
+  address2: string;
+  city: string;
+  state_or_province: string;
+  postal_code: string;
+  country_code: string;
+}
+
+export interface AddressCreate extends AddressFields {
+  customer_id: CustomerId;
+  address_type?: "residential" | "commercial";
+}
+
+/** PUT item: `id` plus the fields to change (the owner cannot change). */
+export interface AddressUpdate extends Partial<AddressFields> {
+  id: number;
 }
 
 export interface AttributeValueUpsert {
@@ -254,6 +295,22 @@ export interface BigCommerceClient {
       limit?: number;
     }): Promise<Page<CustomerAttributeValue>>;
     delete(ids: NonEmpty<number>): Promise<void>;
+  };
+  addresses: {
+    /**
+     * Creates one address; concurrent calls share POSTs of up to 10 (shared-writes.ts).
+     * Resolves with the address, or undefined when BigCommerce answered that it duplicates an
+     * address the customer already has (it then writes nothing, spec).
+     */
+    createOne(item: AddressCreate): Promise<CustomerAddress | undefined>;
+    /**
+     * Updates one address in place; concurrent calls share PUTs of up to 10. Resolves with the
+     * address, or undefined when the change would make it a duplicate of another address of
+     * the customer (BigCommerce then changes nothing, spec).
+     */
+    updateOne(item: AddressUpdate): Promise<CustomerAddress | undefined>;
+    /** Deletes one address by id; concurrent calls share `DELETE ?id:in=` calls. */
+    deleteOne(id: number): Promise<void>;
   };
   metafields: {
     list(query: MetafieldListQuery): Promise<Page<Metafield>>;

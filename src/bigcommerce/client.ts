@@ -6,7 +6,16 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { BigCommerceClient } from "./api.js";
-import type { AttributeValueUpsert, CustomerAttributeValue, Metafield, MetafieldCreate } from "./api.js";
+import type {
+  AddressCreate,
+  AddressUpdate,
+  AttributeValueUpsert,
+  CustomerAddress,
+  CustomerAttributeValue,
+  Metafield,
+  MetafieldCreate,
+} from "./api.js";
+import { ADDRESSES_PER_CALL, AddressesEndpoint } from "./addresses.js";
 import { AttributeValuesEndpoint, MAX_ATTRIBUTE_VALUES_PER_CALL } from "./attribute-values.js";
 import { AttributesEndpoint } from "./attributes.js";
 import { ChannelsEndpoint } from "./channels.js";
@@ -70,6 +79,11 @@ const configSchema = z.object({
    * nothing, so governorState() shows its initial view only.
    */
   permits: z.custom<PermitSource>((v) => v === undefined || (typeof v === "object" && v !== null && "acquire" in v)).optional(),
+  /**
+   * Whether customer reads (`get`, `findByEmails`) include the customer's addresses: only when
+   * the bridge maps SCIM addresses (the same call either way, a slightly larger answer).
+   */
+  readAddresses: z.boolean().default(false),
   /** Memory of creates without a definite answer (default: in this process; replicas share one). */
   unsettledCreates: z
     .custom<UnsettledCreates>((v) => v === undefined || (typeof v === "object" && v !== null && "recall" in v))
@@ -145,7 +159,13 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     ...(config.createdToleranceMs !== undefined ? { createdToleranceMs: config.createdToleranceMs } : {}),
     ...(config.unsettledCreates ? { unsettledCreates: config.unsettledCreates } : {}),
   });
-  const reads = new MergedReads({ reads: customers, clock, permits, maxWaitMs: config.maxWaitMs });
+  const reads = new MergedReads({
+    reads: customers,
+    clock,
+    permits,
+    maxWaitMs: config.maxWaitMs,
+    include: config.readAddresses ? ["attributes", "addresses"] : ["attributes"],
+  });
   const attributes = new AttributesEndpoint(transport);
   const attributeValues = new AttributeValuesEndpoint(transport);
   const metafields = new MetafieldsEndpoint(transport);
@@ -174,6 +194,35 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
       return items.map((i) => written.find((w) => w.resource_id === i.resource_id && w.namespace === i.namespace && w.key === i.key));
     },
   });
+  // Address writes of concurrent requests share calls, like attribute values (shared-writes.ts).
+  const addresses = new AddressesEndpoint(transport);
+  const addressCreates = new SharedWrites<AddressCreate, CustomerAddress | undefined>({
+    clock,
+    permits,
+    maxWaitMs: config.maxWaitMs,
+    maxBatch: ADDRESSES_PER_CALL,
+    maxInFlight: 10, // BigCommerce: "10 concurrent requests" (POST)
+    send: (items, permit) => addresses.create(items, permit ? { permit } : {}),
+  });
+  const addressUpdates = new SharedWrites<AddressUpdate, CustomerAddress | undefined>({
+    clock,
+    permits,
+    maxWaitMs: config.maxWaitMs,
+    maxBatch: ADDRESSES_PER_CALL,
+    maxInFlight: 3, // BigCommerce: "Limit of 3 concurrent requests" (PUT)
+    send: (items, permit) => addresses.update(items, permit ? { permit } : {}),
+  });
+  const addressDeletes = new SharedWrites<number, undefined>({
+    clock,
+    permits,
+    maxWaitMs: config.maxWaitMs,
+    maxBatch: 50,
+    maxInFlight: 3,
+    send: async (ids, permit) => {
+      await addresses.delete(ids, permit ? { permit } : {});
+      return ids.map(() => undefined);
+    },
+  });
   const groups = new CustomerGroupsEndpoint(transport);
   let closed = false;
 
@@ -195,6 +244,11 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
       upsertOne: (item) => valueWrites.submit(item),
       list: (query) => attributeValues.list(query),
       delete: (ids) => attributeValues.delete(ids),
+    },
+    addresses: {
+      createOne: (item) => addressCreates.submit(item),
+      updateOne: (item) => addressUpdates.submit(item),
+      deleteOne: (id) => addressDeletes.submit(id),
     },
     metafields: {
       list: (query) => metafields.list(query),
@@ -222,6 +276,9 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
       reads.close(error);
       valueWrites.close(error);
       metafieldCreates.close(error);
+      addressCreates.close(error);
+      addressUpdates.close(error);
+      addressDeletes.close(error);
       governor.close();
       await http.close();
     },

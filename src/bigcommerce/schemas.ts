@@ -8,6 +8,7 @@ import { z } from "zod";
 import type {
   AttributeDefinition,
   Customer,
+  CustomerAddress,
   CustomerAttributeValue,
   CustomerGroup,
   Metafield,
@@ -45,6 +46,22 @@ const lenientAttributeValueSchema = z.looseObject({
   customer_id: id.catch(0),
   date_created: optionalString.catch(undefined),
   date_modified: optionalString.catch(undefined),
+});
+
+export const addressSchema = z.looseObject({
+  id: id,
+  customer_id: id,
+  first_name: lenientString,
+  last_name: lenientString,
+  company: lenientString,
+  address1: lenientString,
+  address2: lenientString,
+  city: lenientString,
+  state_or_province: lenientString,
+  postal_code: lenientString,
+  country_code: lenientString,
+  phone: lenientString,
+  address_type: lenientString,
 });
 
 export const customerSchema = z.looseObject({
@@ -91,6 +108,19 @@ export const customerSchema = z.looseObject({
     .optional()
     .catch(undefined),
   store_credit_amounts: z.array(z.looseObject({ amount: z.number() })).optional().catch(undefined),
+  // The bridge's own addresses are found by id among these; an address that does not parse is
+  // left out, and the bridge then treats its own as gone only if its id is missing: it never
+  // takes a shopper's address for its own (src/mapping/customer-addresses.ts).
+  addresses: z
+    .array(z.unknown())
+    .transform((items) =>
+      items.flatMap((item) => {
+        const parsed = addressSchema.safeParse(item);
+        return parsed.success ? [parsed.data] : [];
+      }),
+    )
+    .optional()
+    .catch(undefined),
 });
 
 export const paginationSchema = z.looseObject({
@@ -200,6 +230,7 @@ export const v2ErrorSchema = z.array(
 // Compile-time checks that what the schemas produce is what api.ts promises.
 type Assignable<A, B extends A> = B;
 export type _CustomerCheck = Assignable<Customer, z.output<typeof customerSchema>>;
+export type _AddressCheck = Assignable<CustomerAddress, z.output<typeof addressSchema>>;
 export type _AttributeValueCheck = Assignable<CustomerAttributeValue, z.output<typeof attributeValueSchema>>;
 export type _AttributeCheck = Assignable<AttributeDefinition, z.output<typeof attributeDefinitionSchema>>;
 export type _MetafieldCheck = Assignable<Metafield, z.output<typeof metafieldSchema>>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Config } from "../config.js";
 import type { Upstream } from "../compose.js";
+import { AddressMapping } from "../mapping/customer-addresses.js";
 import { planAttributeDefinitions, MAX_CUSTOMER_ATTRIBUTES } from "../scim/users/attribute-catalog-setup.js";
 import { lockoutChannelProblem } from "../scim/users/lockout-channel-check.js";
 import { type Check, fail, pass, warn } from "./check.js";
@@ -64,7 +65,7 @@ export async function storeChecks(config: Config, store: Upstream, probe = new S
     checks.push(fail("attributes", "Customer attribute definitions", `GET /v3/customers/attributes answered ${attributes.status}`, "Give the API account the OAuth scope Customers: modify."));
   } else {
     const existing = parsedAttributes.data.data;
-    const plan = planAttributeDefinitions(existing, config.storedAttributes);
+    const plan = planAttributeDefinitions(existing, config.storedAttributes, new AddressMapping(config.mapping.addresses.types).mapped ? ["addresses"] : []);
     checks.push(
       plan.problem !== null
         ? fail("attributes", "Customer attribute definitions", plan.problem, `Delete unused customer attributes (Customers → Customer attributes), or keep fewer with SCIM_STORED_ATTRIBUTES.`)

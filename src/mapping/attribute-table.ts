@@ -46,6 +46,11 @@ export type Storage =
   | { readonly kind: "storable"; readonly name: string }
   /** Computed from other values, or handled by dedicated code (emails, groups, active). */
   | { readonly kind: "computed" }
+  /**
+   * BigCommerce customer addresses, when the mapping file lists address types
+   * (customer-addresses.ts); advertised by /Schemas only then (discovery.ts).
+   */
+  | { readonly kind: "addresses" }
   /** Accepted (for casing) and ignored: not advertised by /Schemas, never stored. */
   | { readonly kind: "unsupported" };
 
@@ -213,7 +218,12 @@ const ROWS: readonly AttributeRow[] = [
   core("phoneNumbers.display", { type: "string", storage: { kind: "unsupported" } }),
   unsupportedMulti("ims"),
   unsupportedMulti("photos"),
-  core("addresses", { type: "complex", multiValued: true, storage: { kind: "unsupported" } }),
+  core("addresses", { type: "complex", multiValued: true, storage: { kind: "addresses" } }),
+  ...(["streetAddress", "locality", "region", "postalCode", "country", "type"] as const).map((sub) =>
+    core(`addresses.${sub}`, { type: "string", storage: { kind: "addresses" } }),
+  ),
+  core("addresses.formatted", { type: "string", mutability: "derived", storage: { kind: "addresses" } }),
+  core("addresses.primary", { type: "boolean", mutability: "derived", storage: { kind: "addresses" } }),
   core("groups", {
     type: "complex",
     multiValued: true,

@@ -13,6 +13,8 @@ export type BridgeAttributeKey =
   | "groupBeforeDeactivation"
   | "channelsBeforeDeactivation"
   | "phoneType"
+  /** Which customer address the bridge owns for each SCIM address type (customer-addresses.ts); only when addresses are mapped. */
+  | "addresses"
   | StorableAttribute;
 
 export const BRIDGE_ATTRIBUTE_NAMES: Record<BridgeAttributeKey, string> = {
@@ -22,6 +24,7 @@ export const BRIDGE_ATTRIBUTE_NAMES: Record<BridgeAttributeKey, string> = {
   channelsBeforeDeactivation: "scim_channels_before_deactivation",
   /** The `type` of the stored phone number when it is not "work" (Entra maps the mobile). */
   phoneType: bridgeNameOf(CORE_USER, "phoneNumbers.type"),
+  addresses: "scim_addresses",
   ...STORABLE_ATTRIBUTE_NAMES,
 };
 

@@ -3,6 +3,7 @@ import type { Customer } from "../bigcommerce/api.js";
 import { CORE_STORABLE, ENTERPRISE_STORABLE, type StorableAttribute } from "./attribute-table.js";
 import { readBridgeAttributes, type AttributeCatalog } from "./bridge-attributes.js";
 import { copiedValuesIn } from "./copied-fields.js";
+import type { AddressMapping } from "./customer-addresses.js";
 import { recallChannels } from "./remembered-channels.js";
 import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
 
@@ -15,6 +16,8 @@ export interface UserViewContext {
   groupName(groupId: number): string | undefined;
   /** Base URL of the SCIM endpoint (absolute or path), without a trailing slash. */
   baseUrl: string;
+  /** SCIM addresses, when the mapping file maps them (customer-addresses.ts). */
+  addresses?: AddressMapping;
 }
 
 
@@ -69,6 +72,8 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
     ...(customer.phone ? { phoneNumbers: [{ value: customer.phone, type: v.phoneType || "work", primary: true }] } : {}),
     active: isActiveCustomer(customer, view.catalog),
   };
+  const addresses = view.addresses?.representation(customer, v.addresses);
+  if (addresses) user.addresses = addresses;
 
   for (const key of CORE_STORABLE) {
     if (view.storedAttributes.includes(key) && v[key]) user[key] = v[key];

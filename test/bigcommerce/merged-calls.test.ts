@@ -124,6 +124,38 @@ describe("late-bound batches", () => {
     expect(puts.length).toBeLessThanOrEqual(2);
   });
 
+  it("20 concurrent address creates, updates and deletes share at most 2 calls each; a duplicate is undefined and its neighbours written", async () => {
+    const c = newClient();
+    const users = seed(20);
+    const address = (i: number) => ({
+      first_name: "A",
+      last_name: `${i}`,
+      address1: `${i} Main Street`,
+      address2: "",
+      city: "Austin",
+      state_or_province: "Texas",
+      postal_code: "78701",
+      country_code: "US",
+    });
+    const shopper = emulator.store(STORE).addresses.insert({ customer_id: users[0]!.id, ...address(0) });
+    await spendQuota(c, 3);
+    const created = await Promise.all(users.map((u, i) => c.addresses.createOne({ customer_id: u.id, ...address(i) })));
+    // The first duplicates the shopper's address: BigCommerce writes nothing and leaves it out.
+    expect(created[0]).toBeUndefined();
+    expect(created.slice(1).map((a) => [a?.customer_id, a?.address1])).toEqual(users.slice(1).map((u, i) => [u.id, `${i + 1} Main Street`]));
+    const calls = (method: string) => emulator.requests.filter((r) => r.method === method && r.path === `${customersPath}/addresses`);
+    expect(calls("POST").length).toBeLessThanOrEqual(2);
+    const ids = created.slice(1).map((a) => a!.id);
+    await spendQuota(c, 3);
+    const updated = await Promise.all(ids.map((id, i) => c.addresses.updateOne({ id, city: `City ${i}` })));
+    expect(updated.map((a) => [a?.id, a?.city])).toEqual(ids.map((id, i) => [id, `City ${i}`]));
+    expect(calls("PUT").length).toBeLessThanOrEqual(2);
+    await spendQuota(c, 3);
+    await Promise.all(ids.map((id) => c.addresses.deleteOne(id)));
+    expect(calls("DELETE").length).toBeLessThanOrEqual(2);
+    expect(emulator.store(STORE).addresses.all()).toEqual([shopper]);
+  });
+
   it("a lone read on an idle client leaves as one call of its own", async () => {
     const c = newClient();
     const [user] = seed(1);

@@ -45,6 +45,20 @@ describe("PATCH engine", () => {
     expect(out.emails).toEqual([{ value: "new@x.test", type: "work", primary: true }]);
   });
 
+  it("remove with a filtered path removes the matching elements only (a filter on a sub-attribute clears that sub-attribute)", () => {
+    const two = { ...user(), addresses: [{ type: "work", locality: "Austin" }, { type: "home", locality: "Leeds" }] };
+    const out = applyPatch(two, [{ op: "remove", path: 'addresses[type eq "home"]' }], target);
+    expect(out.addresses).toEqual([{ type: "work", locality: "Austin" }]);
+    const sub = applyPatch(two, [{ op: "remove", path: 'addresses[type eq "home"].locality' }], target);
+    expect(sub.addresses).toEqual([{ type: "work", locality: "Austin" }, { type: "home", locality: null }]);
+  });
+
+  it("add of an element without a value replaces the one of the same type (addresses)", () => {
+    const two = { ...user(), addresses: [{ type: "work", locality: "Austin" }, { type: "home", locality: "Leeds" }] };
+    const out = applyPatch(two, [{ op: "add", path: "addresses", value: [{ type: "Work", locality: "Dallas" }] }], target);
+    expect(out.addresses).toEqual([{ type: "home", locality: "Leeds" }, { type: "Work", locality: "Dallas" }]);
+  });
+
   it("accepts manager as a bare string and removes with an empty string", () => {
     const set = applyPatch(user(), [{ op: "add", path: `${ENT}:manager`, value: "m1" }], target);
     expect((set[ENT] as Record<string, unknown>).manager).toBe("m1");

@@ -91,8 +91,12 @@ function applyOne(resource: Json, target: PatchTarget, op: "add" | "replace" | "
     const list = Array.isArray(holder[key]) ? (holder[key] as unknown[]) : [];
     const matches = list.filter((el) => matchesFilter(el, path.filter!));
     if (removing) {
-      if (path.subAttribute) for (const el of matches) if (isPlainObject(el)) el[findKey(el, path.subAttribute)] = null;
-      else holder[key] = list.filter((el) => !matches.includes(el));
+      // Braced: an unbraced `else` here bound to the inner `if`, so removing whole elements did nothing.
+      if (path.subAttribute) {
+        for (const el of matches) if (isPlainObject(el)) el[findKey(el, path.subAttribute)] = null;
+      } else {
+        holder[key] = list.filter((el) => !matches.includes(el));
+      }
       return;
     }
     if (matches.length === 0) {
@@ -153,7 +157,14 @@ function applyOne(resource: Json, target: PatchTarget, op: "add" | "replace" | "
       for (const el of list) if (isPlainObject(el) && el.primary === true) el.primary = false;
     }
     // add: new values join; a value already present is replaced by the new one (no duplicates).
-    const keyOf = (v: unknown) => (isPlainObject(v) && v.value !== undefined ? `v:${String(v.value).toLowerCase()}` : `j:${JSON.stringify(v)}`);
+    // Elements without a `value` (addresses) are the same when their type is: an IdP adding a
+    // work address it already sent means the new one.
+    const keyOf = (v: unknown) =>
+      isPlainObject(v) && v.value !== undefined
+        ? `v:${String(v.value).toLowerCase()}`
+        : isPlainObject(v) && typeof v.type === "string"
+          ? `t:${v.type.toLowerCase()}`
+          : `j:${JSON.stringify(v)}`;
     const incoming = new Set(values.map(keyOf));
     holder[key] = [...list.filter((el) => !incoming.has(keyOf(el))), ...values];
     return;

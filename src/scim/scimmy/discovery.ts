@@ -2,6 +2,7 @@ import express, { type Request } from "express";
 import SCIMMY from "scimmy";
 import { STORABLE_ROWS, type StorableAttribute } from "../../mapping/attribute-table.js";
 import { ScimError, notFound } from "../errors.js";
+import { CORE_USER } from "../../mapping/urns.js";
 
 /**
  * Discovery (/Schemas, /ResourceTypes, /ServiceProviderConfig) for ONE bridge app, built from
@@ -15,6 +16,8 @@ export interface DiscoverySettings {
   /** Largest page a list returns (filter.maxResults). */
   maxResults: number;
   documentationUri?: string;
+  /** SCIM address types the mapping file maps (customer-addresses.ts); none = addresses not advertised. */
+  addressTypes?: readonly string[];
 }
 
 type Json = Record<string, unknown>;
@@ -30,6 +33,11 @@ export class Discovery {
       let names = this.hidden.get(row.schema);
       if (!names) this.hidden.set(row.schema, (names = new Set()));
       names.add(row.key);
+    }
+    if ((settings.addressTypes ?? []).length === 0) {
+      let names = this.hidden.get(CORE_USER);
+      if (!names) this.hidden.set(CORE_USER, (names = new Set()));
+      names.add("addresses");
     }
   }
 
@@ -79,7 +87,25 @@ export class Discovery {
     const document = this.plain(definition.describe(`${baseUrl}/Schemas`)) as SchemaDocument;
     const hidden = this.hidden.get(document.id);
     if (hidden) document.attributes = document.attributes.filter((a) => !hidden.has(String(a.name)));
+    if (document.id === CORE_USER) this.describeAddresses(document);
     return document;
+  }
+
+  /** Mapped addresses: which types are kept, and the sub-attributes the bridge derives. */
+  private describeAddresses(document: SchemaDocument): void {
+    const types = this.settings.addressTypes ?? [];
+    const addresses = document.attributes.find((a) => a.name === "addresses");
+    if (!addresses || types.length === 0) return;
+    addresses.description =
+      `BigCommerce customer addresses of the types ${types.join(", ")} (one each), owned by the bridge; ` +
+      "the shopper's own addresses are neither shown nor changed. country: ISO 3166-1 alpha-2; region: the full name (known codes are translated).";
+    for (const sub of (addresses.subAttributes ?? []) as Json[]) {
+      if (sub.name === "type") sub.canonicalValues = [...types];
+      if (sub.name === "formatted" || sub.name === "primary") {
+        sub.mutability = "readOnly";
+        sub.description = sub.name === "formatted" ? "Derived from the other sub-attributes." : "Derived: the first address shown is primary.";
+      }
+    }
   }
 
   /** scimmy's objects serialise through toJSON; a plain copy can be trimmed without touching them. */

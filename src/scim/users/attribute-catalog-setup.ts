@@ -6,8 +6,13 @@ import { AttributeCatalog, BRIDGE_ATTRIBUTE_NAMES, type BridgeAttributeKey } fro
  * Finds (or creates, once per store) the customer attribute definitions the bridge keeps its
  * values in. Runs at start-up: two calls when they all exist already.
  */
-export async function ensureAttributeCatalog(client: BigCommerceClient, stored: readonly StorableAttribute[]): Promise<AttributeCatalog> {
-  const plan = planAttributeDefinitions(await client.attributes.list(), stored);
+export async function ensureAttributeCatalog(
+  client: BigCommerceClient,
+  stored: readonly StorableAttribute[],
+  /** Bookkeeping of mapped features (`addresses` when the mapping file lists address types). */
+  features: readonly BridgeAttributeKey[] = [],
+): Promise<AttributeCatalog> {
+  const plan = planAttributeDefinitions(await client.attributes.list(), stored, features);
   if (plan.problem !== null) throw new Error(plan.problem);
   const ids = new Map(plan.ids);
   if (plan.missing.length > 0) {
@@ -33,8 +38,12 @@ export interface AttributeDefinitionsPlan {
 }
 
 /** What the bridge needs of the store's attribute definitions, and what stands in the way. Shared with the doctor (src/doctor). */
-export function planAttributeDefinitions(existing: readonly { id: number; name: string; type: string }[], stored: readonly StorableAttribute[]): AttributeDefinitionsPlan {
-  const wanted: BridgeAttributeKey[] = ["externalId", "active", "groupBeforeDeactivation", "channelsBeforeDeactivation", "phoneType", ...stored];
+export function planAttributeDefinitions(
+  existing: readonly { id: number; name: string; type: string }[],
+  stored: readonly StorableAttribute[],
+  features: readonly BridgeAttributeKey[] = [],
+): AttributeDefinitionsPlan {
+  const wanted: BridgeAttributeKey[] = ["externalId", "active", "groupBeforeDeactivation", "channelsBeforeDeactivation", "phoneType", ...features, ...stored];
   const byName = new Map(existing.map((a) => [a.name, a]));
   const ids = new Map<BridgeAttributeKey, number>();
   const missing: BridgeAttributeKey[] = [];

@@ -29,7 +29,6 @@ const PUSHDOWN_SORT: Record<string, [CustomerSort, CustomerSort]> = {
   "name.familyname": ["last_name:asc", "last_name:desc"],
 };
 
-const INCLUDE: CustomerListQuery["include"] = ["attributes"];
 
 function sortValue(user: ScimUser, path: string): string | number | boolean | undefined {
   let node: unknown = user;
@@ -45,13 +44,20 @@ function sortValue(user: ScimUser, path: string): string | number | boolean | un
 }
 
 export class UserReader {
+  private readonly include: NonNullable<CustomerListQuery["include"]>;
+
   constructor(
     private readonly client: BigCommerceClient,
     private readonly index: ExternalIdIndex,
     private readonly maxScan: number,
     /** What this process read for each client a moment ago (PATCH/PUT may start from it). */
     readonly recent: RecentReads = new RecentReads(0),
-  ) {}
+    /** Whether SCIM shows addresses (then every list includes them, as single reads do). */
+    withAddresses = false,
+  ) {
+    this.include = withAddresses ? ["attributes", "addresses"] : ["attributes"];
+  }
+
 
   /**
    * The customer behind a SCIM id: one BigCommerce call, shared with concurrent reads. With
@@ -93,7 +99,7 @@ export class UserReader {
     const customers: Customer[] = [];
     let total = 0;
     for (const page of plan.pages) {
-      const result = await this.client.customers.list({ include: INCLUDE, page, limit: plan.limit, ...(sort ? { sort } : {}) });
+      const result = await this.client.customers.list({ include: this.include, page, limit: plan.limit, ...(sort ? { sort } : {}) });
       total = result.pagination.total;
       customers.push(...result.data);
       if (result.data.length < plan.limit) break;
@@ -155,7 +161,7 @@ export class UserReader {
   private async readAll(params: Omit<CustomerListQuery, "page" | "limit" | "include">, what: string): Promise<Customer[]> {
     const out: Customer[] = [];
     for (let page = 1; ; page++) {
-      const result = await this.client.customers.list({ ...params, include: INCLUDE, page, limit: MAX_PAGE_SIZE });
+      const result = await this.client.customers.list({ ...params, include: this.include, page, limit: MAX_PAGE_SIZE });
       if (result.pagination.total > this.maxScan) {
         throw invalidFilter(
           `${what} would need reading ${result.pagination.total} customers, more than this bridge's limit of ${this.maxScan}; ` +

@@ -28,7 +28,7 @@ import { userChangeFromDocument, withPutDefaults, type UserChange } from "../../
 import { rememberChannels } from "../../mapping/remembered-channels.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import type { WriteLock } from "../keyed-lock.js";
-import { invalidSyntax, invalidValue, mutability, uniqueness } from "../errors.js";
+import { invalidSyntax, invalidValue, mutability, notFound, uniqueness } from "../errors.js";
 import { hasExpectedVersion, requireCurrentVersion } from "../version-precondition.js";
 import { normaliseUserBody } from "../normalise/user-body.js";
 import { applyPatch, type PatchTarget } from "../patch/apply-patch.js";
@@ -37,6 +37,8 @@ import type { ExternalIdIndex } from "./external-id-index.js";
 import { unguessablePassword } from "./random-password.js";
 import { UndoLog } from "../undo-log.js";
 import type { UserReader } from "./user-reader.js";
+import type { AddressRequest } from "../../mapping/customer-addresses.js";
+import { AddressWriter, planHasWork } from "./address-writer.js";
 
 export interface UserWriterSettings {
   storedAttributes: readonly StorableAttribute[];
@@ -111,6 +113,8 @@ function fieldDiff(current: Customer, change: UserChange): Omit<CustomerUpdate, 
   return diff as Omit<CustomerUpdate, "id">;
 }
 
+const notFoundUser = (id: number) => notFound(`User ${id}`);
+
 export class UserWriter {
   constructor(
     private readonly client: BigCommerceClient,
@@ -124,11 +128,34 @@ export class UserWriter {
     private readonly defaultGroupId: () => number,
     /** Shared with group membership writes: one writer per customer at a time. */
     private readonly perUser: WriteLock,
+    /** SCIM addresses, when the mapping file maps them. */
+    private readonly addresses?: AddressWriter,
   ) {}
+
+  /** Unmapped address elements already warned about (once per name, not per request). */
+  private readonly warnedUnmapped = new Set<string>();
+
+  /**
+   * What the request says about addresses, and a warning for what nothing maps. Seam for the
+   * generic unmapped-attribute report (warning and /metrics counter): it takes over this warning;
+   * `AddressMapping.mapped` says whether `addresses` is mapped at all.
+   */
+  private addressRequest(doc: Record<string, unknown>, mode: "create" | "replace"): AddressRequest | undefined {
+    const request = this.addresses?.mapping.requested(doc.addresses, mode);
+    const sent = Array.isArray(doc.addresses) && doc.addresses.length > 0;
+    const unmapped = request ? request.unmapped : sent ? ["addresses"] : [];
+    for (const name of unmapped) {
+      if (this.warnedUnmapped.has(name)) continue;
+      this.warnedUnmapped.add(name);
+      this.logger.warn({ attribute: name }, "SCIM attribute not mapped to BigCommerce: accepted and not stored (see the mapping file's addresses.types)");
+    }
+    return request;
+  }
 
   async create(body: unknown, view: UserViewContext): Promise<ScimUser> {
     const doc = parseUserDocument(normaliseUserBody(requireBody(body, "POST")));
     const change = userChangeFromDocument(doc, { mode: "create", storedAttributes: this.settings.storedAttributes });
+    const addressRequest = this.addressRequest(doc, "create");
     const active = change.active ?? true;
     const f = change.fields;
     const item: CustomerCreate = {
@@ -184,12 +211,13 @@ export class UserWriter {
         );
         customer = { ...customer, attributes: [...(customer.attributes ?? []), ...extra] };
       }
+      if (addressRequest && addressRequest.wanted.size > 0) customer = await this.createAddresses(id, customer, addressRequest);
       // Written behind (external-id-index.ts: noted as pending first, so any replica finds it at
       // once; restored from the attribute value at start-up if lost with the process).
       if (change.attributes.externalId) await this.index.add(id, change.attributes.externalId);
     } catch (err) {
-      // All or nothing: a customer whose attribute values are missing is taken back, so that
-      // the IdP's retry creates it whole instead of meeting a 409.
+      // All or nothing: a customer whose attribute values or addresses are missing is taken back
+      // (its addresses go with it), so that the IdP's retry creates it whole instead of meeting a 409.
       const undo = new UndoLog(this.logger, { customerId: id });
       undo.push("created customer", () => this.client.customers.delete([id]));
       await undo.rollBack();
@@ -215,7 +243,7 @@ export class UserWriter {
       userNameSent: true,
       storedAttributes: this.settings.storedAttributes,
     });
-    return this.apply(current, change, view, "replace");
+    return this.apply(current, change, view, "replace", this.addressRequest(doc, "replace"));
   }
 
   async patch(id: string, body: unknown, view: UserViewContext): Promise<ScimUser> {
@@ -239,7 +267,7 @@ export class UserWriter {
       userNameSent: namesUserName(operations),
       storedAttributes: this.settings.storedAttributes,
     });
-    return this.apply(current, change, view, "patch");
+    return this.apply(current, change, view, "patch", this.addressRequest(doc, "replace"));
   }
 
   async remove(id: string, view: UserViewContext): Promise<void> {
@@ -268,16 +296,25 @@ export class UserWriter {
    *   2. the group and channels remembered before parking or lockout (deactivation only: so that
    *      they are never lost), and on reactivation clearing the active flag,
    *   3. the customer PUT (fields, password lock, group move, lockout channel),
-   *   4. the other attribute values, then recording the active flag (deactivation) and clearing the
-   *      remembered group and channels (reactivation). The flag is recorded after the lock and
+   *   3a. the bridge's address creates and updates (address-writer.ts), whose ids the ledger needs,
+   *   4. the other attribute values (with the address ledger), then recording the active flag
+   *      (deactivation) and clearing the remembered group and channels (reactivation). The flag is recorded after the lock and
    *      cleared before the unlock, so that after any prefix of these writes, and after any
    *      partial undo, a user SCIM shows as inactive is locked;
+   *   4a. deleting the bridge's addresses the request removes (a deleted address cannot come back
+   *      under its id, so nothing that can fail comes after it),
    *   5. removing the old index entry (best effort: lookups re-check the value anyway);
    * - when a write fails, the ones before it are undone (UndoLog) and the request fails.
    *   A password (or the deactivation lock's random one) cannot be undone: BigCommerce never
    *   gives the old one back.
    */
-  private async apply(current: Customer, change: UserChange, view: UserViewContext, operation: AuditEvent["operation"]): Promise<ScimUser> {
+  private async apply(
+    current: Customer,
+    change: UserChange,
+    view: UserViewContext,
+    operation: AuditEvent["operation"],
+    addressRequest?: AddressRequest,
+  ): Promise<ScimUser> {
     const id = toCustomerId(current.id)!;
     const have = readBridgeAttributes(current, this.catalog);
     const wasActive = have.values.active !== "false";
@@ -366,6 +403,15 @@ export class UserWriter {
       }
     }
 
+    // The bridge's addresses (address-writer.ts): creates and updates after the customer PUT, the
+    // ledger with the other attribute values, deletes last.
+    const withAddresses = addressRequest && current.addresses === undefined ? await this.withAddresses(current) : current;
+    const addressPlan = this.addresses?.plan(withAddresses, have.values.addresses, addressRequest, {
+      first_name: change.fields.first_name ?? current.first_name,
+      last_name: change.fields.last_name ?? current.last_name,
+    });
+    if (planHasWork(addressPlan)) changedKeys.push("addresses");
+
     const changed = [...Object.keys(diff), ...changedKeys];
     if (changed.length === 0) return userFromCustomer(current, view);
 
@@ -401,6 +447,7 @@ export class UserWriter {
     };
 
     let updated: Customer = current;
+    let writtenAddresses: Parameters<typeof AddressWriter.after>[2] = [];
     try {
       if (externalIdChanges && newExternalId) {
         undo.push("externalId index", () => this.index.remove(id, newExternalId));
@@ -418,8 +465,14 @@ export class UserWriter {
         }
         if (Object.keys(restore).length > 0) undo.push("customer fields", () => this.client.customers.update({ id, ...restore }));
       }
+      if (addressPlan && this.addresses) {
+        const result = await this.addresses.write(id, withAddresses, addressPlan, undo);
+        writtenAddresses = result.written;
+        this.queueLedger(id, have.values.addresses, have.valueIds.addresses, result.ledger, afterPut, afterPutDeletions);
+      }
       await writeAttributes(afterPut, afterPutDeletions);
       await writeAttributes(late, lateDeletions);
+      if (addressPlan && this.addresses) await this.addresses.deleteRemoved(addressPlan);
     } catch (err) {
       await undo.rollBack();
       throw err;
@@ -429,7 +482,45 @@ export class UserWriter {
     }
 
     this.audit({ operation: event, customerId: current.id, changed });
-    return userFromCustomer({ ...updated, attributes: values }, view);
+    const addresses = AddressWriter.after(withAddresses, addressPlan, writtenAddresses);
+    return userFromCustomer({ ...updated, attributes: values, ...(addresses ? { addresses } : {}) }, view);
+  }
+
+  /** A new user's addresses, and the ledger that makes them the bridge's (the caller undoes by deleting the customer). */
+  private async createAddresses(id: CustomerId, customer: Customer, request: AddressRequest): Promise<Customer> {
+    const created = { ...customer, addresses: [] };
+    const plan = this.addresses!.plan(created, undefined, request, { first_name: customer.first_name, last_name: customer.last_name })!;
+    const { ledger, written } = await this.addresses!.write(id, created, plan, new UndoLog(this.logger, { customerId: id }));
+    const value = await this.client.attributeValues.upsertOne({ attribute_id: this.ledgerAttributeId(), customer_id: id, value: ledger });
+    return { ...customer, addresses: written, attributes: [...(customer.attributes ?? []), value] };
+  }
+
+  /** The customer with its addresses, when the base of a write was read without them. */
+  private async withAddresses(current: Customer): Promise<Customer> {
+    const fresh = await this.client.customers.get(toCustomerId(current.id)!);
+    if (!fresh) throw notFoundUser(current.id);
+    return { ...current, addresses: fresh.addresses ?? [] };
+  }
+
+  private ledgerAttributeId(): number {
+    const attributeId = this.catalog.idOf("addresses");
+    // Start-up creates it whenever addresses are mapped (app.ts); without it nothing would be owned.
+    if (attributeId === undefined) throw new Error("the scim_addresses attribute definition is missing");
+    return attributeId;
+  }
+
+  /** The ledger's new value rides the same attribute-value writes as the other values. */
+  private queueLedger(
+    id: CustomerId,
+    before: string | undefined,
+    valueId: number | undefined,
+    ledger: string,
+    upserts: AttributeValueUpsert[],
+    deletions: number[],
+  ): void {
+    if (ledger === (before ?? "")) return;
+    if (ledger === "" && valueId !== undefined) deletions.push(valueId);
+    else upserts.push({ attribute_id: this.ledgerAttributeId(), customer_id: id, value: ledger });
   }
 
   /** The channel part of a (de)activation, in the same order as the rest (channel-lockout.ts). */
