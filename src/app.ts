@@ -34,6 +34,8 @@ import type { SharedState } from "./shared-state/index.js";
 import { Discovery, discoveryRouter } from "./scim/scimmy/discovery.js";
 import { configureServiceProvider, declareResources } from "./scim/scimmy/setup.js";
 import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js";
+import { UnmappedReport } from "./scim/users/unmapped-report.js";
+import { resolveMapping } from "./mapping/custom-mapping.js";
 import { BEHIND_GIVE_UP_MS, ExternalIdIndex } from "./scim/users/external-id-index.js";
 import { checkLockoutChannel } from "./scim/users/lockout-channel-check.js";
 import { UserReader } from "./scim/users/user-reader.js";
@@ -85,7 +87,12 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   // With replicas, a write made under a user's lock is refused once its lease is lost, also when
   // it has already been queued: the client checks the lease as it sends (bigcommerce/write-guard.ts).
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
-  const catalog = await ensureAttributeCatalog(client, config.storedAttributes);
+  // The mapping file's entries (their errors name the entry), then the store's attribute definitions.
+  const fileMapping = resolveMapping(config.mapping, config.storedAttributes);
+  const { catalog, mapping } = await ensureAttributeCatalog(client, fileMapping.storedAttributes, fileMapping);
+  const storedAttributes = mapping.storedAttributes;
+  const metrics = new Metrics(upstreamState);
+  const unmapped = new UnmappedReport(logger, (name) => metrics.recordUnmapped(name));
   const directory = new GroupDirectory(client, logger);
   await directory.refresh();
   directory.start();
@@ -117,7 +124,9 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     catalog,
     index,
     {
-      storedAttributes: config.storedAttributes,
+      storedAttributes,
+      mapping,
+      onUnmapped: unmapped.report,
       defaultChannelIds: config.defaultChannelIds,
       deactivatedGroupId: config.deactivatedGroupId,
       deleteMode: config.deleteMode,
@@ -138,7 +147,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     groups,
     userView: (baseUrl) => ({
       catalog,
-      storedAttributes: config.storedAttributes,
+      storedAttributes,
+      mapping,
       groupName: (id) => directory.nameOf(id),
       baseUrl,
     }),
@@ -181,7 +191,6 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   });
   // Readiness (load balancers, Kubernetes): BigCommerce answers our credentials, Redis answers.
   app.get("/readyz", new Readiness({ client, ...(shared ? { redis: shared.redis } : {}) }).handler);
-  const metrics = new Metrics(upstreamState);
   app.get("/metrics", authenticate(tokens, jwt), metrics.handler);
 
   const scim = express.Router();
@@ -203,7 +212,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   scim.use(patchPathGuard);
   scim.use(preconditions(services, (req) => baseUrlOf(config, req)));
   // Discovery is this app's own (its stored attributes, its base URL), not scimmy's global registry.
-  scim.use(discoveryRouter(new Discovery({ storedAttributes: config.storedAttributes, maxResults: PAGE_SIZE.max }), (req) => baseUrlOf(config, req)));
+  scim.use(discoveryRouter(new Discovery({ storedAttributes, mapping, maxResults: PAGE_SIZE.max }), (req) => baseUrlOf(config, req)));
   scim.use(
     new SCIMMYRouters({
       type: "bearer",

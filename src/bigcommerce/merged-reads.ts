@@ -10,7 +10,7 @@
  * encoded list (a URL stays far below the 8 KB proxies accept). A value containing a comma is
  * refused before anything is queued: BigCommerce would split it into two values.
  */
-import type { Customer, CustomerId, CustomerListQuery, Page } from "./api.js";
+import { CUSTOMER_INCLUDE, type Customer, type CustomerId, type CustomerListQuery, type Page } from "./api.js";
 import { BatchLane } from "./batch-lane.js";
 import type { Clock } from "./clock.js";
 import { InvalidQueryError, RateLimitedError } from "./errors.js";
@@ -109,8 +109,8 @@ export class MergedReads {
     try {
       const query: CustomerListQuery =
         param === "id:in"
-          ? { "id:in": values.map(Number) as CustomerId[], include: ["attributes"], limit: 250 }
-          : { "email:in": values, include: ["attributes"], limit: 250 };
+          ? { "id:in": values.map(Number) as CustomerId[], include: CUSTOMER_INCLUDE, limit: 250 }
+          : { "email:in": values, include: CUSTOMER_INCLUDE, limit: 250 };
       const page = await this.options.reads.list(query, undefined, {
         deadline: Math.min(...batch.map((r) => r.deadline)),
         ...(permit ? { permit } : {}),

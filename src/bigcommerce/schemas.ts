@@ -91,6 +91,9 @@ export const customerSchema = z.looseObject({
     .optional()
     .catch(undefined),
   store_credit_amounts: z.array(z.looseObject({ amount: z.number() })).optional().catch(undefined),
+  form_fields: z
+    .array(z.looseObject({ name: z.string(), value: z.union([z.string(), z.number(), z.array(z.string())]) }))
+    .optional(),
 });
 
 export const paginationSchema = z.looseObject({

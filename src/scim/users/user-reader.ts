@@ -1,5 +1,5 @@
 import type { BigCommerceClient, Customer, CustomerListQuery, CustomerSort } from "../../bigcommerce/index.js";
-import { toCustomerId } from "../../bigcommerce/index.js";
+import { CUSTOMER_INCLUDE, toCustomerId } from "../../bigcommerce/index.js";
 import { userFromCustomer, type ScimUser, type UserViewContext } from "../../mapping/customer-to-user.js";
 import { invalidFilter, invalidValue, notFound } from "../errors.js";
 import { matchesFilter } from "../filter/evaluate.js";
@@ -29,7 +29,7 @@ const PUSHDOWN_SORT: Record<string, [CustomerSort, CustomerSort]> = {
   "name.familyname": ["last_name:asc", "last_name:desc"],
 };
 
-const INCLUDE: CustomerListQuery["include"] = ["attributes"];
+const INCLUDE = CUSTOMER_INCLUDE;
 
 function sortValue(user: ScimUser, path: string): string | number | boolean | undefined {
   let node: unknown = user;
