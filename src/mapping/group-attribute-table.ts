@@ -24,8 +24,8 @@ export interface GroupAttributeRow {
   readonly description?: string;
   /** Advertised uniqueness, when the bridge enforces one. */
   readonly uniqueness?: "server";
-  /** The server sets it; a client's value is ignored (advertised readOnly). */
-  readonly readOnly?: true;
+  /** Sub-attributes the server sets, whatever a client sends (advertised readOnly). */
+  readonly readOnlySubs?: readonly string[];
 }
 
 const group = (path: string, rest: Omit<GroupAttributeRow, "schema" | "path">): GroupAttributeRow => ({ schema: CORE_GROUP, path, ...rest });
@@ -46,11 +46,8 @@ export const GROUP_ATTRIBUTES: readonly GroupAttributeRow[] = [
     caseOnly: ["value", "display", "type", "$ref"],
     storage: { kind: "computed" },
     description: "Customers in this customer group. A customer belongs to at most one group: adding a member moves it out of its previous group.",
-  }),
-  group("members.display", {
-    storage: { kind: "computed" },
-    readOnly: true,
-    description: "The member's name, set by the server: a value a client sends is ignored.",
+    // The member's name comes from the customer: a display a client sends is not kept.
+    readOnlySubs: ["display"],
   }),
 ];
 

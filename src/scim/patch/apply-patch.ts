@@ -91,8 +91,12 @@ function applyOne(resource: Json, target: PatchTarget, op: "add" | "replace" | "
     const list = Array.isArray(holder[key]) ? (holder[key] as unknown[]) : [];
     const matches = list.filter((el) => matchesFilter(el, path.filter!));
     if (removing) {
-      if (path.subAttribute) for (const el of matches) if (isPlainObject(el)) el[findKey(el, path.subAttribute)] = null;
-      else holder[key] = list.filter((el) => !matches.includes(el));
+      // (Braced: an unbraced `else` here bound to the inner `if`, so `remove attr[filter]` removed nothing.)
+      if (path.subAttribute) {
+        for (const el of matches) if (isPlainObject(el)) el[findKey(el, path.subAttribute)] = null;
+      } else {
+        holder[key] = list.filter((el) => !matches.includes(el));
+      }
       return;
     }
     if (matches.length === 0) {
