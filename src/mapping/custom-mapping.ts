@@ -214,6 +214,12 @@ export function sentValue(doc: Record<string, unknown>, entry: CustomEntry): unk
   return value === "" ? null : value;
 }
 
+/** A YYYY-MM-DD that names a real day (Date.parse accepts 2024-02-30 as 1 March). */
+function isCalendarDate(ymd: string): boolean {
+  const t = Date.parse(`${ymd}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === ymd;
+}
+
 const DATE = /^(\d{4}-\d{2}-\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /**
@@ -230,7 +236,7 @@ export function toAttributeValue(entry: CustomEntry, type: CustomerAttributeType
   }
   if (type === "date") {
     const m = typeof value === "string" ? DATE.exec(value.trim()) : null;
-    if (!m || Number.isNaN(Date.parse(m[1]!))) {
+    if (!m || !isCalendarDate(m[1]!)) {
       throw invalidValue(`'${name}' must be a date (YYYY-MM-DD or an RFC 3339 dateTime; its BigCommerce customer attribute is of type date)`);
     }
     return m[1]!;

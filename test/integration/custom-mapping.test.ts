@@ -24,6 +24,8 @@ const MAPPING = {
     { scim: `${ENT}:department`, customerAttribute: "Department" },
     { scim: "name.honorificPrefix", customerAttribute: "Salutation" },
     { scim: "title", formField: "Job title" },
+    // The store's sign-up form has no such field (BigCommerce refuses the value).
+    { scim: "nickName", formField: "Nickname" },
   ],
 };
 const FORM = [{ name: "Job title", type: "text" as const }];
@@ -149,6 +151,15 @@ describe("mapping file attributes", () => {
     expect(removed.body.title).toBeUndefined();
   });
 
+  it("answers 400 with nothing written when BigCommerce refuses a form field (the form lacks it)", async () => {
+    const user = await createUser(b.api, "noform@example.com");
+    const res = await b.api.patch(`/Users/${user.id}`, [{ op: "replace", value: { nickName: "Bobby", name: { givenName: "Bob" } } }]);
+    expect(res.status).toBe(400);
+    expect(res.body.scimType).toBe("invalidValue");
+    expect(res.body.detail).toContain("Nickname");
+    expect(store(b).customers.get(Number(user.id))?.first_name).toBe("Given");
+  });
+
   it("advertises exactly what is mapped in /Schemas and /ResourceTypes", async () => {
     const schemas = (await b.api.get("/Schemas")).body.Resources as { id: string; attributes: { name: string; type: string; subAttributes?: { name: string }[] }[] }[];
     const acme = schemas.find((s) => s.id === ACME)!;
@@ -172,12 +183,12 @@ describe("mapping file attributes", () => {
       { SCIM_MAPPING_FILE: mappingFile(MAPPING), LOG_LEVEL: "warn" },
       async (own) => {
         for (const email of ["u1@example.com", "u2@example.com"]) {
-          await createUser(own.api, email, { nickName: "Bob", "urn:ietf:params:scim:schemas:extension:other:2.0:User:badge": "7", [ACME]: { costCenter: "A", floor: "3" } });
+          await createUser(own.api, email, { userType: "Employee", "urn:ietf:params:scim:schemas:extension:other:2.0:User:badge": "7", [ACME]: { costCenter: "A", floor: "3" } });
         }
         const warned = lines.filter((l) => l.includes("nothing maps")).map((l) => (JSON.parse(l) as { attribute: string }).attribute);
-        expect(warned.sort()).toEqual(["nickName", `${ACME}:floor`, "urn:ietf:params:scim:schemas:extension:other:2.0:User:badge"].sort());
+        expect(warned.sort()).toEqual(["userType", `${ACME}:floor`, "urn:ietf:params:scim:schemas:extension:other:2.0:User:badge"].sort());
         const metrics = await fetch(`${own.url}/metrics`, { headers: own.auth }).then((r) => r.text());
-        expect(metrics).toContain('scim_unmapped_attributes_total{attribute="nickName"} 2');
+        expect(metrics).toContain('scim_unmapped_attributes_total{attribute="userType"} 2');
         expect(metrics).toContain(`scim_unmapped_attributes_total{attribute="${ACME}:floor"} 2`);
       },
       { emulator: { formFields: FORM }, logLines: lines },
