@@ -94,6 +94,22 @@ describe("mapping file attributes", () => {
     expect((await b.api.get(`/Users/${user.id}`)).body[ACME]).toBeUndefined();
   });
 
+  it("costs no call of its own: inline in the create, in the same attribute-value call as a built-in stored attribute", async () => {
+    const created = await countCalls(b, () => createUser(b.api, "calls@example.com", { [ACME]: { costCenter: "CC-1" }, [ENT]: { employeeNumber: "1" } }));
+    expect(created.calls).toEqual(["POST /v3/customers"]);
+    expect(valueOf(b, created.result.id, "Cost center")).toBe("CC-1");
+    const id = created.result.id;
+    const patched = await countCalls(b, () =>
+      b.api.patch(`/Users/${id}`, [
+        { op: "replace", path: `${ACME}:costCenter`, value: "CC-2" },
+        { op: "replace", path: `${ENT}:employeeNumber`, value: "2" },
+      ]),
+    );
+    expect(patched.result.status).toBe(200);
+    expect(patched.calls.filter((c) => !c.startsWith("GET"))).toEqual(["PUT /v3/customers/attribute-values"]);
+    expect([valueOf(b, id, "Cost center"), valueOf(b, id, "scim_employee_number")]).toEqual(["CC-2", "2"]);
+  });
+
   it("converts number and date values and refuses (400 invalidValue, nothing written) what does not convert", async () => {
     const user = await createUser(b.api, "num@example.com", { [ACME]: { headcount: "12", hireDate: "2024-03-01T09:30:00Z" } });
     expect(valueOf(b, user.id, "Headcount")).toBe("12");
