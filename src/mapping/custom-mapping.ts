@@ -77,6 +77,8 @@ export function resolveMapping(doc: MappingDocument, storedAttributes: readonly 
       if (row.storage.kind === "storable" && storable && storable.type !== "complex") overrides = storable.key;
       else if (row.storage.kind !== "unsupported" || row.type === "complex" || row.multiValued) {
         fail("is mapped by the bridge itself (see docs/mapping.md); map another attribute");
+      } else if (path.includes(".") && rowFor(schema, path.split(".")[0]!)?.multiValued) {
+        fail("is a sub-attribute of a multi-valued attribute; only single values can be mapped");
       }
     } else if (schema === ENTERPRISE_USER) {
       fail("is not an attribute of the enterprise extension (RFC 7643 §4.3)");

@@ -39,6 +39,7 @@ describe("resolveMapping (what the file's attributes mean)", () => {
     [{ scim: `${ENTERPRISE_USER}:badge`, customerAttribute: "A" }, /not an attribute of the enterprise extension/],
     [{ scim: "urn:ietf:params:scim:schemas:extension:bigcommerce:2.0:Customer:notes", customerAttribute: "A" }, /bridge's own BigCommerce extension/],
     [{ scim: "address.city", customerAttribute: "A" }, /not a sub-attribute of the core User schema/],
+    [{ scim: "emails.display", customerAttribute: "A" }, /sub-attribute of a multi-valued attribute/],
     [{ scim: "title", customerAttribute: "scim_title" }, /attributes\[0\]\.customerAttribute: scim_title is a name the bridge keeps/],
   ])("refuses %j, naming the entry", (entry, message) => {
     expect(() => mappingOf([entry])).toThrow(message);
