@@ -89,7 +89,9 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
   // The mapping file's entries (their errors name the entry), then the store's attribute definitions.
   const fileMapping = resolveMapping(config.mapping, config.storedAttributes);
-  const { catalog, mapping } = await ensureAttributeCatalog(client, fileMapping.storedAttributes, fileMapping);
+  const { catalog, mapping } = await ensureAttributeCatalog(client, fileMapping.storedAttributes, fileMapping, (note) =>
+    logger.warn(note, "SCIM_MAPPING_FILE asks another type for a customer attribute the store has; the store's type is kept"),
+  );
   const storedAttributes = mapping.storedAttributes;
   const metrics = new Metrics(upstreamState);
   const unmapped = new UnmappedReport(logger, (name) => metrics.recordUnmapped(name));

@@ -191,6 +191,15 @@ describe("mapping file attributes", () => {
     expect((await b.api.get(`/Schemas/${ACME}`)).status).toBe(200);
     const user = (await b.api.get("/ResourceTypes/User")).body;
     expect(user.schemaExtensions.map((e: { schema: string }) => e.schema)).toContain(ACME);
+    // Discovery is per app: a bridge without the file (in the same process) advertises none of it.
+    await withBridge({}, async (own) => {
+      const plain = (await own.api.get("/Schemas")).body.Resources as { id: string; attributes: { name: string; subAttributes?: { name: string }[] }[] }[];
+      expect(plain.map((s) => s.id)).not.toContain(ACME);
+      const plainCore = plain.find((s) => s.id === "urn:ietf:params:scim:schemas:core:2.0:User")!;
+      expect(plainCore.attributes.find((a) => a.name === "name")!.subAttributes!.map((s) => s.name)).not.toContain("honorificPrefix");
+      expect((await own.api.get("/ResourceTypes/User")).body.schemaExtensions.map((e: { schema: string }) => e.schema)).not.toContain(ACME);
+      expect((await own.api.get(`/Schemas/${ACME}`)).status).toBe(404);
+    });
   });
 
   it("warns once per unmapped attribute name and counts every one in /metrics", async () => {

@@ -23,6 +23,8 @@ export async function ensureAttributeCatalog(
   client: BigCommerceClient,
   stored: readonly StorableAttribute[],
   mapping: CustomMapping = { entries: [], storedAttributes: stored, extensionUrns: [] },
+  /** Told when the store's attribute has another type than the file asks (the store's is kept). */
+  onTypeKept?: (note: { attribute: string; type: CustomerAttributeType; requested: CustomerAttributeType }) => void,
 ): Promise<StoreAttributes> {
   const wanted: BridgeAttributeKey[] = ["externalId", "active", "groupBeforeDeactivation", "channelsBeforeDeactivation", "phoneType", ...stored];
   const custom = mapping.entries.flatMap((e) => (e.target.kind === "customerAttribute" ? [{ key: e.key, name: e.target.name, type: e.target.type, typeRequested: e.target.typeRequested }] : []));
@@ -46,6 +48,7 @@ export async function ensureAttributeCatalog(
     if (def) {
       ids.set(entry.key, def.id);
       types.set(entry.key, def.type);
+      if (entry.typeRequested && def.type !== entry.type) onTypeKept?.({ attribute: def.name, type: def.type, requested: entry.type });
     } else {
       missing.push({ key: entry.key, name: entry.name, type: entry.type });
       types.set(entry.key, entry.type);
