@@ -9,6 +9,8 @@
  *                                      # bench starts (REDIS_URL), behind a round-robin front; add
  *                                      # --processes to start each replica as its own process
  *                                      # (src/main.ts, as `npm start` does)
+ *   npm run bench -- --mapping FILE    # the bridge runs with SCIM_MAPPING_FILE=FILE; every user the
+ *                                      # cycles create or push carries a value for each attribute it maps
  *
  * Settings (environment): BENCH_USERS (200), BENCH_BULK_USERS (300), BENCH_CONCURRENCY (20),
  * BENCH_LATENCY_MS (40), BENCH_QUOTA (30), BENCH_WINDOW_MS (3000), BENCH_TRACE (1: print each
@@ -27,6 +29,7 @@ import { STORE_HASH, startBridge, TEST_TOKEN as TOKEN } from "../src/dev/bridge-
 import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
 import { startRedisServer, type RedisServer } from "../src/dev/redis-server.js";
 import { startRoundRobinFront } from "../src/dev/round-robin-front.js";
+import { loadMappingFile } from "../src/mapping/mapping-file.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? 200);
 const BULK_USERS = Number(process.env.BENCH_BULK_USERS ?? 300);
@@ -44,6 +47,20 @@ const replicasArg = process.argv.indexOf("--replicas");
 const REPLICAS = replicasArg >= 0 ? Number(process.argv[replicasArg + 1]) : 1;
 if (!Number.isInteger(REPLICAS) || REPLICAS < 1) throw new Error("--replicas takes a whole number from 1");
 const IN_PROCESS = !process.argv.includes("--processes");
+const mappingArg = process.argv.indexOf("--mapping");
+const MAPPING_FILE = mappingArg >= 0 ? process.argv[mappingArg + 1] : undefined;
+const MAPPED = MAPPING_FILE ? loadMappingFile(MAPPING_FILE).attributes : [];
+/** A value for each attribute the mapping file maps (URN-qualified keys, as Entra sends them). */
+function mappedValues(i: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const entry of MAPPED) {
+    const value = entry.type === "number" ? i : entry.type === "date" ? "2024-01-01" : `bench-${i}`;
+    const [parent, sub] = entry.scim.startsWith("urn:") ? [entry.scim, undefined] : entry.scim.split(".");
+    if (sub === undefined) out[parent!] = value;
+    else out[parent!] = { ...(out[parent!] as object | undefined), [sub]: value };
+  }
+  return out;
+}
 
 interface Running {
   url: string;
@@ -56,6 +73,7 @@ async function startBridgeOn(emulator: RunningEmulator, redisUrl?: string): Prom
     {
       ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
       LOG_LEVEL: "silent",
+      ...(MAPPING_FILE ? { SCIM_MAPPING_FILE: MAPPING_FILE } : {}),
       ...(process.env.BIGCOMMERCE_MAX_WAIT_MS ? { BIGCOMMERCE_MAX_WAIT_MS: process.env.BIGCOMMERCE_MAX_WAIT_MS } : {}),
       ...(process.env.BIGCOMMERCE_PACE_BURST_SHARE ? { BIGCOMMERCE_PACE_BURST_SHARE: process.env.BIGCOMMERCE_PACE_BURST_SHARE } : {}),
     },
@@ -80,6 +98,7 @@ async function startBridgeProcess(emulator: RunningEmulator, redisUrl: string): 
       BIGCOMMERCE_ACCESS_TOKEN: "emulator-token",
       BIGCOMMERCE_API_URL: emulator.url,
       SCIM_BEARER_TOKENS: TOKEN,
+      ...(MAPPING_FILE ? { SCIM_MAPPING_FILE: MAPPING_FILE } : {}),
       LOG_LEVEL: "info",
     },
     stdio: ["ignore", "pipe", "inherit"],
@@ -167,6 +186,7 @@ function userBody(email: string, i: number, extra: Record<string, unknown> = {})
     name: { givenName: "Bench", familyName: `User${i}` },
     emails: [{ value: email, type: "work", primary: true }],
     active: true,
+    ...mappedValues(i),
     ...extra,
   };
 }
@@ -254,6 +274,7 @@ const cycles: Cycle[] = [
             emails: user.emails,
             title: user.title,
             active: true,
+            ...mappedValues(i),
           });
           if (put.status !== 200) throw new Error(`put ${id}: ${put.status} ${JSON.stringify(put.json)}`);
           return performance.now() - t0;

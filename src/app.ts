@@ -38,6 +38,8 @@ import { configureServiceProvider, declareResources } from "./scim/scimmy/setup.
 import { ensureAttributeCatalog } from "./scim/users/attribute-catalog-setup.js";
 import { AddressWriter } from "./scim/users/address-writer.js";
 import { AddressMapping } from "./mapping/customer-addresses.js";
+import { UnmappedReport } from "./scim/users/unmapped-report.js";
+import { resolveMapping } from "./mapping/custom-mapping.js";
 import { BEHIND_GIVE_UP_MS, ExternalIdIndex } from "./scim/users/external-id-index.js";
 import { checkLockoutChannel } from "./scim/users/lockout-channel-check.js";
 import { UserReader } from "./scim/users/user-reader.js";
@@ -93,7 +95,17 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
   // SCIM addresses, when the mapping file lists address types (customer-addresses.ts).
   const addressMapping = new AddressMapping(config.mapping.addresses.types);
-  const catalog = await ensureAttributeCatalog(client, config.storedAttributes, addressMapping.mapped ? ["addresses"] : []);
+  // The mapping file's entries (their errors name the entry), then the store's attribute definitions.
+  const fileMapping = resolveMapping(config.mapping, config.storedAttributes);
+  const { catalog, mapping } = await ensureAttributeCatalog(
+    client,
+    fileMapping.storedAttributes,
+    { mapping: fileMapping, features: addressMapping.mapped ? ["addresses"] : [] },
+    (note) => logger.warn(note, "SCIM_MAPPING_FILE asks another type for a customer attribute the store has; the store's type is kept"),
+  );
+  const storedAttributes = mapping.storedAttributes;
+  const metrics = new Metrics(upstreamState);
+  const unmapped = new UnmappedReport(logger, (name) => metrics.recordUnmapped(name));
   const directory = new GroupDirectory(client, logger);
   await directory.refresh();
   directory.start();
@@ -122,7 +134,9 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     catalog,
     index,
     {
-      storedAttributes: config.storedAttributes,
+      storedAttributes,
+      mapping,
+      onUnmapped: unmapped.report,
       defaultChannelIds: config.defaultChannelIds,
       deactivatedGroupId: config.deactivatedGroupId,
       deleteMode: config.deleteMode,
@@ -144,7 +158,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     groups,
     userView: (baseUrl) => ({
       catalog,
-      storedAttributes: config.storedAttributes,
+      storedAttributes,
+      mapping,
       groupName: (id) => directory.nameOf(id),
       baseUrl,
       ...(addressMapping.mapped ? { addresses: addressMapping } : {}),
@@ -188,7 +203,6 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   });
   // Readiness (load balancers, Kubernetes): BigCommerce answers our credentials, Redis answers.
   app.get("/readyz", new Readiness({ client, ...(shared ? { redis: shared.redis } : {}) }).handler);
-  const metrics = new Metrics(upstreamState);
   app.get("/metrics", authenticate(tokens, jwt), metrics.handler);
 
   const scim = express.Router();
@@ -212,7 +226,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   scim.use(patchPathGuard);
   scim.use(preconditions(services, (req) => baseUrlOf(config, req)));
   // Discovery is this app's own (its stored attributes, its base URL), not scimmy's global registry.
-  scim.use(discoveryRouter(new Discovery({ storedAttributes: config.storedAttributes, maxResults: PAGE_SIZE.max, addressTypes: addressMapping.types }), (req) => baseUrlOf(config, req)));
+  scim.use(discoveryRouter(new Discovery({ storedAttributes, mapping, maxResults: PAGE_SIZE.max, addressTypes: addressMapping.types }), (req) => baseUrlOf(config, req)));
   scim.use(
     new SCIMMYRouters({
       type: "bearer",

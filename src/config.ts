@@ -2,6 +2,7 @@ import { z } from "zod";
 import { UPSTREAM_DEFAULTS } from "./bigcommerce/defaults.js";
 import { DEFAULT_STORED_ATTRIBUTES, STORABLE_ATTRIBUTES, type StorableAttribute } from "./mapping/attribute-table.js";
 import { documented } from "./config-docs.js";
+import { resolveMapping } from "./mapping/custom-mapping.js";
 import { EMPTY_MAPPING, loadMappingFile, MappingFileError, type MappingDocument } from "./mapping/mapping-file.js";
 
 /**
@@ -166,6 +167,14 @@ export type SettingName = keyof typeof settings;
 export const envSchema = z
   .object(documented(settings))
   .superRefine((env, ctx) => {
+    // What the mapping file's entries mean (known attributes, no clash with the built-in mapping
+    // or SCIM_STORED_ATTRIBUTES) is checked here too, so a bad entry stops start-up (and fails the doctor) by name.
+    try {
+      resolveMapping(env.SCIM_MAPPING_FILE, env.SCIM_STORED_ATTRIBUTES);
+    } catch (err) {
+      if (!(err instanceof MappingFileError)) throw err;
+      ctx.addIssue({ code: "custom", path: ["SCIM_MAPPING_FILE"], message: err.message });
+    }
     if (Boolean(env.BIGCOMMERCE_STORE_HASH) !== Boolean(env.BIGCOMMERCE_ACCESS_TOKEN)) {
       ctx.addIssue({
         code: "custom",

@@ -43,9 +43,24 @@ export interface Customer {
   attributes?: CustomerAttributeValue[];
   /** Present only with include=addresses. */
   addresses?: CustomerAddress[];
+  /** The sign-up form's field values; present only with include=formfields. */
+  form_fields?: CustomerFormField[];
   /** Present on POST/PUT responses and with include=storecredit. */
   store_credit_amounts?: { amount: number }[];
 }
+
+/** A customer form field value (customers.v3.yml formFieldValue). */
+export interface CustomerFormField {
+  name: string;
+  value: string | number | string[];
+}
+
+/**
+ * What every read of a customer the bridge maps asks BigCommerce to include: the attribute values
+ * (the bridge's own state, stored attributes) and the form field values (mapped form fields), in
+ * the same call.
+ */
+export const CUSTOMER_INCLUDE: readonly CustomerInclude[] = ["attributes", "formfields"];
 
 export interface CustomerAuthenticationInput {
   force_password_reset?: boolean;
@@ -67,6 +82,7 @@ export interface CustomerCreate {
   channel_ids?: number[] | null;
   /** Inline attribute values (definitions must exist); at most 10. */
   attributes?: { attribute_id: number; attribute_value: string }[];
+  form_fields?: CustomerFormField[];
 }
 
 /** PUT item: `id` plus only the fields to change (omitted fields are untouched upstream). */
@@ -83,6 +99,8 @@ export interface CustomerUpdate {
   authentication?: CustomerAuthenticationInput;
   accepts_product_review_abandoned_cart_emails?: boolean;
   channel_ids?: number[] | null;
+  /** Upserted by name; "" removes a field's value. */
+  form_fields?: CustomerFormField[];
 }
 
 export type CustomerSort =

@@ -5,7 +5,7 @@
  */
 import type { Logger } from "pino";
 import { z } from "zod";
-import type { BigCommerceClient } from "./api.js";
+import { CUSTOMER_INCLUDE, type BigCommerceClient } from "./api.js";
 import type {
   AddressCreate,
   AddressUpdate,
@@ -164,7 +164,7 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     clock,
     permits,
     maxWaitMs: config.maxWaitMs,
-    include: config.readAddresses ? ["attributes", "addresses"] : ["attributes"],
+    include: config.readAddresses ? [...CUSTOMER_INCLUDE, "addresses"] : CUSTOMER_INCLUDE,
   });
   const attributes = new AttributesEndpoint(transport);
   const attributeValues = new AttributeValuesEndpoint(transport);

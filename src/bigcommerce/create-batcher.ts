@@ -14,7 +14,7 @@
  * in this process by default, in Redis with replicas, so a retry that lands on another replica is
  * recognised too.
  */
-import type { Customer, CustomerCreate, CustomerListQuery } from "./api.js";
+import { CUSTOMER_INCLUDE, type Customer, type CustomerCreate, type CustomerListQuery } from "./api.js";
 import { type BatchSettings, newPending, type Pending } from "./batch-item.js";
 import { ConflictError, ValidationFailedError } from "./errors.js";
 import type { Permit } from "./governor.js";
@@ -138,7 +138,7 @@ export class CreateBatcher extends KeyedWriteQueue<CustomerCreate, string, Pendi
   }
 
   protected rereadQuery(batch: readonly PendingCreate[]): CustomerListQuery {
-    return { "email:in": batch.map((p) => p.item.email), include: ["attributes"], limit: 250 };
+    return { "email:in": batch.map((p) => p.item.email), include: CUSTOMER_INCLUDE, limit: 250 };
   }
 
   protected async outcomes(batch: readonly PendingCreate[], found: ReadonlyMap<string, Customer>, cause: unknown): Promise<WriteOutcome[]> {

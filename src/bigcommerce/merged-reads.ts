@@ -10,7 +10,7 @@
  * encoded list (a URL stays far below the 8 KB proxies accept). A value containing a comma is
  * refused before anything is queued: BigCommerce would split it into two values.
  */
-import type { Customer, CustomerId, CustomerInclude, CustomerListQuery, Page } from "./api.js";
+import { CUSTOMER_INCLUDE, type Customer, type CustomerId, type CustomerInclude, type CustomerListQuery, type Page } from "./api.js";
 import { BatchLane } from "./batch-lane.js";
 import type { Clock } from "./clock.js";
 import { InvalidQueryError, RateLimitedError } from "./errors.js";
@@ -111,8 +111,8 @@ export class MergedReads {
     try {
       const query: CustomerListQuery =
         param === "id:in"
-          ? { "id:in": values.map(Number) as CustomerId[], include: this.options.include ?? ["attributes"], limit: 250 }
-          : { "email:in": values, include: this.options.include ?? ["attributes"], limit: 250 };
+          ? { "id:in": values.map(Number) as CustomerId[], include: this.options.include ?? CUSTOMER_INCLUDE, limit: 250 }
+          : { "email:in": values, include: this.options.include ?? CUSTOMER_INCLUDE, limit: 250 };
       const page = await this.options.reads.list(query, undefined, {
         deadline: Math.min(...batch.map((r) => r.deadline)),
         ...(permit ? { permit } : {}),

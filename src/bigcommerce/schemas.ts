@@ -121,6 +121,9 @@ export const customerSchema = z.looseObject({
     )
     .optional()
     .catch(undefined),
+  form_fields: z
+    .array(z.looseObject({ name: z.string(), value: z.union([z.string(), z.number(), z.array(z.string())]) }))
+    .optional(),
 });
 
 export const paginationSchema = z.looseObject({

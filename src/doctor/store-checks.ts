@@ -2,12 +2,13 @@ import { z } from "zod";
 import type { Config } from "../config.js";
 import type { Upstream } from "../compose.js";
 import { AddressMapping } from "../mapping/customer-addresses.js";
+import { resolveMapping } from "../mapping/custom-mapping.js";
 import { planAttributeDefinitions, MAX_CUSTOMER_ATTRIBUTES } from "../scim/users/attribute-catalog-setup.js";
 import { lockoutChannelProblem } from "../scim/users/lockout-channel-check.js";
 import { type Check, fail, pass, warn } from "./check.js";
 import { type ProbeAnswer, StoreProbe, v3Data } from "./store-probe.js";
 
-const attributeList = v3Data(z.array(z.looseObject({ id: z.number().int(), name: z.string(), type: z.string() })));
+const attributeList = v3Data(z.array(z.looseObject({ id: z.number().int(), name: z.string(), type: z.enum(["string", "number", "date"]) })));
 const channelBody = v3Data(z.looseObject({ id: z.number().int(), name: z.string(), status: z.string().optional() }));
 const loginSettingsBody = v3Data(z.looseObject({ allow_global_logins: z.boolean().nullable().optional() }));
 const customerGroupBody = z.looseObject({ id: z.number().int(), name: z.string() });
@@ -65,7 +66,9 @@ export async function storeChecks(config: Config, store: Upstream, probe = new S
     checks.push(fail("attributes", "Customer attribute definitions", `GET /v3/customers/attributes answered ${attributes.status}`, "Give the API account the OAuth scope Customers: modify."));
   } else {
     const existing = parsedAttributes.data.data;
-    const plan = planAttributeDefinitions(existing, config.storedAttributes, new AddressMapping(config.mapping.addresses.types).mapped ? ["addresses"] : []);
+    // The mapping file's entries as start-up resolves them (their errors fail the configuration check).
+    const mapping = resolveMapping(config.mapping, config.storedAttributes);
+    const plan = planAttributeDefinitions(existing, mapping.storedAttributes, { mapping, features: new AddressMapping(config.mapping.addresses.types).mapped ? ["addresses"] : [] });
     checks.push(
       plan.problem !== null
         ? fail("attributes", "Customer attribute definitions", plan.problem, `Delete unused customer attributes (Customers → Customer attributes), or keep fewer with SCIM_STORED_ATTRIBUTES.`)

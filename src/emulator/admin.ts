@@ -6,7 +6,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { FaultInjector, FaultRule } from "./faults.js";
-import type { EmulatorOptions } from "./options.js";
+import { FORM_FIELD_TYPES, type EmulatorOptions } from "./options.js";
 import type { RequestLogEntry } from "./request-log.js";
 
 export interface AdminHandles {
@@ -49,6 +49,9 @@ const optionsSchema = z
     passwordPolicy: z.boolean(),
     concurrencyCaps: z.boolean(),
     cursorPagination: z.boolean(),
+    formFields: z
+      .array(z.strictObject({ name: z.string().min(1), type: z.enum(FORM_FIELD_TYPES), options: z.array(z.string()).optional() }))
+      .nullable(),
   })
   .partial()
   .strict();

@@ -6,6 +6,7 @@
  */
 import { checkAddressRules, checkAddressShape, withAddressDefaults } from "./address-rules.js";
 import type { ResolvedOptions } from "./options.js";
+import { checkFormFieldRules } from "./form-field-rules.js";
 import type { EmulatorStore } from "./store.js";
 import {
   checkFormFields,
@@ -149,6 +150,7 @@ export function checkCustomerRules(
       }
     });
   }
+  checkFormFieldRules(problems, `${index}.`, item.form_fields, options);
   if (mode === "create") checkInlineSubresources(problems, index, item, store);
 }
 

@@ -39,6 +39,20 @@ export interface EmulatorOptions {
   now?: () => Date;
   /** The storefront (served at the emulator's root) and the app allowed to sign customers in to it. */
   storefront?: StorefrontOptions;
+  /**
+   * The account sign-up form's custom fields (BigCommerce defines them in the control panel
+   * only). null: not modelled, any form field name is accepted.
+   */
+  formFields?: FormFieldDefinition[] | null;
+}
+
+/** Field types of the sign-up form (customers.v3.yml, form-field-values `field_type`). */
+export const FORM_FIELD_TYPES = ["checkboxes", "date", "multiline", "numbers", "password", "radiobuttons", "text", "picklist"] as const;
+export interface FormFieldDefinition {
+  name: string;
+  type: (typeof FORM_FIELD_TYPES)[number];
+  /** The choices of a pick list, radio buttons or checkboxes. */
+  options?: string[];
 }
 
 export interface StorefrontOptions {
@@ -51,7 +65,8 @@ export interface StorefrontOptions {
   ssoLoginUrl?: string;
 }
 
-export type ResolvedOptions = Required<Omit<EmulatorOptions, "accessToken" | "storefront" | "tokenScopes">> & {
+export type ResolvedOptions = Required<Omit<EmulatorOptions, "accessToken" | "storefront" | "tokenScopes" | "formFields">> & {
+  formFields: FormFieldDefinition[] | null;
   accessToken?: string;
   tokenScopes?: Record<string, string[]>;
   storefront?: StorefrontOptions;
@@ -68,6 +83,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   passwordPolicy: true,
   concurrencyCaps: true,
   cursorPagination: true,
+  formFields: null,
   now: () => new Date(),
 };
 

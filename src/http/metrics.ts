@@ -14,6 +14,9 @@ export function resourceLabel(url: string): string {
   return RESOURCES.find((r) => r.toLowerCase() === first) ?? "other";
 }
 
+/** Distinct attribute names with a label of their own in scim_unmapped_attributes_total. */
+export const MAX_UNMAPPED_LABELS = 50;
+
 /**
  * Prometheus metrics for operators: what the IdPs ask, what BigCommerce answers, and how much
  * of the store's quota is left. One registry per app, so several bridges in one process (tests)
@@ -25,6 +28,9 @@ export class Metrics {
   private readonly scimDuration: Histogram<"method" | "resource">;
   private readonly upstreamRequests: Counter<"method" | "endpoint" | "status">;
   private readonly upstreamDuration: Histogram<"method" | "endpoint">;
+  private readonly unmapped: Counter<"attribute">;
+  /** The attribute names that have a label of their own (the first ones seen); the rest are "other". */
+  private readonly unmappedLabels = new Set<string>();
 
   constructor(upstreamState?: () => GovernorState) {
     collectDefaultMetrics({ register: this.registry });
@@ -54,6 +60,12 @@ export class Metrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
       registers: [this.registry],
     });
+    this.unmapped = new Counter({
+      name: "scim_unmapped_attributes_total",
+      help: `Attributes IdPs sent that nothing maps (not stored), by name; the first ${MAX_UNMAPPED_LABELS} names seen get a label, the rest count as "other"`,
+      labelNames: ["attribute"],
+      registers: [this.registry],
+    });
     if (upstreamState) {
       new Gauge({
         name: "bigcommerce_rate_limit_requests_left",
@@ -73,6 +85,12 @@ export class Metrics {
         },
       });
     }
+  }
+
+  /** One request sent this attribute and nothing maps it. */
+  recordUnmapped(name: string): void {
+    if (!this.unmappedLabels.has(name) && this.unmappedLabels.size < MAX_UNMAPPED_LABELS) this.unmappedLabels.add(name);
+    this.unmapped.inc({ attribute: this.unmappedLabels.has(name) ? name : "other" });
   }
 
   recordUpstream(record: CallRecord): void {

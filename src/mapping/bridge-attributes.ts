@@ -1,5 +1,6 @@
 import type { Customer } from "../bigcommerce/api.js";
 import { bridgeNameOf, STORABLE_ATTRIBUTE_NAMES, type StorableAttribute } from "./attribute-table.js";
+import type { CustomKey } from "./custom-mapping.js";
 import { CORE_USER } from "./urns.js";
 
 /**
@@ -28,19 +29,22 @@ export const BRIDGE_ATTRIBUTE_NAMES: Record<BridgeAttributeKey, string> = {
   ...STORABLE_ATTRIBUTE_NAMES,
 };
 
+/** A value kept in a customer attribute: the bridge's own, or a mapping file entry's (custom-mapping.ts). */
+export type CatalogKey = BridgeAttributeKey | CustomKey;
+
 /** Attribute definition ids of this store, resolved once at start-up. */
 export class AttributeCatalog {
-  private readonly keyById = new Map<number, BridgeAttributeKey>();
+  private readonly keyById = new Map<number, CatalogKey>();
 
-  constructor(private readonly idByKey: ReadonlyMap<BridgeAttributeKey, number>) {
+  constructor(private readonly idByKey: ReadonlyMap<CatalogKey, number>) {
     for (const [key, id] of idByKey) this.keyById.set(id, key);
   }
 
-  idOf(key: BridgeAttributeKey): number | undefined {
+  idOf(key: CatalogKey): number | undefined {
     return this.idByKey.get(key);
   }
 
-  keyOf(attributeId: number): BridgeAttributeKey | undefined {
+  keyOf(attributeId: number): CatalogKey | undefined {
     return this.keyById.get(attributeId);
   }
 
@@ -50,9 +54,9 @@ export class AttributeCatalog {
 }
 
 export interface BridgeAttributeValues {
-  values: Partial<Record<BridgeAttributeKey, string>>;
+  values: Partial<Record<CatalogKey, string>>;
   /** Attribute-value ids, needed to delete a value. */
-  valueIds: Partial<Record<BridgeAttributeKey, number>>;
+  valueIds: Partial<Record<CatalogKey, number>>;
   /** Latest date_modified among the bridge's attribute values. */
   lastModified: string | null;
 }

@@ -4,6 +4,7 @@ import { CORE_STORABLE, ENTERPRISE_STORABLE, type StorableAttribute } from "./at
 import { readBridgeAttributes, type AttributeCatalog } from "./bridge-attributes.js";
 import { copiedValuesIn } from "./copied-fields.js";
 import type { AddressMapping } from "./customer-addresses.js";
+import { placeCustomValues, type CustomMapping } from "./custom-mapping.js";
 import { recallChannels } from "./remembered-channels.js";
 import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
 
@@ -12,6 +13,8 @@ export type ScimUser = Record<string, unknown> & { id: string; userName: string 
 export interface UserViewContext {
   catalog: AttributeCatalog;
   storedAttributes: readonly StorableAttribute[];
+  /** The mapping file's entries; none when absent. */
+  mapping?: CustomMapping;
   /** Display name of a customer group, when known (cached; never an upstream call here). */
   groupName(groupId: number): string | undefined;
   /** Base URL of the SCIM endpoint (absolute or path), without a trailing slash. */
@@ -54,6 +57,9 @@ function channelsShown(customer: Customer, remembered: string | undefined): numb
   return before === undefined ? customer.channel_ids : before;
 }
 
+/** A canonical SCIM User id of this bridge: a customer id, a positive int32 without leading zeros. */
+const isUserId = (value: string): boolean => /^[1-9]\d{0,9}$/.test(value) && Number(value) <= 2_147_483_647;
+
 /** BigCommerce customer -> SCIM User. Pure: everything it needs is in its arguments. */
 export function userFromCustomer(customer: Customer, view: UserViewContext): ScimUser {
   const bridge = readBridgeAttributes(customer, view.catalog);
@@ -93,11 +99,18 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
     if (view.storedAttributes.includes(key) && v[key]) enterprise[key] = v[key];
   }
   if (view.storedAttributes.includes("manager") && v.manager) {
-    enterprise.manager = { value: v.manager, $ref: `${view.baseUrl}/Users/${v.manager}` };
+    // $ref only for what can be a user of this bridge (a customer id); any other value is shown as sent.
+    enterprise.manager = isUserId(v.manager) ? { value: v.manager, $ref: `${view.baseUrl}/Users/${v.manager}` } : { value: v.manager };
   }
   if (Object.keys(enterprise).length > 0) {
     user[ENTERPRISE_USER] = enterprise;
     (user.schemas as string[]).push(ENTERPRISE_USER);
+  }
+
+  if (view.mapping && view.mapping.entries.length > 0) {
+    placeCustomValues(user, view.mapping, v, customer.form_fields);
+    const schemas = user.schemas as string[];
+    for (const urn of [ENTERPRISE_USER, ...view.mapping.extensionUrns]) if (user[urn] !== undefined && !schemas.includes(urn)) schemas.push(urn);
   }
 
   user[BIGCOMMERCE_CUSTOMER] = {

@@ -24,6 +24,8 @@ export interface GroupAttributeRow {
   readonly description?: string;
   /** Advertised uniqueness, when the bridge enforces one. */
   readonly uniqueness?: "server";
+  /** Sub-attributes the server sets, whatever a client sends (advertised readOnly). */
+  readonly readOnlySubs?: readonly string[];
 }
 
 const group = (path: string, rest: Omit<GroupAttributeRow, "schema" | "path">): GroupAttributeRow => ({ schema: CORE_GROUP, path, ...rest });
@@ -44,6 +46,8 @@ export const GROUP_ATTRIBUTES: readonly GroupAttributeRow[] = [
     caseOnly: ["value", "display", "type", "$ref"],
     storage: { kind: "computed" },
     description: "Customers in this customer group. A customer belongs to at most one group: adding a member moves it out of its previous group.",
+    // The member's name comes from the customer: a display a client sends is not kept.
+    readOnlySubs: ["display"],
   }),
 ];
 

@@ -1,7 +1,9 @@
 import type { CustomerUpdate } from "../bigcommerce/api.js";
 import { CORE_STORABLE, ENTERPRISE_STORABLE, isCoreStorable, isEnterpriseStringStorable, type StorableAttribute } from "./attribute-table.js";
 import { invalidValue } from "../scim-error.js";
-import type { BridgeAttributeKey } from "./bridge-attributes.js";
+import type { CatalogKey } from "./bridge-attributes.js";
+import type { CustomerFormField } from "../bigcommerce/api.js";
+import { customChanges, type CustomMapping } from "./custom-mapping.js";
 import { copiedFieldChanges, withCopiedCleared } from "./copied-fields.js";
 import { checkEmail, checkLength, LIMITS } from "./limits.js";
 import type { UserDocument } from "./user-document.js";
@@ -15,8 +17,10 @@ export interface UserChange {
   fields: CustomerFieldChanges;
   password?: string;
   active?: boolean;
-  /** Bridge-kept values; null removes the value. */
-  attributes: Partial<Record<BridgeAttributeKey, string | null>>;
+  /** Values kept in customer attributes (the bridge's and mapped ones); null removes the value. */
+  attributes: Partial<Record<CatalogKey, string | null>>;
+  /** Mapped form fields the request names ("" removes a value). */
+  formFields?: CustomerFormField[];
 }
 
 export interface ChangeOptions {
@@ -30,6 +34,8 @@ export interface ChangeOptions {
    */
   userNameSent?: boolean;
   storedAttributes: readonly StorableAttribute[];
+  /** The mapping file's entries (custom-mapping.ts); none when absent. */
+  mapping?: CustomMapping;
 }
 
 
@@ -155,6 +161,11 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
     else if (key === "manager") v = ent === null ? null : ent?.manager === null ? null : ent?.manager?.value;
     const checked = storedValue(key, v);
     if (checked !== undefined) change.attributes[key] = checked;
+  }
+  if (opts.mapping && opts.mapping.entries.length > 0) {
+    const custom = customChanges(doc, opts.mapping);
+    Object.assign(change.attributes, custom.attributes);
+    if (custom.formFields.length > 0) change.formFields = custom.formFields;
   }
   return change;
 }

@@ -56,7 +56,7 @@ describe("CustomerWriteBatcher: creates", () => {
     expect(writes.count("post")).toBe(1);
     expect(writes.count("list")).toBe(1);
     const reread = writes.calls.find((c) => c.kind === "list");
-    expect(reread).toMatchObject({ query: { "email:in": ["user1@example.com", "user2@example.com", "user3@example.com"], include: ["attributes"] } });
+    expect(reread).toMatchObject({ query: { "email:in": ["user1@example.com", "user2@example.com", "user3@example.com"], include: ["attributes", "formfields"] } });
   });
 
   it("gives a duplicate in the middle of a batch ConflictError and creates the others", async () => {

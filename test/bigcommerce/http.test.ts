@@ -179,7 +179,7 @@ describe("writes are never resent blindly", () => {
     const created = await client.customers.create({ email: "new@x.com", first_name: "First", last_name: "Last" });
     expect(created.id).toBe(11);
     expect(server.requests.map((r) => r.method)).toEqual(["POST", "GET", "POST"]);
-    expect(server.requests[1]?.url).toBe("/stores/abc123/v3/customers?email:in=new%40x.com&include=attributes&limit=250");
+    expect(server.requests[1]?.url).toBe("/stores/abc123/v3/customers?email:in=new%40x.com&include=attributes,formfields&limit=250");
   });
 
   it("settles a customer create whose response was lost through the re-read alone", async () => {

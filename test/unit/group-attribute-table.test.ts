@@ -52,6 +52,11 @@ describe("the group attribute table", () => {
       const advertised = schema.attributes.find((a) => a.name === row.path);
       if (row.description !== undefined) expect(advertised?.description, row.path).toBe(row.description);
       if (row.uniqueness !== undefined) expect(advertised?.uniqueness, row.path).toBe(row.uniqueness);
+      for (const sub of row.readOnlySubs ?? []) {
+        const subAttributes = advertised?.subAttributes as { name: string; mutability: string }[];
+        expect(subAttributes.find((s) => s.name === sub)?.mutability, `${row.path}.${sub}`).toBe("readOnly");
+      }
     }
+    expect(GROUP_ATTRIBUTES.find((r) => r.path === "members")?.readOnlySubs).toContain("display");
   });
 });

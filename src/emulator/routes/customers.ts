@@ -18,6 +18,7 @@ import { customerView } from "../views.js";
 import { listCustomers } from "./customer-list.js";
 import { methodNotAllowed } from "./fallback.js";
 import { withAddressDefaults } from "../address-rules.js";
+import { upsertFormFields } from "../form-field-rules.js";
 
 const TEXT_FIELDS = ["email", "first_name", "last_name", "company", "phone", "notes", "tax_exempt_category"] as const;
 
@@ -33,7 +34,7 @@ function applyFields(row: CustomerRecord, item: Record<string, unknown>): Custom
     next.store_credit_amounts = (item.store_credit_amounts as { amount: number }[]).map((c) => ({ amount: c.amount }));
   }
   if (item.channel_ids !== undefined) next.channel_ids = item.channel_ids === null ? null : [...(item.channel_ids as number[])];
-  if (Array.isArray(item.form_fields)) next.form_fields = structuredClone(item.form_fields) as CustomerRecord["form_fields"];
+  if (Array.isArray(item.form_fields)) next.form_fields = upsertFormFields(row.form_fields, item.form_fields as CustomerRecord["form_fields"]);
   if (isPlainObject(item.authentication) && typeof item.authentication.force_password_reset === "boolean") {
     next.force_password_reset = item.authentication.force_password_reset;
   }

@@ -43,6 +43,11 @@ export function shapeOf(rows: readonly ShapeRow[], core: string): Shape {
 
 export const USER_SHAPE: Shape = shapeOf(USER_ATTRIBUTES, CORE_USER);
 
+/** The User shape with the attributes a mapping file adds (their extension schemas included). */
+export function userShapeWith(extra: readonly { readonly schema: string; readonly path: string }[]): Shape {
+  return extra.length === 0 ? USER_SHAPE : shapeOf([...USER_ATTRIBUTES, ...extra], CORE_USER);
+}
+
 export const GROUP_SHAPE: Shape = shapeOf(GROUP_ATTRIBUTES, CORE_GROUP);
 
 const lowerIndex = (shape: Shape) => new Map(Object.keys(shape).map((k) => [k.toLowerCase(), k]));

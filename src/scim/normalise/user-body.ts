@@ -1,7 +1,7 @@
 import { USER_MULTI_VALUED } from "../../mapping/attribute-table.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import { isPlainObject } from "../json.js";
-import { canonicalise, USER_SHAPE } from "./canonical-keys.js";
+import { canonicalise, USER_SHAPE, type Shape } from "./canonical-keys.js";
 import { invalidValue } from "../errors.js";
 
 /**
@@ -47,8 +47,9 @@ function normaliseMultiValue(v: unknown): unknown {
     .map((item) => (isPlainObject(item) && "primary" in item ? { ...item, primary: toBoolean(item.primary) } : item));
 }
 
-export function normaliseUserBody(body: Record<string, unknown>): Record<string, unknown> {
-  const out = canonicalise(body, USER_SHAPE);
+/** `shape`: the app's User attributes (the built-in ones and its mapping file's). */
+export function normaliseUserBody(body: Record<string, unknown>, shape: Shape = USER_SHAPE): Record<string, unknown> {
+  const out = canonicalise(body, shape);
   if ("active" in out) out.active = toBoolean(out.active);
   for (const key of USER_MULTI_VALUED) {
     if (key in out) out[key] = normaliseMultiValue(out[key]);

@@ -1,8 +1,9 @@
 import express, { type Request } from "express";
 import SCIMMY from "scimmy";
 import { STORABLE_ROWS, type StorableAttribute } from "../../mapping/attribute-table.js";
-import { ScimError, notFound } from "../errors.js";
+import type { CustomEntry, CustomMapping } from "../../mapping/custom-mapping.js";
 import { CORE_USER } from "../../mapping/urns.js";
+import { ScimError, notFound } from "../errors.js";
 
 /**
  * Discovery (/Schemas, /ResourceTypes, /ServiceProviderConfig) for ONE bridge app, built from
@@ -13,6 +14,8 @@ import { CORE_USER } from "../../mapping/urns.js";
  */
 export interface DiscoverySettings {
   storedAttributes: readonly StorableAttribute[];
+  /** The mapping file's entries: their attributes and extension schemas are advertised. */
+  mapping?: CustomMapping;
   /** Largest page a list returns (filter.maxResults). */
   maxResults: number;
   documentationUri?: string;
@@ -28,8 +31,9 @@ export class Discovery {
   private readonly hidden = new Map<string, Set<string>>();
 
   constructor(private readonly settings: DiscoverySettings) {
+    const mapped = new Set((settings.mapping?.entries ?? []).map((e) => `${e.schema}:${e.path}`));
     for (const row of STORABLE_ROWS) {
-      if (settings.storedAttributes.includes(row.key)) continue;
+      if (settings.storedAttributes.includes(row.key) || mapped.has(`${row.schema}:${row.key}`)) continue;
       let names = this.hidden.get(row.schema);
       if (!names) this.hidden.set(row.schema, (names = new Set()));
       names.add(row.key);
@@ -42,7 +46,8 @@ export class Discovery {
   }
 
   schemas(baseUrl: string): SchemaDocument[] {
-    return SCIMMY.Schemas.declared().map((definition) => this.schemaDocument(definition, baseUrl));
+    const declared = SCIMMY.Schemas.declared().map((definition) => this.schemaDocument(definition, baseUrl));
+    return [...declared, ...(this.settings.mapping?.extensionUrns ?? []).map((urn) => this.extensionDocument(urn, baseUrl))];
   }
 
   schema(baseUrl: string, id: string): SchemaDocument {
@@ -52,9 +57,14 @@ export class Discovery {
   }
 
   resourceTypes(baseUrl: string): Json[] {
-    return Object.values(SCIMMY.Resources.declared() as Record<string, { describe(): unknown }>).map(
-      (resource) => this.plain(new SCIMMY.Schemas.ResourceType(resource.describe() as never, `${baseUrl}/ResourceTypes`)),
-    );
+    const extensions = this.settings.mapping?.extensionUrns ?? [];
+    return Object.values(SCIMMY.Resources.declared() as Record<string, { describe(): unknown }>).map((resource) => {
+      const type = this.plain(new SCIMMY.Schemas.ResourceType(resource.describe() as never, `${baseUrl}/ResourceTypes`));
+      if (type.schema === CORE_USER && extensions.length > 0) {
+        type.schemaExtensions = [...((type.schemaExtensions as Json[] | undefined) ?? []), ...extensions.map((schema) => ({ schema, required: false }))];
+      }
+      return type;
+    });
   }
 
   resourceType(baseUrl: string, id: string): Json {
@@ -88,6 +98,7 @@ export class Discovery {
     const hidden = this.hidden.get(document.id);
     if (hidden) document.attributes = document.attributes.filter((a) => !hidden.has(String(a.name)));
     if (document.id === CORE_USER) this.describeAddresses(document);
+    for (const entry of this.settings.mapping?.entries ?? []) if (entry.schema === document.id) addAttribute(document.attributes, entry);
     return document;
   }
 
@@ -108,10 +119,71 @@ export class Discovery {
     }
   }
 
+  /** A schema only the mapping file defines: exactly the attributes it maps. */
+  private extensionDocument(urn: string, baseUrl: string): SchemaDocument {
+    const attributes: Json[] = [];
+    for (const entry of this.settings.mapping?.entries ?? []) if (entry.schema === urn) addAttribute(attributes, entry);
+    // urn:…:extension:Contoso:2.0:User -> "Contoso"; any other URN by its last part.
+    const parts = urn.split(":");
+    const name = /:extension:[^:]+:2\.0:/i.test(urn) ? parts[parts.length - 3]! : parts[parts.length - 1]!;
+    return {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+      id: urn,
+      name,
+      description: "Attributes this bridge maps from its mapping file (SCIM_MAPPING_FILE)",
+      attributes,
+      meta: { resourceType: "Schema", location: `${baseUrl}/Schemas/${urn}` },
+    };
+  }
+
   /** scimmy's objects serialise through toJSON; a plain copy can be trimmed without touching them. */
   private plain(value: unknown): Json {
     return JSON.parse(JSON.stringify(value)) as Json;
   }
+}
+
+const SCIM_TYPE = { string: "string", number: "decimal", date: "dateTime" } as const;
+
+/** What /Schemas says of a mapped attribute: where BigCommerce keeps it, and its type. */
+function describeEntry(entry: CustomEntry): Json {
+  const target = entry.target;
+  const type = target.kind === "customerAttribute" ? SCIM_TYPE[target.type] : "string";
+  const where =
+    target.kind === "customerAttribute"
+      ? `Kept in the BigCommerce customer attribute '${target.name}' (type ${target.type}${target.type === "string" ? ", at most 255 characters" : target.type === "date" ? ": the date is kept, not the time" : ""}).`
+      : `Kept in the customer form field '${target.name}'.`;
+  return {
+    name: entry.path.split(".").pop()!,
+    type,
+    multiValued: false,
+    description: where,
+    required: false,
+    caseExact: false,
+    mutability: "readWrite",
+    returned: "default",
+    uniqueness: "none",
+  };
+}
+
+/** Adds (or replaces) a mapped attribute in a schema's attribute list, as a sub-attribute for "parent.sub". */
+function addAttribute(attributes: Json[], entry: CustomEntry): void {
+  const [parent, sub] = entry.path.split(".") as [string, string | undefined];
+  const same = (a: Json, name: string) => String(a.name).toLowerCase() === name.toLowerCase();
+  if (sub === undefined) {
+    const at = attributes.findIndex((a) => same(a, parent));
+    if (at >= 0) attributes[at] = { ...describeEntry(entry), name: attributes[at]!.name };
+    else attributes.push(describeEntry(entry));
+    return;
+  }
+  let holder = attributes.find((a) => same(a, parent));
+  if (!holder) {
+    holder = { name: parent, type: "complex", multiValued: false, description: "Mapped by the mapping file.", required: false, subAttributes: [], mutability: "readWrite", returned: "default", uniqueness: "none" };
+    attributes.push(holder);
+  }
+  const subs = ((holder.subAttributes as Json[] | undefined) ??= []);
+  const at = subs.findIndex((a) => same(a, sub));
+  if (at >= 0) subs[at] = { ...describeEntry(entry), name: subs[at]!.name };
+  else subs.push(describeEntry(entry));
 }
 
 const refuseFilter = (req: Request, what: string) => {

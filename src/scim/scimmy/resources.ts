@@ -1,6 +1,6 @@
 import SCIMMY from "scimmy";
 import type { Json } from "../json.js";
-import { userFromCustomer } from "../../mapping/customer-to-user.js";
+import { userFromCustomer, type UserViewContext } from "../../mapping/customer-to-user.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER, LIST_RESPONSE } from "../../mapping/urns.js";
 import type { RequestContext } from "../context.js";
 import { toScimError } from "../errors.js";
@@ -65,9 +65,10 @@ export class BridgeUser extends SCIMMY.Resources.User {
     this.params = paramsOf(id, config);
   }
 
-  private project(user: Json): Json {
+  /** `attributes`/`excludedAttributes`, knowing the app's extension schemas (its mapping file's too). */
+  private project(user: Json, view: UserViewContext): Json {
     const p = projectionParams(this.params);
-    return projectResource(user, p.attributes, p.excludedAttributes, USER_URNS);
+    return projectResource(user, p.attributes, p.excludedAttributes, [...USER_URNS, ...(view.mapping?.extensionUrns ?? [])]);
   }
 
   override async read<T = unknown>(context?: T): Promise<never> {
@@ -76,11 +77,11 @@ export class BridgeUser extends SCIMMY.Resources.User {
       const { reader } = ctx.services.users;
       const view = ctx.services.userView(ctx.baseUrl);
       if (this.id) {
-        return this.project(userFromCustomer(await reader.getCustomer(this.id), view));
+        return this.project(userFromCustomer(await reader.getCustomer(this.id), view), view);
       }
       const p = listParams(this.params, ctx.services.pageSize, (text) => filterOfRequest(ctx.req, text));
       const result = await reader.list(p, view);
-      return listResponse(result.resources.map((u) => this.project(u)), result.totalResults, p.startIndex);
+      return listResponse(result.resources.map((u) => this.project(u, view)), result.totalResults, p.startIndex);
     }) as Promise<never>;
   }
 
@@ -91,7 +92,7 @@ export class BridgeUser extends SCIMMY.Resources.User {
       const { writer } = ctx.services.users;
       const user = this.id ? await writer.replace(this.id, body, view) : await writer.create(body, view);
       if (!this.id) ctx.req.res?.location(String(user.meta && (user.meta as Json).location));
-      return this.project(user);
+      return this.project(user, view);
     }) as Promise<never>;
   }
 
@@ -99,7 +100,7 @@ export class BridgeUser extends SCIMMY.Resources.User {
     const ctx = context as unknown as RequestContext;
     return guarded(ctx, async () => {
       const view = ctx.services.userView(ctx.baseUrl);
-      return this.project(await ctx.services.users.writer.patch(this.id!, body, view));
+      return this.project(await ctx.services.users.writer.patch(this.id!, body, view), view);
     }) as Promise<never>;
   }
 

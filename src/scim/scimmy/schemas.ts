@@ -63,5 +63,6 @@ export function prepareSchemas(): void {
   for (const row of GROUP_ATTRIBUTES) {
     if (row.description !== undefined) describe(group, row.path, row.description, false);
     if (row.uniqueness !== undefined) setConfig(group, row.path, { uniqueness: row.uniqueness });
+    for (const sub of row.readOnlySubs ?? []) setConfig(group, `${row.path}.${sub}`, { mutable: false });
   }
 }

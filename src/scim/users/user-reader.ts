@@ -1,5 +1,5 @@
 import type { BigCommerceClient, Customer, CustomerListQuery, CustomerSort } from "../../bigcommerce/index.js";
-import { toCustomerId } from "../../bigcommerce/index.js";
+import { CUSTOMER_INCLUDE, toCustomerId } from "../../bigcommerce/index.js";
 import { userFromCustomer, type ScimUser, type UserViewContext } from "../../mapping/customer-to-user.js";
 import { invalidFilter, invalidValue, notFound } from "../errors.js";
 import { matchesFilter } from "../filter/evaluate.js";
@@ -55,7 +55,7 @@ export class UserReader {
     /** Whether SCIM shows addresses (then every list includes them, as single reads do). */
     withAddresses = false,
   ) {
-    this.include = withAddresses ? ["attributes", "addresses"] : ["attributes"];
+    this.include = withAddresses ? [...CUSTOMER_INCLUDE, "addresses"] : [...CUSTOMER_INCLUDE];
   }
 
 

@@ -6,6 +6,7 @@ import type {
   CustomerId,
   CustomerAttributeValue,
   CustomerCreate,
+  CustomerFormField,
   CustomerUpdate,
 } from "../../bigcommerce/index.js";
 import {
@@ -20,7 +21,10 @@ import {
 import type { Logger } from "pino";
 import type { StorableAttribute } from "../../config.js";
 import { USER_BOOLEANS, USER_MULTI_VALUED, USER_READ_ONLY } from "../../mapping/attribute-table.js";
-import { readBridgeAttributes, type AttributeCatalog, type BridgeAttributeKey } from "../../mapping/bridge-attributes.js";
+import { readBridgeAttributes, type AttributeCatalog, type CatalogKey } from "../../mapping/bridge-attributes.js";
+import { withCustomCleared, type CustomMapping } from "../../mapping/custom-mapping.js";
+import { unmappedAttributes } from "../../mapping/unmapped.js";
+import { userShapeWith, type Shape } from "../normalise/canonical-keys.js";
 import { copiedCreateFields } from "../../mapping/copied-fields.js";
 import { userFromCustomer, type ScimUser, type UserViewContext } from "../../mapping/customer-to-user.js";
 import { parseUserDocument } from "../../mapping/user-document.js";
@@ -47,6 +51,10 @@ export interface UserWriterSettings {
   deleteMode: "delete" | "deactivate";
   /** SCIM_LOCKOUT_CHANNEL_ID: deactivated customers are restricted to it (channel-lockout.ts). */
   lockoutChannelId: number | null;
+  /** The mapping file's entries (custom-mapping.ts). */
+  mapping?: CustomMapping;
+  /** Told the attributes a request sent that nothing maps (they are not stored). */
+  onUnmapped?: (names: readonly string[]) => void;
 }
 
 export interface AuditEvent {
@@ -55,13 +63,14 @@ export interface AuditEvent {
   changed: string[];
 }
 
-const USER_PATCH_TARGET: PatchTarget = {
-  urns: [ENTERPRISE_USER, BIGCOMMERCE_CUSTOMER],
+/** What PATCH needs to know of the User: the built-in schemas plus the mapping file's extensions. */
+const userPatchTarget = (extensionUrns: readonly string[]): PatchTarget => ({
+  urns: [ENTERPRISE_USER, BIGCOMMERCE_CUSTOMER, ...extensionUrns],
   multiValued: new Set(USER_MULTI_VALUED),
   readOnly: new Set(USER_READ_ONLY),
   booleans: new Set(USER_BOOLEANS),
   aliases: { manager: ENTERPRISE_USER },
-};
+});
 
 
 function requireBody(body: unknown, verb: string): Record<string, unknown> {
@@ -80,6 +89,11 @@ function previousFields(current: Customer, diff: Omit<CustomerUpdate, "id">): Om
   const out: Record<string, unknown> = {};
   for (const field of Object.keys(diff)) {
     if (field === "authentication") continue;
+    if (field === "form_fields") {
+      // Form fields upsert by name: each written one goes back to its value, or to none ("").
+      out.form_fields = (diff.form_fields ?? []).map((w) => current.form_fields?.find((f) => f.name === w.name) ?? { name: w.name, value: "" });
+      continue;
+    }
     out[field] = (current as unknown as Record<string, unknown>)[field];
   }
   return out as Omit<CustomerUpdate, "id">;
@@ -95,6 +109,42 @@ function namesUserName(operations: unknown): boolean {
     if (typeof path === "string" && path.trim() !== "") return /^(urn:ietf:params:scim:schemas:core:2\.0:User:)?username$/i.test(path.trim());
     return isPlainObject(value) && Object.keys(value).some((k) => /^(urn:ietf:params:scim:schemas:core:2\.0:User:)?username$/i.test(k));
   });
+}
+
+/**
+ * A PATCH that removes what BigCommerce cannot be without (the customer's one email, its names)
+ * is refused rather than answered 200 with nothing changed; `name.formatted` and the other
+ * derived sub-attributes are not values of their own.
+ */
+function refuseUnsettableRemovals(before: Record<string, unknown>, after: Record<string, unknown>): void {
+  // Every customer is active or not: "unassigned" cannot be stored, and answering 200 while
+  // keeping the old value would be a silent wrong write.
+  if (after.active === null) throw mutability("'active' cannot be removed; replace it with false to deactivate the user");
+  const emailsLeft = Array.isArray(after.emails) ? after.emails.filter((e) => isPlainObject(e) && typeof e.value === "string" && e.value.trim() !== "") : [];
+  if (Array.isArray(before.emails) && before.emails.length > 0 && emailsLeft.length === 0) {
+    throw mutability("'emails' cannot be removed: the customer's email is its userName; replace it instead");
+  }
+  const name = after.name;
+  const removed = name === null ? ["name"] : isPlainObject(name) ? ["givenName", "familyName"].filter((k) => name[k] === null || name[k] === "").map((k) => `name.${k}`) : [];
+  if (removed.length > 0) {
+    throw mutability(`'${removed[0]}' cannot be removed: BigCommerce requires a customer's first and last name; replace it instead`);
+  }
+}
+
+/** The mapped form fields a change asks for that differ from the customer's (an absent one needs no removal). */
+function formFieldDiff(current: Customer, change: UserChange): CustomerFormField[] {
+  const have = current.form_fields ?? [];
+  return (change.formFields ?? []).filter((wanted) => {
+    const field = have.find((f) => f.name === wanted.name);
+    const value = field?.value ?? "";
+    return JSON.stringify(value) !== JSON.stringify(wanted.value);
+  });
+}
+
+/** Form field values after an upsert by name ("" removes one), as BigCommerce keeps them. */
+function withFormFields(have: readonly CustomerFormField[], written: readonly CustomerFormField[]): CustomerFormField[] {
+  const kept = have.filter((f) => !written.some((w) => w.name === f.name));
+  return [...kept, ...written.filter((w) => w.value !== "")];
 }
 
 /** The customer fields a change asks for that differ from the customer as it is. */
@@ -116,6 +166,9 @@ function fieldDiff(current: Customer, change: UserChange): Omit<CustomerUpdate, 
 const notFoundUser = (id: number) => notFound(`User ${id}`);
 
 export class UserWriter {
+  private readonly shape: Shape;
+  private readonly patchTarget: PatchTarget;
+
   constructor(
     private readonly client: BigCommerceClient,
     private readonly reader: UserReader,
@@ -130,31 +183,40 @@ export class UserWriter {
     private readonly perUser: WriteLock,
     /** SCIM addresses, when the mapping file maps them. */
     private readonly addresses?: AddressWriter,
-  ) {}
+  ) {
+    const entries = settings.mapping?.entries ?? [];
+    this.shape = userShapeWith(entries);
+    this.patchTarget = userPatchTarget(settings.mapping?.extensionUrns ?? []);
+  }
 
-  /** Unmapped address elements already warned about (once per name, not per request). */
-  private readonly warnedUnmapped = new Set<string>();
+  /** The canonical User document of a body (the app's own attributes included), unmapped ones reported. */
+  private documentOf(body: Record<string, unknown>) {
+    const normalised = normaliseUserBody(body, this.shape);
+    const unmapped = unmappedAttributes(normalised, this.settings.storedAttributes, this.settings.mapping);
+    if (unmapped.length > 0) this.settings.onUnmapped?.(unmapped);
+    return parseUserDocument(normalised);
+  }
+
+  private changeOptions() {
+    return { storedAttributes: this.settings.storedAttributes, ...(this.settings.mapping ? { mapping: this.settings.mapping } : {}) };
+  }
 
   /**
-   * What the request says about addresses, and a warning for what nothing maps. Seam for the
-   * generic unmapped-attribute report (warning and /metrics counter): it takes over this warning;
-   * `AddressMapping.mapped` says whether `addresses` is mapped at all.
+   * What the request says about addresses. Elements of types the mapping does not list (or all
+   * addresses, when none are mapped) go to the unmapped-attribute report (one warning per name, and
+   * the /metrics counter), like any other attribute nothing maps.
    */
   private addressRequest(doc: Record<string, unknown>, mode: "create" | "replace"): AddressRequest | undefined {
     const request = this.addresses?.mapping.requested(doc.addresses, mode);
     const sent = Array.isArray(doc.addresses) && doc.addresses.length > 0;
     const unmapped = request ? request.unmapped : sent ? ["addresses"] : [];
-    for (const name of unmapped) {
-      if (this.warnedUnmapped.has(name)) continue;
-      this.warnedUnmapped.add(name);
-      this.logger.warn({ attribute: name }, "SCIM attribute not mapped to BigCommerce: accepted and not stored (see the mapping file's addresses.types)");
-    }
+    if (unmapped.length > 0) this.settings.onUnmapped?.(unmapped);
     return request;
   }
 
   async create(body: unknown, view: UserViewContext): Promise<ScimUser> {
-    const doc = parseUserDocument(normaliseUserBody(requireBody(body, "POST")));
-    const change = userChangeFromDocument(doc, { mode: "create", storedAttributes: this.settings.storedAttributes });
+    const doc = this.documentOf(requireBody(body, "POST"));
+    const change = userChangeFromDocument(doc, { mode: "create", ...this.changeOptions() });
     const addressRequest = this.addressRequest(doc, "create");
     const active = change.active ?? true;
     const f = change.fields;
@@ -169,8 +231,11 @@ export class UserWriter {
         : {}),
       channel_ids: f.channel_ids !== undefined ? f.channel_ids : this.settings.defaultChannelIds,
     };
+    // Mapped form fields ride in the create itself; a new customer has none to remove.
+    const formFields = (change.formFields ?? []).filter((ff) => ff.value !== "");
+    if (formFields.length > 0) item.form_fields = formFields;
     let groupId = f.customer_group_id;
-    const attributes: Partial<Record<BridgeAttributeKey, string | null>> = { ...change.attributes };
+    const attributes: Partial<Record<CatalogKey, string | null>> = { ...change.attributes };
     if (active) {
       if (change.password) item.authentication = { new_password: change.password, force_password_reset: false };
     } else {
@@ -190,13 +255,15 @@ export class UserWriter {
 
     const inline: { attribute_id: number; attribute_value: string }[] = [];
     for (const [key, value] of Object.entries(attributes)) {
-      const attributeId = this.catalog.idOf(key as BridgeAttributeKey);
+      const attributeId = this.catalog.idOf(key as CatalogKey);
       if (value && attributeId !== undefined) inline.push({ attribute_id: attributeId, attribute_value: value });
     }
     // BigCommerce takes at most 10 inline attribute values; the rest follow in one upsert.
     if (inline.length > 0) item.attributes = inline.slice(0, 10);
     let customer = await this.client.customers.create(item);
     const id = toCustomerId(customer.id)!;
+    // Nor form field values (include=formfields is for reads): show the ones just written.
+    if (customer.form_fields === undefined) customer = { ...customer, form_fields: item.form_fields ?? [] };
     if (customer.attributes === undefined) {
       // The create response may not echo attribute values; show the ones just written.
       customer = {
@@ -236,12 +303,13 @@ export class UserWriter {
     // A recent read may serve as the base, except when If-Match must be checked against now.
     const current = await this.reader.getCustomer(id, { recent: !hasExpectedVersion() });
     requireCurrentVersion(userFromCustomer(current, view));
-    const doc = withPutDefaults(parseUserDocument(normaliseUserBody(raw)), this.settings.storedAttributes);
+    let doc = withPutDefaults(this.documentOf(raw), this.settings.storedAttributes);
+    if (this.settings.mapping) doc = withCustomCleared(doc, this.settings.mapping) as typeof doc;
     const change = userChangeFromDocument(doc, {
       mode: "replace",
       currentEmail: current.email,
       userNameSent: true,
-      storedAttributes: this.settings.storedAttributes,
+      ...this.changeOptions(),
     });
     return this.apply(current, change, view, "replace", this.addressRequest(doc, "replace"));
   }
@@ -256,16 +324,14 @@ export class UserWriter {
     const current = await this.reader.getCustomer(id, { recent: !hasExpectedVersion() });
     const before = userFromCustomer(current, view);
     requireCurrentVersion(before);
-    const after = applyPatch(before, operations, USER_PATCH_TARGET);
-    // Every customer is active or not: "unassigned" cannot be stored, and answering 200 while
-    // keeping the old value would be a silent wrong write.
-    if (after.active === null) throw mutability("'active' cannot be removed; replace it with false to deactivate the user");
-    const doc = parseUserDocument(normaliseUserBody(after));
+    const after = applyPatch(before, operations, this.patchTarget);
+    refuseUnsettableRemovals(before, after);
+    const doc = this.documentOf(after);
     const change = userChangeFromDocument(doc, {
       mode: "replace",
       currentEmail: current.email,
       userNameSent: namesUserName(operations),
-      storedAttributes: this.settings.storedAttributes,
+      ...this.changeOptions(),
     });
     return this.apply(current, change, view, "patch", this.addressRequest(doc, "replace"));
   }
@@ -320,7 +386,9 @@ export class UserWriter {
     const wasActive = have.values.active !== "false";
     const wantsActive = change.active ?? wasActive;
     const diff = fieldDiff(current, change);
-    const attributes: Partial<Record<BridgeAttributeKey, string | null>> = { ...change.attributes };
+    const formFields = formFieldDiff(current, change);
+    if (formFields.length > 0) diff.form_fields = formFields;
+    const attributes: Partial<Record<CatalogKey, string | null>> = { ...change.attributes };
     const parkingGroup = this.settings.deactivatedGroupId;
     let event = operation;
     let restoresRememberedGroup = false;
@@ -383,7 +451,7 @@ export class UserWriter {
     const lateDeletions: number[] = [];
     const changedKeys: string[] = [];
     for (const [k, wanted] of Object.entries(attributes)) {
-      const key = k as BridgeAttributeKey;
+      const key = k as CatalogKey;
       const attributeId = this.catalog.idOf(key);
       if (attributeId === undefined) continue;
       const remembersBeforeDeactivation = key === "groupBeforeDeactivation" || key === "channelsBeforeDeactivation";
@@ -483,7 +551,9 @@ export class UserWriter {
 
     this.audit({ operation: event, customerId: current.id, changed });
     const addresses = AddressWriter.after(withAddresses, addressPlan, writtenAddresses);
-    return userFromCustomer({ ...updated, attributes: values, ...(addresses ? { addresses } : {}) }, view);
+    // A PUT answer carries no form field values: the customer's, with those just written.
+    const formFieldsNow = updated.form_fields ?? withFormFields(current.form_fields ?? [], diff.form_fields ?? []);
+    return userFromCustomer({ ...updated, attributes: values, form_fields: formFieldsNow, ...(addresses ? { addresses } : {}) }, view);
   }
 
   /** A new user's addresses, and the ledger that makes them the bridge's (the caller undoes by deleting the customer). */
@@ -530,7 +600,7 @@ export class UserWriter {
     remembered: string | undefined,
     wantsActive: boolean,
     diff: Omit<CustomerUpdate, "id">,
-    attributes: Partial<Record<BridgeAttributeKey, string | null>>,
+    attributes: Partial<Record<CatalogKey, string | null>>,
   ): void {
     const step = planChannelLockout({
       lockoutChannelId: this.settings.lockoutChannelId,
