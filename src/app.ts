@@ -24,6 +24,7 @@ import { currentScope, enterRequestScope } from "./http/request-scope.js";
 import type { ScimServices } from "./scim/context.js";
 import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
+import { MemberListing } from "./scim/groups/member-listing.js";
 import { MembershipWriter } from "./scim/groups/membership-writer.js";
 import { KeyedLock } from "./scim/keyed-lock.js";
 import { forwardToLeader, isForwarded } from "./http/forward-to-leader.js";
@@ -128,8 +129,18 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     () => directory.defaultGroupId(),
     perCustomer,
   );
-  const membership = new MembershipWriter(client, reader, catalog, perCustomer, config.deactivatedGroupId);
-  const groups = new GroupService(client, directory, membership, config.deactivatedGroupId, logger, (event) =>
+  const membership = new MembershipWriter(
+    client,
+    reader,
+    catalog,
+    perCustomer,
+    config.deactivatedGroupId,
+    { nameOf: (id) => directory.nameOf(id), refresh: () => directory.load() },
+    config.mapping.groupPrecedence,
+    logger,
+  );
+  const listing = new MemberListing(client, catalog, config.deactivatedGroupId);
+  const groups = new GroupService(client, directory, membership, listing, config.deactivatedGroupId, logger, (event) =>
     audit({ resource: "Group", ...event }, `group ${event.operation}`),
     shared ? new RedisUnfinishedGroupCreates(shared.redis, shared.keys) : undefined,
   );

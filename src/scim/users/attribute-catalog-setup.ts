@@ -7,7 +7,7 @@ import { AttributeCatalog, BRIDGE_ATTRIBUTE_NAMES, type BridgeAttributeKey } fro
  * values in. Runs at start-up: two calls when they all exist already.
  */
 export async function ensureAttributeCatalog(client: BigCommerceClient, stored: readonly StorableAttribute[]): Promise<AttributeCatalog> {
-  const wanted: BridgeAttributeKey[] = ["externalId", "active", "groupBeforeDeactivation", "channelsBeforeDeactivation", "phoneType", ...stored];
+  const wanted: BridgeAttributeKey[] = ["externalId", "active", "groupBeforeDeactivation", "channelsBeforeDeactivation", "groupMemberships", "phoneType", ...stored];
   const existing = await client.attributes.list();
   const byName = new Map(existing.map((a) => [a.name, a]));
   const ids = new Map<BridgeAttributeKey, number>();
