@@ -2,6 +2,7 @@ import express, { type Request } from "express";
 import SCIMMY from "scimmy";
 import { STORABLE_ROWS, type StorableAttribute } from "../../mapping/attribute-table.js";
 import { ScimError, notFound } from "../errors.js";
+import { MAX_GROUP_MEMBERS_PER_REQUEST } from "../groups/group-limits.js";
 
 /**
  * Discovery (/Schemas, /ResourceTypes, /ServiceProviderConfig) for ONE bridge app, built from
@@ -72,7 +73,10 @@ export class Discovery {
       sort: { supported: true },
       etag: { supported: true },
     };
-    return this.plain(new SCIMMY.Schemas.ServiceProviderConfig(config as never, `${baseUrl}/ServiceProviderConfig`));
+    const document = this.plain(new SCIMMY.Schemas.ServiceProviderConfig(config as never, `${baseUrl}/ServiceProviderConfig`));
+    // Not an RFC 7643 attribute: the bound on Group requests (group-limits.ts), next to patch support.
+    document.patch = { ...(document.patch as Json), maxGroupMembersPerRequest: MAX_GROUP_MEMBERS_PER_REQUEST };
+    return document;
   }
 
   private schemaDocument(definition: { describe(basepath?: string): unknown }, baseUrl: string): SchemaDocument {
