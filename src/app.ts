@@ -110,7 +110,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   }
   // Replicas: every replica's writes make a remembered read stale, through Redis.
   const recentReads = new RecentReads(config.recentReadMs, shared ? { shared: new RedisWriteEpochs(shared.redis, shared.keys) } : {});
-  const reader = new UserReader(client, index, config.maxScan, recentReads);
+  const listing = new MemberListing(client, catalog, config.deactivatedGroupId);
+  const reader = new UserReader(client, index, config.maxScan, recentReads, (groupId) => listing.rememberedMembers(groupId));
   const perCustomer = new ForgettingLock(recentReads, shared?.writeLock ?? new KeyedLock());
   const writer = new UserWriter(
     client,
@@ -139,7 +140,6 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     config.mapping.groupPrecedence,
     logger,
   );
-  const listing = new MemberListing(client, catalog, config.deactivatedGroupId);
   const groups = new GroupService(client, directory, membership, listing, config.deactivatedGroupId, logger, (event) =>
     audit({ resource: "Group", ...event }, `group ${event.operation}`),
     shared ? new RedisUnfinishedGroupCreates(shared.redis, shared.keys) : undefined,

@@ -58,6 +58,12 @@ describe("with groupPrecedence [Wholesale, Retail]", () => {
     expect(shown.map((g) => g.value).sort()).toEqual([wholesale, retail].sort());
     expect(shown.find((g) => g.value === retail)?.display).toBe("Retail");
 
+    // A /Users filter on groups finds the users of a group that is not their customer group too.
+    for (const filter of [`groups.value eq "${retail}"`, `groups[value eq "${retail}"]`]) {
+      const users = await b.api.get(`/Users?filter=${encodeURIComponent(filter)}`);
+      expect(users.body.Resources.map((u: { id: string }) => u.id).sort(), filter).toEqual([first, second].sort());
+    }
+
     // The IdP's re-push of a membership it already pushed changes nothing.
     expect((await add(b.api, retail, first)).status).toBe(204);
     expect(groupOf(first)).toBe(Number(wholesale));

@@ -60,22 +60,42 @@ export class MemberListing {
     }
   }
 
+  /**
+   * Customers whose remembered memberships name `groupId` (users in two or more groups), for a
+   * `/Users` filter on `groups.value`: the customer group lookup finds the others.
+   */
+  async rememberedMembers(groupId: number): Promise<CustomerId[]> {
+    const out: CustomerId[] = [];
+    await this.scanMemberships((customerId, groups) => {
+      if (groups.includes(groupId)) out.push(customerId);
+    });
+    return out;
+  }
+
   /** Customers whose memberships name one of these groups that does not list them yet, with those groups. */
   private async membersElsewhere(listed: ReadonlyMap<number, Customer[]>): Promise<Map<CustomerId, number[]>> {
     const out = new Map<CustomerId, number[]>();
-    const attributeId = this.catalog.idOf("groupMemberships");
-    if (attributeId === undefined) return out;
     const known = new Map([...listed].map(([g, members]) => [g, new Set(members.map((m) => m.id))]));
+    await this.scanMemberships((id, groups) => {
+      for (const g of groups) {
+        if (!known.has(g) || known.get(g)!.has(id)) continue;
+        out.set(id, [...(out.get(id) ?? []), g]);
+      }
+    });
+    return out;
+  }
+
+  /** Every remembered memberships value: one call per 250 customers in two or more groups. */
+  private async scanMemberships(visit: (customerId: CustomerId, groups: number[]) => void): Promise<void> {
+    const attributeId = this.catalog.idOf("groupMemberships");
+    if (attributeId === undefined) return;
     for (let page = 1; ; page++) {
       const result = await this.client.attributeValues.list({ "attribute_id:in": [attributeId], page, limit: PAGE });
       for (const value of result.data) {
-        for (const g of parseMemberships(value.attribute_value) ?? []) {
-          if (!known.has(g) || known.get(g)!.has(value.customer_id)) continue;
-          const id = value.customer_id as CustomerId;
-          out.set(id, [...(out.get(id) ?? []), g]);
-        }
+        const groups = parseMemberships(value.attribute_value);
+        if (groups) visit(value.customer_id as CustomerId, groups);
       }
-      if (result.data.length < PAGE || page >= result.pagination.total_pages) return out;
+      if (result.data.length < PAGE || page >= result.pagination.total_pages) return;
     }
   }
 }
