@@ -66,10 +66,6 @@ export class GroupPrecedence {
     names.forEach((name, i) => this.rank.set(name.toLowerCase(), i));
   }
 
-  get isEmpty(): boolean {
-    return this.rank.size === 0;
-  }
-
   /** The effective group of these memberships (joined in this order), 0 for none. */
   effective(memberships: readonly number[], nameOf: (groupId: number) => string | undefined): number {
     let best = 0;

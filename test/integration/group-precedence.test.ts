@@ -131,6 +131,15 @@ describe("without a precedence list", () => {
     await remove(b.api, c, u);
     expect(groupOf(u)).toBe(0);
   });
+
+  it("a group deleted since it was joined is skipped by the fallback", async () => {
+    const [a, c, d] = [await makeGroup(b.api, "Kept"), await makeGroup(b.api, "Deleted later"), await makeGroup(b.api, "Last")];
+    const u = (await createUser(b.api, "fallback@x.test")).id;
+    for (const g of [a, c, d]) await add(b.api, g, u);
+    expect((await b.api.delete(`/Groups/${c}`)).status).toBe(204);
+    expect((await remove(b.api, d, u)).status).toBe(204);
+    expect(groupOf(u)).toBe(Number(a));
+  });
 });
 
 describe("with the deactivated group (SCIM_DEACTIVATED_GROUP_ID)", () => {

@@ -175,9 +175,15 @@ export class MembershipWriter {
     return { parked, effective, memberships: membershipsOf(stored, effective), stored };
   }
 
+  /**
+   * The group the customer belongs in. Names are needed for the precedence, and to leave out
+   * groups deleted since the membership was remembered (BigCommerce refuses to put a customer
+   * in them): a group the cached names do not know is looked up once per request.
+   */
   private async effective(memberships: readonly number[], refreshNames: () => Promise<void>): Promise<number> {
-    if (!this.precedence.isEmpty && memberships.some((g) => this.names.nameOf(g) === undefined)) await refreshNames();
-    return this.precedence.effective(memberships, (g) => this.names.nameOf(g));
+    if (memberships.some((g) => this.names.nameOf(g) === undefined)) await refreshNames();
+    const existing = memberships.filter((g) => this.names.nameOf(g) !== undefined);
+    return this.precedence.effective(existing, (g) => this.names.nameOf(g));
   }
 
   /** The customer, or null when it is no customer of this store; any other failure fails the request. */
