@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createUser, newUser, store, useBridge, withBridge, type Api } from "./helpers.js";
+import { api, createUser, newUser, startBridge, store, useBridge, withBridge, type Api } from "./helpers.js";
 
 /**
  * Issue 18, item 3: a user in several SCIM groups gets the customer group the mapping file's
@@ -28,7 +28,8 @@ const remove = (a: Api, group: string, user: string) => a.patch(`/Groups/${group
 const memberIds = async (a: Api, group: string) => ((await a.get(`/Groups/${group}`)).body.members as { value: string }[]).map((m) => m.value).sort();
 
 describe("with groupPrecedence [Wholesale, Retail]", () => {
-  const b = useBridge({ SCIM_MAPPING_FILE: mappingFile({ groupPrecedence: ["wholesale", "Retail"] }) });
+  const precedenceFile = mappingFile({ groupPrecedence: ["wholesale", "Retail"] });
+  const b = useBridge({ SCIM_MAPPING_FILE: precedenceFile });
   const groupOf = (id: string) => store(b).customers.get(Number(id))!.customer_group_id;
   let n = 0;
   const user = async () => (await createUser(b.api, `precedence${++n}@x.test`)).id;
@@ -110,6 +111,23 @@ describe("with groupPrecedence [Wholesale, Retail]", () => {
     expect(groupOf(u)).toBe(Number(retail));
     expect(groupOf(stays)).toBe(Number(wholesale));
     expect(await memberIds(b.api, retail)).toContain(u);
+  });
+
+  it("memberships live in the store: a second bridge (a restart, another replica) sees them and falls back right", async () => {
+    const wholesale = (await b.api.get(`/Groups?filter=${encodeURIComponent('displayName eq "Wholesale"')}`)).body.Resources[0].id as string;
+    const retail = (await b.api.get(`/Groups?filter=${encodeURIComponent('displayName eq "Retail"')}`)).body.Resources[0].id as string;
+    const u = await user();
+    await add(b.api, wholesale, u);
+    await add(b.api, retail, u);
+    const other = await startBridge({ SCIM_MAPPING_FILE: precedenceFile }, {}, { emulator: b.emulator });
+    try {
+      const a = api(other);
+      expect(await memberIds(a, retail)).toContain(u);
+      expect((await remove(a, wholesale, u)).status).toBe(204);
+      expect(groupOf(u)).toBe(Number(retail));
+    } finally {
+      await other.close();
+    }
   });
 });
 
