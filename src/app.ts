@@ -26,6 +26,7 @@ import { enterRequestScope } from "./http/request-scope.js";
 import type { ScimServices } from "./scim/context.js";
 import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
+import { MemberListing } from "./scim/groups/member-listing.js";
 import { MembershipWriter } from "./scim/groups/membership-writer.js";
 import { KeyedLock } from "./scim/keyed-lock.js";
 import { forwardToLeader, isForwarded } from "./http/forward-to-leader.js";
@@ -126,7 +127,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   }
   // Replicas: every replica's writes make a remembered read stale, through Redis.
   const recentReads = new RecentReads(config.recentReadMs, shared ? { shared: new RedisWriteEpochs(shared.redis, shared.keys) } : {});
-  const reader = new UserReader(client, index, config.maxScan, recentReads, addressMapping.mapped);
+  const listing = new MemberListing(client, catalog, config.deactivatedGroupId);
+  const reader = new UserReader(client, index, config.maxScan, recentReads, addressMapping.mapped, (groupId) => listing.rememberedMembers(groupId));
   const perCustomer = new ForgettingLock(recentReads, shared?.writeLock ?? new KeyedLock());
   const writer = new UserWriter(
     client,
@@ -148,8 +150,17 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     perCustomer,
     addressMapping.mapped ? new AddressWriter(client, addressMapping) : undefined,
   );
-  const membership = new MembershipWriter(client, reader, catalog, perCustomer, config.deactivatedGroupId);
-  const groups = new GroupService(client, directory, membership, config.deactivatedGroupId, logger, (event) =>
+  const membership = new MembershipWriter(
+    client,
+    reader,
+    catalog,
+    perCustomer,
+    config.deactivatedGroupId,
+    { nameOf: (id) => directory.nameOf(id), refresh: () => directory.load() },
+    config.mapping.groupPrecedence,
+    logger,
+  );
+  const groups = new GroupService(client, directory, membership, listing, config.deactivatedGroupId, logger, (event) =>
     noteChange({ resourceType: "Group", operation: event.operation, resourceId: event.groupId, changed: event.changed }),
     shared ? new RedisUnfinishedGroupCreates(shared.redis, shared.keys) : undefined,
   );

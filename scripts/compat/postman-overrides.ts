@@ -242,4 +242,18 @@ export const POSTMAN_OVERRIDES: PostmanOverride[] = [
     reason: EMAIL_USERNAME,
     body: [userNameToEmail("emp3")],
   },
+
+  // Group tests with garbage
+  ...["Group patch add member", "Group patch add member2"].map((name) => ({
+    step: `Group tests with garbage / ${name}`,
+    change: "expected status 204 → 400 invalidValue (the member value \"string id N\" names no user)",
+    reason:
+      "what an IdP sends is stored or refused with a reason, never silently dropped (issue 19, item 3): a member that is no user of the store is refused with 400 invalidValue naming it, and nothing of the PATCH is applied (RFC 7644 §3.5.2: a PATCH is atomic; §3.12 invalidValue). No IdP replay depends on the silent form: Entra and Okta send ids the bridge gave them",
+    script: [
+      [
+        "pm.response.to.have.status(204);",
+        'pm.response.to.have.status(400); pm.expect(pm.response.json().scimType).to.eql("invalidValue"); pm.expect(pm.response.json().detail).to.include("string id");',
+      ] as TextEdit,
+    ],
+  })),
 ];

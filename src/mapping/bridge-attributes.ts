@@ -13,6 +13,7 @@ export type BridgeAttributeKey =
   | "active"
   | "groupBeforeDeactivation"
   | "channelsBeforeDeactivation"
+  | "groupMemberships"
   | "phoneType"
   /** Which customer address the bridge owns for each SCIM address type (customer-addresses.ts); only when addresses are mapped. */
   | "addresses"
@@ -23,6 +24,8 @@ export const BRIDGE_ATTRIBUTE_NAMES: Record<BridgeAttributeKey, string> = {
   active: "scim_active",
   groupBeforeDeactivation: "scim_group_before_deactivation",
   channelsBeforeDeactivation: "scim_channels_before_deactivation",
+  /** The SCIM groups the IdP put the customer in, when more than its customer group (group-memberships.ts). */
+  groupMemberships: "scim_groups",
   /** The `type` of the stored phone number when it is not "work" (Entra maps the mobile). */
   phoneType: bridgeNameOf(CORE_USER, "phoneNumbers.type"),
   addresses: "scim_addresses",

@@ -5,6 +5,7 @@ import { readBridgeAttributes, type AttributeCatalog } from "./bridge-attributes
 import { copiedValuesIn } from "./copied-fields.js";
 import type { AddressMapping } from "./customer-addresses.js";
 import { placeCustomValues, type CustomMapping } from "./custom-mapping.js";
+import { parseMemberships } from "./group-memberships.js";
 import { recallChannels } from "./remembered-channels.js";
 import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
 
@@ -86,12 +87,13 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
   }
   Object.assign(user, copiedValuesIn(customer, CORE_USER));
 
-  if (customer.customer_group_id > 0) {
-    const gid = String(customer.customer_group_id);
-    const display = view.groupName(customer.customer_group_id);
-    user.groups = [
-      { value: gid, $ref: `${view.baseUrl}/Groups/${gid}`, ...(display !== undefined ? { display } : {}), type: "direct" },
-    ];
+  // The customer group, then the other SCIM groups the IdP put the user in (group-memberships.ts).
+  const groupIds = [...new Set([customer.customer_group_id, ...(parseMemberships(v.groupMemberships) ?? [])])].filter((g) => g > 0);
+  if (groupIds.length > 0) {
+    user.groups = groupIds.map((groupId) => {
+      const display = view.groupName(groupId);
+      return { value: String(groupId), $ref: `${view.baseUrl}/Groups/${groupId}`, ...(display !== undefined ? { display } : {}), type: "direct" };
+    });
   }
 
   const enterprise: Record<string, unknown> = copiedValuesIn(customer, ENTERPRISE_USER);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createUser, newUser, store, useBridge, withBridge } from "./helpers.js";
+import { countCalls, createUser, newUser, store, useBridge, withBridge } from "./helpers.js";
 
 /**
  * Group writes never answer success for something they did not write (issue 7): upstream
@@ -14,7 +14,7 @@ const user = async () => (await createUser(b.api, `integrity${++n}@x.test`)).id;
 async function group(name = `Integrity ${++n}`, members: unknown[] = []) {
   const res = await b.api.post("/Groups", { schemas: [GROUP], displayName: name, members });
   expect(res.status).toBe(201);
-  return res.body as { id: string; members: { value: string }[] };
+  return res.body as { id: string; displayName: string; members: { value: string }[] };
 }
 
 describe("item 1: membership on upstream errors", () => {
@@ -31,10 +31,25 @@ describe("item 1: membership on upstream errors", () => {
     expect(groupOf(u)).toBe(Number(g.id));
   });
 
-  it("a member that is no customer of the store is still skipped", async () => {
+  it("a member that is no customer of the store is refused (400 naming it) and nothing of the PATCH is applied", async () => {
+    const u = await user();
     const g = await group();
-    const res = await b.api.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [{ value: "999999" }] }]);
-    expect(res.status).toBe(204);
+    const { result: res, calls } = await countCalls(b, () =>
+      b.api.patch(`/Groups/${g.id}`, [
+        { op: "replace", path: "displayName", value: `Not renamed ${n}` },
+        { op: "add", path: "members", value: [{ value: u }, { value: "999999" }, { value: "999998" }] },
+      ]),
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.scimType).toBe("invalidValue");
+    expect(res.body.detail).toContain("999998, 999999");
+    expect(groupOf(u)).not.toBe(Number(g.id));
+    expect(store(b).groups.get(Number(g.id))!.name).toBe(g.displayName);
+    expect(calls.filter((c) => !c.startsWith("GET "))).toEqual([]);
+    // The same on POST: no group is created.
+    const post = await b.api.post("/Groups", { schemas: [GROUP], displayName: `Never made ${n}`, members: [{ value: "999999" }] });
+    expect(post.status).toBe(400);
+    expect(store(b).groups.all().some((x) => x.name === `Never made ${n}`)).toBe(false);
   });
 });
 

@@ -57,7 +57,9 @@ describe("/Groups over BigCommerce customer groups", () => {
       { op: "add", path: "members", value: [{ value: users[3], display: "member4@x.test" }] },
     ]);
     expect(res.status).toBe(204);
-    expect(groupOf(users[0]!)).toBe(0);
+    // users[0] is still in Wholesale (first test): it falls back there (group precedence).
+    expect(groupOf(users[0]!)).not.toBe(Number(g.id));
+    expect((await b.api.get(`/Groups/${g.id}`)).body.members.map((m: { value: string }) => m.value)).not.toContain(users[0]);
     expect(groupOf(users[1]!)).toBe(Number(g.id));
     expect(groupOf(users[3]!)).toBe(Number(g.id));
   });
@@ -111,14 +113,28 @@ describe("/Groups over BigCommerce customer groups", () => {
     expect(res.status).toBe(200);
     expect(res.body.displayName).toBe("Put Team");
     expect(res.body.members.map((m: { value: string }) => m.value).sort()).toEqual([users[1], users[2]].sort());
-    expect(groupOf(users[0]!)).toBe(0);
+    expect(groupOf(users[0]!)).not.toBe(Number(g.id));
   });
 
-  it("member values that are not customers are ignored, not fatal", async () => {
+  it("member values that are not customers are refused, naming them, and nothing of the PATCH is applied", async () => {
     const g = await group();
-    const res = await b.api.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [{ value: "string id 1" }, { value: "999999" }, { value: users[5] }] }]);
-    expect(res.status).toBe(204);
-    expect(groupOf(users[5]!)).toBe(Number(g.id));
+    const before = groupOf(users[5]!);
+    const garbage = await b.api.patch(`/Groups/${g.id}`, [{ op: "add", path: "members", value: [{ value: "string id 1" }, { value: users[5] }] }]);
+    expect(garbage.status).toBe(400);
+    expect(garbage.body.scimType).toBe("invalidValue");
+    expect(garbage.body.detail).toContain('"string id 1"');
+    const unknown = await b.api.patch(`/Groups/${g.id}`, [
+      { op: "replace", path: "displayName", value: "Never renamed" },
+      { op: "add", path: "members", value: [{ value: "999999" }, { value: users[5] }] },
+    ]);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.scimType).toBe("invalidValue");
+    expect(unknown.body.detail).toContain("999999");
+    expect(unknown.body.detail).not.toContain(users[5]);
+    expect(groupOf(users[5]!)).toBe(before);
+    expect(store(b).groups.get(Number(g.id))!.name).toBe(g.displayName);
+    // Removing someone who is no customer has nothing to undo: still 204.
+    expect((await b.api.patch(`/Groups/${g.id}`, [{ op: "remove", path: "members", value: [{ value: "999999" }] }])).status).toBe(204);
   });
 
   it("DELETE removes the group, leaves its customers without a group, then 404", async () => {
@@ -157,10 +173,11 @@ describe("groups: what must not happen", () => {
     expect(groupOf(users[5]!)).toBe(Number(g.id));
   });
 
-  it("listing groups with members costs one call for the groups and one per 250 members", async () => {
+  it("listing groups with members costs one call for the groups, one per 250 members, one per 250 users in several groups", async () => {
     const { result, calls } = await countCalls(b, () => b.api.get("/Groups?startIndex=1&count=100"));
     expect(result.body.totalResults).toBeGreaterThan(5);
-    expect(calls).toEqual(["GET /v2/customer_groups", "GET /v3/customers"]);
+    // The users in several groups (this file's tests leave some) are read by id, 50 per call.
+    expect(calls).toEqual(["GET /v2/customer_groups", "GET /v3/customers", "GET /v3/customers/attribute-values", "GET /v3/customers"]);
   });
 
   it("the store's default group cannot be deleted through SCIM", async () => {

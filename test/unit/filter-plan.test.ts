@@ -80,6 +80,8 @@ interface PlannedUser {
   name: { givenName: string };
   emails: { value: string; type: string }[];
   groups: { value: string }[];
+  /** Not SCIM: the customer group (the first of `groups`, the others are remembered memberships). */
+  customerGroup: number;
   meta: { created: string; lastModified: string };
 }
 
@@ -88,7 +90,8 @@ function admits(lookup: Lookup, u: PlannedUser): boolean {
   const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
   if (p["email:in"] && !p["email:in"].includes(u.userName)) return false;
   if (p["id:in"] && !p["id:in"].map(String).includes(u.id)) return false;
-  if (p["customer_group_id:in"] && !p["customer_group_id:in"].map(String).includes(u.groups[0]?.value ?? "0")) return false;
+  if (p["customer_group_id:in"] && !p["customer_group_id:in"].includes(u.customerGroup)) return false;
+  if (lookup.memberOfGroup !== undefined && !u.groups.slice(1).some((g) => g.value === String(lookup.memberOfGroup))) return false;
   if (lookup.externalId !== undefined && lookup.externalId !== u.externalId) return false;
   if (p["date_created:min"] && seconds(u.meta.created) < seconds(p["date_created:min"])) return false;
   if (p["date_created:max"] && seconds(u.meta.created) > seconds(p["date_created:max"])) return false;
@@ -127,14 +130,16 @@ describe("plan property: every user the filter matches is in what the plan reads
       ),
     })).node;
   const user: fc.Arbitrary<PlannedUser> = fc
-    .record({ n: fc.integer({ min: 1, max: 3 }), email: fc.constantFrom(...emails), ext: fc.constantFrom(undefined, "e1", "x"), group: fc.constantFrom(0, 1, 2), created: fc.constantFrom(...dates), modified: fc.constantFrom(...dates) })
-    .map(({ n, email, ext, group, created, modified }) => ({
+    .record({ n: fc.integer({ min: 1, max: 3 }), email: fc.constantFrom(...emails), ext: fc.constantFrom(undefined, "e1", "x"), group: fc.constantFrom(0, 1, 2), other: fc.constantFrom(0, 1, 2, 3), created: fc.constantFrom(...dates), modified: fc.constantFrom(...dates) })
+    .map(({ n, email, ext, group, other, created, modified }) => ({
       id: String(n),
       userName: email,
       ...(ext !== undefined ? { externalId: ext } : {}),
       name: { givenName: "G" },
       emails: [{ value: email, type: "work" }],
-      groups: group === 0 ? [] : [{ value: String(group) }],
+      // A remembered membership besides the customer group (a user in two groups).
+      groups: group === 0 ? [] : [...new Set([group, other])].filter((g) => g > 0).map((g) => ({ value: String(g) })),
+      customerGroup: group,
       meta: { created, lastModified: modified },
     }));
 

@@ -38,7 +38,7 @@ describe("the group attribute table", () => {
   it("refuses a displayName over the row's limit before any BigCommerce call", async () => {
     const max = groupMaxLengthOf("displayName");
     // No client: the body is refused before one would be needed.
-    const service = new GroupService(undefined as never, undefined as never, undefined as never, null, undefined as never, () => {});
+    const service = new GroupService(undefined as never, undefined as never, undefined as never, undefined as never, null, undefined as never, () => {});
     await expect(service.create({ displayName: "x".repeat(max + 1) }, "/scim/v2")).rejects.toMatchObject({
       status: 400,
       message: `'displayName' is longer than ${max} characters`,

@@ -19,6 +19,8 @@ export interface Lookup {
   params: CustomerFilterParams;
   /** Resolve this externalId through the bridge's index first; its customer ids join `id:in`. */
   externalId?: string;
+  /** The customers whose remembered group memberships name this group (group-memberships.ts) join `id:in`. */
+  memberOfGroup?: number;
 }
 
 export type UserQueryPlan =
@@ -71,7 +73,9 @@ function planComparison(key: string, op: CompareOperator, value: Literal): UserQ
   if (key === "groups" || key === "groups.value" || key === GROUP_ID_KEY) {
     const n = Number(value);
     if (typeof value === "boolean" || !Number.isInteger(n) || n < 0) return NOTHING;
-    return lookup({ "customer_group_id:in": [n] });
+    if (key === GROUP_ID_KEY) return lookup({ "customer_group_id:in": [n] });
+    // Members of the group: in it as their customer group, or remembered as members of it.
+    return { kind: "lookups", lookups: [{ params: { "customer_group_id:in": [n] } }, { params: {}, memberOfGroup: n }] };
   }
   return SCAN;
 }
@@ -118,7 +122,7 @@ function planNode(ast: FilterAst, prefix: string): UserQueryPlan {
 }
 
 const onlyKey = (lookup: Lookup, key: keyof CustomerFilterParams) =>
-  lookup.externalId === undefined && Object.keys(lookup.params).length === 1 && lookup.params[key] !== undefined;
+  lookup.externalId === undefined && lookup.memberOfGroup === undefined && Object.keys(lookup.params).length === 1 && lookup.params[key] !== undefined;
 
 /** Merges branches that differ only in the value of the same `:in` parameter (OR of eq). */
 function mergeLookups(lookups: Lookup[]): Lookup[] {

@@ -40,15 +40,21 @@ export class GroupDirectory {
     this.names.delete(id);
   }
 
+  /** Reads every group now; fails when BigCommerce does (group precedence needs the names). */
+  async load(): Promise<void> {
+    const all: CustomerGroup[] = [];
+    for (let page = 1; page <= 20; page++) {
+      const groups = await this.client.customerGroups.list({ page, limit: 250 });
+      all.push(...groups);
+      if (groups.length < 250) break;
+    }
+    this.remember(all);
+  }
+
+  /** The background refresh: a failure keeps the names known so far. */
   async refresh(): Promise<void> {
     try {
-      const all: CustomerGroup[] = [];
-      for (let page = 1; page <= 20; page++) {
-        const groups = await this.client.customerGroups.list({ page, limit: 250 });
-        all.push(...groups);
-        if (groups.length < 250) break;
-      }
-      this.remember(all);
+      await this.load();
     } catch (err) {
       this.logger.warn({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, "customer group names not refreshed");
     }

@@ -12,13 +12,17 @@ import type { ListParams } from "../scimmy/query-params.js";
 import { canonicalise, GROUP_SHAPE } from "../normalise/canonical-keys.js";
 import type { GroupDirectory } from "./group-directory.js";
 import { UndoLog } from "../undo-log.js";
+import { MAX_GROUP_MEMBERS_PER_REQUEST, tooManyMembers } from "./group-limits.js";
+import type { MemberListing } from "./member-listing.js";
 import { membershipPlan } from "./membership-patch.js";
 import type { MembershipWriter } from "./membership-writer.js";
 
 /**
- * SCIM Groups over BigCommerce customer groups (V2). Members are the customers whose
- * customer_group_id is the group; a customer is in at most one group, so adding it moves it.
- * Group externalId has no BigCommerce field to live in and is not kept.
+ * SCIM Groups over BigCommerce customer groups (V2). A customer is in one customer group, a user
+ * may be in several SCIM groups: members are the customers the IdP put in the group, whether it
+ * is their customer group (the effective one, by the merchant's precedence) or not
+ * (group-memberships.ts, member-listing.ts). Group externalId has no BigCommerce field to live
+ * in and is not kept.
  */
 
 export interface GroupReadOptions {
@@ -28,7 +32,6 @@ export interface GroupReadOptions {
 
 const PAGE = 250;
 const DISPLAY_NAME_MAX = groupMaxLengthOf("displayName");
-const GROUP_IDS_PER_QUERY = 50;
 
 /**
  * Whether a filter refers to `members` (Entra's `members eq "3"`, `members[value eq "3"]`).
@@ -81,6 +84,7 @@ export class GroupService {
     private readonly client: BigCommerceClient,
     private readonly directory: GroupDirectory,
     private readonly membership: MembershipWriter,
+    private readonly listing: MemberListing,
     private readonly parkingGroupId: number | null,
     private readonly logger: Logger,
     private readonly audit: (event: { operation: string; groupId: number; changed: string[] }) => void,
@@ -162,19 +166,8 @@ export class GroupService {
     return out;
   }
 
-  /** Members of several groups in one paged query (a page of groups costs one call per 250 members). */
-  private async membersOf(groupIds: readonly number[]): Promise<Map<number, Customer[]>> {
-    const out = new Map<number, Customer[]>(groupIds.map((id) => [id, []]));
-    // A member filter asks about every group: keep each query's id list short.
-    for (let start = 0; start < groupIds.length; start += GROUP_IDS_PER_QUERY) {
-      const chunk = groupIds.slice(start, start + GROUP_IDS_PER_QUERY);
-      for (let page = 1; ; page++) {
-        const result = await this.client.customers.list({ "customer_group_id:in": chunk, page, limit: PAGE });
-        for (const c of result.data) out.get(c.customer_group_id)?.push(c);
-        if (result.data.length < PAGE || page >= result.pagination.total_pages) break;
-      }
-    }
-    return out;
+  private membersOf(groupIds: readonly number[]): Promise<Map<number, Customer[]>> {
+    return this.listing.membersOf(groupIds);
   }
 
   private async members(groupId: number): Promise<Customer[]> {
@@ -220,7 +213,7 @@ export class GroupService {
     const name = typeof doc.displayName === "string" ? doc.displayName.trim() : "";
     if (!name) throw invalidValue("Attribute 'displayName' is required");
     if ([...name].length > DISPLAY_NAME_MAX) throw invalidValue(`'displayName' is longer than ${DISPLAY_NAME_MAX} characters`);
-    const members = Array.isArray(doc.members) ? this.memberIds(doc.members) : null;
+    const members = Array.isArray(doc.members) ? this.memberIds(doc.members, "join") : null;
     return { displayName: name, members };
   }
 
@@ -228,16 +221,22 @@ export class GroupService {
    * Member references to customer ids. Customer and group ids overlap, so only a reference that
    * names a user is read as a customer: `type` "User" or absent, and `$ref` a Users URL or
    * absent (RFC 7643 §4.2 also allows nested groups, which customer groups cannot hold).
-   * Anything else is refused rather than moving an unrelated customer. A user value that is no
-   * customer id of this store is skipped.
+   * Anything else is refused rather than moving an unrelated customer. A value that cannot be a
+   * customer id is refused when it is to join (400 naming it: nothing of the request is
+   * applied), and names nobody to remove when it is to leave.
    */
-  private memberIds(values: unknown[]): CustomerId[] {
+  private memberIds(values: unknown[], direction: "join" | "leave"): CustomerId[] {
+    if (values.length > MAX_GROUP_MEMBERS_PER_REQUEST) throw tooManyMembers(values.length, "names");
     const ids: CustomerId[] = [];
+    const invalid: string[] = [];
     for (const v of values) {
       const raw = isPlainObject(v) ? userReference(v) : v;
       const id = toCustomerId(typeof raw === "number" ? String(raw) : raw);
       if (id) ids.push(id);
-      else this.logger.warn({ member: String(raw).slice(0, 64) }, "group member value is not a customer id; ignored");
+      else invalid.push(JSON.stringify(raw ?? null).slice(0, 64));
+    }
+    if (invalid.length > 0 && direction === "join") {
+      throw invalidValue(`${invalid.length === 1 ? "Member" : "Members"} ${invalid.slice(0, 20).join(", ")} ${invalid.length === 1 ? "is" : "are"} not a user id of this store; nothing was changed`);
     }
     return [...new Set(ids)];
   }
@@ -259,6 +258,8 @@ export class GroupService {
     if (!group) {
       if (unfinished !== undefined) await this.unfinishedCreates.delete(key);
       await this.assertNameFree(displayName);
+      // Unknown members refuse the request before the group exists.
+      if (members && members.length > 0) await this.membership.assertCustomers(members);
     }
     const created = group ?? (await this.writing(() => this.client.customerGroups.create({ name: displayName })));
     this.directory.set(created.id, created.name);
@@ -286,6 +287,7 @@ export class GroupService {
     const wanted = members === null ? null : new Set(members);
     // Everything read before the first write, so that a failed read changes nothing.
     const leaving = wanted === null ? [] : await this.membersOutside(group.id, wanted);
+    if ((members?.length ?? 0) + leaving.length > MAX_GROUP_MEMBERS_PER_REQUEST) throw tooManyMembers((members?.length ?? 0) + leaving.length, "would move");
     if (displayName !== group.name) await this.assertNameFree(displayName, group.id);
     const current = await this.writeAll(group, displayName, wanted === null ? null : { join: wanted, leave: leaving }, changed);
     this.audit({ operation: "replace", groupId: group.id, changed });
@@ -295,8 +297,11 @@ export class GroupService {
   async patch(id: string, body: unknown): Promise<void> {
     if (!isPlainObject(body)) throw invalidSyntax("PATCH expects a single JSON object");
     const operations = Object.entries(body).find(([k]) => k.toLowerCase() === "operations")?.[1];
+    // What the request asks is known (and refused when too large) before the first call.
+    const plan = membershipPlan(operations, (values, direction) => this.memberIds(values, direction));
+    const named = plan.add.size + plan.remove.size;
+    if (named > MAX_GROUP_MEMBERS_PER_REQUEST) throw tooManyMembers(named, "names");
     const group = await this.requireGroup(id);
-    const plan = membershipPlan(operations, (values) => this.memberIds(values));
     const changed: string[] = [];
     const rename = plan.displayName !== undefined && plan.displayName !== group.name ? plan.displayName : undefined;
     if (rename !== undefined) {
@@ -304,6 +309,7 @@ export class GroupService {
       await this.assertNameFree(rename, group.id);
     }
     const leaving = !plan.touchesMembers ? [] : plan.resetToEmpty ? await this.membersOutside(group.id, plan.add) : [...plan.remove];
+    if (plan.add.size + leaving.length > MAX_GROUP_MEMBERS_PER_REQUEST) throw tooManyMembers(plan.add.size + leaving.length, "would move");
     await this.writeAll(group, rename ?? group.name, plan.touchesMembers ? { join: plan.add, leave: leaving } : null, changed);
     this.audit({ operation: "patch", groupId: group.id, changed });
   }
@@ -321,6 +327,8 @@ export class GroupService {
   ): Promise<CustomerGroup> {
     let current: CustomerGroup = group;
     const undo = new UndoLog(this.logger, { groupId: group.id });
+    // Reads and checks of the moves first: a refused member (400) leaves the name as it was.
+    const writeMoves = moves ? await this.membership.prepare(group.id, moves.join, moves.leave) : null;
     if (displayName !== group.name) {
       current = await this.writing(() => this.client.customerGroups.update(group.id, { name: displayName }));
       this.directory.set(group.id, current.name);
@@ -330,9 +338,9 @@ export class GroupService {
       });
       changed.push("displayName");
     }
-    if (moves) {
+    if (writeMoves) {
       try {
-        await this.membership.apply(group.id, moves.join, moves.leave);
+        await writeMoves();
       } catch (err) {
         await undo.rollBack();
         throw err;

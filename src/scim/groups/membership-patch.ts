@@ -22,7 +22,7 @@ export interface MembershipPlan {
 }
 
 
-export function membershipPlan(operations: unknown, toIds: (values: unknown[]) => CustomerId[]): MembershipPlan {
+export function membershipPlan(operations: unknown, toIds: (values: unknown[], direction: "join" | "leave") => CustomerId[]): MembershipPlan {
   if (!Array.isArray(operations) || operations.length === 0) {
     throw invalidValue("PatchOp request body must contain 'Operations' with at least one operation");
   }
@@ -33,12 +33,12 @@ export function membershipPlan(operations: unknown, toIds: (values: unknown[]) =
 
   const members = (op: string, value: unknown) => {
     plan.touchesMembers = true;
-    if (op === "add") addAll(toIds(asList(value)));
+    if (op === "add") addAll(toIds(asList(value), "join"));
     else if (op === "replace") {
       plan.resetToEmpty = true;
-      plan.add = new Set(toIds(asList(value)));
+      plan.add = new Set(toIds(asList(value), "join"));
       plan.remove.clear();
-    } else if (asList(value).length > 0) removeAll(toIds(asList(value)));
+    } else if (asList(value).length > 0) removeAll(toIds(asList(value), "leave"));
     else {
       plan.resetToEmpty = true;
       plan.add.clear();
@@ -75,7 +75,7 @@ export function membershipPlan(operations: unknown, toIds: (values: unknown[]) =
         plan.touchesMembers = true;
         const filter = parsed.filter;
         const named = equalityCandidates(filter, "value").map((value) => ({ value }));
-        const ids = toIds(named.filter((m) => matchesFilter(m, filter)));
+        const ids = toIds(named.filter((m) => matchesFilter(m, filter)), op === "remove" ? "leave" : "join");
         if (op === "remove") removeAll(ids);
         else addAll(ids);
       } else members(op, raw.value);

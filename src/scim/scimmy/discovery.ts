@@ -4,6 +4,7 @@ import { STORABLE_ROWS, type StorableAttribute } from "../../mapping/attribute-t
 import type { CustomEntry, CustomMapping } from "../../mapping/custom-mapping.js";
 import { CORE_USER } from "../../mapping/urns.js";
 import { ScimError, notFound } from "../errors.js";
+import { MAX_GROUP_MEMBERS_PER_REQUEST } from "../groups/group-limits.js";
 
 /**
  * Discovery (/Schemas, /ResourceTypes, /ServiceProviderConfig) for ONE bridge app, built from
@@ -90,7 +91,10 @@ export class Discovery {
       sort: { supported: true },
       etag: { supported: true },
     };
-    return this.plain(new SCIMMY.Schemas.ServiceProviderConfig(config as never, `${baseUrl}/ServiceProviderConfig`));
+    const document = this.plain(new SCIMMY.Schemas.ServiceProviderConfig(config as never, `${baseUrl}/ServiceProviderConfig`));
+    // Not an RFC 7643 attribute: the bound on Group requests (group-limits.ts), next to patch support.
+    document.patch = { ...(document.patch as Json), maxGroupMembersPerRequest: MAX_GROUP_MEMBERS_PER_REQUEST };
+    return document;
   }
 
   private schemaDocument(definition: { describe(basepath?: string): unknown }, baseUrl: string): SchemaDocument {

@@ -73,7 +73,7 @@ export function planAttributeDefinitions(
   stored: readonly StorableAttribute[],
   needs: AttributeNeeds = {},
 ): AttributeDefinitionsPlan {
-  const wanted: BridgeAttributeKey[] = ["externalId", "active", "groupBeforeDeactivation", "channelsBeforeDeactivation", "phoneType", ...(needs.features ?? []), ...stored];
+  const wanted: BridgeAttributeKey[] = ["externalId", "active", "groupBeforeDeactivation", "channelsBeforeDeactivation", "groupMemberships", "phoneType", ...(needs.features ?? []), ...stored];
   const custom = (needs.mapping?.entries ?? []).flatMap((e) =>
     e.target.kind === "customerAttribute" ? [{ key: e.key, name: e.target.name, type: e.target.type, typeRequested: e.target.typeRequested }] : [],
   );

@@ -1,4 +1,4 @@
-import type { BigCommerceClient, Customer, CustomerListQuery, CustomerSort } from "../../bigcommerce/index.js";
+import type { BigCommerceClient, Customer, CustomerId, CustomerListQuery, CustomerSort } from "../../bigcommerce/index.js";
 import { CUSTOMER_INCLUDE, toCustomerId } from "../../bigcommerce/index.js";
 import { userFromCustomer, type ScimUser, type UserViewContext } from "../../mapping/customer-to-user.js";
 import { invalidFilter, invalidValue, notFound } from "../errors.js";
@@ -54,6 +54,8 @@ export class UserReader {
     readonly recent: RecentReads = new RecentReads(0),
     /** Whether SCIM shows addresses (then every list includes them, as single reads do). */
     withAddresses = false,
+    /** Customers whose remembered group memberships name a group (groups/member-listing.ts). */
+    private readonly rememberedMembers: (groupId: number) => Promise<readonly CustomerId[]> = async () => [],
   ) {
     this.include = withAddresses ? [...CUSTOMER_INCLUDE, "addresses"] : [...CUSTOMER_INCLUDE];
   }
@@ -146,6 +148,13 @@ export class UserReader {
       const found = await this.client.customers.findByEmails(emails);
       await this.recent.remember(found, since);
       return found;
+    }
+    if (lookup.memberOfGroup !== undefined) {
+      const ids = await this.rememberedMembers(lookup.memberOfGroup);
+      const out: Customer[] = [];
+      // `id:in` in reads of 50 ids, each bounded like any other lookup.
+      for (let i = 0; i < ids.length; i += 50) out.push(...(await this.readAll({ ...params, "id:in": ids.slice(i, i + 50) }, "this filter")));
+      return out;
     }
     if (lookup.externalId !== undefined) {
       const ids = await this.index.lookup(lookup.externalId);

@@ -1,0 +1,107 @@
+import type { BigCommerceClient, Customer, CustomerId } from "../../bigcommerce/index.js";
+import { readBridgeAttributes, type AttributeCatalog } from "../../mapping/bridge-attributes.js";
+import { parseMemberships } from "../../mapping/group-memberships.js";
+
+const PAGE = 250;
+const GROUP_IDS_PER_QUERY = 50;
+const IDS_PER_READ = 50;
+
+/**
+ * The members of customer groups as the IdP pushed them: the customers whose customer group it
+ * is, and the customers in other groups too whose remembered memberships name it
+ * (group-memberships.ts). BigCommerce cannot filter attribute values by value, so the second
+ * part reads the memberships attribute's values, which only customers in two or more groups
+ * have: one call per 250 such customers, then one `id:in` read per 50 members found there.
+ * Deactivated customers parked in the deactivated group are members of the group they return to
+ * (one call per 250 parked customers, when SCIM_DEACTIVATED_GROUP_ID is set). The cost grows
+ * with the members, the multi-group and the parked customers, never with the whole store.
+ */
+export class MemberListing {
+  constructor(
+    private readonly client: BigCommerceClient,
+    private readonly catalog: AttributeCatalog,
+    private readonly parkingGroupId: number | null,
+  ) {}
+
+  async membersOf(groupIds: readonly number[]): Promise<Map<number, Customer[]>> {
+    const out = new Map<number, Customer[]>(groupIds.map((id) => [id, []]));
+    // A member filter asks about every group: keep each query's id list short.
+    for (let start = 0; start < groupIds.length; start += GROUP_IDS_PER_QUERY) {
+      const chunk = groupIds.slice(start, start + GROUP_IDS_PER_QUERY);
+      for (let page = 1; ; page++) {
+        const result = await this.client.customers.list({ "customer_group_id:in": chunk, page, limit: PAGE });
+        for (const c of result.data) out.get(c.customer_group_id)?.push(c);
+        if (result.data.length < PAGE || page >= result.pagination.total_pages) break;
+      }
+    }
+    await this.addParked(out);
+    const elsewhere = await this.membersElsewhere(out);
+    for (const chunk of chunks([...elsewhere.keys()], IDS_PER_READ)) {
+      const found = await this.client.customers.list({ "id:in": chunk, limit: IDS_PER_READ });
+      for (const c of found.data) for (const g of elsewhere.get(c.id as CustomerId) ?? []) out.get(g)?.push(c);
+    }
+    for (const list of out.values()) list.sort((a, b) => a.id - b.id);
+    return out;
+  }
+
+  /** Parked customers, as members of the group they return to on reactivation (user-writer.ts). */
+  private async addParked(out: Map<number, Customer[]>): Promise<void> {
+    const parking = this.parkingGroupId;
+    if (parking === null || [...out.keys()].every((g) => g === parking)) return;
+    for (let page = 1; ; page++) {
+      const result = await this.client.customers.list({ "customer_group_id:in": [parking], include: ["attributes"], page, limit: PAGE });
+      for (const c of result.data) {
+        const values = readBridgeAttributes(c, this.catalog).values;
+        if (values.active !== "false" && !values.groupBeforeDeactivation) continue; // not parked: a member of the group itself
+        const returnsTo = Number(values.groupBeforeDeactivation ?? 0);
+        if (returnsTo !== parking) out.get(returnsTo)?.push(c);
+      }
+      if (result.data.length < PAGE || page >= result.pagination.total_pages) return;
+    }
+  }
+
+  /**
+   * Customers whose remembered memberships name `groupId` (users in two or more groups), for a
+   * `/Users` filter on `groups.value`: the customer group lookup finds the others.
+   */
+  async rememberedMembers(groupId: number): Promise<CustomerId[]> {
+    const out: CustomerId[] = [];
+    await this.scanMemberships((customerId, groups) => {
+      if (groups.includes(groupId)) out.push(customerId);
+    });
+    return out;
+  }
+
+  /** Customers whose memberships name one of these groups that does not list them yet, with those groups. */
+  private async membersElsewhere(listed: ReadonlyMap<number, Customer[]>): Promise<Map<CustomerId, number[]>> {
+    const out = new Map<CustomerId, number[]>();
+    const known = new Map([...listed].map(([g, members]) => [g, new Set(members.map((m) => m.id))]));
+    await this.scanMemberships((id, groups) => {
+      for (const g of groups) {
+        if (!known.has(g) || known.get(g)!.has(id)) continue;
+        out.set(id, [...(out.get(id) ?? []), g]);
+      }
+    });
+    return out;
+  }
+
+  /** Every remembered memberships value: one call per 250 customers in two or more groups. */
+  private async scanMemberships(visit: (customerId: CustomerId, groups: number[]) => void): Promise<void> {
+    const attributeId = this.catalog.idOf("groupMemberships");
+    if (attributeId === undefined) return;
+    for (let page = 1; ; page++) {
+      const result = await this.client.attributeValues.list({ "attribute_id:in": [attributeId], page, limit: PAGE });
+      for (const value of result.data) {
+        const groups = parseMemberships(value.attribute_value);
+        if (groups) visit(value.customer_id as CustomerId, groups);
+      }
+      if (result.data.length < PAGE || page >= result.pagination.total_pages) return;
+    }
+  }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,192 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { api, createUser, newUser, startBridge, store, useBridge, withBridge, type Api } from "./helpers.js";
+
+/**
+ * Issue 18, item 3: a user in several SCIM groups gets the customer group the mapping file's
+ * `groupPrecedence` ranks first, whatever the push order; every group it is in still lists it;
+ * removing the effective group falls back to the next one; removing the last leaves group 0.
+ */
+const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+function mappingFile(document: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), "precedence-")), "mapping.json");
+  writeFileSync(path, JSON.stringify(document));
+  return path;
+}
+
+async function makeGroup(a: Api, name: string): Promise<string> {
+  const res = await a.post("/Groups", { schemas: [GROUP], displayName: name });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+const add = (a: Api, group: string, user: string) => a.patch(`/Groups/${group}`, [{ op: "add", path: "members", value: [{ value: user }] }]);
+const remove = (a: Api, group: string, user: string) => a.patch(`/Groups/${group}`, [{ op: "remove", path: `members[value eq "${user}"]` }]);
+const memberIds = async (a: Api, group: string) => ((await a.get(`/Groups/${group}`)).body.members as { value: string }[]).map((m) => m.value).sort();
+
+describe("with groupPrecedence [Wholesale, Retail]", () => {
+  const precedenceFile = mappingFile({ groupPrecedence: ["wholesale", "Retail"] });
+  const b = useBridge({ SCIM_MAPPING_FILE: precedenceFile });
+  const groupOf = (id: string) => store(b).customers.get(Number(id))!.customer_group_id;
+  let n = 0;
+  const user = async () => (await createUser(b.api, `precedence${++n}@x.test`)).id;
+
+  it("the push order does not change the outcome, and both groups list the user", async () => {
+    const wholesale = await makeGroup(b.api, "Wholesale");
+    const retail = await makeGroup(b.api, "Retail");
+    const [first, second] = [await user(), await user()];
+    // Opposite orders, one PATCH per membership as Okta and Entra push them.
+    expect((await add(b.api, retail, first)).status).toBe(204);
+    expect((await add(b.api, wholesale, first)).status).toBe(204);
+    expect((await add(b.api, wholesale, second)).status).toBe(204);
+    expect((await add(b.api, retail, second)).status).toBe(204);
+    expect(groupOf(first)).toBe(Number(wholesale));
+    expect(groupOf(second)).toBe(Number(wholesale));
+
+    expect(await memberIds(b.api, wholesale)).toEqual([first, second].sort());
+    expect(await memberIds(b.api, retail)).toEqual([first, second].sort());
+    for (const filter of [`members[value eq "${first}"]`, `members.value eq "${second}"`]) {
+      const found = await b.api.get(`/Groups?filter=${encodeURIComponent(filter)}&excludedAttributes=members`);
+      expect(found.body.Resources.map((g: { id: string }) => g.id).sort(), filter).toEqual([wholesale, retail].sort());
+      expect(found.body.Resources[0].members).toBeUndefined();
+    }
+    const entra = await b.api.get(`/Groups?filter=${encodeURIComponent(`id eq "${retail}" and members eq "${first}"`)}&excludedAttributes=members`);
+    expect(entra.body.totalResults).toBe(1);
+    const shown = (await b.api.get(`/Users/${first}`)).body.groups as { value: string; display: string }[];
+    expect(shown.map((g) => g.value).sort()).toEqual([wholesale, retail].sort());
+    expect(shown.find((g) => g.value === retail)?.display).toBe("Retail");
+
+    // A /Users filter on groups finds the users of a group that is not their customer group too.
+    for (const filter of [`groups.value eq "${retail}"`, `groups[value eq "${retail}"]`]) {
+      const users = await b.api.get(`/Users?filter=${encodeURIComponent(filter)}`);
+      expect(users.body.Resources.map((u: { id: string }) => u.id).sort(), filter).toEqual([first, second].sort());
+    }
+
+    // The IdP's re-push of a membership it already pushed changes nothing.
+    expect((await add(b.api, retail, first)).status).toBe(204);
+    expect(groupOf(first)).toBe(Number(wholesale));
+  });
+
+  it("a listed group beats an unlisted one; removing the effective group falls back; the last removal leaves group 0", async () => {
+    const wholesale = (await b.api.get(`/Groups?filter=${encodeURIComponent('displayName eq "Wholesale"')}`)).body.Resources[0].id as string;
+    const retail = (await b.api.get(`/Groups?filter=${encodeURIComponent('displayName eq "Retail"')}`)).body.Resources[0].id as string;
+    const other = await makeGroup(b.api, "Other");
+    const u = await user();
+    await add(b.api, retail, u);
+    await add(b.api, other, u);
+    expect(groupOf(u)).toBe(Number(retail));
+    await add(b.api, wholesale, u);
+    expect(groupOf(u)).toBe(Number(wholesale));
+
+    expect((await remove(b.api, wholesale, u)).status).toBe(204);
+    expect(groupOf(u)).toBe(Number(retail));
+    expect(await memberIds(b.api, wholesale)).not.toContain(u);
+    expect(await memberIds(b.api, other)).toContain(u);
+
+    // Entra's Remove with a value array.
+    await b.api.patch(`/Groups/${retail}`, [{ op: "Remove", path: "members", value: [{ value: u }] }]);
+    expect(groupOf(u)).toBe(Number(other));
+    await remove(b.api, other, u);
+    expect(groupOf(u)).toBe(0);
+    expect((await b.api.get(`/Users/${u}`)).body.groups).toBeUndefined();
+    expect(await memberIds(b.api, other)).not.toContain(u);
+  });
+
+  it("a PUT that leaves the user out of the effective group falls back to the next one", async () => {
+    const wholesale = (await b.api.get(`/Groups?filter=${encodeURIComponent('displayName eq "Wholesale"')}`)).body.Resources[0].id as string;
+    const retail = (await b.api.get(`/Groups?filter=${encodeURIComponent('displayName eq "Retail"')}`)).body.Resources[0].id as string;
+    const [u, stays] = [await user(), await user()];
+    await add(b.api, wholesale, u);
+    await add(b.api, retail, u);
+    const before = await memberIds(b.api, wholesale);
+    const put = await b.api.put(`/Groups/${wholesale}`, {
+      schemas: [GROUP],
+      displayName: "Wholesale",
+      members: [...before.filter((id) => id !== u), stays].map((value) => ({ value })),
+    });
+    expect(put.status).toBe(200);
+    expect(groupOf(u)).toBe(Number(retail));
+    expect(groupOf(stays)).toBe(Number(wholesale));
+    expect(await memberIds(b.api, retail)).toContain(u);
+  });
+
+  it("memberships live in the store: a second bridge (a restart, another replica) sees them and falls back right", async () => {
+    const wholesale = (await b.api.get(`/Groups?filter=${encodeURIComponent('displayName eq "Wholesale"')}`)).body.Resources[0].id as string;
+    const retail = (await b.api.get(`/Groups?filter=${encodeURIComponent('displayName eq "Retail"')}`)).body.Resources[0].id as string;
+    const u = await user();
+    await add(b.api, wholesale, u);
+    await add(b.api, retail, u);
+    const other = await startBridge({ SCIM_MAPPING_FILE: precedenceFile }, {}, { emulator: b.emulator });
+    try {
+      const a = api(other);
+      expect(await memberIds(a, retail)).toContain(u);
+      expect((await remove(a, wholesale, u)).status).toBe(204);
+      expect(groupOf(u)).toBe(Number(retail));
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe("without a precedence list", () => {
+  const b = useBridge();
+  const groupOf = (id: string) => store(b).customers.get(Number(id))!.customer_group_id;
+
+  it("the most recent membership wins, and removing it falls back to the one before", async () => {
+    const [a, c, d] = [await makeGroup(b.api, "A"), await makeGroup(b.api, "C"), await makeGroup(b.api, "D")];
+    const u = (await createUser(b.api, "recent@x.test")).id;
+    for (const g of [a, c, d]) await add(b.api, g, u);
+    expect(groupOf(u)).toBe(Number(d));
+    expect(await memberIds(b.api, a)).toEqual([u]);
+    await remove(b.api, d, u);
+    expect(groupOf(u)).toBe(Number(c));
+    // Removing a group that is not the effective one moves nobody.
+    await remove(b.api, a, u);
+    expect(groupOf(u)).toBe(Number(c));
+    await remove(b.api, c, u);
+    expect(groupOf(u)).toBe(0);
+  });
+
+  it("a group deleted since it was joined is skipped by the fallback", async () => {
+    const [a, c, d] = [await makeGroup(b.api, "Kept"), await makeGroup(b.api, "Deleted later"), await makeGroup(b.api, "Last")];
+    const u = (await createUser(b.api, "fallback@x.test")).id;
+    for (const g of [a, c, d]) await add(b.api, g, u);
+    expect((await b.api.delete(`/Groups/${c}`)).status).toBe(204);
+    expect((await remove(b.api, d, u)).status).toBe(204);
+    expect(groupOf(u)).toBe(Number(a));
+  });
+});
+
+describe("with the deactivated group (SCIM_DEACTIVATED_GROUP_ID)", () => {
+  it("reactivation restores the effective group of the memberships the IdP changed meanwhile", async () => {
+    await withBridge(
+      { SCIM_DEACTIVATED_GROUP_ID: "1", SCIM_MAPPING_FILE: mappingFile({ groupPrecedence: ["Wholesale", "Retail"] }) },
+      async (own) => {
+        store(own).groups.insert({ name: "Deactivated" });
+        const groupOf = (id: string) => store(own).customers.get(Number(id))!.customer_group_id;
+        const wholesale = await makeGroup(own.api, "Wholesale");
+        const retail = await makeGroup(own.api, "Retail");
+        const u = (await own.api.post("/Users", newUser("parked.one@x.test"))).body.id as string;
+        const v = (await own.api.post("/Users", newUser("parked.two@x.test"))).body.id as string;
+        for (const id of [u, v]) {
+          await add(own.api, retail, id);
+          await add(own.api, wholesale, id);
+          expect((await own.api.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: false }])).status).toBe(200);
+          expect(groupOf(id)).toBe(1);
+        }
+        // While parked: u leaves its effective group; v leaves Retail and rejoins it.
+        expect((await remove(own.api, wholesale, u)).status).toBe(204);
+        await remove(own.api, retail, v);
+        await add(own.api, retail, v);
+        expect(groupOf(u)).toBe(1);
+        expect(await memberIds(own.api, retail)).toEqual([u, v].sort());
+        for (const id of [u, v]) expect((await own.api.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: true }])).status).toBe(200);
+        expect(groupOf(u)).toBe(Number(retail));
+        expect(groupOf(v)).toBe(Number(wholesale));
+      },
+    );
+  });
+});
