@@ -98,6 +98,8 @@ const envSchema = z
       .optional()
       .transform((s, ctx) => {
         if (s === undefined) return [...DEFAULT_STORED_ATTRIBUTES];
+        // "" is unset (the default list, see loadConfig); storing nothing is asked for by name.
+        if (s.trim().toLowerCase() === "none") return [];
         const names = csv(s);
         const unknown = names.filter((n) => !(STORABLE_ATTRIBUTES as readonly string[]).includes(n));
         if (unknown.length > 0) {
@@ -304,8 +306,19 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** Every environment variable the bridge reads, from the schema itself. */
+export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape) as readonly (keyof typeof envSchema.shape)[];
+
+/**
+ * An empty (or blank) value counts as unset, for every variable: compose files pass
+ * `${X:-}` as "", and "" must mean the default, never "nothing" nor an invalid URL.
+ */
+function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return Object.fromEntries(ENVIRONMENT_VARIABLES.map((name) => [name, env[name]?.trim() === "" ? undefined : env[name]]));
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(withoutEmptyValues(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "environment"}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
