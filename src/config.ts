@@ -82,6 +82,11 @@ const envSchema = z
     SCIM_JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     SCIM_JWT_ISSUER: z.string().min(1).optional(),
     SCIM_JWT_AUDIENCE: z.string().min(1).optional(),
+    // Optional allow-list: a JWT's sub, client_id or azp must be one of these.
+    SCIM_JWT_ALLOWED_SUBJECTS: z.string().optional(),
+    // Longest lifetime (exp - iat) and age (now - iat) of a JWT, in seconds. Entra's access
+    // tokens live 60 to 90 minutes, so the default leaves room for them and no more.
+    SCIM_JWT_MAX_AGE_S: intInRange(7_200, 60, 86_400),
     BIGCOMMERCE_STORE_HASH: z.string().regex(/^[a-z0-9]+$/i, "must be the store hash from the API path").optional(),
     BIGCOMMERCE_ACCESS_TOKEN: z.string().min(1).optional(),
     BIGCOMMERCE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -150,10 +155,19 @@ const envSchema = z
         message: "set both BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN, or neither (embedded emulator)",
       });
     }
-    if (env.SCIM_JWT_JWKS_URL && !env.SCIM_JWT_AUDIENCE) {
-      // Published signing keys are often shared by many tenants and apps (e.g. an IdP's
-      // common keys): without an audience any token they signed would be accepted.
-      ctx.addIssue({ code: "custom", path: ["SCIM_JWT_AUDIENCE"], message: "required with SCIM_JWT_JWKS_URL" });
+    if (env.SCIM_JWT_JWKS_URL || env.SCIM_JWT_SECRET) {
+      // Published signing keys are often shared by many tenants and apps (e.g. an IdP's common
+      // keys), and a shared secret may sign tokens for other services too: only a token naming
+      // this bridge (audience) from the expected issuer is a SCIM administrator.
+      for (const name of ["SCIM_JWT_ISSUER", "SCIM_JWT_AUDIENCE"] as const) {
+        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required with SCIM_JWT_JWKS_URL or SCIM_JWT_SECRET" });
+      }
+    }
+    if (env.SCIM_JWT_JWKS_URL && new URL(env.SCIM_JWT_JWKS_URL).protocol === "http:" && !isLoopbackUrl(env.SCIM_JWT_JWKS_URL)) {
+      ctx.addIssue({ code: "custom", path: ["SCIM_JWT_JWKS_URL"], message: "must be https (plain http only on a loopback address): whoever answers it decides who is an administrator" });
+    }
+    if (csv(env.SCIM_JWT_ALLOWED_SUBJECTS).length > 0 && !env.SCIM_JWT_JWKS_URL && !env.SCIM_JWT_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["SCIM_JWT_ALLOWED_SUBJECTS"], message: "applies to JWTs: set SCIM_JWT_JWKS_URL or SCIM_JWT_SECRET too" });
     }
     if (env.SCIM_JWT_SECRET && env.SCIM_JWT_JWKS_URL) {
       ctx.addIssue({ code: "custom", path: ["SCIM_JWT_SECRET"], message: "set SCIM_JWT_SECRET or SCIM_JWT_JWKS_URL, not both" });
@@ -238,8 +252,12 @@ export interface Config {
   jwt: null | {
     secret: string | null;
     jwksUrl: string | null;
-    issuer: string | null;
-    audience: string | null;
+    issuer: string;
+    audience: string;
+    /** A token's sub, client_id or azp must be one of these; null = any subject of the issuer. */
+    allowedSubjects: string[] | null;
+    /** Longest accepted token lifetime and age, in seconds. */
+    maxAgeS: number;
   };
   bigcommerce: null | {
     apiUrl: string;
@@ -334,8 +352,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? {
             secret: e.SCIM_JWT_SECRET ?? null,
             jwksUrl: e.SCIM_JWT_JWKS_URL ?? null,
-            issuer: e.SCIM_JWT_ISSUER ?? null,
-            audience: e.SCIM_JWT_AUDIENCE ?? null,
+            // Both required whenever JWTs are on (checked above).
+            issuer: e.SCIM_JWT_ISSUER ?? "",
+            audience: e.SCIM_JWT_AUDIENCE ?? "",
+            allowedSubjects: csv(e.SCIM_JWT_ALLOWED_SUBJECTS).length > 0 ? csv(e.SCIM_JWT_ALLOWED_SUBJECTS) : null,
+            maxAgeS: e.SCIM_JWT_MAX_AGE_S,
           }
         : null,
     bigcommerce:
