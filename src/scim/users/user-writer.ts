@@ -129,6 +129,7 @@ export class UserWriter {
   async create(body: unknown, view: UserViewContext): Promise<ScimUser> {
     const doc = parseUserDocument(normaliseUserBody(requireBody(body, "POST")));
     const change = userChangeFromDocument(doc, { mode: "create", storedAttributes: this.settings.storedAttributes });
+    this.refuseLockoutChannel(change, undefined);
     const active = change.active ?? true;
     const f = change.fields;
     const item: CustomerCreate = {
@@ -215,6 +216,7 @@ export class UserWriter {
       userNameSent: true,
       storedAttributes: this.settings.storedAttributes,
     });
+    this.refuseLockoutChannel(change, userFromCustomer(current, view));
     return this.apply(current, change, view, "replace");
   }
 
@@ -239,6 +241,7 @@ export class UserWriter {
       userNameSent: namesUserName(operations),
       storedAttributes: this.settings.storedAttributes,
     });
+    this.refuseLockoutChannel(change, before);
     return this.apply(current, change, view, "patch");
   }
 
@@ -430,6 +433,24 @@ export class UserWriter {
 
     this.audit({ operation: event, customerId: current.id, changed });
     return userFromCustomer({ ...updated, attributes: values }, view);
+  }
+
+  /**
+   * The lockout channel is where deactivated customers are parked: a channel an IdP assigns
+   * would let a shopper sign in to it (or make an active customer look locked out). Refused
+   * before anything is written. A list the user is already shown with (a GET sent back as a PUT)
+   * is not a request for it.
+   */
+  private refuseLockoutChannel(change: UserChange, shown: ScimUser | undefined): void {
+    const lockout = this.settings.lockoutChannelId;
+    const requested = change.fields.channel_ids;
+    if (lockout === null || !requested?.includes(lockout)) return;
+    const extension = shown?.[BIGCOMMERCE_CUSTOMER];
+    const shownIds = isPlainObject(extension) && Array.isArray(extension.channelIds) ? (extension.channelIds as unknown[]) : null;
+    if (shownIds !== null && shownIds.includes(lockout)) return;
+    throw invalidValue(
+      `'${BIGCOMMERCE_CUSTOMER}:channelIds' must not include ${lockout}: it is the lockout channel (SCIM_LOCKOUT_CHANNEL_ID), where only deactivated users are kept`,
+    );
   }
 
   /** The channel part of a (de)activation, in the same order as the rest (channel-lockout.ts). */
