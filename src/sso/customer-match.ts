@@ -3,6 +3,7 @@ import { type AttributeCatalog, readBridgeAttributes } from "../mapping/bridge-a
 import { isActiveCustomer } from "../mapping/customer-to-user.js";
 import type { ExternalIdIndex } from "../scim/users/external-id-index.js";
 import { SsoRefusal } from "./refusals.js";
+import { foldEmail } from "../email-fold.js";
 
 export interface MatchSettings {
   match: "email" | "externalId";
@@ -18,12 +19,6 @@ export interface Identity {
   givenName: string | null;
   familyName: string | null;
 }
-
-/**
- * Lower-cases A-Z only. String.prototype.toLowerCase() also folds some non-ASCII letters to ASCII
- * ones (KELVIN SIGN U+212A -> "k"), which would match another person's address.
- */
-const asciiLower = (email: string): string => email.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 const text = (value: unknown): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
 
@@ -64,11 +59,11 @@ export class CustomerMatcher {
     if (identity.email === null) throw new SsoRefusal(identity.emailClaimed ? "email_unverified" : "claim_missing", "email");
     // A comma would split one value into two in `email:in`; no store email contains one.
     if (identity.email.includes(",")) return undefined;
-    const wanted = asciiLower(identity.email);
+    const wanted = foldEmail(identity.email);
     // As given and lower-cased: BigCommerce does not document whether `email:in` ignores case.
     const emails = [...new Set([identity.email, wanted])];
     const page = await this.client.customers.list({ "email:in": emails, include: ["attributes"], limit: 10 });
-    return page.data.find((c) => asciiLower(c.email) === wanted);
+    return page.data.find((c) => foldEmail(c.email) === wanted);
   }
 
   private async bySubject(identity: Identity): Promise<Customer | undefined> {

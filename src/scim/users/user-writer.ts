@@ -37,6 +37,7 @@ import type { ExternalIdIndex } from "./external-id-index.js";
 import { unguessablePassword } from "./random-password.js";
 import { UndoLog } from "../undo-log.js";
 import type { UserReader } from "./user-reader.js";
+import { foldEmail, sameEmail } from "../../email-fold.js";
 
 export interface UserWriterSettings {
   storedAttributes: readonly StorableAttribute[];
@@ -496,8 +497,8 @@ export class UserWriter {
 
   /** A new email must not belong to another customer (checked before any write). */
   private async assertEmailFree(email: string, id: CustomerId): Promise<void> {
-    const page = await this.client.customers.list({ "email:in": [...new Set([email, email.toLowerCase()])], limit: 10 });
-    if (page.data.some((c) => c.id !== id && c.email.toLowerCase() === email.toLowerCase())) {
+    const page = await this.client.customers.list({ "email:in": [...new Set([email, foldEmail(email)])], limit: 10 });
+    if (page.data.some((c) => c.id !== id && sameEmail(c.email, email))) {
       throw uniqueness("Another user has this userName (email)");
     }
   }
