@@ -230,7 +230,8 @@ const envSchema = z
     }
     // Storefront sign-in: a customer whose deactivation stopped half-way (locked out, flag not yet
     // recorded) would still be sent a login token; on the lockout channel it would work.
-    if (env.SCIM_LOCKOUT_CHANNEL_ID !== null && env.SSO_CHANNEL_ID === env.SCIM_LOCKOUT_CHANNEL_ID) {
+    const signIn = oidc === 3 || env.SSO_DEV_PROVIDER === "1";
+    if (signIn && env.SCIM_LOCKOUT_CHANNEL_ID !== null && env.SSO_CHANNEL_ID === env.SCIM_LOCKOUT_CHANNEL_ID) {
       ctx.addIssue({ code: "custom", path: ["SSO_CHANNEL_ID"], message: "must not be SCIM_LOCKOUT_CHANNEL_ID (storefront sign-in would open the lockout channel)" });
     }
     if (env.SSO_DEV_PROVIDER === "1" && (live || oidc !== 0)) {
@@ -294,9 +295,12 @@ export interface Config {
   };
   /** Storefront sign-in; null = off. On the embedded emulator main.ts fills the storefront and app. */
   sso: SsoConfig | null;
-  /** Start the built-in development OpenID provider (embedded emulator only). */
-  ssoDevProvider: boolean;
+  /** Start the built-in development OpenID provider (embedded emulator only), signing in as these say; null = off. */
+  ssoDevProvider: SsoChoices | null;
 }
+
+/** How storefront sign-in finds and signs in customers: the same for a real IdP and the demo provider. */
+export type SsoChoices = Pick<SsoConfig, "channelId" | "match" | "subjectClaim" | "jitCreate">;
 
 export interface SsoConfig {
   issuer: string;
@@ -342,6 +346,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  const ssoChoices: SsoChoices = {
+    channelId: e.SSO_CHANNEL_ID,
+    match: e.SSO_MATCH,
+    subjectClaim: e.SSO_SUBJECT_CLAIM,
+    jitCreate: e.SSO_JIT_CREATE === "true",
+  };
   return {
     port: e.PORT,
     host: e.HOST,
@@ -391,17 +401,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             clientId: e.SSO_OIDC_CLIENT_ID,
             clientSecret: e.SSO_OIDC_CLIENT_SECRET,
             storefrontUrl: e.SSO_STOREFRONT_URL?.replace(/\/$/, "") ?? null,
-            channelId: e.SSO_CHANNEL_ID,
-            match: e.SSO_MATCH,
-            subjectClaim: e.SSO_SUBJECT_CLAIM,
-            jitCreate: e.SSO_JIT_CREATE === "true",
+            ...ssoChoices,
             app:
               e.BIGCOMMERCE_CLIENT_ID && e.BIGCOMMERCE_CLIENT_SECRET
                 ? { clientId: e.BIGCOMMERCE_CLIENT_ID, clientSecret: e.BIGCOMMERCE_CLIENT_SECRET }
                 : null,
           }
         : null,
-    ssoDevProvider: e.SSO_DEV_PROVIDER === "1",
+    ssoDevProvider: e.SSO_DEV_PROVIDER === "1" ? ssoChoices : null,
     redis: e.REDIS_URL
       ? {
           url: e.REDIS_URL,

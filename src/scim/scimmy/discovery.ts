@@ -2,6 +2,7 @@ import express, { type Request } from "express";
 import SCIMMY from "scimmy";
 import { STORABLE_ROWS, type StorableAttribute } from "../../mapping/attribute-table.js";
 import { ScimError, notFound } from "../errors.js";
+import { listResponse } from "../list-response.js";
 
 /**
  * Discovery (/Schemas, /ResourceTypes, /ServiceProviderConfig) for ONE bridge app, built from
@@ -95,7 +96,8 @@ const refuseFilter = (req: Request, what: string) => {
 /** Answers the discovery endpoints before scimmy's router (which would read its global registry). */
 export function discoveryRouter(discovery: Discovery, baseUrlOf: (req: Request) => string): express.Router {
   const router = express.Router();
-  const list = (resources: Json[]) => new SCIMMY.Messages.ListResponse(resources as never);
+  // Discovery lists are never paged: every item in one page, and itemsPerPage says how many.
+  const list = (resources: Json[]) => listResponse(resources, resources.length, 1);
   router.get("/Schemas", (req, res) => {
     refuseFilter(req, "Schema");
     res.send(list(discovery.schemas(baseUrlOf(req))));

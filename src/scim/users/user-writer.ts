@@ -26,7 +26,7 @@ import { userFromCustomer, type ScimUser, type UserViewContext } from "../../map
 import { parseUserDocument } from "../../mapping/user-document.js";
 import { userChangeFromDocument, withPutDefaults, type UserChange } from "../../mapping/user-to-customer.js";
 import { rememberChannels } from "../../mapping/remembered-channels.js";
-import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
+import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import type { WriteLock } from "../keyed-lock.js";
 import { invalidSyntax, invalidValue, mutability, uniqueness } from "../errors.js";
 import { hasExpectedVersion, requireCurrentVersion } from "../version-precondition.js";
@@ -66,6 +66,19 @@ const USER_PATCH_TARGET: PatchTarget = {
 function requireBody(body: unknown, verb: string): Record<string, unknown> {
   if (body === undefined || body === null) throw invalidSyntax(`Missing request body for ${verb}`);
   if (!isPlainObject(body)) throw invalidSyntax(`${verb} expects a single JSON object`);
+  return body;
+}
+
+/**
+ * A created resource says what it is (RFC 7643 §3): a body without `schemas`, or one that names
+ * only another resource's schema (a Group sent to /Users), is not a User to create.
+ */
+function requireUserSchema(body: Record<string, unknown>): Record<string, unknown> {
+  const schemas = Object.entries(body).find(([k]) => k.toLowerCase() === "schemas")?.[1];
+  if (schemas === undefined || schemas === null) throw invalidSyntax(`Attribute 'schemas' is required and must include '${CORE_USER}'`);
+  if (!Array.isArray(schemas) || !schemas.some((s) => typeof s === "string" && s.toLowerCase() === CORE_USER.toLowerCase())) {
+    throw invalidValue(`Attribute 'schemas' must include '${CORE_USER}' to create a User`);
+  }
   return body;
 }
 
@@ -128,7 +141,7 @@ export class UserWriter {
   ) {}
 
   async create(body: unknown, view: UserViewContext): Promise<ScimUser> {
-    const doc = parseUserDocument(normaliseUserBody(requireBody(body, "POST")));
+    const doc = parseUserDocument(normaliseUserBody(requireUserSchema(requireBody(body, "POST"))));
     const change = userChangeFromDocument(doc, { mode: "create", storedAttributes: this.settings.storedAttributes });
     this.refuseLockoutChannel(change, undefined);
     const active = change.active ?? true;
