@@ -118,6 +118,29 @@ const envSchema = z
     SCIM_RECENT_READ_MS: intInRange(2000, 0, 10_000),
     // Start-up repair of externalId index entries written behind: values modified this many hours back; 0 = off.
     SCIM_INDEX_REPAIR_HOURS: intInRange(24, 0, 24 * 90),
+    // Behind a reverse proxy: which peers may say who the client is (X-Forwarded-For); unset = none.
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .transform((s, ctx) => {
+        if (s === undefined) return null;
+        const value = s.trim();
+        if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 10) return Number(value);
+        const entries = csv(value);
+        const entry = /^(loopback|linklocal|uniquelocal|\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-f:]*:[0-9a-f:.]*(\/\d{1,3})?)$/i;
+        if (entries.length === 0 || entries.some((e) => !entry.test(e))) {
+          ctx.addIssue({
+            code: "custom",
+            message: "must be the number of proxies in front (1-10) or a comma-separated list of proxy addresses or subnets (10.0.0.0/8, loopback, uniquelocal); never 'true', which would believe any client's X-Forwarded-For",
+          });
+          return z.NEVER;
+        }
+        return entries;
+      }),
+    // Failed SCIM authentications per client address per minute before 429.
+    AUTH_FAILURE_LIMIT: intInRange(20, 1, 100_000),
+    // /sso/login and /sso/callback requests per client address per minute before 429.
+    SSO_RATE_LIMIT: intInRange(60, 1, 100_000),
     SCIM_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 1mb or 512kb").default("1mb"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     EMULATOR_LATENCY_MS: intInRange(0, 0, 10_000),
@@ -278,6 +301,10 @@ export interface Config {
   /** Start-up repair window of the written-behind externalId index (hours); 0 = off. */
   indexRepairHours: number;
   bodyLimit: string;
+  /** Express `trust proxy`: hops or proxy addresses; null = no header says who the client is. */
+  trustProxy: number | string[] | null;
+  /** Per client address per minute: failed authentications, and storefront sign-in requests. */
+  limits: { authFailures: number; ssoRequests: number };
   logLevel: string;
   emulator: { latencyMs: number; rateQuota: number; rateWindowMs: number };
   /** Shared state for replicas; null = everything in this process (the default). */
@@ -388,6 +415,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     recentReadMs: e.SCIM_RECENT_READ_MS,
     indexRepairHours: e.SCIM_INDEX_REPAIR_HOURS,
     bodyLimit: e.SCIM_BODY_LIMIT,
+    trustProxy: e.TRUST_PROXY,
+    limits: { authFailures: e.AUTH_FAILURE_LIMIT, ssoRequests: e.SSO_RATE_LIMIT },
     logLevel: e.LOG_LEVEL,
     emulator: {
       latencyMs: e.EMULATOR_LATENCY_MS,
