@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { ENVIRONMENT_VARIABLES, loadConfig } from "../../src/config.js";
+import { composeEnvironment } from "../support/compose-environment.js";
 
 /**
  * Issue 19, item 4: an empty value counts as unset for every variable. The list comes from the
@@ -29,20 +28,6 @@ describe("an empty value counts as unset", () => {
     expect(loadConfig({ SCIM_STORED_ATTRIBUTES: "none" }).storedAttributes).toEqual([]);
   });
 });
-
-/** The environment `docker compose up` gives each bridge container: every `${X:-}` is "". */
-function composeEnvironment(given: Record<string, string>): Record<string, string> {
-  const compose = parse(readFileSync(new URL("../../docker-compose.yml", import.meta.url), "utf8")) as {
-    "x-bridge": { environment: Record<string, string> };
-  };
-  const substitute = (value: string) =>
-    value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_m, name: string, kind: string | undefined, rest: string | undefined) => {
-      if (given[name] !== undefined && given[name] !== "") return given[name];
-      if (kind === "?") throw new Error(`${name} is required by docker-compose.yml`);
-      return kind === "-" ? (rest ?? "") : "";
-    });
-  return Object.fromEntries(Object.entries(compose["x-bridge"].environment).map(([k, v]) => [k, substitute(String(v))]));
-}
 
 describe("the documented `docker compose up`", () => {
   const documented = {
