@@ -20,6 +20,9 @@ export interface Identity {
   familyName: string | null;
 }
 
+/** The bridge's one email folding rule (A-Z only, src/email-fold.ts), as every SCIM lookup uses. */
+const asciiLower = foldEmail;
+
 const text = (value: unknown): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
 
 export function identityOf(claims: Record<string, unknown>, subjectClaim: string): Identity & { emailClaimed: boolean } {
@@ -59,11 +62,11 @@ export class CustomerMatcher {
     if (identity.email === null) throw new SsoRefusal(identity.emailClaimed ? "email_unverified" : "claim_missing", "email");
     // A comma would split one value into two in `email:in`; no store email contains one.
     if (identity.email.includes(",")) return undefined;
-    const wanted = foldEmail(identity.email);
+    const wanted = asciiLower(identity.email);
     // As given and lower-cased: BigCommerce does not document whether `email:in` ignores case.
     const emails = [...new Set([identity.email, wanted])];
     const page = await this.client.customers.list({ "email:in": emails, include: ["attributes"], limit: 10 });
-    return page.data.find((c) => foldEmail(c.email) === wanted);
+    return page.data.find((c) => asciiLower(c.email) === wanted);
   }
 
   private async bySubject(identity: Identity): Promise<Customer | undefined> {
