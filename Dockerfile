@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
+# Node 24 is the current LTS (Node 20 reached end of life on 2026-04-30); the code also runs on
+# Node 20.19+ (package.json engines), which .ci/run keeps testing alongside 24.
 # Build stage: install everything, compile TypeScript to dist/.
-FROM node:20.20-bookworm-slim AS build
+FROM node:24.21-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -9,7 +11,7 @@ COPY src ./src
 RUN npm run build
 
 # Runtime stage: production dependencies and the compiled code only, as an unprivileged user.
-FROM node:20.20-bookworm-slim AS runtime
+FROM node:24.21-bookworm-slim AS runtime
 # NODE_OPTIONS keeps stack traces pointing at the TypeScript sources (dist/ ships its source maps).
 ENV NODE_ENV=production \
     PORT=8080 \

@@ -5,6 +5,8 @@ import type { Logger } from "pino";
 import SCIMMYRouters from "scimmy-routers";
 import { AuditTrail } from "./audit/audit-trail.js";
 import { authenticate } from "./auth/authenticate.js";
+import { AddressThrottle, retryAfterSeconds } from "./http/address-throttle.js";
+import { clientAddress } from "./http/client-address.js";
 import { StaticTokens } from "./auth/bearer-token.js";
 import { JwtVerifier } from "./auth/jwt-verifier.js";
 import type { BigCommerceClient } from "./bigcommerce/api.js";
@@ -47,8 +49,26 @@ import { UserReader } from "./scim/users/user-reader.js";
 import { ForgettingLock, RecentReads } from "./scim/users/recent-reads.js";
 import { UserWriter } from "./scim/users/user-writer.js";
 import { createSso, loggableUrl, SSO_BASE_PATH, ssoNotConfigured } from "./sso/index.js";
+import { refusalPage } from "./sso/page.js";
 
 export const SCIM_BASE_PATH = "/scim/v2";
+/** The per-address limits count per minute, for at most this many addresses at once. */
+const LIMIT_WINDOW_MS = 60_000;
+const LIMIT_MAX_ADDRESSES = 10_000;
+
+/** /sso/login and /sso/callback, per client address: past the limit a 429 page with Retry-After. */
+function limitSignIns(throttle: AddressThrottle, addressOf: (req: Request) => string, storefrontUrl: string | null): express.RequestHandler {
+  return (req, res, next) => {
+    if (req.path !== "/login" && req.path !== "/callback") return next();
+    const waitMs = throttle.hit(addressOf(req));
+    if (waitMs === 0) return next();
+    res
+      .status(429)
+      .set({ "Retry-After": retryAfterSeconds(waitMs), "Cache-Control": "no-store" })
+      .type("html")
+      .send(refusalPage("Too many sign-in attempts from your network. Try again in a minute.", storefrontUrl));
+  };
+}
 const PAGE_SIZE = { default: 100, max: 250 };
 
 export interface AppDeps {
@@ -185,7 +205,15 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   const app = express();
   app.set("etag", false);
   app.set("x-powered-by", false);
-  app.set("trust proxy", config.publicBaseUrl ? false : "loopback");
+  // TRUST_PROXY names the proxies whose X-Forwarded-* headers are believed. Without it, the
+  // scheme of absolute URLs may still come from a loopback proxy (no PUBLIC_BASE_URL), but the
+  // client address for the per-address limits never comes from a header.
+  app.set("trust proxy", config.trustProxy ?? (config.publicBaseUrl ? false : "loopback"));
+  const addressOf = (req: Request) => clientAddress(req, config.trustProxy !== null);
+  const checkToken = authenticate(tokens, jwt, {
+    throttle: new AddressThrottle({ limit: config.limits.authFailures, windowMs: LIMIT_WINDOW_MS, maxAddresses: LIMIT_MAX_ADDRESSES }),
+    addressOf,
+  });
   app.use(
     pinoHttp({
       logger,
@@ -214,11 +242,11 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   });
   // Readiness (load balancers, Kubernetes): BigCommerce answers our credentials, Redis answers.
   app.get("/readyz", new Readiness({ client, ...(shared ? { redis: shared.redis } : {}) }).handler);
-  app.get("/metrics", authenticate(tokens, jwt), metrics.handler);
+  app.get("/metrics", checkToken, metrics.handler);
 
   const scim = express.Router();
   scim.use(metrics.track);
-  scim.use(authenticate(tokens, jwt));
+  scim.use(checkToken);
   scim.use(enterRequestScope);
   scim.use(jsonBody(config.bodyLimit));
   // Replicas: a follower passes the (checked) request to the leader, where batches fill.
@@ -258,6 +286,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   if (config.sso) {
     app.use(
       SSO_BASE_PATH,
+      // Every sign-in start costs the IdP a round trip and every callback the store's quota.
+      limitSignIns(new AddressThrottle({ limit: config.limits.ssoRequests, windowMs: LIMIT_WINDOW_MS, maxAddresses: LIMIT_MAX_ADDRESSES }), addressOf, config.sso.storefrontUrl),
       createSso({
         sso: config.sso,
         publicBaseUrl: config.publicBaseUrl,

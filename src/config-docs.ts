@@ -40,9 +40,19 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
     defaultText: "generated and printed in emulator mode",
   },
   SCIM_JWT_SECRET: { group: "auth", description: "Also accept JWT bearer tokens signed with this shared secret (HS256/384/512, at least 32 characters)." },
-  SCIM_JWT_JWKS_URL: { group: "auth", description: "Also accept JWT bearer tokens signed by a key of this JWKS URL (needs `SCIM_JWT_AUDIENCE`)." },
-  SCIM_JWT_ISSUER: { group: "auth", description: "Required `iss` of JWTs." },
-  SCIM_JWT_AUDIENCE: { group: "auth", description: "Required `aud` of JWTs." },
+  SCIM_JWT_JWKS_URL: { group: "auth", description: "Also accept JWT bearer tokens signed by a key of this JWKS URL (`https:`; plain `http:` on loopback only)." },
+  SCIM_JWT_ISSUER: { group: "auth", description: "Required `iss` of JWTs; required whenever JWTs are on." },
+  SCIM_JWT_AUDIENCE: { group: "auth", description: "Required `aud` of JWTs; required whenever JWTs are on." },
+  SCIM_JWT_ALLOWED_SUBJECTS: { group: "auth", description: "Comma-separated; a JWT's `sub`, `client_id` or `azp` must be one of them.", defaultText: "any subject" },
+  SCIM_JWT_MAX_AGE_S: { group: "auth", description: "Longest JWT lifetime (`exp` − `iat`) and age, in seconds; a JWT without `exp` is refused (docs/security.md)." },
+  TRUST_PROXY: {
+    group: "server",
+    description:
+      "Behind a reverse proxy: the number of proxies in front (`1`) or their addresses/subnets (`10.0.0.0/8,loopback`), whose `X-Forwarded-For` gives the client address for the per-address limits and sign-in's `request_ip`. Never `true`.",
+    defaultText: "none: no header is believed",
+  },
+  AUTH_FAILURE_LIMIT: { group: "auth", description: "Failed SCIM authentications per client address per minute; past it failures answer `429` with `Retry-After` (valid tokens keep working)." },
+  SSO_RATE_LIMIT: { group: "signIn", description: "`/sso/login` and `/sso/callback` requests per client address per minute; past it `429` with `Retry-After`." },
   BIGCOMMERCE_STORE_HASH: { group: "store", description: "The store (the code after `/stores/` in the API path); with `BIGCOMMERCE_ACCESS_TOKEN`, or neither for the embedded emulator." },
   BIGCOMMERCE_ACCESS_TOKEN: { group: "store", description: "Access token of a store-level API account with the Customers: modify scope (Channel Settings: read for the lockout channel)." },
   BIGCOMMERCE_API_URL: {
@@ -70,7 +80,10 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
     description: "Channel deactivated customers are restricted to, so that no password opens a storefront (channels come back on reactivation); must not be `1`.",
     defaultText: "none: password lock only",
   },
-  SCIM_STORED_ATTRIBUTES: { group: "provisioning", description: "SCIM attributes without a BigCommerce field kept as customer attributes (see docs/mapping.md for the choices)." },
+  SCIM_STORED_ATTRIBUTES: {
+    group: "provisioning",
+    description: "SCIM attributes without a BigCommerce field kept as customer attributes (see docs/mapping.md for the choices); `none` stores nothing.",
+  },
   SCIM_MAPPING_FILE: {
     group: "provisioning",
     description: "A JSON or YAML mapping document that adds to the built-in mapping (custom attributes, addresses, group precedence); validated at start-up, errors name the entry.",
@@ -91,7 +104,10 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
   SSO_MATCH: { group: "signIn", description: "How a signed-in identity finds its customer: by `email`, or by `externalId` (the claim in `SSO_SUBJECT_CLAIM`)." },
   SSO_SUBJECT_CLAIM: { group: "signIn", description: "ID token claim compared with the stored externalId when `SSO_MATCH=externalId`." },
   SSO_JIT_CREATE: { group: "signIn", description: "Create a customer for a verified email that matches none." },
-  SSO_DEV_PROVIDER: { group: "signIn", description: "`1`: start a development OpenID provider that signs anyone in (embedded emulator only)." },
+  SSO_DEV_PROVIDER: {
+    group: "signIn",
+    description: "`1`: start a development OpenID provider that signs anyone in (embedded emulator only); `SSO_CHANNEL_ID`, `SSO_MATCH`, `SSO_SUBJECT_CLAIM` and `SSO_JIT_CREATE` apply to it too.",
+  },
   BIGCOMMERCE_CLIENT_ID: { group: "signIn", description: "Client id of the app (Customers Login scope) whose secret signs Customer Login JWTs." },
   BIGCOMMERCE_CLIENT_SECRET: { group: "signIn", description: "Client secret of that app." },
   REDIS_URL: { group: "replicas", description: "Redis shared by replicas of one store (`redis://` or `rediss://`): quota, locks, leadership.", defaultText: "none: state in this process" },

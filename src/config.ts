@@ -85,6 +85,11 @@ const settings = {
     SCIM_JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     SCIM_JWT_ISSUER: z.string().min(1).optional(),
     SCIM_JWT_AUDIENCE: z.string().min(1).optional(),
+    // Optional allow-list: a JWT's sub, client_id or azp must be one of these.
+    SCIM_JWT_ALLOWED_SUBJECTS: z.string().optional(),
+    // Longest lifetime (exp - iat) and age (now - iat) of a JWT, in seconds. Entra's access
+    // tokens live 60 to 90 minutes, so the default leaves room for them and no more.
+    SCIM_JWT_MAX_AGE_S: intInRange(7_200, 60, 86_400),
     BIGCOMMERCE_STORE_HASH: z.string().regex(/^[a-z0-9]+$/i, "must be the store hash from the API path").optional(),
     BIGCOMMERCE_ACCESS_TOKEN: z.string().min(1).optional(),
     BIGCOMMERCE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -101,6 +106,8 @@ const settings = {
       .optional()
       .transform((s, ctx) => {
         if (s === undefined) return [...DEFAULT_STORED_ATTRIBUTES];
+        // "" is unset (the default list, see loadConfig); storing nothing is asked for by name.
+        if (s.trim().toLowerCase() === "none") return [];
         const names = csv(s);
         const unknown = names.filter((n) => !(STORABLE_ATTRIBUTES as readonly string[]).includes(n));
         if (unknown.length > 0) {
@@ -132,6 +139,29 @@ const settings = {
     SCIM_AUDIT_FILE: z.string().optional(),
     SCIM_AUDIT_FILE_MAX_MB: intInRange(10, 1, 10_240),
     SCIM_AUDIT_FILE_KEEP: intInRange(5, 1, 1000),
+    // Behind a reverse proxy: which peers may say who the client is (X-Forwarded-For); unset = none.
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .transform((s, ctx) => {
+        if (s === undefined) return null;
+        const value = s.trim();
+        if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 10) return Number(value);
+        const entries = csv(value);
+        const entry = /^(loopback|linklocal|uniquelocal|\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-f:]*:[0-9a-f:.]*(\/\d{1,3})?)$/i;
+        if (entries.length === 0 || entries.some((e) => !entry.test(e))) {
+          ctx.addIssue({
+            code: "custom",
+            message: "must be the number of proxies in front (1-10) or a comma-separated list of proxy addresses or subnets (10.0.0.0/8, loopback, uniquelocal); never 'true', which would believe any client's X-Forwarded-For",
+          });
+          return z.NEVER;
+        }
+        return entries;
+      }),
+    // Failed SCIM authentications per client address per minute before 429.
+    AUTH_FAILURE_LIMIT: intInRange(20, 1, 100_000),
+    // /sso/login and /sso/callback requests per client address per minute before 429.
+    SSO_RATE_LIMIT: intInRange(60, 1, 100_000),
     SCIM_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 1mb or 512kb").default("1mb"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     EMULATOR_LATENCY_MS: intInRange(0, 0, 10_000),
@@ -182,10 +212,19 @@ export const envSchema = z
         message: "set both BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN, or neither (embedded emulator)",
       });
     }
-    if (env.SCIM_JWT_JWKS_URL && !env.SCIM_JWT_AUDIENCE) {
-      // Published signing keys are often shared by many tenants and apps (e.g. an IdP's
-      // common keys): without an audience any token they signed would be accepted.
-      ctx.addIssue({ code: "custom", path: ["SCIM_JWT_AUDIENCE"], message: "required with SCIM_JWT_JWKS_URL" });
+    if (env.SCIM_JWT_JWKS_URL || env.SCIM_JWT_SECRET) {
+      // Published signing keys are often shared by many tenants and apps (e.g. an IdP's common
+      // keys), and a shared secret may sign tokens for other services too: only a token naming
+      // this bridge (audience) from the expected issuer is a SCIM administrator.
+      for (const name of ["SCIM_JWT_ISSUER", "SCIM_JWT_AUDIENCE"] as const) {
+        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required with SCIM_JWT_JWKS_URL or SCIM_JWT_SECRET" });
+      }
+    }
+    if (env.SCIM_JWT_JWKS_URL && new URL(env.SCIM_JWT_JWKS_URL).protocol === "http:" && !isLoopbackUrl(env.SCIM_JWT_JWKS_URL)) {
+      ctx.addIssue({ code: "custom", path: ["SCIM_JWT_JWKS_URL"], message: "must be https (plain http only on a loopback address): whoever answers it decides who is an administrator" });
+    }
+    if (csv(env.SCIM_JWT_ALLOWED_SUBJECTS).length > 0 && !env.SCIM_JWT_JWKS_URL && !env.SCIM_JWT_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["SCIM_JWT_ALLOWED_SUBJECTS"], message: "applies to JWTs: set SCIM_JWT_JWKS_URL or SCIM_JWT_SECRET too" });
     }
     if (env.SCIM_JWT_SECRET && env.SCIM_JWT_JWKS_URL) {
       ctx.addIssue({ code: "custom", path: ["SCIM_JWT_SECRET"], message: "set SCIM_JWT_SECRET or SCIM_JWT_JWKS_URL, not both" });
@@ -248,7 +287,8 @@ export const envSchema = z
     }
     // Storefront sign-in: a customer whose deactivation stopped half-way (locked out, flag not yet
     // recorded) would still be sent a login token; on the lockout channel it would work.
-    if (env.SCIM_LOCKOUT_CHANNEL_ID !== null && env.SSO_CHANNEL_ID === env.SCIM_LOCKOUT_CHANNEL_ID) {
+    const signIn = oidc === 3 || env.SSO_DEV_PROVIDER === "1";
+    if (signIn && env.SCIM_LOCKOUT_CHANNEL_ID !== null && env.SSO_CHANNEL_ID === env.SCIM_LOCKOUT_CHANNEL_ID) {
       ctx.addIssue({ code: "custom", path: ["SSO_CHANNEL_ID"], message: "must not be SCIM_LOCKOUT_CHANNEL_ID (storefront sign-in would open the lockout channel)" });
     }
     if (env.SSO_DEV_PROVIDER === "1" && (live || oidc !== 0)) {
@@ -270,8 +310,12 @@ export interface Config {
   jwt: null | {
     secret: string | null;
     jwksUrl: string | null;
-    issuer: string | null;
-    audience: string | null;
+    issuer: string;
+    audience: string;
+    /** A token's sub, client_id or azp must be one of these; null = any subject of the issuer. */
+    allowedSubjects: string[] | null;
+    /** Longest accepted token lifetime and age, in seconds. */
+    maxAgeS: number;
   };
   bigcommerce: null | {
     apiUrl: string;
@@ -293,6 +337,10 @@ export interface Config {
   /** Start-up repair window of the written-behind externalId index (hours); 0 = off. */
   indexRepairHours: number;
   bodyLimit: string;
+  /** Express `trust proxy`: hops or proxy addresses; null = no header says who the client is. */
+  trustProxy: number | string[] | null;
+  /** Per client address per minute: failed authentications, and storefront sign-in requests. */
+  limits: { authFailures: number; ssoRequests: number };
   logLevel: string;
   /** Audit events also go to this JSON Lines file (rotated by size); null = the log stream only. */
   auditFile: null | { path: string; maxBytes: number; keep: number };
@@ -312,9 +360,12 @@ export interface Config {
   };
   /** Storefront sign-in; null = off. On the embedded emulator main.ts fills the storefront and app. */
   sso: SsoConfig | null;
-  /** Start the built-in development OpenID provider (embedded emulator only). */
-  ssoDevProvider: boolean;
+  /** Start the built-in development OpenID provider (embedded emulator only), signing in as these say; null = off. */
+  ssoDevProvider: SsoChoices | null;
 }
+
+/** How storefront sign-in finds and signs in customers: the same for a real IdP and the demo provider. */
+export type SsoChoices = Pick<SsoConfig, "channelId" | "match" | "subjectClaim" | "jitCreate">;
 
 export interface SsoConfig {
   issuer: string;
@@ -342,13 +393,30 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** Every environment variable the bridge reads, from the schema itself. */
+export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape) as readonly (keyof typeof envSchema.shape)[];
+
+/**
+ * An empty (or blank) value counts as unset, for every variable: compose files pass
+ * `${X:-}` as "", and "" must mean the default, never "nothing" nor an invalid URL.
+ */
+function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return Object.fromEntries(ENVIRONMENT_VARIABLES.map((name) => [name, env[name]?.trim() === "" ? undefined : env[name]]));
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(withoutEmptyValues(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "environment"}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  const ssoChoices: SsoChoices = {
+    channelId: e.SSO_CHANNEL_ID,
+    match: e.SSO_MATCH,
+    subjectClaim: e.SSO_SUBJECT_CLAIM,
+    jitCreate: e.SSO_JIT_CREATE === "true",
+  };
   return {
     port: e.PORT,
     host: e.HOST,
@@ -359,8 +427,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? {
             secret: e.SCIM_JWT_SECRET ?? null,
             jwksUrl: e.SCIM_JWT_JWKS_URL ?? null,
-            issuer: e.SCIM_JWT_ISSUER ?? null,
-            audience: e.SCIM_JWT_AUDIENCE ?? null,
+            // Both required whenever JWTs are on (checked above).
+            issuer: e.SCIM_JWT_ISSUER ?? "",
+            audience: e.SCIM_JWT_AUDIENCE ?? "",
+            allowedSubjects: csv(e.SCIM_JWT_ALLOWED_SUBJECTS).length > 0 ? csv(e.SCIM_JWT_ALLOWED_SUBJECTS) : null,
+            maxAgeS: e.SCIM_JWT_MAX_AGE_S,
           }
         : null,
     bigcommerce:
@@ -387,6 +458,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.SCIM_AUDIT_FILE !== undefined && e.SCIM_AUDIT_FILE.trim() !== ""
         ? { path: e.SCIM_AUDIT_FILE.trim(), maxBytes: e.SCIM_AUDIT_FILE_MAX_MB * 1024 * 1024, keep: e.SCIM_AUDIT_FILE_KEEP }
         : null,
+    trustProxy: e.TRUST_PROXY,
+    limits: { authFailures: e.AUTH_FAILURE_LIMIT, ssoRequests: e.SSO_RATE_LIMIT },
     logLevel: e.LOG_LEVEL,
     emulator: {
       latencyMs: e.EMULATOR_LATENCY_MS,
@@ -400,17 +473,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             clientId: e.SSO_OIDC_CLIENT_ID,
             clientSecret: e.SSO_OIDC_CLIENT_SECRET,
             storefrontUrl: e.SSO_STOREFRONT_URL?.replace(/\/$/, "") ?? null,
-            channelId: e.SSO_CHANNEL_ID,
-            match: e.SSO_MATCH,
-            subjectClaim: e.SSO_SUBJECT_CLAIM,
-            jitCreate: e.SSO_JIT_CREATE === "true",
+            ...ssoChoices,
             app:
               e.BIGCOMMERCE_CLIENT_ID && e.BIGCOMMERCE_CLIENT_SECRET
                 ? { clientId: e.BIGCOMMERCE_CLIENT_ID, clientSecret: e.BIGCOMMERCE_CLIENT_SECRET }
                 : null,
           }
         : null,
-    ssoDevProvider: e.SSO_DEV_PROVIDER === "1",
+    ssoDevProvider: e.SSO_DEV_PROVIDER === "1" ? ssoChoices : null,
     redis: e.REDIS_URL
       ? {
           url: e.REDIS_URL,

@@ -1,4 +1,5 @@
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
+import { retryAfterSeconds, type AddressThrottle } from "../http/address-throttle.js";
 import { ScimError } from "../scim/errors.js";
 import type { StaticTokens } from "./bearer-token.js";
 import type { JwtVerifier } from "./jwt-verifier.js";
@@ -18,14 +19,29 @@ function unauthorized(detail: string, tokenSent: boolean): ScimError {
   return new ScimError(401, null, detail, { "WWW-Authenticate": challenge });
 }
 
-/** Authorization: Bearer, checked before anything else of the SCIM API runs. */
-export function authenticate(tokens: StaticTokens, jwt: JwtVerifier | null): RequestHandler {
+/** Failed authentications counted per client address; past the limit a failure is a 429. */
+export interface FailureThrottle {
+  throttle: AddressThrottle;
+  addressOf(req: Request): string;
+}
+
+/**
+ * Authorization: Bearer, checked before anything else of the SCIM API runs. A valid token is
+ * always accepted; a failure from an address that has failed too often answers 429 with
+ * Retry-After instead of 401, so tokens cannot be guessed at line rate.
+ */
+export function authenticate(tokens: StaticTokens, jwt: JwtVerifier | null, failures?: FailureThrottle): RequestHandler {
+  const refuse = (req: Request, error: ScimError): ScimError => {
+    const waitMs = failures?.throttle.hit(failures.addressOf(req)) ?? 0;
+    if (waitMs === 0) return error;
+    return new ScimError(429, null, "Too many failed authentications from this address; try again later", { "Retry-After": retryAfterSeconds(waitMs) });
+  };
   return (req, _res, next) => {
     const header = req.get("authorization");
     // "Bearer Bearer <token>": Entra adds the scheme itself, and admins often paste it too.
     const match = header ? /^Bearer\s+(?:Bearer\s+)?(\S+)\s*$/i.exec(header) : null;
     if (!match) {
-      next(unauthorized("Missing bearer token (Authorization: Bearer <token>)", false));
+      next(refuse(req, unauthorized("Missing bearer token (Authorization: Bearer <token>)", false)));
       return;
     }
     const token = match[1]!;
@@ -41,10 +57,10 @@ export function authenticate(tokens: StaticTokens, jwt: JwtVerifier | null): Req
           req.scimClient = `jwt:${String(payload.sub ?? payload.azp ?? "unknown").slice(0, 64)}`;
           next();
         },
-        () => next(unauthorized("Invalid bearer token", true)),
+        () => next(refuse(req, unauthorized("Invalid bearer token", true))),
       );
       return;
     }
-    next(unauthorized("Invalid bearer token", true));
+    next(refuse(req, unauthorized("Invalid bearer token", true)));
   };
 }

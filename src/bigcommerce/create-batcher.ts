@@ -21,6 +21,7 @@ import type { Permit } from "./governor.js";
 import { INNOCENT, KeyedWriteQueue, type WriteOutcome } from "./keyed-write-queue.js";
 import { createdByOurAttempt } from "./reconcile.js";
 import { InMemoryUnsettledCreates, type UnsettledCreate, type UnsettledCreates } from "./unsettled-creates.js";
+import { foldEmail } from "../email-fold.js";
 
 type PendingCreate = Pending<CustomerCreate> & { emailKey: string };
 
@@ -100,7 +101,7 @@ export class CreateBatcher extends KeyedWriteQueue<CustomerCreate, string, Pendi
     return new Promise((resolve, reject) => {
       const pending: PendingCreate = {
         ...newPending(item, this.settings, resolve, reject),
-        emailKey: item.email.toLowerCase(),
+        emailKey: foldEmail(item.email),
       };
       // Whatever ends a create whose write may still land, remember it (see the file comment).
       // Remembered before the caller hears of it: the IdP's retry may follow at once, perhaps on
@@ -130,7 +131,7 @@ export class CreateBatcher extends KeyedWriteQueue<CustomerCreate, string, Pendi
   }
 
   protected keyOfCustomer(customer: Customer): string {
-    return customer.email.toLowerCase();
+    return foldEmail(customer.email);
   }
 
   protected send(items: CustomerCreate[], options: { deadline: number; permit?: Permit }): Promise<Customer[]> {

@@ -15,6 +15,7 @@ import { BatchLane } from "./batch-lane.js";
 import type { Clock } from "./clock.js";
 import { InvalidQueryError, RateLimitedError } from "./errors.js";
 import type { Permit, PermitSource } from "./governor.js";
+import { foldEmail } from "../email-fold.js";
 
 /** List values per call: the page size (250) can then never cut an answer short. */
 export const MAX_VALUES = 100;
@@ -77,8 +78,9 @@ export class MergedReads {
     if (values.some((e) => e.includes(",") || e.trim() === "")) {
       return Promise.reject(new InvalidQueryError("an email in an email:in lookup is empty or contains a comma"));
     }
-    const wanted = new Set(values.map((e) => e.toLowerCase()));
-    return this.submit(this.byEmail, values, (c) => wanted.has(c.email.toLowerCase()));
+    // What BigCommerce returns is re-checked under the bridge's one folding rule (ASCII only).
+    const wanted = new Set(values.map(foldEmail));
+    return this.submit(this.byEmail, values, (c) => wanted.has(foldEmail(c.email)));
   }
 
   close(error: Error): void {

@@ -1,4 +1,4 @@
-import express, { type RequestHandler } from "express";
+import express, { type Request, type RequestHandler } from "express";
 import secureJson from "secure-json-parse";
 import { invalidSyntax, invalidValue, ScimError } from "../scim/errors.js";
 
@@ -85,12 +85,24 @@ function readError(err: unknown): unknown {
   return invalidSyntax("The request body could not be read as its Content-Type, Content-Length and Content-Encoding say");
 }
 
+/** Whether the request carries a body at all (type-is's rule: a length above 0, or chunked). */
+function hasBody(req: Request): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
 export function jsonBody(limit: string): RequestHandler {
   const readText = express.text({ type: JSON_BODY_TYPES, limit, defaultCharset: "utf-8" });
   return (req, res, next) => {
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers["content-type"] ?? "")?.[1];
     if (charset && !/^utf-?8$/i.test(charset) && req.is(JSON_BODY_TYPES)) {
       next(new ScimError(415, null, `Unsupported charset '${charset.slice(0, 32)}'; send UTF-8`));
+      return;
+    }
+    // A body in another type (JSON sent as text/plain, a form) is not read as "no body": say so.
+    if (req.method !== "GET" && req.method !== "DELETE" && hasBody(req) && !req.is(JSON_BODY_TYPES)) {
+      const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().slice(0, 64);
+      next(new ScimError(415, null, `Unsupported Content-Type '${type || "(none)"}'; send the body as application/scim+json or application/json`));
       return;
     }
     readText(req, res, (err?: unknown) => {

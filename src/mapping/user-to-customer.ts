@@ -8,6 +8,7 @@ import { copiedFieldChanges, withCopiedCleared } from "./copied-fields.js";
 import { checkEmail, checkLength, LIMITS } from "./limits.js";
 import type { UserDocument } from "./user-document.js";
 import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "./urns.js";
+import { sameEmail } from "../email-fold.js";
 
 /** Customer fields a SCIM request may set; absent = unchanged. */
 export type CustomerFieldChanges = Omit<CustomerUpdate, "id" | "authentication">;
@@ -92,8 +93,8 @@ export function userChangeFromDocument(doc: UserDocument, opts: ChangeOptions): 
     opts.userNameSent === false &&
     email &&
     opts.currentEmail !== undefined &&
-    userName.toLowerCase() === opts.currentEmail.toLowerCase() &&
-    email.toLowerCase() !== opts.currentEmail.toLowerCase()
+    sameEmail(userName, opts.currentEmail) &&
+    !sameEmail(email, opts.currentEmail)
   ) {
     newEmail = email;
   }

@@ -3,6 +3,7 @@ import { type AttributeCatalog, readBridgeAttributes } from "../mapping/bridge-a
 import { isActiveCustomer } from "../mapping/customer-to-user.js";
 import type { ExternalIdIndex } from "../scim/users/external-id-index.js";
 import { SsoRefusal } from "./refusals.js";
+import { foldEmail } from "../email-fold.js";
 
 export interface MatchSettings {
   match: "email" | "externalId";
@@ -19,11 +20,8 @@ export interface Identity {
   familyName: string | null;
 }
 
-/**
- * Lower-cases A-Z only. String.prototype.toLowerCase() also folds some non-ASCII letters to ASCII
- * ones (KELVIN SIGN U+212A -> "k"), which would match another person's address.
- */
-const asciiLower = (email: string): string => email.replace(/[A-Z]/g, (c) => c.toLowerCase());
+/** The bridge's one email folding rule (A-Z only, src/email-fold.ts), as every SCIM lookup uses. */
+const asciiLower = foldEmail;
 
 const text = (value: unknown): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
 

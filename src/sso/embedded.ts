@@ -16,11 +16,11 @@ export async function embeddedSso(
   storeHash: string,
   logger: Logger,
 ): Promise<{ config: Config; close(): Promise<void> }> {
-  if (config.sso === null && !config.ssoDevProvider) return { config, close: async () => undefined };
+  if (config.sso === null && config.ssoDevProvider === null) return { config, close: async () => undefined };
   const publicBaseUrl = config.publicBaseUrl ?? `http://localhost:${config.port}`;
   let sso = config.sso;
   let close = async (): Promise<void> => undefined;
-  if (config.ssoDevProvider) {
+  if (config.ssoDevProvider !== null) {
     const client = { clientId: "storefront-dev", clientSecret: randomBytes(24).toString("base64url"), redirectUri: `${publicBaseUrl}/sso/callback` };
     const provider = await startDevProvider({ client, accounts: emailAccounts });
     close = provider.close;
@@ -29,13 +29,14 @@ export async function embeddedSso(
       clientId: client.clientId,
       clientSecret: client.clientSecret,
       storefrontUrl: null,
-      channelId: 1,
-      match: "email",
-      subjectClaim: "sub",
-      jitCreate: false,
+      // SSO_CHANNEL_ID, SSO_MATCH, SSO_SUBJECT_CLAIM and SSO_JIT_CREATE hold for the demo too.
+      ...config.ssoDevProvider,
       app: null,
     };
-    logger.warn({ issuer: provider.issuer }, "SSO_DEV_PROVIDER=1: a development OpenID provider that signs in ANY email is running (demo only)");
+    logger.warn(
+      { issuer: provider.issuer, channelId: sso.channelId, match: sso.match, jitCreate: sso.jitCreate },
+      "SSO_DEV_PROVIDER=1: a development OpenID provider that signs in ANY email is running (demo only)",
+    );
   }
   if (sso === null) return { config, close };
   const app = sso.app ?? { clientId: "emulated-app", clientSecret: randomBytes(24).toString("base64url") };

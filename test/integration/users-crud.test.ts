@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { BC, countCalls, ENT, newUser, store, STORE_HASH, useBridge } from "./helpers.js";
+import { BC, CORE, countCalls, ENT, newUser, store, STORE_HASH, useBridge } from "./helpers.js";
 
 const b = useBridge({ SCIM_DEFAULT_CHANNEL_IDS: "1" });
 
@@ -57,7 +57,7 @@ describe("POST /Users", () => {
   });
 
   it.each([
-    ["no userName", { schemas: [], name: { givenName: "a" } }, /userName/],
+    ["no userName", { schemas: [CORE], name: { givenName: "a" } }, /userName/],
     ["a userName that is not an email", newUser("not-an-email"), /email/],
     ["a userName over 250 characters", newUser(`${"a".repeat(245)}@x.test`), /userName/],
     ["a givenName over 100 characters", newUser("long.name@x.test", { name: { givenName: "g".repeat(101), familyName: "f" } }), /name.givenName/],
@@ -73,7 +73,7 @@ describe("POST /Users", () => {
   });
 
   it("derives first and last name when the IdP sends none", async () => {
-    const res = await b.api.post("/Users", { schemas: [], userName: "jane.doe@x.test" });
+    const res = await b.api.post("/Users", { schemas: [CORE], userName: "jane.doe@x.test" });
     expect(res.status).toBe(201);
     expect(res.body.name).toMatchObject({ givenName: "jane", familyName: "doe" });
   });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/index.js";
-import { BC, newUser, signsIn, store, STORE_HASH, useBridge, type UsedBridge } from "./helpers.js";
+import { BC, countCalls, newUser, signsIn, store, STORE_HASH, useBridge, type UsedBridge } from "./helpers.js";
 
 /**
  * Deactivation that holds, judged by BigCommerce's own endpoint: POST
@@ -140,6 +140,37 @@ describe("with SCIM_LOCKOUT_CHANNEL_ID", () => {
     await b.api.patch(`/Users/${id}`, reactivateWith("New-pass-789"));
     expect(customer(id).channel_ids).toEqual([1]);
     expect(await signsIn(b, "moved@x.test", "New-pass-789", 1)).toBe(true);
+  });
+
+  // Issue 19, item 6: `channelIds: [<lockout>]` answered 200 and opened the lockout channel.
+  it("refuses the lockout channel on POST, PUT and PATCH (400 invalidValue, nothing written)", async () => {
+    const refused = (res: { status: number; body: { scimType?: string; detail?: string } }) => {
+      expect(res.status).toBe(400);
+      expect(res.body.scimType).toBe("invalidValue");
+      expect(res.body.detail).toContain("lockout channel");
+    };
+    const { result: post, calls: postCalls } = await countCalls(b, () =>
+      b.api.post("/Users", newUser("lockout-post@x.test", { [BC]: { channelIds: [1, LOCKOUT] } })),
+    );
+    refused(post);
+    expect(postCalls.filter((c) => !c.startsWith("GET"))).toEqual([]);
+    expect(store(b).customers.all().some((c) => c.email === "lockout-post@x.test")).toBe(false);
+
+    const id = await provision("lockout-put@x.test", { [BC]: { channelIds: [1] } });
+    const { result: put, calls: putCalls } = await countCalls(b, () =>
+      b.api.put(`/Users/${id}`, newUser("lockout-put@x.test", { name: { givenName: "Changed" }, [BC]: { channelIds: [LOCKOUT] } })),
+    );
+    refused(put);
+    const { result: patch, calls: patchCalls } = await countCalls(b, () =>
+      b.api.patch(`/Users/${id}`, [
+        { op: "replace", path: "name.familyName", value: "Changed" },
+        { op: "add", path: `${BC}:channelIds`, value: [LOCKOUT] },
+      ]),
+    );
+    refused(patch);
+    expect([...putCalls, ...patchCalls].filter((c) => !c.startsWith("GET"))).toEqual([]);
+    expect(customer(id)).toMatchObject({ channel_ids: [1], first_name: "Given", last_name: "Family" });
+    expect(await signsIn(b, "lockout-put@x.test", "Old-pass-123", 1)).toBe(true);
   });
 
   it("a user created inactive is created locked out", async () => {

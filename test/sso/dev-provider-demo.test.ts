@@ -56,4 +56,30 @@ describe("npm start with SSO_DEV_PROVIDER=1 (embedded emulator)", () => {
       await main.exited;
     }
   }, 60_000);
+
+  // Issue 19, item 5: the demo ignored SSO_JIT_CREATE (and SSO_MATCH, SSO_CHANNEL_ID).
+  it("honours SSO_JIT_CREATE=true: an email no customer has is created and signed in", async () => {
+    const port = await freePort();
+    const main = startMain(
+      { PORT: String(port), HOST: "127.0.0.1", SSO_DEV_PROVIDER: "1", SSO_JIT_CREATE: "true", PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
+      /SCIM bridge listening/,
+    );
+    try {
+      const output = await main.started;
+      const token = /SCIM bearer token for this run \(emulator mode\): (\S+)/.exec(output)![1]!;
+      const storefront = /"storefront":"(http:\/\/[^"]+)\/login\.php"/.exec(output)![1]!;
+      const client = new BrowserlessClient();
+      const loginPage = await client.request(`${storefront}/login.php`);
+      const link = /id="sso-sign-in" href="([^"]+)"/.exec(loginPage.body)![1]!.replace(/&#38;/g, "&");
+      const page = await client.browse(link, { login: "just.in.time@example.com", password: "anything" });
+      expect(page.url).toBe(`${storefront}/account.php`);
+      const found = await fetch(`http://127.0.0.1:${port}/scim/v2/Users?filter=${encodeURIComponent('userName eq "just.in.time@example.com"')}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      expect(((await found.json()) as { totalResults: number }).totalResults).toBe(1);
+    } finally {
+      main.stop();
+      await main.exited;
+    }
+  }, 60_000);
 });

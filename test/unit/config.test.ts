@@ -50,7 +50,31 @@ describe("configuration", () => {
 describe("JWT configuration", () => {
   it("requires an audience with a JWKS URL", () => {
     expect(() => loadConfig({ SCIM_JWT_JWKS_URL: "https://login.example/keys" })).toThrow(/SCIM_JWT_AUDIENCE/);
-    expect(loadConfig({ SCIM_JWT_JWKS_URL: "https://login.example/keys", SCIM_JWT_AUDIENCE: "api://bridge" }).jwt).toMatchObject({ audience: "api://bridge" });
+    expect(loadConfig({ SCIM_JWT_JWKS_URL: "https://login.example/keys", SCIM_JWT_AUDIENCE: "api://bridge", SCIM_JWT_ISSUER: "https://login.example/" }).jwt).toMatchObject({
+      audience: "api://bridge",
+    });
+  });
+
+  // Issue 19, item 8: a JWKS token from any issuer with the right audience was a SCIM admin.
+  it.each([
+    [{ SCIM_JWT_JWKS_URL: "https://login.example/keys", SCIM_JWT_AUDIENCE: "api://bridge" }, /SCIM_JWT_ISSUER: required/],
+    [{ SCIM_JWT_SECRET: "a-shared-secret-that-is-long-enough-1234", SCIM_JWT_AUDIENCE: "api://bridge" }, /SCIM_JWT_ISSUER: required/],
+    [{ SCIM_JWT_SECRET: "a-shared-secret-that-is-long-enough-1234", SCIM_JWT_ISSUER: "https://idp.example" }, /SCIM_JWT_AUDIENCE: required/],
+    [{ SCIM_JWT_JWKS_URL: "http://login.example/keys", SCIM_JWT_AUDIENCE: "a", SCIM_JWT_ISSUER: "i" }, /SCIM_JWT_JWKS_URL: must be https/],
+    [{ SCIM_JWT_ALLOWED_SUBJECTS: "okta-app" }, /SCIM_JWT_ALLOWED_SUBJECTS: applies to JWTs/],
+    [{ SCIM_JWT_SECRET: "a-shared-secret-that-is-long-enough-1234", SCIM_JWT_ISSUER: "i", SCIM_JWT_AUDIENCE: "a", SCIM_JWT_MAX_AGE_S: "0" }, /SCIM_JWT_MAX_AGE_S/],
+  ])("refuses %j at start-up", (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("allows a plain-http JWKS URL on loopback only, and reads the allow-list and the age bound", () => {
+    const c = loadConfig({
+      SCIM_JWT_JWKS_URL: "http://127.0.0.1:9/keys",
+      SCIM_JWT_ISSUER: "https://login.example/",
+      SCIM_JWT_AUDIENCE: "api://bridge",
+      SCIM_JWT_ALLOWED_SUBJECTS: "okta-app, entra-sp",
+    });
+    expect(c.jwt).toMatchObject({ allowedSubjects: ["okta-app", "entra-sp"], maxAgeS: 7_200 });
   });
 });
 

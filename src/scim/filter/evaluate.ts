@@ -1,3 +1,4 @@
+import { foldEmail } from "../../email-fold.js";
 import { isPlainObject } from "../json.js";
 import { pathText, type AttributePath, type CompareOperator, type FilterAst, type Literal } from "./ast.js";
 
@@ -13,6 +14,8 @@ import { pathText, type AttributePath, type CompareOperator, type FilterAst, typ
  */
 const CASE_EXACT = new Set(["id", "externalid", "meta.version", "meta.location", "members.value", "groups.value", "manager.value"]);
 const DATE_ATTRIBUTES = new Set(["meta.created", "meta.lastmodified"]);
+const EMAIL_ATTRIBUTES = new Set(["username", "emails", "emails.value"]);
+const isEmailKey = (key: string) => EMAIL_ATTRIBUTES.has(key) || [...EMAIL_ATTRIBUTES].some((p) => key.endsWith(`:${p}`));
 
 function getAttribute(node: unknown, name: string): unknown {
   if (!isPlainObject(node)) return undefined;
@@ -69,8 +72,10 @@ function compareScalar(actual: unknown, op: CompareOperator, expected: Literal, 
   }
   if (expected === null) return op === "ne";
   const caseExact = CASE_EXACT.has(key) || [...CASE_EXACT].some((p) => key.endsWith(`:${p}`));
-  const a = caseExact ? String(actual) : String(actual).toLowerCase();
-  const e = caseExact ? String(expected) : String(expected).toLowerCase();
+  // Emails fold by the bridge's one rule (ASCII only), as every lookup and uniqueness check does.
+  const fold = caseExact ? String : isEmailKey(key) ? (v: unknown) => foldEmail(String(v)) : (v: unknown) => String(v).toLowerCase();
+  const a = fold(actual);
+  const e = fold(expected);
   switch (op) {
     case "co": return a.includes(e);
     case "sw": return a.startsWith(e);

@@ -225,7 +225,39 @@ class Parser {
   }
 }
 
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/i;
+const ORDERED: ReadonlySet<CompareOperator> = new Set(["eq", "ne", "gt", "ge", "lt", "le"]);
+
+/**
+ * `meta.created` and `meta.lastModified` are dateTimes: a comparison with something that is
+ * not one (`meta.lastModified gt "garbage"`) is a malformed filter, not a filter nothing matches.
+ */
+function checkDates(ast: FilterAst): void {
+  switch (ast.type) {
+    case "and":
+    case "or":
+      ast.filters.forEach(checkDates);
+      return;
+    case "not":
+      checkDates(ast.filter);
+      return;
+    case "compare": {
+      const { path, op, value } = ast;
+      const isDate = path.urn === null && path.name.toLowerCase() === "meta" && /^(created|lastmodified)$/i.test(path.sub ?? "");
+      if (!isDate || !ORDERED.has(op) || value === null) return;
+      if (typeof value !== "string" || !DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+        throw invalidFilter(`'${String(value).slice(0, 64)}' is not a dateTime (RFC 3339, e.g. 2024-01-31T12:00:00Z) for meta.${path.sub}`);
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
 /** Parses a SCIM filter; anything that is not a filter is a 400 invalidFilter. */
 export function parseFilter(expression: string): FilterAst {
-  return new Parser(expression, tokenize(expression)).parse();
+  const ast = new Parser(expression, tokenize(expression)).parse();
+  checkDates(ast);
+  return ast;
 }

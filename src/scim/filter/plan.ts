@@ -3,6 +3,7 @@ import { toCustomerId } from "../../bigcommerce/index.js";
 import { BIGCOMMERCE_CUSTOMER } from "../../mapping/urns.js";
 import { invalidFilter } from "../errors.js";
 import { pathText, type CompareOperator, type FilterAst, type Literal } from "./ast.js";
+import { foldEmail } from "../../email-fold.js";
 
 /**
  * Turns a parsed SCIM filter on Users into BigCommerce lookups. Only conditions BigCommerce can
@@ -63,7 +64,7 @@ function planComparison(key: string, op: CompareOperator, value: Literal): UserQ
     const email = String(value);
     // A comma would split the CSV parameter into two lookups; no customer can have one.
     if (email.includes(",") || email.trim() === "") return NOTHING;
-    return lookup({ "email:in": [...new Set([email, email.toLowerCase()])] });
+    return lookup({ "email:in": [...new Set([email, foldEmail(email)])] });
   }
   if (key === "id") {
     const id = toCustomerId(typeof value === "number" ? String(value) : value);

@@ -5,6 +5,7 @@ import type { CustomEntry, CustomMapping } from "../../mapping/custom-mapping.js
 import { CORE_USER } from "../../mapping/urns.js";
 import { ScimError, notFound } from "../errors.js";
 import { MAX_GROUP_MEMBERS_PER_REQUEST } from "../groups/group-limits.js";
+import { listResponse } from "../list-response.js";
 
 /**
  * Discovery (/Schemas, /ResourceTypes, /ServiceProviderConfig) for ONE bridge app, built from
@@ -197,7 +198,8 @@ const refuseFilter = (req: Request, what: string) => {
 /** Answers the discovery endpoints before scimmy's router (which would read its global registry). */
 export function discoveryRouter(discovery: Discovery, baseUrlOf: (req: Request) => string): express.Router {
   const router = express.Router();
-  const list = (resources: Json[]) => new SCIMMY.Messages.ListResponse(resources as never);
+  // Discovery lists are never paged: every item in one page, and itemsPerPage says how many.
+  const list = (resources: Json[]) => listResponse(resources, resources.length, 1);
   router.get("/Schemas", (req, res) => {
     refuseFilter(req, "Schema");
     res.send(list(discovery.schemas(baseUrlOf(req))));

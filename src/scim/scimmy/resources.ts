@@ -1,7 +1,8 @@
 import SCIMMY from "scimmy";
 import type { Json } from "../json.js";
 import { userFromCustomer, type UserViewContext } from "../../mapping/customer-to-user.js";
-import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER, LIST_RESPONSE } from "../../mapping/urns.js";
+import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
+import { listResponse } from "../list-response.js";
 import type { RequestContext } from "../context.js";
 import { toScimError } from "../errors.js";
 import { filterOfRequest } from "../filter/request-filter.js";
@@ -51,9 +52,6 @@ async function guarded<T>(ctx: RequestContext, work: () => Promise<T>): Promise<
   }
 }
 
-function listResponse(resources: Json[], totalResults: number, startIndex: number): Json {
-  return { schemas: [LIST_RESPONSE], totalResults, startIndex, itemsPerPage: resources.length, Resources: resources };
-}
 
 const USER_URNS = [ENTERPRISE_USER, BIGCOMMERCE_CUSTOMER];
 

@@ -30,7 +30,7 @@ import { userFromCustomer, type ScimUser, type UserViewContext } from "../../map
 import { parseUserDocument } from "../../mapping/user-document.js";
 import { userChangeFromDocument, withPutDefaults, type UserChange } from "../../mapping/user-to-customer.js";
 import { rememberChannels } from "../../mapping/remembered-channels.js";
-import { BIGCOMMERCE_CUSTOMER, ENTERPRISE_USER } from "../../mapping/urns.js";
+import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "../../mapping/urns.js";
 import type { WriteLock } from "../keyed-lock.js";
 import { invalidSyntax, invalidValue, mutability, notFound, uniqueness } from "../errors.js";
 import { hasExpectedVersion, requireCurrentVersion } from "../version-precondition.js";
@@ -43,6 +43,7 @@ import { UndoLog } from "../undo-log.js";
 import type { UserReader } from "./user-reader.js";
 import type { AddressRequest } from "../../mapping/customer-addresses.js";
 import { AddressWriter, planHasWork } from "./address-writer.js";
+import { foldEmail, sameEmail } from "../../email-fold.js";
 
 export interface UserWriterSettings {
   storedAttributes: readonly StorableAttribute[];
@@ -76,6 +77,19 @@ const userPatchTarget = (extensionUrns: readonly string[]): PatchTarget => ({
 function requireBody(body: unknown, verb: string): Record<string, unknown> {
   if (body === undefined || body === null) throw invalidSyntax(`Missing request body for ${verb}`);
   if (!isPlainObject(body)) throw invalidSyntax(`${verb} expects a single JSON object`);
+  return body;
+}
+
+/**
+ * A created resource says what it is (RFC 7643 §3): a body without `schemas`, or one that names
+ * only another resource's schema (a Group sent to /Users), is not a User to create.
+ */
+function requireUserSchema(body: Record<string, unknown>): Record<string, unknown> {
+  const schemas = Object.entries(body).find(([k]) => k.toLowerCase() === "schemas")?.[1];
+  if (schemas === undefined || schemas === null) throw invalidSyntax(`Attribute 'schemas' is required and must include '${CORE_USER}'`);
+  if (!Array.isArray(schemas) || !schemas.some((s) => typeof s === "string" && s.toLowerCase() === CORE_USER.toLowerCase())) {
+    throw invalidValue(`Attribute 'schemas' must include '${CORE_USER}' to create a User`);
+  }
   return body;
 }
 
@@ -215,8 +229,9 @@ export class UserWriter {
   }
 
   async create(body: unknown, view: UserViewContext): Promise<ScimUser> {
-    const doc = this.documentOf(requireBody(body, "POST"));
+    const doc = this.documentOf(requireUserSchema(requireBody(body, "POST")));
     const change = userChangeFromDocument(doc, { mode: "create", ...this.changeOptions() });
+    this.refuseLockoutChannel(change, undefined);
     const addressRequest = this.addressRequest(doc, "create");
     const active = change.active ?? true;
     const f = change.fields;
@@ -311,6 +326,7 @@ export class UserWriter {
       userNameSent: true,
       ...this.changeOptions(),
     });
+    this.refuseLockoutChannel(change, userFromCustomer(current, view));
     return this.apply(current, change, view, "replace", this.addressRequest(doc, "replace"));
   }
 
@@ -333,6 +349,7 @@ export class UserWriter {
       userNameSent: namesUserName(operations),
       ...this.changeOptions(),
     });
+    this.refuseLockoutChannel(change, before);
     return this.apply(current, change, view, "patch", this.addressRequest(doc, "replace"));
   }
 
@@ -593,6 +610,24 @@ export class UserWriter {
     else upserts.push({ attribute_id: this.ledgerAttributeId(), customer_id: id, value: ledger });
   }
 
+  /**
+   * The lockout channel is where deactivated customers are parked: a channel an IdP assigns
+   * would let a shopper sign in to it (or make an active customer look locked out). Refused
+   * before anything is written. A list the user is already shown with (a GET sent back as a PUT)
+   * is not a request for it.
+   */
+  private refuseLockoutChannel(change: UserChange, shown: ScimUser | undefined): void {
+    const lockout = this.settings.lockoutChannelId;
+    const requested = change.fields.channel_ids;
+    if (lockout === null || !requested?.includes(lockout)) return;
+    const extension = shown?.[BIGCOMMERCE_CUSTOMER];
+    const shownIds = isPlainObject(extension) && Array.isArray(extension.channelIds) ? (extension.channelIds as unknown[]) : null;
+    if (shownIds !== null && shownIds.includes(lockout)) return;
+    throw invalidValue(
+      `'${BIGCOMMERCE_CUSTOMER}:channelIds' must not include ${lockout}: it is the lockout channel (SCIM_LOCKOUT_CHANNEL_ID), where only deactivated users are kept`,
+    );
+  }
+
   /** The channel part of a (de)activation, in the same order as the rest (channel-lockout.ts). */
   private applyChannelLockout(
     current: Customer,
@@ -636,8 +671,8 @@ export class UserWriter {
 
   /** A new email must not belong to another customer (checked before any write). */
   private async assertEmailFree(email: string, id: CustomerId): Promise<void> {
-    const page = await this.client.customers.list({ "email:in": [...new Set([email, email.toLowerCase()])], limit: 10 });
-    if (page.data.some((c) => c.id !== id && c.email.toLowerCase() === email.toLowerCase())) {
+    const page = await this.client.customers.list({ "email:in": [...new Set([email, foldEmail(email)])], limit: 10 });
+    if (page.data.some((c) => c.id !== id && sameEmail(c.email, email))) {
       throw uniqueness("Another user has this userName (email)");
     }
   }
