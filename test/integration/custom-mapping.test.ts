@@ -62,7 +62,7 @@ describe("mapping file attributes", () => {
   });
 
   it("creates, replaces (URN path and no-path forms, any op case) and removes a custom extension attribute", async () => {
-    const user = await createUser(b.api, "cc@example.com", { schemas: [ACME], [ACME]: { costCenter: "CC-1" } });
+    const user = await createUser(b.api, "cc@example.com", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", ACME], [ACME]: { costCenter: "CC-1" } });
     expect(valueOf(b, user.id, "Cost center")).toBe("CC-1");
     expect((user[ACME] as Record<string, unknown>).costCenter).toBe("CC-1");
 
