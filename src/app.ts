@@ -21,6 +21,7 @@ import { preconditions } from "./http/preconditions.js";
 import { queryGuard } from "./http/query-guard.js";
 import { resourceIdGuard } from "./http/resource-id-guard.js";
 import { currentScope, enterRequestScope } from "./http/request-scope.js";
+import { enterRequestDeadline } from "./http/request-deadline.js";
 import type { ScimServices } from "./scim/context.js";
 import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
@@ -185,6 +186,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   app.get("/metrics", authenticate(tokens, jwt), metrics.handler);
 
   const scim = express.Router();
+  // One deadline per request, from the moment it enters (SCIM_REQUEST_BUDGET_MS).
+  scim.use(enterRequestDeadline(config.requestBudgetMs));
   scim.use(metrics.track);
   scim.use(authenticate(tokens, jwt));
   scim.use(enterRequestScope);

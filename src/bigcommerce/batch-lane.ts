@@ -29,6 +29,7 @@ import type { Clock } from "./clock.js";
 import { RateLimitedError } from "./errors.js";
 import type { Permit, PermitSource } from "./governor.js";
 import { BatchGuard, currentWriteGuard, refusalOf, runWithWriteGuard, type WriteGuard } from "./write-guard.js";
+import { currentDeadline, runWithDeadline, runWithoutDeadline, type RequestDeadline } from "./deadline.js";
 
 export interface BatchLaneOptions<P> {
   clock: Clock;
@@ -61,6 +62,12 @@ export interface BatchLaneOptions<P> {
   /** Settles an item given back (requeueFront) after the lane was closed. */
   onClosed?: (item: P) => void;
   /**
+   * Settles an item when the slot source failed for another reason than the quota (e.g. the
+   * shared quota in Redis did not answer): nothing was sent, and its caller hears that error,
+   * not a rate limit. Without it such items expire like items the quota cannot serve.
+   */
+  fail?: (item: P, error: unknown) => void;
+  /**
    * A lane of writes: settles an item whose write guard refused, with the guard's error. Only
    * with it are guards captured (a read under a lost lease may still go).
    */
@@ -74,6 +81,8 @@ export class BatchLane<P> {
   private readonly expiryTimers = new Map<P, AbortController>();
   /** The write guard of each item added under one, kept until the item leaves the lane for good. */
   private readonly guards = new Map<P, WriteGuard>();
+  /** The deadline of the SCIM request that added each item (deadline.ts). */
+  private readonly deadlines = new WeakMap<object, RequestDeadline>();
   private readonly batchesInFlight = new Set<P[]>();
   private closed = false;
   /** A request slot has been asked for and not yet used (at most one at a time). */
@@ -118,6 +127,8 @@ export class BatchLane<P> {
       }
       this.guards.set(item, guard);
     }
+    const deadline = currentDeadline();
+    if (deadline) this.deadlines.set(item as object, deadline);
     this.queue.push(item);
     this.armExpiry(item);
     if (this.holding && this.holdIsOver(this.holding.until)) this.holding.cut();
@@ -282,7 +293,11 @@ export class BatchLane<P> {
     // to trigger this flush (AsyncLocalStorage follows the callbacks that led here).
     const guard = new BatchGuard(batch.map((item) => this.guards.get(item)));
     this.batchesInFlight.add(batch);
-    void runWithWriteGuard(guard, () => this.options.run(batch, permit, guard))
+    // A call serves all its items' requests: its exchange may run until the last of them gives up.
+    const deadlines = batch.map((item) => this.deadlines.get(item as object));
+    const latest = deadlines.every((d) => d !== undefined) ? deadlines.reduce((a, b) => (b.at > a.at ? b : a)) : undefined;
+    const run = () => runWithWriteGuard(guard, () => this.options.run(batch, permit, guard));
+    void (latest ? runWithDeadline(latest, run) : runWithoutDeadline(run))
       .catch(() => {
         /* run settles its own items; nothing may escape here */
       })
@@ -390,7 +405,17 @@ export class BatchLane<P> {
 
   /** The governor cannot grant a slot in time for some items: they fail now, as never sent. */
   private refuseUnservable(error: unknown): void {
-    const { deadlineOf, expire, clock } = this.options;
+    const { deadlineOf, expire, clock, fail } = this.options;
+    if (fail && !(error instanceof RateLimitedError)) {
+      // Not the quota: the slot source itself failed (Redis down). Every item hears why.
+      const gone = this.queue;
+      this.queue = [];
+      for (const item of gone) {
+        this.forget(item);
+        fail(item, error);
+      }
+      return;
+    }
     if (!deadlineOf || !expire) return;
     const horizon = error instanceof RateLimitedError ? clock.now() + error.retryAfterMs : Number.POSITIVE_INFINITY;
     const earliest = Math.min(...this.queue.map(deadlineOf));

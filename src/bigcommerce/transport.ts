@@ -28,6 +28,7 @@ import type { QueryInput } from "./query.js";
 import type { ResponseHeaders } from "./rate-headers.js";
 import { decideRetry, type HttpMethod, type RetryPolicy } from "./retry-policy.js";
 import { currentWriteGuard } from "./write-guard.js";
+import { boundedBy, currentDeadline, RequestBudgetSpentError } from "./deadline.js";
 
 export interface CallSpec<T> {
   method: HttpMethod;
@@ -151,7 +152,9 @@ export class Transport {
   private async callWith<T>(spec: CallSpec<T>, takePrepaid: () => Permit | undefined): Promise<T> {
     const { clock, http, governor, policy } = this.options;
     const permits = this.options.permits ?? governor;
-    const deadline = spec.deadline ?? clock.now() + this.options.maxWaitMs;
+    // The SCIM request's deadline (deadline.ts) bounds every wait and every exchange of the call.
+    const request = currentDeadline();
+    const deadline = boundedBy(spec.deadline ?? clock.now() + this.options.maxWaitMs, request);
     const endpoint = `/${spec.api}${foldIds(spec.path)}`;
     const where = `${spec.method} ${endpoint}`;
     // Refuse an unsafe request or query (InvalidQueryError) before any waiting or I/O.
@@ -174,9 +177,14 @@ export class Transport {
           permit.giveBack(); // nothing was sent: the slot is not spent
           throw refusal;
         }
+        const left = request === undefined ? undefined : request.at - clock.now();
+        if (left !== undefined && left <= 0) {
+          permit.giveBack();
+          throw new RequestBudgetSpentError(1000);
+        }
         const started = performance.now();
         try {
-          response = await http.send(spec);
+          response = await http.send(left === undefined ? spec : { ...spec, timeoutMs: left });
           this.sampleSkew(response);
         } catch (error) {
           failure = error;
@@ -210,6 +218,8 @@ export class Transport {
         ...(errorCode ? { errorCode } : {}),
         random: (this.options.random ?? Math.random)(),
       });
+      // A read cut short by the request's deadline: its time is spent, BigCommerce is only slow.
+      if (!response && spec.method === "GET" && request && clock.now() >= request.at) throw new RequestBudgetSpentError(1000);
       if (!decision.retry) throw this.toError(spec, where, response, failure, undefined);
       const retryAfterMs = decision.reason === "rate-limited" ? this.blockedForMs() : decision.delayMs;
       if (clock.now() + retryAfterMs > deadline) throw this.toError(spec, where, response, failure, retryAfterMs);
@@ -275,6 +285,7 @@ export class Transport {
     const { clock, limiter } = this.options;
     if (clock.now() > deadline) {
       // The caller's bound has passed (it has given up): send nothing for it.
+      if (deadline === currentDeadline()?.at) throw new RequestBudgetSpentError(1000);
       throw new RateLimitedError(1000, `the wait bound for ${spec.method} ${spec.path} passed before it could be sent`);
     }
     const expired = new AbortController();

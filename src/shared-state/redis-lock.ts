@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { systemClock, type Clock } from "../bigcommerce/clock.js";
+import { boundedBy } from "../bigcommerce/deadline.js";
 import { KeyedLock, type WriteLock } from "../scim/keyed-lock.js";
 import { LeaseLostError, LockBusyError } from "./errors.js";
 import type { Keyspace } from "./keyspace.js";
@@ -66,7 +67,7 @@ const POLL_MIN_MS = 20;
 const POLL_MAX_MS = 200;
 
 export class RedisKeyedLock implements WriteLock {
-  private readonly local = new KeyedLock();
+  private readonly local: KeyedLock;
   private readonly clock: Clock;
 
   constructor(
@@ -76,10 +77,12 @@ export class RedisKeyedLock implements WriteLock {
     private readonly logger: Logger,
   ) {
     this.clock = options.clock ?? systemClock;
+    this.local = new KeyedLock(this.clock);
   }
 
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const deadline = this.clock.now() + this.options.waitMs;
+    // Not past the SCIM request's deadline (bigcommerce/deadline.ts): the IdP would have given up.
+    const deadline = boundedBy(this.clock.now() + this.options.waitMs);
     return this.local.run(key, async () => {
       const lease = await this.acquire(key, deadline);
       try {
