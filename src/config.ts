@@ -73,6 +73,8 @@ export const IDP_REQUEST_BUDGET_MS = 60_000;
  * included: a margin under the IdPs' 60 s for the network and their own clocks.
  */
 export const REQUEST_HARD_LIMIT_MS = IDP_REQUEST_BUDGET_MS - 1_000;
+/** The per-user lock's lease is at least this many times the longest write (one request timeout). */
+export const LEASE_OVER_WRITE = 2;
 /** The request's own work: at most this, so that undo keeps at least a second of the hard limit. */
 const MAX_REQUEST_BUDGET_MS = REQUEST_HARD_LIMIT_MS - 1_000;
 
@@ -143,7 +145,8 @@ const envSchema = z
       .refine((u) => URL.canParse(u) && new URL(u).hostname !== "", "must name a host, e.g. redis://:password@redis:6379")
       .optional(),
     REDIS_COMMAND_TIMEOUT_MS: intInRange(1_000, 50, 30_000),
-    REDIS_LOCK_LEASE_MS: intInRange(15_000, 1_000, 300_000),
+    // At least LEASE_OVER_WRITE times the longest write (validated below): a lease is not a fence.
+    REDIS_LOCK_LEASE_MS: intInRange(30_000, 1_000, 300_000),
     // With REDIS_URL: followers pass SCIM requests to the leading replica, so batches fill as
     // with one process; REPLICA_URL is how the other replicas reach this one.
     REPLICA_FORWARDING: z.enum(["on", "off"]).default("on"),
@@ -188,6 +191,16 @@ const envSchema = z
         code: "custom",
         path: ["BIGCOMMERCE_MAX_WAIT_MS"],
         message: `plus BIGCOMMERCE_REQUEST_TIMEOUT_MS is ${env.BIGCOMMERCE_MAX_WAIT_MS + env.BIGCOMMERCE_REQUEST_TIMEOUT_MS} ms; keep the sum at most SCIM_REQUEST_BUDGET_MS (${env.SCIM_REQUEST_BUDGET_MS} ms, itself at most ${MAX_REQUEST_BUDGET_MS} ms so that every answer leaves within the IdPs' ${IDP_REQUEST_BUDGET_MS} ms)`,
+      });
+    }
+    // The per-user lock is a lease, not a fence: BigCommerce cannot refuse a write whose lease ran
+    // out while it was on its way. A lease well above the longest write (one request timeout) makes
+    // that rare; the rest is what the writer re-checks after such a write (user-writer.ts).
+    if (env.REDIS_URL && env.REDIS_LOCK_LEASE_MS < LEASE_OVER_WRITE * env.BIGCOMMERCE_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["REDIS_LOCK_LEASE_MS"],
+        message: `must be at least ${LEASE_OVER_WRITE} times BIGCOMMERCE_REQUEST_TIMEOUT_MS (${LEASE_OVER_WRITE * env.BIGCOMMERCE_REQUEST_TIMEOUT_MS} ms), so that a write cannot outlast the lease it was sent under`,
       });
     }
     const live = Boolean(env.BIGCOMMERCE_STORE_HASH);

@@ -183,8 +183,11 @@ export class Transport {
           throw new RequestBudgetSpentError(1000);
         }
         const started = performance.now();
+        // A write is abandoned the moment its guard (a replica's lease) is lost.
+        const lost = guard?.signal;
+        const signal = lost && spec.signal ? AbortSignal.any([spec.signal, lost]) : (lost ?? spec.signal);
         try {
-          response = await http.send(left === undefined ? spec : { ...spec, timeoutMs: left });
+          response = await http.send({ ...spec, ...(left === undefined ? {} : { timeoutMs: left }), ...(signal ? { signal } : {}) });
           this.sampleSkew(response);
         } catch (error) {
           failure = error;
@@ -198,6 +201,7 @@ export class Transport {
 
       if (failure !== undefined) {
         if (spec.signal?.aborted) throw spec.signal.reason;
+        if (guard?.signal?.aborted) throw guard.signal.reason;
         if (failure instanceof BigCommerceError) throw failure;
       }
       if (response && ((response.status >= 200 && response.status < 300) || spec.accept?.includes(response.status))) {
