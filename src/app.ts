@@ -8,6 +8,7 @@ import { StaticTokens } from "./auth/bearer-token.js";
 import { JwtVerifier } from "./auth/jwt-verifier.js";
 import type { BigCommerceClient } from "./bigcommerce/api.js";
 import type { GovernorState } from "./bigcommerce/governor.js";
+import { defaultLateWriteGraceMs } from "./bigcommerce/defaults.js";
 import { Metrics } from "./http/metrics.js";
 import { Readiness } from "./http/readiness.js";
 import type { Config } from "./config.js";
@@ -123,6 +124,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
       deactivatedGroupId: config.deactivatedGroupId,
       deleteMode: config.deleteMode,
       lockoutChannelId: config.lockoutChannelId,
+      // A write abandoned with its lease may still land within the client's late-write grace.
+      recheckAfterLostLeaseMs: defaultLateWriteGraceMs(config.upstream.requestTimeoutMs),
     },
     (event) => audit({ resource: "User", ...event }, `user ${event.operation}`),
     logger,

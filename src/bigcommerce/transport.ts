@@ -18,6 +18,7 @@ import type { ConcurrencyLimiter } from "./concurrency.js";
 import { errorFromResponse } from "./error-mapping.js";
 import {
   BigCommerceError,
+  OutcomeUnknownError,
   RateLimitedError,
   UnexpectedResponseError,
   UpstreamUnavailableError,
@@ -201,7 +202,12 @@ export class Transport {
 
       if (failure !== undefined) {
         if (spec.signal?.aborted) throw spec.signal.reason;
-        if (guard?.signal?.aborted) throw guard.signal.reason;
+        if (guard?.signal?.aborted) {
+          // Abandoned on its way: BigCommerce may have it already, and may still apply it.
+          throw new OutcomeUnknownError(`${where} was abandoned when its write guard (a replica's lock lease) was lost; it may still be applied`, {
+            cause: guard.signal.reason,
+          });
+        }
         if (failure instanceof BigCommerceError) throw failure;
       }
       if (response && ((response.status >= 200 && response.status < 300) || spec.accept?.includes(response.status))) {

@@ -187,7 +187,9 @@ class HeldLease implements Lease {
     clearTimeout(this.expiry);
     if (this.abort.signal.aborted) return;
     try {
-      await RELEASE.run(this.redis, [this.key], [this.token]);
+      // Not ours any more: the lease was lost while the work ran, unnoticed between renewals, so
+      // a write of it may have landed after another holder's. Say so (the signal) to the writer.
+      if (Number(await RELEASE.run(this.redis, [this.key], [this.token])) === 0) this.lose();
     } catch (error) {
       // The work is done (its writes stand); an unreleased lease only delays the next writer
       // until it expires, so this failure must not turn a completed request into an error.
