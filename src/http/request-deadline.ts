@@ -15,11 +15,12 @@ export const FORWARDED_DEADLINE_HEADER = "x-scim-bridge-deadline";
 /** What the hop back to the follower may take. */
 export const FORWARD_HOP_MS = 500;
 
-export function enterRequestDeadline(budgetMs: number, now: () => number = Date.now): RequestHandler {
+export function enterRequestDeadline(budgetMs: number, options: { hardLimitMs?: number; now?: () => number } = {}): RequestHandler {
+  const { hardLimitMs = REQUEST_HARD_LIMIT_MS, now = Date.now } = options;
   return (req, _res, next) => {
     const start = now();
     let at = start + budgetMs;
-    let hardAt = start + REQUEST_HARD_LIMIT_MS;
+    let hardAt = start + hardLimitMs;
     const passed = isForwarded(req) ? forwardedDeadline(req) : undefined;
     if (passed) {
       at = Math.min(at, start + passed.budgetLeftMs - FORWARD_HOP_MS);
