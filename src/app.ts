@@ -11,6 +11,7 @@ import { StaticTokens } from "./auth/bearer-token.js";
 import { JwtVerifier } from "./auth/jwt-verifier.js";
 import type { BigCommerceClient } from "./bigcommerce/api.js";
 import type { GovernorState } from "./bigcommerce/governor.js";
+import { defaultLateWriteGraceMs } from "./bigcommerce/defaults.js";
 import { Metrics } from "./http/metrics.js";
 import { Readiness } from "./http/readiness.js";
 import type { Config } from "./config.js";
@@ -25,6 +26,7 @@ import { queryGuard } from "./http/query-guard.js";
 import { resourceIdGuard } from "./http/resource-id-guard.js";
 import { auditWrites, noteChange } from "./http/audit-writes.js";
 import { enterRequestScope } from "./http/request-scope.js";
+import { enterRequestDeadline } from "./http/request-deadline.js";
 import type { ScimServices } from "./scim/context.js";
 import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
@@ -163,6 +165,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
       deactivatedGroupId: config.deactivatedGroupId,
       deleteMode: config.deleteMode,
       lockoutChannelId: config.lockoutChannelId,
+      // A write abandoned with its lease may still land within the client's late-write grace.
+      recheckAfterLostLeaseMs: defaultLateWriteGraceMs(config.upstream.requestTimeoutMs),
     },
     (event) => noteChange({ resourceType: "User", operation: event.operation, resourceId: event.customerId, changed: event.changed }),
     logger,
@@ -245,6 +249,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   app.get("/metrics", checkToken, metrics.handler);
 
   const scim = express.Router();
+  // One deadline per request, from the moment it enters (SCIM_REQUEST_BUDGET_MS).
+  scim.use(enterRequestDeadline(config.requestBudgetMs));
   scim.use(metrics.track);
   scim.use(checkToken);
   scim.use(enterRequestScope);

@@ -60,11 +60,16 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
     description: "API origin only, without `/stores/{hash}/v3` (for a standalone emulator: the `http://host:port` it prints); needs the store hash and access token too.",
     defaultText: "`https://api.bigcommerce.com`",
   },
+  SCIM_REQUEST_BUDGET_MS: {
+    group: "quota",
+    description:
+      "One deadline per SCIM request, from when it enters (ms): the lock wait, every quota wait and every upstream call take what is left of it; past it `503` (`429` when the quota is why) with `Retry-After` (docs/operations.md).",
+  },
   BIGCOMMERCE_REQUEST_TIMEOUT_MS: { group: "quota", description: "Bound on one upstream request (ms)." },
   BIGCOMMERCE_MAX_WAIT_MS: {
     group: "quota",
     description:
-      "Longest a SCIM request waits for API quota (ms); past it the IdP gets `429` with `Retry-After`. Plus `BIGCOMMERCE_REQUEST_TIMEOUT_MS` it must stay within the IdPs' 60 s, or start-up stops.",
+      "Longest a SCIM request waits for API quota (ms); past it the IdP gets `429` with `Retry-After`. Plus `BIGCOMMERCE_REQUEST_TIMEOUT_MS` it must stay within `SCIM_REQUEST_BUDGET_MS`, or start-up stops.",
   },
   BIGCOMMERCE_RATE_RESERVE: { group: "quota", description: "Requests per quota window left unused for the store's other apps." },
   BIGCOMMERCE_PACE_BURST_SHARE: {
@@ -112,7 +117,11 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
   BIGCOMMERCE_CLIENT_SECRET: { group: "signIn", description: "Client secret of that app." },
   REDIS_URL: { group: "replicas", description: "Redis shared by replicas of one store (`redis://` or `rediss://`): quota, locks, leadership.", defaultText: "none: state in this process" },
   REDIS_COMMAND_TIMEOUT_MS: { group: "replicas", description: "Bound on every Redis command (ms); past it the SCIM request answers `503`." },
-  REDIS_LOCK_LEASE_MS: { group: "replicas", description: "Lease of the per-user write lock (ms); a replica that dies releases it when the lease expires." },
+  REDIS_LOCK_LEASE_MS: {
+    group: "replicas",
+    description:
+      "Lease of the per-user write lock (ms; a lease, not a fence: docs/operations.md); at least twice `BIGCOMMERCE_REQUEST_TIMEOUT_MS`, or start-up stops; a replica that dies releases it when the lease expires.",
+  },
   REPLICA_FORWARDING: { group: "replicas", description: "`on`: followers pass SCIM requests to the leading replica, so batches fill as with one process." },
   REPLICA_URL: { group: "replicas", description: "How the other replicas reach this one.", defaultText: "http://<first IPv4 address>:PORT" },
   EMULATOR_LATENCY_MS: { group: "emulator", description: "Delay the embedded emulator adds to every call (ms)." },

@@ -69,8 +69,17 @@ const shareOf = (def: number) =>
     });
 
 const DEFAULT_BIGCOMMERCE_API_URL = "https://api.bigcommerce.com";
-/** IdPs give up on a SCIM request after about 60 s: the longest quota wait plus one request must fit. */
+/** IdPs give up on a SCIM request after about 60 s (Okta, Entra ID) and count a failure. */
 export const IDP_REQUEST_BUDGET_MS = 60_000;
+/**
+ * Every answer leaves by then (counted from when the request entered), undo of a failed write
+ * included: a margin under the IdPs' 60 s for the network and their own clocks.
+ */
+export const REQUEST_HARD_LIMIT_MS = IDP_REQUEST_BUDGET_MS - 1_000;
+/** The per-user lock's lease is at least this many times the longest write (one request timeout). */
+export const LEASE_OVER_WRITE = 2;
+/** The request's own work: at most this, so that undo keeps at least a second of the hard limit. */
+const MAX_REQUEST_BUDGET_MS = REQUEST_HARD_LIMIT_MS - 1_000;
 
 // Storable attributes and their schema placement come from the attribute table (src/mapping).
 export { CORE_STORABLE, ENTERPRISE_STORABLE, STORABLE_ATTRIBUTES, type StorableAttribute } from "./mapping/attribute-table.js";
@@ -93,6 +102,8 @@ const settings = {
     BIGCOMMERCE_STORE_HASH: z.string().regex(/^[a-z0-9]+$/i, "must be the store hash from the API path").optional(),
     BIGCOMMERCE_ACCESS_TOKEN: z.string().min(1).optional(),
     BIGCOMMERCE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    // One deadline per SCIM request (bigcommerce/deadline.ts): every wait and upstream call reads it.
+    SCIM_REQUEST_BUDGET_MS: intInRange(55_000, 1_000, MAX_REQUEST_BUDGET_MS),
     BIGCOMMERCE_REQUEST_TIMEOUT_MS: intInRange(UPSTREAM_DEFAULTS.requestTimeoutMs, 1_000, 120_000),
     BIGCOMMERCE_MAX_WAIT_MS: intInRange(UPSTREAM_DEFAULTS.maxWaitMs, 0, 50_000),
     BIGCOMMERCE_RATE_RESERVE: intInRange(UPSTREAM_DEFAULTS.reserve, 0, 1000),
@@ -185,7 +196,8 @@ const settings = {
       .refine((u) => URL.canParse(u) && new URL(u).hostname !== "", "must name a host, e.g. redis://:password@redis:6379")
       .optional(),
     REDIS_COMMAND_TIMEOUT_MS: intInRange(1_000, 50, 30_000),
-    REDIS_LOCK_LEASE_MS: intInRange(15_000, 1_000, 300_000),
+    // At least LEASE_OVER_WRITE times the longest write (validated below): a lease is not a fence.
+    REDIS_LOCK_LEASE_MS: intInRange(30_000, 1_000, 300_000),
     // With REDIS_URL: followers pass SCIM requests to the leading replica, so batches fill as
     // with one process; REPLICA_URL is how the other replicas reach this one.
     REPLICA_FORWARDING: z.enum(["on", "off"]).default("on"),
@@ -245,11 +257,23 @@ export const envSchema = z
         message: "must be the API origin (https://api.bigcommerce.com, or an emulator's http://host:port), without /stores/{hash}/v3",
       });
     }
-    if (env.BIGCOMMERCE_MAX_WAIT_MS + env.BIGCOMMERCE_REQUEST_TIMEOUT_MS > IDP_REQUEST_BUDGET_MS) {
+    // Every wait is cut to the request's budget anyway; a configured wait that cannot fit in it
+    // would never be what the IdP sees, so it is refused rather than silently shortened.
+    if (env.BIGCOMMERCE_MAX_WAIT_MS + env.BIGCOMMERCE_REQUEST_TIMEOUT_MS > env.SCIM_REQUEST_BUDGET_MS) {
       ctx.addIssue({
         code: "custom",
         path: ["BIGCOMMERCE_MAX_WAIT_MS"],
-        message: `plus BIGCOMMERCE_REQUEST_TIMEOUT_MS is ${env.BIGCOMMERCE_MAX_WAIT_MS + env.BIGCOMMERCE_REQUEST_TIMEOUT_MS} ms; keep the sum at most ${IDP_REQUEST_BUDGET_MS} ms, or the IdPs give up before the bridge answers`,
+        message: `plus BIGCOMMERCE_REQUEST_TIMEOUT_MS is ${env.BIGCOMMERCE_MAX_WAIT_MS + env.BIGCOMMERCE_REQUEST_TIMEOUT_MS} ms; keep the sum at most SCIM_REQUEST_BUDGET_MS (${env.SCIM_REQUEST_BUDGET_MS} ms, itself at most ${MAX_REQUEST_BUDGET_MS} ms so that every answer leaves within the IdPs' ${IDP_REQUEST_BUDGET_MS} ms)`,
+      });
+    }
+    // The per-user lock is a lease, not a fence: BigCommerce cannot refuse a write whose lease ran
+    // out while it was on its way. A lease well above the longest write (one request timeout) makes
+    // that rare; the rest is what the writer re-checks after such a write (user-writer.ts).
+    if (env.REDIS_URL && env.REDIS_LOCK_LEASE_MS < LEASE_OVER_WRITE * env.BIGCOMMERCE_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["REDIS_LOCK_LEASE_MS"],
+        message: `must be at least ${LEASE_OVER_WRITE} times BIGCOMMERCE_REQUEST_TIMEOUT_MS (${LEASE_OVER_WRITE * env.BIGCOMMERCE_REQUEST_TIMEOUT_MS} ms), so that a write cannot outlast the lease it was sent under`,
       });
     }
     const live = Boolean(env.BIGCOMMERCE_STORE_HASH);
@@ -323,6 +347,8 @@ export interface Config {
     accessToken: string;
   };
   upstream: { requestTimeoutMs: number; maxWaitMs: number; reserve: number; paceBurstShare: number };
+  /** SCIM_REQUEST_BUDGET_MS: one deadline per SCIM request, set where it enters (ms). */
+  requestBudgetMs: number;
   deleteMode: "delete" | "deactivate";
   defaultChannelIds: number[] | null;
   deactivatedGroupId: number | null;
@@ -444,6 +470,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reserve: e.BIGCOMMERCE_RATE_RESERVE,
       paceBurstShare: e.BIGCOMMERCE_PACE_BURST_SHARE,
     },
+    requestBudgetMs: e.SCIM_REQUEST_BUDGET_MS,
     deleteMode: e.SCIM_DELETE_MODE,
     defaultChannelIds: e.SCIM_DEFAULT_CHANNEL_IDS,
     deactivatedGroupId: e.SCIM_DEACTIVATED_GROUP_ID,

@@ -3,6 +3,7 @@
  * the caller-facing pending item, the customers calls they build on, and the rules for turning
  * a failed batch into each item's own error.
  */
+import { boundedBy } from "./deadline.js";
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerUpdate, Page } from "./api.js";
 import type { Clock } from "./clock.js";
 import type { Permit, PermitSource } from "./governor.js";
@@ -90,7 +91,7 @@ export function newPending<T>(
     item,
     attempts: 0,
     solo: false,
-    deadline: settings.clock.now() + settings.maxWaitMs,
+    deadline: boundedBy(settings.clock.now() + settings.maxWaitMs),
     firstAttemptAt: undefined,
     uncertain: false,
     resolve,

@@ -30,6 +30,7 @@ import { RateLimitedError } from "./errors.js";
 import type { Permit, PermitSource } from "./governor.js";
 import { BatchTally, currentCallTally, runWithCallTally, type CallTally } from "./call-tally.js";
 import { BatchGuard, currentWriteGuard, refusalOf, runWithWriteGuard, type WriteGuard } from "./write-guard.js";
+import { currentDeadline, runWithDeadline, runWithoutDeadline, type RequestDeadline } from "./deadline.js";
 
 export interface BatchLaneOptions<P> {
   clock: Clock;
@@ -62,6 +63,12 @@ export interface BatchLaneOptions<P> {
   /** Settles an item given back (requeueFront) after the lane was closed. */
   onClosed?: (item: P) => void;
   /**
+   * Settles an item when the slot source failed for another reason than the quota (e.g. the
+   * shared quota in Redis did not answer): nothing was sent, and its caller hears that error,
+   * not a rate limit. Without it such items expire like items the quota cannot serve.
+   */
+  fail?: (item: P, error: unknown) => void;
+  /**
    * A lane of writes: settles an item whose write guard refused, with the guard's error. Only
    * with it are guards captured (a read under a lost lease may still go).
    */
@@ -77,6 +84,8 @@ export class BatchLane<P> {
   private readonly guards = new Map<P, WriteGuard>();
   /** The call tally (call-tally.ts) of each item added under one: whose work a batch carries. */
   private readonly tallies = new Map<P, CallTally>();
+  /** The deadline of the SCIM request that added each item (deadline.ts). */
+  private readonly deadlines = new WeakMap<object, RequestDeadline>();
   private readonly batchesInFlight = new Set<P[]>();
   private closed = false;
   /** A request slot has been asked for and not yet used (at most one at a time). */
@@ -123,6 +132,8 @@ export class BatchLane<P> {
     }
     const tally = currentCallTally();
     if (tally) this.tallies.set(item, tally);
+    const deadline = currentDeadline();
+    if (deadline) this.deadlines.set(item as object, deadline);
     this.queue.push(item);
     this.armExpiry(item);
     if (this.holding && this.holdIsOver(this.holding.until)) this.holding.cut();
@@ -290,7 +301,11 @@ export class BatchLane<P> {
     const guard = new BatchGuard(batch.map((item) => this.guards.get(item)));
     this.batchesInFlight.add(batch);
     const tally = new BatchTally(batch.map((item) => this.tallies.get(item)));
-    void runWithCallTally(tally, () => runWithWriteGuard(guard, () => this.options.run(batch, permit, guard)))
+    // A call serves all its items' requests: its exchange may run until the last of them gives up.
+    const deadlines = batch.map((item) => this.deadlines.get(item as object));
+    const latest = deadlines.every((d) => d !== undefined) ? deadlines.reduce((a, b) => (b.at > a.at ? b : a)) : undefined;
+    const run = () => runWithCallTally(tally, () => runWithWriteGuard(guard, () => this.options.run(batch, permit, guard)));
+    void (latest ? runWithDeadline(latest, run) : runWithoutDeadline(run))
       .catch(() => {
         /* run settles its own items; nothing may escape here */
       })
@@ -402,7 +417,17 @@ export class BatchLane<P> {
 
   /** The governor cannot grant a slot in time for some items: they fail now, as never sent. */
   private refuseUnservable(error: unknown): void {
-    const { deadlineOf, expire, clock } = this.options;
+    const { deadlineOf, expire, clock, fail } = this.options;
+    if (fail && !(error instanceof RateLimitedError)) {
+      // Not the quota: the slot source itself failed (Redis down). Every item hears why.
+      const gone = this.queue;
+      this.queue = [];
+      for (const item of gone) {
+        this.forget(item);
+        fail(item, error);
+      }
+      return;
+    }
     if (!deadlineOf || !expire) return;
     const horizon = error instanceof RateLimitedError ? clock.now() + error.retryAfterMs : Number.POSITIVE_INFINITY;
     const earliest = Math.min(...this.queue.map(deadlineOf));

@@ -17,7 +17,8 @@ export type BigCommerceErrorCode =
   | "BC_AUTH"
   | "BC_BAD_RESPONSE"
   | "BC_INVALID_QUERY"
-  | "BC_OUTCOME_UNKNOWN";
+  | "BC_OUTCOME_UNKNOWN"
+  | "BC_BUDGET_SPENT";
 
 export abstract class BigCommerceError extends Error {
   abstract readonly code: BigCommerceErrorCode;

@@ -58,6 +58,11 @@ export interface Permit {
 /** Where a batch queue gets its request slots: the governor, or anything with its acquire(). */
 export interface PermitSource {
   acquire(options?: AcquireOptions): Promise<Permit>;
+  /**
+   * How long requests to the store are held back after a 429, as this source knows it (the
+   * Retry-After of a 429 the caller cannot wait out). Absent: the governor's own view.
+   */
+  blockedForMs?(): number;
 }
 
 export interface GovernorState extends BudgetState {

@@ -31,6 +31,8 @@ export interface HttpRequest {
   query?: QueryInput;
   body?: unknown;
   signal?: AbortSignal;
+  /** A shorter bound on this exchange than requestTimeoutMs (the SCIM request's time left). */
+  timeoutMs?: number;
 }
 
 export interface HttpResponse {
@@ -128,8 +130,9 @@ export class HttpClient {
       headers["content-type"] = "application/json";
     }
 
+    const timeoutMs = Math.max(1, Math.min(this.options.requestTimeoutMs, request.timeoutMs ?? Number.POSITIVE_INFINITY));
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new RequestTimeoutError(this.options.requestTimeoutMs)), this.options.requestTimeoutMs);
+    const timer = setTimeout(() => timeout.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal;
     try {
       const response = await this.pool.request({
@@ -151,7 +154,7 @@ export class HttpClient {
       }
       return { status: response.statusCode, headers: response.headers as ResponseHeaders, body, invalidJson };
     } catch (error) {
-      if (timeout.signal.aborted && !request.signal?.aborted) throw new RequestTimeoutError(this.options.requestTimeoutMs);
+      if (timeout.signal.aborted && !request.signal?.aborted) throw new RequestTimeoutError(timeoutMs);
       throw error;
     } finally {
       clearTimeout(timer);

@@ -20,6 +20,8 @@ export {
   type FieldError,
 } from "./errors.js";
 export { systemClock, type Clock } from "./clock.js";
+export { boundedBy, currentDeadline, RequestBudgetSpentError, runWithDeadline, runWithoutDeadline, type RequestDeadline } from "./deadline.js";
+export { currentWriteGuard } from "./write-guard.js";
 export { RateGovernor, type GovernorState, type RateGovernorOptions } from "./governor.js";
 export { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicy, type RetryDecision, type RetryInput } from "./retry-policy.js";
 export { buildQuery } from "./query.js";

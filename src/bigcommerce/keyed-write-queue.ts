@@ -72,6 +72,8 @@ export abstract class KeyedWriteQueue<T extends { email?: string }, K, P extends
       expire: (p) => p.reject(expiredError(p)),
       onClosed: (p) => p.reject(this.closedWith ?? new OutcomeUnknownError("customer write batcher is closed")),
       refuse: (p, error) => p.reject(refusedError(p, error)),
+      // The slot source failed (not the quota): nothing of this attempt was sent.
+      fail: (p, error) => p.reject(refusedError(p, error)),
     });
   }
 

@@ -10,6 +10,7 @@
  * encoded list (a URL stays far below the 8 KB proxies accept). A value containing a comma is
  * refused before anything is queued: BigCommerce would split it into two values.
  */
+import { boundedBy } from "./deadline.js";
 import { CUSTOMER_INCLUDE, type Customer, type CustomerId, type CustomerInclude, type CustomerListQuery, type Page } from "./api.js";
 import { BatchLane } from "./batch-lane.js";
 import type { Clock } from "./clock.js";
@@ -89,7 +90,7 @@ export class MergedReads {
 
   private submit(lane: BatchLane<ReadRequest>, values: string[], wants: (c: Customer) => boolean): Promise<Customer[]> {
     return new Promise<Customer[]>((resolve, reject) => {
-      lane.add({ values, wants, deadline: this.options.clock.now() + this.options.maxWaitMs, resolve, reject });
+      lane.add({ values, wants, deadline: boundedBy(this.options.clock.now() + this.options.maxWaitMs), resolve, reject });
     });
   }
 
@@ -105,6 +106,7 @@ export class MergedReads {
       deadlineOf: (r) => r.deadline,
       expire: (r) => r.reject(new RateLimitedError(1000, "no BigCommerce rate budget for this read within the wait bound")),
       onClosed: (r) => r.reject(new RateLimitedError(1000, "BigCommerce client is closed")),
+      fail: (r, error) => r.reject(error),
     });
   }
 

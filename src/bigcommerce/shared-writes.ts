@@ -11,6 +11,7 @@
  * outages) fail every item of the call: splitting them would only multiply calls when the quota
  * is already used up.
  */
+import { boundedBy } from "./deadline.js";
 import { BatchLane } from "./batch-lane.js";
 import type { Clock } from "./clock.js";
 import { ConflictError, RateLimitedError, ValidationFailedError } from "./errors.js";
@@ -52,12 +53,13 @@ export class SharedWrites<I, O> {
       expire: (e) => e.reject(new RateLimitedError(1000, "no BigCommerce rate budget for this write within the wait bound; nothing was sent")),
       onClosed: (e) => e.reject(new RateLimitedError(1000, "BigCommerce client is closed; nothing was sent")),
       refuse: (e, error) => e.reject(error),
+      fail: (e, error) => e.reject(error),
     });
   }
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.lane.add({ item, deadline: this.options.clock.now() + this.options.maxWaitMs, resolve, reject });
+      this.lane.add({ item, deadline: boundedBy(this.options.clock.now() + this.options.maxWaitMs), resolve, reject });
     });
   }
 

@@ -19,6 +19,7 @@ import type { ConcurrencyLimiter } from "./concurrency.js";
 import { errorFromResponse } from "./error-mapping.js";
 import {
   BigCommerceError,
+  OutcomeUnknownError,
   RateLimitedError,
   UnexpectedResponseError,
   UpstreamUnavailableError,
@@ -29,6 +30,7 @@ import type { QueryInput } from "./query.js";
 import type { ResponseHeaders } from "./rate-headers.js";
 import { decideRetry, type HttpMethod, type RetryPolicy } from "./retry-policy.js";
 import { currentWriteGuard } from "./write-guard.js";
+import { boundedBy, currentDeadline, RequestBudgetSpentError } from "./deadline.js";
 
 export interface CallSpec<T> {
   method: HttpMethod;
@@ -152,7 +154,9 @@ export class Transport {
   private async callWith<T>(spec: CallSpec<T>, takePrepaid: () => Permit | undefined): Promise<T> {
     const { clock, http, governor, policy } = this.options;
     const permits = this.options.permits ?? governor;
-    const deadline = spec.deadline ?? clock.now() + this.options.maxWaitMs;
+    // The SCIM request's deadline (deadline.ts) bounds every wait and every exchange of the call.
+    const request = currentDeadline();
+    const deadline = boundedBy(spec.deadline ?? clock.now() + this.options.maxWaitMs, request);
     const endpoint = `/${spec.api}${foldIds(spec.path)}`;
     const where = `${spec.method} ${endpoint}`;
     // Refuse an unsafe request or query (InvalidQueryError) before any waiting or I/O.
@@ -175,9 +179,17 @@ export class Transport {
           permit.giveBack(); // nothing was sent: the slot is not spent
           throw refusal;
         }
+        const left = request === undefined ? undefined : request.at - clock.now();
+        if (left !== undefined && left <= 0) {
+          permit.giveBack();
+          throw new RequestBudgetSpentError(1000);
+        }
         const started = performance.now();
+        // A write is abandoned the moment its guard (a replica's lease) is lost.
+        const lost = guard?.signal;
+        const signal = lost && spec.signal ? AbortSignal.any([spec.signal, lost]) : (lost ?? spec.signal);
         try {
-          response = await http.send(spec);
+          response = await http.send({ ...spec, ...(left === undefined ? {} : { timeoutMs: left }), ...(signal ? { signal } : {}) });
           this.sampleSkew(response);
         } catch (error) {
           failure = error;
@@ -191,6 +203,12 @@ export class Transport {
 
       if (failure !== undefined) {
         if (spec.signal?.aborted) throw spec.signal.reason;
+        if (guard?.signal?.aborted) {
+          // Abandoned on its way: BigCommerce may have it already, and may still apply it.
+          throw new OutcomeUnknownError(`${where} was abandoned when its write guard (a replica's lock lease) was lost; it may still be applied`, {
+            cause: guard.signal.reason,
+          });
+        }
         if (failure instanceof BigCommerceError) throw failure;
       }
       if (response && ((response.status >= 200 && response.status < 300) || spec.accept?.includes(response.status))) {
@@ -211,6 +229,8 @@ export class Transport {
         ...(errorCode ? { errorCode } : {}),
         random: (this.options.random ?? Math.random)(),
       });
+      // A read cut short by the request's deadline: its time is spent, BigCommerce is only slow.
+      if (!response && spec.method === "GET" && request && clock.now() >= request.at) throw new RequestBudgetSpentError(1000);
       if (!decision.retry) throw this.toError(spec, where, response, failure, undefined);
       const retryAfterMs = decision.reason === "rate-limited" ? this.blockedForMs() : decision.delayMs;
       if (clock.now() + retryAfterMs > deadline) throw this.toError(spec, where, response, failure, retryAfterMs);
@@ -251,6 +271,10 @@ export class Transport {
   }
 
   private blockedForMs(): number {
+    // The source that grants the slots knows the block (with replicas the shared gate: this
+    // process's governor is not consulted and learns nothing).
+    const source = this.options.permits;
+    if (source?.blockedForMs) return source.blockedForMs();
     return Math.max(0, this.options.governor.state().blockedUntil - this.options.clock.now());
   }
 
@@ -276,6 +300,7 @@ export class Transport {
     const { clock, limiter } = this.options;
     if (clock.now() > deadline) {
       // The caller's bound has passed (it has given up): send nothing for it.
+      if (deadline === currentDeadline()?.at) throw new RequestBudgetSpentError(1000);
       throw new RateLimitedError(1000, `the wait bound for ${spec.method} ${spec.path} passed before it could be sent`);
     }
     const expired = new AbortController();

@@ -20,6 +20,13 @@ import { AsyncLocalStorage } from "node:async_hooks";
 export interface WriteGuard {
   /** Throws (the error the write's caller should get) when the write may no longer be sent. */
   check(): void;
+  /**
+   * Aborted (with the error check() now throws) once the guard refuses: a write already in
+   * flight is then abandoned by the client (transport.ts), its caller stops waiting for it and
+   * sends nothing more. It may still land at BigCommerce: a lease is not a fence, BigCommerce
+   * checks nothing of ours (see src/scim/users/user-writer.ts for what is re-checked after it).
+   */
+  readonly signal?: AbortSignal;
 }
 
 const current = new AsyncLocalStorage<WriteGuard>();
@@ -55,8 +62,14 @@ const NO_GUARD: WriteGuard = { check: () => {} };
 export class BatchGuard implements WriteGuard {
   private refusal: { error: unknown } | undefined;
 
+  /** Aborted when any item's guard is: the call carries that item's write. */
+  readonly signal: AbortSignal | undefined;
+
   /** `guards[i]`: the guard of the batch's i-th item (undefined: it was added under none). */
-  constructor(private readonly guards: readonly (WriteGuard | undefined)[]) {}
+  constructor(private readonly guards: readonly (WriteGuard | undefined)[]) {
+    const signals = guards.flatMap((g) => (g?.signal ? [g.signal] : []));
+    this.signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+  }
 
   check(): void {
     for (const guard of this.guards) {

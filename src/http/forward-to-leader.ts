@@ -2,7 +2,9 @@ import type { Request, RequestHandler } from "express";
 import type { Logger } from "pino";
 import { Agent, request } from "undici";
 import { ScimError } from "../scim-error.js";
-import { IDP_REQUEST_BUDGET_MS } from "../config.js";
+import { currentDeadline } from "../bigcommerce/index.js";
+import { REQUEST_HARD_LIMIT_MS } from "../config.js";
+import { deadlineHeader, FORWARDED_DEADLINE_HEADER } from "./request-deadline.js";
 
 /**
  * Followers pass SCIM requests to the leading replica (src/shared-state/leadership.ts), so that
@@ -57,9 +59,10 @@ class NoBridgeAnswer extends Error {
 export function forwardToLeader(leadership: LeaderView, logger: Logger, now: () => number = Date.now): Forwarder {
   const agent = new Agent({
     connect: { timeout: 2_000 },
-    // The leader answers within the IdPs' budget (its own bounds); a little more for the hop.
-    headersTimeout: IDP_REQUEST_BUDGET_MS + 5_000,
-    bodyTimeout: IDP_REQUEST_BUDGET_MS + 5_000,
+    // Never longer than a request may last; each request waits at most what it has left of that
+    // (its deadline travels to the leader, which answers a little before it: request-deadline.ts).
+    headersTimeout: REQUEST_HARD_LIMIT_MS,
+    bodyTimeout: REQUEST_HARD_LIMIT_MS,
   });
   const breaker = new Map<string, { failures: number; openUntil: number }>();
   const failed = (url: string) => {
@@ -82,7 +85,7 @@ export function forwardToLeader(leadership: LeaderView, logger: Logger, now: () 
     }
     const leader = leadership.leader();
     if (!leader || leader.self || (breaker.get(leader.url)?.openUntil ?? 0) > now()) return next();
-    void forward(req, leader.url, agent).then(
+    void forward(req, leader.url, agent, now).then(
       (answer) => {
         breaker.delete(leader.url);
         res.status(answer.status);
@@ -105,8 +108,11 @@ export function forwardToLeader(leadership: LeaderView, logger: Logger, now: () 
   return { middleware, close: () => agent.close() };
 }
 
-async function forward(req: Request, leaderUrl: string, agent: Agent): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+async function forward(req: Request, leaderUrl: string, agent: Agent, now: () => number): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
   const headers: Record<string, string> = { [FORWARDED_HEADER]: "1", "x-forwarded-proto": req.protocol };
+  // The leader works within what this request has left, and this replica waits no longer.
+  const deadline = currentDeadline();
+  if (deadline) headers[FORWARDED_DEADLINE_HEADER] = deadlineHeader(deadline, now());
   for (const name of PASSED_REQUEST_HEADERS) {
     const value = req.headers[name];
     if (typeof value === "string") headers[name] = value;
@@ -123,6 +129,7 @@ async function forward(req: Request, leaderUrl: string, agent: Agent): Promise<{
     method: req.method as "GET",
     headers,
     ...(hasBody ? { body: JSON.stringify(req.body) } : {}),
+    ...(deadline ? { signal: AbortSignal.timeout(Math.max(1, deadline.hardAt - now())) } : {}),
     dispatcher: agent,
   });
   const body = Buffer.from(await answer.body.arrayBuffer());

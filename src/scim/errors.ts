@@ -10,6 +10,7 @@ import {
   NotFoundError,
   OutcomeUnknownError,
   RateLimitedError,
+  RequestBudgetSpentError,
   UnexpectedResponseError,
   UpstreamUnavailableError,
   ValidationFailedError,
@@ -60,6 +61,11 @@ export function toScimError(err: unknown): ScimError {
   if (err instanceof UpstreamUnavailableError) {
     return new ScimError(503, null, "BigCommerce is not answering; retry later", {
       "Retry-After": retryAfterSeconds(err.retryAfterMs, 30),
+    });
+  }
+  if (err instanceof RequestBudgetSpentError) {
+    return new ScimError(503, null, "The request could not be completed within its time budget (SCIM_REQUEST_BUDGET_MS); retry it (it is safe to repeat)", {
+      "Retry-After": retryAfterSeconds(err.retryAfterMs, 5),
     });
   }
   if (err instanceof OutcomeUnknownError) {

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { currentDeadline, runWithDeadline } from "../bigcommerce/index.js";
 
 /**
  * The inverse of each write a SCIM request has made (or may have made) so far, so that a
@@ -21,12 +22,17 @@ export class UndoLog {
     this.steps.push({ what, run });
   }
 
-  /** Runs the inverses; never throws (the caller rethrows the error that made it undo). */
+  /**
+   * Runs the inverses; never throws (the caller rethrows the error that made it undo). A request
+   * stopped by its deadline still undoes: the inverses may use the time up to its hard limit
+   * (bigcommerce/deadline.ts), which stays inside the IdP's 60 s.
+   */
   async rollBack(): Promise<void> {
+    const deadline = currentDeadline();
     while (this.steps.length > 0) {
       const step = this.steps.pop()!;
       try {
-        await step.run();
+        await (deadline ? runWithDeadline({ at: deadline.hardAt, hardAt: deadline.hardAt }, step.run) : step.run());
       } catch (err) {
         this.logger.warn(
           { err: { code: (err as { code?: string }).code }, ...this.subject, step: step.what, left: this.steps.length },

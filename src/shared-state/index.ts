@@ -34,9 +34,9 @@ export interface SharedState {
 }
 
 /**
- * Longest a write waits for a user's lock. Longer than the default lease (15 s), so a lock
- * left by a replica that died is released within the wait; short enough that the wait plus
- * the write stays under the IdPs' 60 s.
+ * Longest a write waits for a user's lock (at least the lease plus 5 s, so a lock left by a
+ * replica that died is released within the wait). Every wait is also cut at the SCIM request's
+ * deadline (bigcommerce/deadline.ts), so the wait plus the writes stays under the IdPs' 60 s.
  */
 export const LOCK_WAIT_MS = 20_000;
 

@@ -17,8 +17,11 @@ export class Keyspace {
     return `${this.prefix}:lock:${resource}`;
   }
 
-  /** The fencing counter of one lock (monotonic across its leases). */
-  fence(resource: string): string {
+  /**
+   * The counter that numbers one lock's leases (monotonic across them; the key keeps its first
+   * name, so replicas of different versions share it). The numbers are no fence: see redis-lock.ts.
+   */
+  leaseCounter(resource: string): string {
     return `${this.prefix}:fence:${resource}`;
   }
 

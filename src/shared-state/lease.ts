@@ -12,8 +12,11 @@ import { LeaseLostError } from "./errors.js";
 export interface Lease {
   /** The resource the lock is on (e.g. a customer id). */
   readonly resource: string;
-  /** Monotonic per resource: a later holder always has a larger fence. */
-  readonly fence: number;
+  /**
+   * Monotonic per resource: a later holder always has a larger number. Only this bridge reads it
+   * (logs): BigCommerce does not, so the lease is not a fence (redis-lock.ts).
+   */
+  readonly generation: number;
   /** Aborted when the lease is known to be lost. */
   readonly signal: AbortSignal;
   /** Throws LeaseLostError unless the lease is still ours with a safety margin. */
@@ -23,10 +26,10 @@ export interface Lease {
 const current = new AsyncLocalStorage<Lease>();
 
 export function runWithLease<T>(lease: Lease, work: () => Promise<T>): Promise<T> {
-  return current.run(lease, () => runWithWriteGuard({ check: () => lease.assertHeld() }, work));
+  return current.run(lease, () => runWithWriteGuard({ check: () => lease.assertHeld(), signal: lease.signal }, work));
 }
 
-/** The lease of the work now running (its fence, its signal), if any. */
+/** The lease of the work now running (its number, its signal), if any. */
 export function currentLease(): Lease | undefined {
   return current.getStore();
 }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { systemClock, type Clock } from "../bigcommerce/clock.js";
+import { boundedBy } from "../bigcommerce/deadline.js";
 import { KeyedLock, type WriteLock } from "../scim/keyed-lock.js";
 import { LeaseLostError, LockBusyError } from "./errors.js";
 import type { Keyspace } from "./keyspace.js";
@@ -12,11 +13,18 @@ import { REDIS_RETRY_AFTER_MS, shared } from "./redis-connection.js";
 /**
  * The per-user write lock shared by replicas: a lease in Redis (SET with an expiry) that the
  * holder renews while its work runs. A replica that dies holding it releases it when the lease
- * expires. Each lease carries a fencing token (a per-resource counter plus a random id); renewal
- * and release only act on the holder's own token, and every write under the lease checks locally
+ * expires. Each lease carries a token (a per-resource counter plus a random id); renewal and
+ * release only act on the holder's own token, and every write under the lease checks locally
  * that the lease is still valid, when it is submitted and again right before it is sent (lease.ts
  * registers the lease as the BigCommerce client's write guard), so a holder whose lease expired
- * or was taken over is refused instead of writing.
+ * or was taken over is refused instead of writing, and a write of it still in flight is
+ * abandoned (the lease's signal aborts the call).
+ *
+ * It is a lease, not a fence: BigCommerce does not check our token, so a write that left while
+ * the lease was valid can still land after another replica took the lock (a pause of this
+ * process, a Redis restart, a slow store). The lease is kept well above the longest write
+ * (config.ts refuses one under twice the request timeout), and a user write that ran when its
+ * lease was lost has its deactivation invariants re-checked afterwards (user-writer.ts).
  *
  * Work for one key inside this replica queues in an in-process KeyedLock first, so only one
  * request per replica and key polls Redis at a time.
@@ -29,18 +37,18 @@ export interface RedisLockOptions {
   clock?: Clock;
 }
 
-// KEYS: lock, fence. ARGV: holder id, lease ms, fence ttl ms.
-// Returns the new fence (> 0) when acquired, or minus the lease's remaining ms when held.
+// KEYS: lock, counter. ARGV: holder id, lease ms, counter ttl ms.
+// Returns the new lease number (> 0) when acquired, or minus the lease's remaining ms when held.
 const ACQUIRE = new LuaScript(`
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl ~= -2 then
   if ttl < 1 then ttl = 1 end
   return -ttl
 end
-local fence = redis.call('INCR', KEYS[2])
+local generation = redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('SET', KEYS[1], fence .. ':' .. ARGV[1], 'PX', ARGV[2])
-return fence
+redis.call('SET', KEYS[1], generation .. ':' .. ARGV[1], 'PX', ARGV[2])
+return generation
 `);
 
 // KEYS: lock. ARGV: token, lease ms. 1 when still ours (and extended), 0 otherwise.
@@ -60,13 +68,13 @@ end
 return 0
 `);
 
-/** The fence counter outlives many leases; it only has to outlive the longest lease. */
-const FENCE_TTL_MS = 24 * 60 * 60_000;
+/** The lease counter outlives many leases; it only has to outlive the longest lease. */
+const COUNTER_TTL_MS = 24 * 60 * 60_000;
 const POLL_MIN_MS = 20;
 const POLL_MAX_MS = 200;
 
 export class RedisKeyedLock implements WriteLock {
-  private readonly local = new KeyedLock();
+  private readonly local: KeyedLock;
   private readonly clock: Clock;
 
   constructor(
@@ -76,10 +84,12 @@ export class RedisKeyedLock implements WriteLock {
     private readonly logger: Logger,
   ) {
     this.clock = options.clock ?? systemClock;
+    this.local = new KeyedLock(this.clock);
   }
 
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const deadline = this.clock.now() + this.options.waitMs;
+    // Not past the SCIM request's deadline (bigcommerce/deadline.ts): the IdP would have given up.
+    const deadline = boundedBy(this.clock.now() + this.options.waitMs);
     return this.local.run(key, async () => {
       const lease = await this.acquire(key, deadline);
       try {
@@ -97,7 +107,7 @@ export class RedisKeyedLock implements WriteLock {
       const sentAt = this.clock.now();
       const result = Number(
         await shared("lock acquire", () =>
-          ACQUIRE.run(this.redis, [this.keys.lock(resource), this.keys.fence(resource)], [holder, this.options.leaseMs, FENCE_TTL_MS]),
+          ACQUIRE.run(this.redis, [this.keys.lock(resource), this.keys.leaseCounter(resource)], [holder, this.options.leaseMs, COUNTER_TTL_MS]),
         ),
       );
       if (result > 0) return new HeldLease(this.redis, this.keys.lock(resource), resource, result, `${result}:${holder}`, this.options.leaseMs, sentAt, this.clock, this.logger);
@@ -120,6 +130,8 @@ class HeldLease implements Lease {
   /** Local time until which the lease is certainly ours: the send time of the last renewal + lease - drift. */
   private validUntil: number;
   private readonly timer: NodeJS.Timeout;
+  /** Fires at validUntil: a lease that could not be renewed (Redis unreachable) is lost then. */
+  private expiry: NodeJS.Timeout | undefined;
   private renewing = false;
   private released = false;
 
@@ -127,7 +139,7 @@ class HeldLease implements Lease {
     private readonly redis: Redis,
     private readonly key: string,
     readonly resource: string,
-    readonly fence: number,
+    readonly generation: number,
     private readonly token: string,
     private readonly leaseMs: number,
     acquiredSentAt: number,
@@ -139,6 +151,17 @@ class HeldLease implements Lease {
     this.validUntil = acquiredSentAt + leaseMs - driftOf(leaseMs);
     this.timer = setInterval(() => void this.renew(), Math.max(50, Math.floor(leaseMs / 3)));
     this.timer.unref();
+    this.armExpiry();
+  }
+
+  /** Loses the lease at validUntil unless a renewal pushed it further: writes in flight are abandoned then. */
+  private armExpiry(): void {
+    clearTimeout(this.expiry);
+    this.expiry = setTimeout(() => {
+      if (!this.released && this.clock.now() >= this.validUntil) this.lose();
+      else if (!this.released) this.armExpiry();
+    }, Math.max(1, this.validUntil - this.clock.now()));
+    this.expiry.unref();
   }
 
   get signal(): AbortSignal {
@@ -149,7 +172,7 @@ class HeldLease implements Lease {
     if (this.released) {
       // The work has ended and the lock is free: another writer may hold it already. A write
       // still under this lease is detached work (e.g. a sibling left running by Promise.all),
-      // and would land unfenced between that writer's reads and writes.
+      // and would land unserialised between that writer's reads and writes.
       throw new LeaseLostError(`the write lock on ${this.resource} was released before this write`, REDIS_RETRY_AFTER_MS);
     }
     if (this.abort.signal.aborted || this.clock.now() >= this.validUntil) {
@@ -161,19 +184,23 @@ class HeldLease implements Lease {
   async release(): Promise<void> {
     this.released = true;
     clearInterval(this.timer);
+    clearTimeout(this.expiry);
     if (this.abort.signal.aborted) return;
     try {
-      await RELEASE.run(this.redis, [this.key], [this.token]);
+      // Not ours any more: the lease was lost while the work ran, unnoticed between renewals, so
+      // a write of it may have landed after another holder's. Say so (the signal) to the writer.
+      if (Number(await RELEASE.run(this.redis, [this.key], [this.token])) === 0) this.lose();
     } catch (error) {
       // The work is done (its writes stand); an unreleased lease only delays the next writer
       // until it expires, so this failure must not turn a completed request into an error.
-      this.logger.warn({ err: { message: (error as Error).message }, fence: this.fence }, "could not release a write lock; it expires by itself");
+      this.logger.warn({ err: { message: (error as Error).message }, generation: this.generation }, "could not release a write lock; it expires by itself");
     }
   }
 
   private lose(): void {
-    if (!this.abort.signal.aborted) this.abort.abort(new LeaseLostError("write lock lost", REDIS_RETRY_AFTER_MS));
+    if (!this.abort.signal.aborted) this.abort.abort(new LeaseLostError(`the write lock on ${this.resource} was lost while a write was on its way`, REDIS_RETRY_AFTER_MS));
     clearInterval(this.timer);
+    clearTimeout(this.expiry);
   }
 
   private async renew(): Promise<void> {
@@ -182,7 +209,10 @@ class HeldLease implements Lease {
     const sentAt = this.clock.now();
     try {
       const ours = Number(await RENEW.run(this.redis, [this.key], [this.token, this.leaseMs]));
-      if (ours === 1) this.validUntil = sentAt + this.leaseMs - driftOf(this.leaseMs);
+      if (ours === 1) {
+        this.validUntil = sentAt + this.leaseMs - driftOf(this.leaseMs);
+        if (!this.released) this.armExpiry();
+      }
       else this.lose(); // expired and taken, or Redis restarted empty
     } catch {
       // Redis unreachable: the lease simply runs out at validUntil; assertHeld refuses after that.

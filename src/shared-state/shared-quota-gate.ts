@@ -3,6 +3,7 @@ import { systemClock, type Clock } from "../bigcommerce/clock.js";
 import { UPSTREAM_DEFAULTS } from "../bigcommerce/defaults.js";
 import { RateLimitedError } from "../bigcommerce/errors.js";
 import type { AcquireOptions, Permit, ResponseInfo } from "../bigcommerce/governor.js";
+import { parseRateHeaders } from "../bigcommerce/rate-headers.js";
 import { SlotQueue, type SlotWaiter } from "../bigcommerce/slot-queue.js";
 import type { RedisQuotaLedger } from "./redis-quota-ledger.js";
 
@@ -58,6 +59,8 @@ export class SharedQuotaGate {
   /** This replica's callers; one poll loop asks the ledger for all of them. */
   private readonly waiters = new SlotQueue<Waiter>();
   private polling = false;
+  /** Until when a 429 this replica saw holds the store's requests back (as the ledger records it). */
+  private blockedUntil = 0;
   /** Aborts the loop's sleep: a new caller is answered at once, not at the loop's next wake-up. */
   private sleeping: AbortController | undefined;
 
@@ -90,6 +93,11 @@ export class SharedQuotaGate {
       if (!this.polling) void this.poll();
       else this.sleeping?.abort();
     });
+  }
+
+  /** The Retry-After of a 429 this replica's caller cannot wait out: from this gate, not the in-process governor. */
+  blockedForMs(): number {
+    return Math.max(0, this.blockedUntil - this.clock.now());
   }
 
   /**
@@ -153,6 +161,12 @@ export class SharedQuotaGate {
       release: (response?: ResponseInfo) => {
         if (released) return;
         released = true;
+        if (response?.status === 429) {
+          // The ledger's rule (redis-quota-ledger.ts): the longer of X-Retry-After and the window reset.
+          const rate = parseRateHeaders(response.headers);
+          const waitMs = Math.max(rate.retryAfterMs ?? 0, rate.resetMs ?? 0);
+          this.blockedUntil = Math.max(this.blockedUntil, this.clock.now() + waitMs);
+        }
         this.ledger.release(permitId, this.clock.now(), response).catch((error: unknown) => {
           // Redis lost this answer: the permit stops counting when its TTL runs out, and the
           // next answer's headers bring the budget up to date. Nothing to undo here.

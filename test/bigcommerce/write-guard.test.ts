@@ -9,10 +9,11 @@ import { CustomerWriteBatcher } from "../../src/bigcommerce/batcher.js";
 import { createBigCommerceClient, type BigCommerceClientHandle } from "../../src/bigcommerce/client.js";
 import type { Permit, PermitSource } from "../../src/bigcommerce/governor.js";
 import { SharedWrites } from "../../src/bigcommerce/shared-writes.js";
-import { ValidationFailedError } from "../../src/bigcommerce/errors.js";
+import { OutcomeUnknownError, ValidationFailedError } from "../../src/bigcommerce/errors.js";
 import { currentWriteGuard, runWithWriteGuard, type WriteGuard } from "../../src/bigcommerce/write-guard.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { FakeClock } from "./helpers/fake-clock.js";
+import { customer, json, page, scriptedServer } from "./helpers/scripted-server.js";
 import { FakeWrites } from "./helpers/fake-writes.js";
 import { track } from "./helpers/track.js";
 
@@ -207,5 +208,65 @@ describe("the transport checks the guard right before a write leaves", () => {
     // The 429'd call carried both; the one that went through left A out (A was not written).
     expect(customerWrites().map((r) => `${r.method} ${r.status}`)).toEqual(["PUT 429", "PUT 200"]);
     expect([firstNameOf(a), firstNameOf(b)]).toEqual(["Old", "Held"]);
+  });
+});
+
+describe("a write in flight when its guard is lost (a lease is not a fence)", () => {
+  /** A guard whose signal aborts, with the error check() then throws, when the test loses it. */
+  function losable() {
+    const lost = new AbortController();
+    const guarded: WriteGuard = {
+      check: () => {
+        if (lost.signal.aborted) throw lost.signal.reason;
+      },
+      signal: lost.signal,
+    };
+    return { guarded, lose: () => lost.abort(new GuardRefused("lease lost while the write was on its way")) };
+  }
+
+  it("is abandoned at once: its caller gets the guard's error instead of waiting for BigCommerce, and nothing is sent again", async () => {
+    // BigCommerce takes the write and does not answer (a slow store, a pause).
+    const server = await scriptedServer((req, res) => {
+      if (req.method === "GET") json(res, 200, page([]));
+    });
+    const client = createBigCommerceClient({ apiUrl: server.url, storeHash: "abc123", accessToken: "token", requestTimeoutMs: 60_000, maxWaitMs: 20_000 });
+    try {
+      const { guarded, lose } = losable();
+      const write = track(runWithWriteGuard(guarded, () => client.customerGroups.update(7 as never, { name: "Renamed" })));
+      for (let i = 0; i < 200 && server.requests.length === 0; i += 1) await new Promise((r) => setTimeout(r, 5));
+      expect(server.requests.map((r) => r.method)).toEqual(["PUT"]);
+      expect(write.settled).toBe(false);
+
+      lose();
+      // Abandoned, not refused: BigCommerce may have it already (a lease is not a fence).
+      await expect(write.promise).rejects.toBeInstanceOf(OutcomeUnknownError);
+      expect((write.error as Error).cause).toBeInstanceOf(GuardRefused);
+      expect(server.requests.map((r) => r.method)).toEqual(["PUT"]);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it("a batched customer write in flight is abandoned too: its caller hears an error, never a success", async () => {
+    const server = await scriptedServer((req, res) => {
+      // The customer write never answers; re-reads show the customer unchanged.
+      if (req.method === "GET") json(res, 200, page([customer(5, "five@example.com")]));
+    });
+    const client = createBigCommerceClient({ apiUrl: server.url, storeHash: "abc123", accessToken: "token", requestTimeoutMs: 60_000, maxWaitMs: 20_000, batchWindowMs: 0 });
+    try {
+      const { guarded, lose } = losable();
+      const write = track(runWithWriteGuard(guarded, () => client.customers.update({ id: 5 as CustomerId, first_name: "New" })));
+      for (let i = 0; i < 200 && !server.requests.some((r) => r.method === "PUT"); i += 1) await new Promise((r) => setTimeout(r, 5));
+      expect(write.settled).toBe(false);
+      lose();
+      for (let i = 0; i < 400 && !write.settled; i += 1) await new Promise((r) => setTimeout(r, 5));
+      expect(write.settled).toBe(true);
+      expect(write.error).toBeInstanceOf(OutcomeUnknownError);
+      expect(server.requests.filter((r) => r.method === "PUT")).toHaveLength(1);
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 });

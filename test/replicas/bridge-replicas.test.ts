@@ -15,7 +15,7 @@ describe.skipIf(!redisServerAvailable)(`bridge replicas sharing Redis${redisServ
       emulator: { rateQuota: 100_000, rateWindowMs: 30_000, latencyMs: 40 },
       // Each replica serves what it receives (as while leadership changes hands): the shared lock,
       // quota and memories alone must keep them correct. Forwarding is tested further down.
-      env: { REDIS_COMMAND_TIMEOUT_MS: "500", REDIS_LOCK_LEASE_MS: "3000", REPLICA_FORWARDING: "off" },
+      env: { REDIS_COMMAND_TIMEOUT_MS: "500", REDIS_LOCK_LEASE_MS: "3000", BIGCOMMERCE_REQUEST_TIMEOUT_MS: "1500", REPLICA_FORWARDING: "off" },
     });
   });
   afterAll(() => replicas?.close());

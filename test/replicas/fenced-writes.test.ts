@@ -13,7 +13,7 @@ import { redisServerAvailable, SKIP_REASON, startRedisServer, type RedisServer }
 /** The BigCommerce client as the bridge uses it with REDIS_URL (the one composeBridge builds for
  * a replica: shared quota and unsettled creates): every write under a lock checks its lease when
  * it is submitted and again when it is sent. */
-describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
+describe.skipIf(!redisServerAvailable)(`lease-guarded BigCommerce writes (a lease, not a fence)${redisServerAvailable ? "" : ` (${SKIP_REASON})`}`, () => {
   let server: RedisServer;
   let b: RunningBridge;
   const logger = createLogger("silent");
@@ -53,7 +53,7 @@ describe.skipIf(!redisServerAvailable)(`fenced BigCommerce writes${redisServerAv
       expect(refused).toBeInstanceOf(LeaseLostError);
       expect(b.emulator.requests).toEqual([]);
       expect(b.emulator.store(STORE_HASH).customers.get(customer.id)?.first_name).toBe("Held");
-      // Reads are never fenced.
+      // Reads are never guarded.
       expect((await client.customers.list({ "id:in": [id] })).data).toHaveLength(1);
     } finally {
       redis.disconnect();

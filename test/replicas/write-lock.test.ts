@@ -42,15 +42,15 @@ describe.skipIf(!redisServerAvailable)(`shared write lock${redisServerAvailable 
     expect(maxHolders).toBe(1);
     // u2 did not wait for the u1 queue.
     expect(log.indexOf("start x")).toBeLessThan(log.lastIndexOf("end d"));
-    // Every lease is released: nothing left behind but the fence counters (which expire).
+    // Every lease is released: nothing left behind but the lease counters (which expire).
     expect(await replicas[0]!.redis.exists(keys.lock("u1"), keys.lock("u2"))).toBe(0);
-    expect(await replicas[0]!.redis.pttl(keys.fence("u1"))).toBeGreaterThan(0);
+    expect(await replicas[0]!.redis.pttl(keys.leaseCounter("u1"))).toBeGreaterThan(0);
   });
 
-  it("gives each holder a larger fence, and makes the lease visible to the work", async () => {
+  it("gives each holder a larger lease number, and makes the lease visible to the work", async () => {
     const { lock } = await replica();
     const fences: number[] = [];
-    for (let i = 0; i < 3; i += 1) await lock.run("u-fence", async () => void fences.push(currentLease()!.fence));
+    for (let i = 0; i < 3; i += 1) await lock.run("u-fence", async () => void fences.push(currentLease()!.generation));
     expect(fences[1]).toBeGreaterThan(fences[0]!);
     expect(fences[2]).toBeGreaterThan(fences[1]!);
   });
@@ -87,7 +87,7 @@ describe.skipIf(!redisServerAvailable)(`shared write lock${redisServerAvailable 
       }
     });
     await tick(50);
-    const fenceB = await b.lock.run("u-dead", async () => currentLease()!.fence);
+    const fenceB = await b.lock.run("u-dead", async () => currentLease()!.generation);
     expect(fenceB).toBeGreaterThan(0);
     release();
     await holderA;

@@ -9,7 +9,7 @@ describe("REDIS_URL configuration", () => {
   it.each(["redis://127.0.0.1:6379", "redis://:s3cret@redis:6379/0", "rediss://user:s3cret@redis.example.com:6380"])(
     "accepts %s",
     (url) => {
-      expect(loadConfig({ REDIS_URL: url }).redis).toEqual({ url, commandTimeoutMs: 1000, lockLeaseMs: 15000, forwarding: true, replicaUrl: null });
+      expect(loadConfig({ REDIS_URL: url }).redis).toEqual({ url, commandTimeoutMs: 1000, lockLeaseMs: 30000, forwarding: true, replicaUrl: null });
     },
   );
 
@@ -27,7 +27,7 @@ describe("REDIS_URL configuration", () => {
   });
 
   it("reads the command timeout and lock lease", () => {
-    const c = loadConfig({ REDIS_URL: "redis://r:6379", REDIS_COMMAND_TIMEOUT_MS: "250", REDIS_LOCK_LEASE_MS: "5000" });
+    const c = loadConfig({ REDIS_URL: "redis://r:6379", REDIS_COMMAND_TIMEOUT_MS: "250", REDIS_LOCK_LEASE_MS: "5000", BIGCOMMERCE_REQUEST_TIMEOUT_MS: "2500" });
     expect(c.redis).toMatchObject({ commandTimeoutMs: 250, lockLeaseMs: 5000 });
     expect(() => loadConfig({ REDIS_URL: "redis://r:6379", REDIS_COMMAND_TIMEOUT_MS: "0" })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);
   });

@@ -14,7 +14,9 @@ import {
   ConflictError,
   NotFoundError,
   ValidationFailedError,
+  currentWriteGuard,
   nonEmpty,
+  runWithoutDeadline,
   toCustomerGroupId,
   toCustomerId,
 } from "../../bigcommerce/index.js";
@@ -56,6 +58,11 @@ export interface UserWriterSettings {
   mapping?: CustomMapping;
   /** Told the attributes a request sent that nothing maps (they are not stored). */
   onUnmapped?: (names: readonly string[]) => void;
+  /**
+   * After a write whose lock lease was lost, how long to wait for a write of it that may still
+   * land before re-checking the user (the client's late-write grace); absent: right away.
+   */
+  recheckAfterLostLeaseMs?: number;
 }
 
 export interface AuditEvent {
@@ -311,7 +318,7 @@ export class UserWriter {
 
   async replace(id: string, body: unknown, view: UserViewContext): Promise<ScimUser> {
     const raw = requireBody(body, "PUT");
-    return this.perUser.run(id, () => this.replaceNow(id, raw, view));
+    return this.locked(id, view, () => this.replaceNow(id, raw, view));
   }
 
   private async replaceNow(id: string, raw: Record<string, unknown>, view: UserViewContext): Promise<ScimUser> {
@@ -332,7 +339,7 @@ export class UserWriter {
 
   async patch(id: string, body: unknown, view: UserViewContext): Promise<ScimUser> {
     const message = requireBody(body, "PATCH");
-    return this.perUser.run(id, () => this.patchNow(id, message, view));
+    return this.locked(id, view, () => this.patchNow(id, message, view));
   }
 
   private async patchNow(id: string, message: Record<string, unknown>, view: UserViewContext): Promise<ScimUser> {
@@ -354,7 +361,7 @@ export class UserWriter {
   }
 
   async remove(id: string, view: UserViewContext): Promise<void> {
-    return this.perUser.run(id, () => this.removeNow(id, view));
+    return this.locked(id, view, () => this.removeNow(id, view));
   }
 
   private async removeNow(id: string, view: UserViewContext): Promise<void> {
@@ -366,6 +373,49 @@ export class UserWriter {
     }
     await this.client.customers.delete([toCustomerId(current.id)!]);
     this.audit({ operation: "delete", customerId: current.id, changed: [] });
+  }
+
+  /**
+   * Runs a write to one user under its lock. With replicas the lock is a lease, not a fence
+   * (shared-state/redis-lock.ts): when the lease was lost while the work ran, a write of it may
+   * land after another replica's (a deactivation), and undo could not run (its writes are
+   * refused too). So once such a write can no longer land, the user is read again under a fresh
+   * lock, and a user shown inactive is locked again if anything of the lock is missing.
+   */
+  private async locked<T>(id: string, view: UserViewContext, work: () => Promise<T>): Promise<T> {
+    let lease: AbortSignal | undefined;
+    try {
+      return await this.perUser.run(id, () => {
+        lease = currentWriteGuard()?.signal;
+        return work();
+      });
+    } finally {
+      if (lease?.aborted) this.recheckLater(id, view);
+    }
+  }
+
+  private recheckLater(id: string, view: UserViewContext): void {
+    // Work of its own: not bound by the request's deadline, which has been answered by then.
+    const recheck = () =>
+      runWithoutDeadline(() => this.recheckLock(id, view)).catch((err: unknown) => {
+        this.logger.warn({ err: { code: (err as { code?: string }).code }, customerId: Number(id) }, "could not re-check a user written under a lost lock lease; its next write re-checks it");
+      });
+    const delay = this.settings.recheckAfterLostLeaseMs ?? 0;
+    if (delay <= 0) {
+      void recheck();
+      return;
+    }
+    setTimeout(() => void recheck(), delay).unref();
+  }
+
+  /** A user SCIM shows as inactive must be locked (password, parking group, lockout channel). */
+  private async recheckLock(id: string, view: UserViewContext): Promise<void> {
+    await this.perUser.run(id, async () => {
+      const current = await this.reader.getCustomer(id);
+      if (readBridgeAttributes(current, this.catalog).values.active !== "false") return;
+      // apply() re-applies whatever part of the lock is not in place, and writes nothing when all is.
+      await this.apply(current, { fields: {}, attributes: {}, active: false }, view, "deactivate");
+    });
   }
 
   /**
