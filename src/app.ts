@@ -152,7 +152,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   const app = express();
   app.set("etag", false);
   app.set("x-powered-by", false);
-  app.set("trust proxy", config.publicBaseUrl ? false : "loopback");
+  // TRUST_PROXY names the proxies whose X-Forwarded-For gives the client address (req.ip).
+  app.set("trust proxy", config.trustProxy ?? (config.publicBaseUrl ? false : "loopback"));
   app.use(
     pinoHttp({
       logger,
@@ -227,6 +228,9 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
       createSso({
         sso: config.sso,
         publicBaseUrl: config.publicBaseUrl,
+        lockoutChannelId: config.lockoutChannelId,
+        deactivatedGroupId: config.deactivatedGroupId,
+        clientAddressKnown: config.trustProxy !== null,
         storeHash: config.bigcommerce?.storeHash ?? storeHash ?? "",
         client,
         index,

@@ -65,6 +65,20 @@ const shareOf = (def: number) =>
       return n;
     });
 
+/** A secret of at least `min` characters; unset or empty means none. */
+const optionalSecret = (min: number) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s === "") return undefined;
+      if (s.length < min) {
+        ctx.addIssue({ code: "custom", message: `must be at least ${min} characters (e.g. openssl rand -base64 32)` });
+        return z.NEVER;
+      }
+      return s;
+    });
+
 const DEFAULT_BIGCOMMERCE_API_URL = "https://api.bigcommerce.com";
 /** IdPs give up on a SCIM request after about 60 s: the longest quota wait plus one request must fit. */
 export const IDP_REQUEST_BUDGET_MS = 60_000;
@@ -126,6 +140,25 @@ const envSchema = z
     SSO_SUBJECT_CLAIM: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be a claim name").default("sub"),
     SSO_JIT_CREATE: z.enum(["true", "false"]).default("false"),
     SSO_DEV_PROVIDER: z.enum(["0", "1"]).default("0"),
+    // Seals the pending sign-in cookie. Not derived from the OIDC client secret: the IdP's admins know that one.
+    SSO_COOKIE_SECRET: optionalSecret(32),
+    // Proxies in front of the bridge whose X-Forwarded-For is believed (Express "trust proxy"):
+    // a hop count, or addresses/subnets and loopback, linklocal, uniquelocal; unset = none.
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .transform((s, ctx) => {
+        const parts = csv(s);
+        if (parts.length === 0) return null;
+        if (parts.length === 1 && /^\d+$/.test(parts[0]!)) return Number(parts[0]);
+        const names = new Set(["loopback", "linklocal", "uniquelocal"]);
+        const bad = parts.filter((p) => !names.has(p) && !/^[0-9a-f:.]+(\/\d{1,3})?$/i.test(p));
+        if (bad.length > 0) {
+          ctx.addIssue({ code: "custom", message: `must be a hop count or a list of addresses, subnets, loopback, linklocal or uniquelocal (not ${bad.join(", ").slice(0, 64)})` });
+          return z.NEVER;
+        }
+        return parts;
+      }),
     BIGCOMMERCE_CLIENT_ID: z.string().min(1).optional(),
     BIGCOMMERCE_CLIENT_SECRET: z.string().min(1).optional(),
     // Replicas sharing one store's state through Redis (optional; unset = in-process state).
@@ -208,8 +241,18 @@ const envSchema = z
       ctx.addIssue({ code: "custom", path: ["SSO_OIDC_ISSUER"], message: "must be https (plain http only on a loopback address)" });
     }
     if (oidc === 3 && live) {
-      for (const name of ["PUBLIC_BASE_URL", "SSO_STOREFRONT_URL", "BIGCOMMERCE_CLIENT_ID", "BIGCOMMERCE_CLIENT_SECRET"] as const) {
+      for (const name of ["PUBLIC_BASE_URL", "SSO_STOREFRONT_URL", "BIGCOMMERCE_CLIENT_ID", "BIGCOMMERCE_CLIENT_SECRET", "SSO_COOKIE_SECRET"] as const) {
         if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required for storefront sign-in (SSO_OIDC_ISSUER is set)" });
+      }
+    }
+    if (oidc === 3 || env.SSO_DEV_PROVIDER === "1") {
+      // The callback carries the authorization code, the pending-sign-in cookie is only Secure on
+      // https, and the login JWT in the storefront URL is a bearer credential for 30 s.
+      for (const name of ["PUBLIC_BASE_URL", "SSO_STOREFRONT_URL"] as const) {
+        const url = env[name];
+        if (url && new URL(url).protocol === "http:" && !isLoopbackUrl(url)) {
+          ctx.addIssue({ code: "custom", path: [name], message: "must be https for storefront sign-in (plain http only on a loopback address)" });
+        }
       }
     }
     // Storefront sign-in: a customer whose deactivation stopped half-way (locked out, flag not yet
@@ -272,6 +315,8 @@ export interface Config {
     /** How the other replicas reach this one; unset: http://<this host's first IPv4 address>:PORT. */
     replicaUrl: string | null;
   };
+  /** TRUST_PROXY: proxies whose X-Forwarded-For gives the client address (Express "trust proxy"); null = none configured. */
+  trustProxy: string[] | number | null;
   /** Storefront sign-in; null = off. On the embedded emulator main.ts fills the storefront and app. */
   sso: SsoConfig | null;
   /** Start the built-in development OpenID provider (embedded emulator only). */
@@ -292,6 +337,8 @@ export interface SsoConfig {
   jitCreate: boolean;
   /** The BigCommerce app whose client secret signs Customer Login JWTs. */
   app: { clientId: string; clientSecret: string } | null;
+  /** SSO_COOKIE_SECRET: seals the pending sign-in cookie (the embedded emulator generates one per run). */
+  cookieSecret: string | null;
 }
 
 /** Hosts on which plain http is acceptable for an identity provider (tests, local demos). */
@@ -365,9 +412,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
               e.BIGCOMMERCE_CLIENT_ID && e.BIGCOMMERCE_CLIENT_SECRET
                 ? { clientId: e.BIGCOMMERCE_CLIENT_ID, clientSecret: e.BIGCOMMERCE_CLIENT_SECRET }
                 : null,
+            cookieSecret: e.SSO_COOKIE_SECRET ?? null,
           }
         : null,
     ssoDevProvider: e.SSO_DEV_PROVIDER === "1",
+    trustProxy: e.TRUST_PROXY,
     redis: e.REDIS_URL
       ? {
           url: e.REDIS_URL,

@@ -34,6 +34,7 @@ export async function embeddedSso(
       subjectClaim: "sub",
       jitCreate: false,
       app: null,
+      cookieSecret: null,
     };
     logger.warn({ issuer: provider.issuer }, "SSO_DEV_PROVIDER=1: a development OpenID provider that signs in ANY email is running (demo only)");
   }
@@ -41,5 +42,5 @@ export async function embeddedSso(
   const app = sso.app ?? { clientId: "emulated-app", clientSecret: randomBytes(24).toString("base64url") };
   emulator.setOptions({ storefront: { storeHash, ...app, ssoLoginUrl: `${publicBaseUrl}/sso/login?redirect_to=/account.php` } });
   logger.warn({ storefront: `${emulator.url}/login.php` }, "storefront sign-in: the embedded emulator serves the storefront");
-  return { config: { ...config, publicBaseUrl, sso: { ...sso, storefrontUrl: sso.storefrontUrl ?? emulator.url, app } }, close };
+  return { config: { ...config, publicBaseUrl, sso: { ...sso, storefrontUrl: sso.storefrontUrl ?? emulator.url, app, cookieSecret: sso.cookieSecret ?? randomBytes(32).toString("base64url") } }, close };
 }
