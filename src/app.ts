@@ -26,7 +26,8 @@ import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
 import { MembershipWriter } from "./scim/groups/membership-writer.js";
 import { KeyedLock } from "./scim/keyed-lock.js";
-import { forwardToLeader, isForwarded } from "./http/forward-to-leader.js";
+import { forwardToLeader } from "./http/forward-to-leader.js";
+import { isForwarded, ReplicaHops } from "./http/replica-hop.js";
 import { RedisPendingIndex } from "./shared-state/redis-pending-index.js";
 import { RedisUnfinishedGroupCreates } from "./shared-state/redis-unfinished-group-creates.js";
 import { RedisWriteEpochs } from "./shared-state/redis-write-epochs.js";
@@ -54,6 +55,8 @@ export interface AppDeps {
   storeHash?: string;
   /** State shared with other replicas through Redis (REDIS_URL); absent = in-process state. */
   shared?: SharedState;
+  /** With `shared`: the credentials of hops between replicas, and the CA an https REPLICA_URL is checked against. */
+  replica?: { hops: ReplicaHops; ca?: string };
 }
 
 export interface Bridge {
@@ -81,7 +84,7 @@ function baseUrlOf(config: Config, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState, storeHash, shared }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client, logger, upstreamState, storeHash, shared, replica }: AppDeps): Promise<Bridge> {
   // With replicas, a write made under a user's lock is refused once its lease is lost, also when
   // it has already been queued: the client checks the lease as it sends (bigcommerce/write-guard.ts).
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
@@ -186,12 +189,17 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   app.get("/metrics", authenticate(tokens, jwt), metrics.handler);
 
   const scim = express.Router();
+  // Replicas: a request another replica passed on carries a hop credential instead of the IdP's
+  // token (http/replica-hop.ts); it is checked first, and its answer signed.
+  const hops = shared && replica ? replica.hops : undefined;
+  if (hops && shared) scim.use(hops.accept(() => shared.leadership.id));
   scim.use(metrics.track);
-  scim.use(authenticate(tokens, jwt));
+  scim.use(ReplicaHops.orAuthenticate(authenticate(tokens, jwt)));
   scim.use(enterRequestScope);
   scim.use(jsonBody(config.bodyLimit));
+  if (hops) scim.use(hops.checkBody);
   // Replicas: a follower passes the (checked) request to the leader, where batches fill.
-  const forwarder = shared && config.redis?.forwarding ? forwardToLeader(shared.leadership, logger) : undefined;
+  const forwarder = hops && shared && config.redis?.forwarding ? forwardToLeader(shared.leadership, logger, { hops, ...(replica?.ca !== undefined ? { ca: replica.ca } : {}) }) : undefined;
   if (forwarder) scim.use(forwarder.middleware);
   scim.use((_req, res, next) => {
     res.setHeader("Content-Type", SCIM_CONTENT_TYPE);

@@ -172,6 +172,11 @@ const envSchema = z
     // with one process; REPLICA_URL is how the other replicas reach this one.
     REPLICA_FORWARDING: z.enum(["on", "off"]).default("on"),
     REPLICA_URL: z.url({ protocol: /^https?$/ }).optional(),
+    // Keys the hop credential between replicas and the leadership claims; unset: derived from
+    // BIGCOMMERCE_ACCESS_TOKEN (every replica has it, Redis does not).
+    REPLICA_SECRET: optionalSecret(32),
+    // PEM file of the CA that an https REPLICA_URL's certificate is checked against (TLS between replicas).
+    REPLICA_CA: z.string().optional().transform((s) => (s === undefined || s.trim() === "" ? undefined : s.trim())),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.BIGCOMMERCE_STORE_HASH) !== Boolean(env.BIGCOMMERCE_ACCESS_TOKEN)) {
@@ -314,6 +319,10 @@ export interface Config {
     forwarding: boolean;
     /** How the other replicas reach this one; unset: http://<this host's first IPv4 address>:PORT. */
     replicaUrl: string | null;
+    /** REPLICA_SECRET: keys hops and leadership claims; null = derived from the store's access token. */
+    replicaSecret: string | null;
+    /** REPLICA_CA: path of the PEM CA bundle for https REPLICA_URLs; null = the system's CAs. */
+    replicaCaFile: string | null;
   };
   /** TRUST_PROXY: proxies whose X-Forwarded-For gives the client address (Express "trust proxy"); null = none configured. */
   trustProxy: string[] | number | null;
@@ -424,6 +433,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           lockLeaseMs: e.REDIS_LOCK_LEASE_MS,
           forwarding: e.REPLICA_FORWARDING === "on",
           replicaUrl: e.REPLICA_URL?.replace(/\/$/, "") ?? null,
+          replicaSecret: e.REPLICA_SECRET ?? null,
+          replicaCaFile: e.REPLICA_CA ?? null,
         }
       : null,
   };
