@@ -75,7 +75,7 @@ describe.skipIf(!redisServerAvailable)(`hops between replicas${redisServerAvaila
       await once(stale, "listening");
       // The second replica takes the lead, with a newer epoch.
       const leaderUrl = async () => (JSON.parse(String(await r.get(keys.leader()))) as { url?: string } | null)?.url;
-      for (let i = 0; i < 100 && (await leaderUrl()) !== second.url; i += 1) await new Promise((res) => setTimeout(res, 50));
+      for (let i = 0; i < 300 && (await leaderUrl()) !== second.url; i += 1) await new Promise((res) => setTimeout(res, 50));
       expect(await leaderUrl()).toBe(second.url);
 
       // The old, genuinely signed claim is written back, with a lease as a replica would.
