@@ -33,7 +33,8 @@ import { GroupService } from "./scim/groups/group-service.js";
 import { MemberListing } from "./scim/groups/member-listing.js";
 import { MembershipWriter } from "./scim/groups/membership-writer.js";
 import { KeyedLock } from "./scim/keyed-lock.js";
-import { forwardToLeader, isForwarded } from "./http/forward-to-leader.js";
+import { forwardToLeader } from "./http/forward-to-leader.js";
+import { isForwarded, ReplicaHops } from "./http/replica-hop.js";
 import { RedisPendingIndex } from "./shared-state/redis-pending-index.js";
 import { RedisUnfinishedGroupCreates } from "./shared-state/redis-unfinished-group-creates.js";
 import { RedisWriteEpochs } from "./shared-state/redis-write-epochs.js";
@@ -85,6 +86,8 @@ export interface AppDeps {
   shared?: SharedState;
   /** Where audit events go (one per process; absent = the log stream only). */
   audit?: AuditTrail;
+  /** With `shared`: the credentials of hops between replicas, and the CA an https REPLICA_URL is checked against. */
+  replica?: { hops: ReplicaHops; ca?: string };
 }
 
 export interface Bridge {
@@ -112,7 +115,7 @@ function baseUrlOf(config: Config, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState, storeHash, shared, audit: trail = AuditTrail.open(logger, null) }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client, logger, upstreamState, storeHash, shared, replica, audit: trail = AuditTrail.open(logger, null) }: AppDeps): Promise<Bridge> {
   // With replicas, a write made under a user's lock is refused once its lease is lost, also when
   // it has already been queued: the client checks the lease as it sends (bigcommerce/write-guard.ts).
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
@@ -249,14 +252,20 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   app.get("/metrics", checkToken, metrics.handler);
 
   const scim = express.Router();
-  // One deadline per request, from the moment it enters (SCIM_REQUEST_BUDGET_MS).
+  // Replicas: a request another replica passed on carries a hop credential instead of the IdP's
+  // token (http/replica-hop.ts); it is checked first, and its answer signed.
+  const hops = shared && replica ? replica.hops : undefined;
+  if (hops && shared) scim.use(hops.accept(() => shared.leadership.id));
+  // One deadline per request, from the moment it enters (SCIM_REQUEST_BUDGET_MS); a checked hop
+  // brings what the follower had left of its own.
   scim.use(enterRequestDeadline(config.requestBudgetMs));
   scim.use(metrics.track);
-  scim.use(checkToken);
+  scim.use(ReplicaHops.orAuthenticate(checkToken));
   scim.use(enterRequestScope);
   scim.use(jsonBody(config.bodyLimit));
+  if (hops) scim.use(hops.checkBody);
   // Replicas: a follower passes the (checked) request to the leader, where batches fill.
-  const forwarder = shared && config.redis?.forwarding ? forwardToLeader(shared.leadership, logger) : undefined;
+  const forwarder = hops && shared && config.redis?.forwarding ? forwardToLeader(shared.leadership, logger, { hops, ...(replica?.ca !== undefined ? { ca: replica.ca } : {}) }) : undefined;
   if (forwarder) scim.use(forwarder.middleware);
   // Audited where the work is done: on the leader, once.
   scim.use(auditWrites(trail));
@@ -297,6 +306,9 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
       createSso({
         sso: config.sso,
         publicBaseUrl: config.publicBaseUrl,
+        lockoutChannelId: config.lockoutChannelId,
+        deactivatedGroupId: config.deactivatedGroupId,
+        clientAddressKnown: config.trustProxy !== null,
         storeHash: config.bigcommerce?.storeHash ?? storeHash ?? "",
         client,
         index,

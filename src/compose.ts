@@ -1,8 +1,11 @@
+import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
+import { Agent, request } from "undici";
 import { createApp, type Bridge } from "./app.js";
 import { AuditTrail } from "./audit/audit-trail.js";
 import { createBigCommerceClient, type BigCommerceClientHandle } from "./bigcommerce/client.js";
-import type { Config } from "./config.js";
+import { ConfigError, type Config } from "./config.js";
+import { ReplicaHops } from "./http/replica-hop.js";
 import { openSharedState, type SharedState } from "./shared-state/index.js";
 
 /** The store the bridge writes to: the configured one, or an emulator main.ts started. */
@@ -26,14 +29,29 @@ export interface ComposedBridge {
   close(): Promise<void>;
 }
 
-/** Whether GET <url>/healthz reaches a bridge (this one), within 2 s. */
-async function answersAt(url: string): Promise<boolean> {
+/** Whether GET <url>/healthz reaches a bridge (this one), within 2 s, trusting `ca` for https. */
+async function answersAt(url: string, ca: string | undefined): Promise<boolean> {
+  const dispatcher = new Agent({ connect: { timeout: 2_000, ...(ca !== undefined ? { ca } : {}) }, headersTimeout: 2_000, bodyTimeout: 2_000 });
   try {
-    const res = await fetch(`${url.replace(/\/$/, "")}/healthz`, { signal: AbortSignal.timeout(2_000) });
-    await res.body?.cancel();
-    return res.ok;
+    const res = await request(`${url.replace(/\/$/, "")}/healthz`, { dispatcher });
+    await res.body.dump();
+    return res.statusCode === 200;
   } catch {
     return false;
+  } finally {
+    await dispatcher.close().catch(() => undefined);
+  }
+}
+
+/** REPLICA_CA, read once at start-up: a missing or unreadable file stops start-up. */
+function replicaCa(file: string | null): string | undefined {
+  if (file === null) return undefined;
+  try {
+    const pem = readFileSync(file, "utf8");
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM certificate in it");
+    return pem;
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  REPLICA_CA: cannot use ${file} (${(err as Error).message})`);
   }
 }
 
@@ -56,7 +74,10 @@ export async function composeBridge(
 ): Promise<ComposedBridge> {
   const { logger, upstream } = options;
   // Replicas: state shared through Redis (REDIS_URL), keys namespaced by the store hash.
-  const shared = config.redis ? openSharedState(config.redis, upstream.storeHash, logger, config.upstream, upstream.accessToken) : undefined;
+  // Hops between replicas and leadership claims are signed with a key that Redis does not hold.
+  const replicaSecret = config.redis?.replicaSecret ?? upstream.accessToken;
+  const ca = replicaCa(config.redis?.replicaCaFile ?? null);
+  const shared = config.redis ? openSharedState(config.redis, upstream.storeHash, logger, config.upstream, replicaSecret) : undefined;
   // Start-up's BigCommerce calls already take their slots from the shared quota.
   if (shared) {
     try {
@@ -84,7 +105,16 @@ export async function composeBridge(
   });
   try {
     const audit = options.audit ?? AuditTrail.open(logger, config.auditFile);
-    bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), storeHash: upstream.storeHash, shared, audit });
+    bridge = await createApp({
+      config,
+      client,
+      logger,
+      upstreamState: () => client.governorState(),
+      storeHash: upstream.storeHash,
+      shared,
+      audit,
+      ...(shared ? { replica: { hops: new ReplicaHops(replicaSecret), ...(ca !== undefined ? { ca } : {}) } } : {}),
+    });
   } catch (err) {
     await client.close().catch(() => undefined);
     await shared?.close().catch(() => undefined);
@@ -100,7 +130,7 @@ export async function composeBridge(
       const own = config.redis.replicaUrl ?? url;
       // Lead only at an address that reaches this process: a wrong REPLICA_URL would send every
       // follower's requests nowhere (they would fall back to serving themselves, slowly).
-      if (!(await answersAt(own))) {
+      if (!(await answersAt(own, ca))) {
         logger.warn({ replicaUrl: own }, "this replica cannot reach itself at its replica address; it serves its own requests and does not lead (set REPLICA_URL)");
         return;
       }

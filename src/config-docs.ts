@@ -104,7 +104,16 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
   SSO_OIDC_ISSUER: { group: "signIn", description: "OpenID provider (https, or http on loopback); with the client id and secret, turns storefront sign-in on (docs/sign-in.md)." },
   SSO_OIDC_CLIENT_ID: { group: "signIn", description: "OIDC client id of the bridge at the provider." },
   SSO_OIDC_CLIENT_SECRET: { group: "signIn", description: "OIDC client secret of the bridge at the provider." },
-  SSO_STOREFRONT_URL: { group: "signIn", description: "Storefront origin (and path prefix) that `/login/token/{jwt}` is appended to." },
+  SSO_STOREFRONT_URL: {
+    group: "signIn",
+    description: "Storefront origin (and path prefix) that `/login/token/{jwt}` is appended to; `https` required except on loopback.",
+  },
+  SSO_COOKIE_SECRET: {
+    group: "signIn",
+    description:
+      "32+ characters, the same on every replica: seals the pending sign-in cookie (not derived from the OIDC client secret, which the IdP's admins know); required with sign-in on a real store.",
+    defaultText: "generated per run on the emulator",
+  },
   SSO_CHANNEL_ID: { group: "signIn", description: "Channel the shopper signs in to." },
   SSO_MATCH: { group: "signIn", description: "How a signed-in identity finds its customer: by `email`, or by `externalId` (the claim in `SSO_SUBJECT_CLAIM`)." },
   SSO_SUBJECT_CLAIM: { group: "signIn", description: "ID token claim compared with the stored externalId when `SSO_MATCH=externalId`." },
@@ -123,7 +132,17 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
       "Lease of the per-user write lock (ms; a lease, not a fence: docs/operations.md); at least twice `BIGCOMMERCE_REQUEST_TIMEOUT_MS`, or start-up stops; a replica that dies releases it when the lease expires.",
   },
   REPLICA_FORWARDING: { group: "replicas", description: "`on`: followers pass SCIM requests to the leading replica, so batches fill as with one process." },
-  REPLICA_URL: { group: "replicas", description: "How the other replicas reach this one.", defaultText: "http://<first IPv4 address>:PORT" },
+  REPLICA_URL: {
+    group: "replicas",
+    description: "How the other replicas reach this one; `https://` for TLS between replicas (docs/replicas.md).",
+    defaultText: "http://<first IPv4 address>:PORT",
+  },
+  REPLICA_SECRET: {
+    group: "replicas",
+    description: "32+ characters, the same on every replica: keys the hop credential between replicas and the leadership claims.",
+    defaultText: "derived from `BIGCOMMERCE_ACCESS_TOKEN`",
+  },
+  REPLICA_CA: { group: "replicas", description: "PEM file of the CA that an `https://` `REPLICA_URL`'s certificate is verified against.", defaultText: "the system's CAs" },
   EMULATOR_LATENCY_MS: { group: "emulator", description: "Delay the embedded emulator adds to every call (ms)." },
   EMULATOR_RATE_QUOTA: { group: "emulator", description: "The embedded emulator's requests per quota window." },
   EMULATOR_RATE_WINDOW_MS: { group: "emulator", description: "The embedded emulator's quota window (ms)." },

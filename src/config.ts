@@ -68,6 +68,20 @@ const shareOf = (def: number) =>
       return n;
     });
 
+/** A secret of at least `min` characters; unset or empty means none. */
+const optionalSecret = (min: number) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s === "") return undefined;
+      if (s.length < min) {
+        ctx.addIssue({ code: "custom", message: `must be at least ${min} characters (e.g. openssl rand -base64 32)` });
+        return z.NEVER;
+      }
+      return s;
+    });
+
 const DEFAULT_BIGCOMMERCE_API_URL = "https://api.bigcommerce.com";
 /** IdPs give up on a SCIM request after about 60 s (Okta, Entra ID) and count a failure. */
 export const IDP_REQUEST_BUDGET_MS = 60_000;
@@ -188,6 +202,8 @@ const settings = {
     SSO_SUBJECT_CLAIM: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be a claim name").default("sub"),
     SSO_JIT_CREATE: z.enum(["true", "false"]).default("false"),
     SSO_DEV_PROVIDER: z.enum(["0", "1"]).default("0"),
+    // Seals the pending sign-in cookie. Not derived from the OIDC client secret: the IdP's admins know that one.
+    SSO_COOKIE_SECRET: optionalSecret(32),
     BIGCOMMERCE_CLIENT_ID: z.string().min(1).optional(),
     BIGCOMMERCE_CLIENT_SECRET: z.string().min(1).optional(),
     // Replicas sharing one store's state through Redis (optional; unset = in-process state).
@@ -202,6 +218,11 @@ const settings = {
     // with one process; REPLICA_URL is how the other replicas reach this one.
     REPLICA_FORWARDING: z.enum(["on", "off"]).default("on"),
     REPLICA_URL: z.url({ protocol: /^https?$/ }).optional(),
+    // Keys the hop credential between replicas and the leadership claims; unset: derived from
+    // BIGCOMMERCE_ACCESS_TOKEN (every replica has it, Redis does not).
+    REPLICA_SECRET: optionalSecret(32),
+    // PEM file of the CA that an https REPLICA_URL's certificate is checked against (TLS between replicas).
+    REPLICA_CA: z.string().optional().transform((s) => (s === undefined || s.trim() === "" ? undefined : s.trim())),
 };
 export type SettingName = keyof typeof settings;
 
@@ -305,8 +326,18 @@ export const envSchema = z
       ctx.addIssue({ code: "custom", path: ["SSO_OIDC_ISSUER"], message: "must be https (plain http only on a loopback address)" });
     }
     if (oidc === 3 && live) {
-      for (const name of ["PUBLIC_BASE_URL", "SSO_STOREFRONT_URL", "BIGCOMMERCE_CLIENT_ID", "BIGCOMMERCE_CLIENT_SECRET"] as const) {
+      for (const name of ["PUBLIC_BASE_URL", "SSO_STOREFRONT_URL", "BIGCOMMERCE_CLIENT_ID", "BIGCOMMERCE_CLIENT_SECRET", "SSO_COOKIE_SECRET"] as const) {
         if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "required for storefront sign-in (SSO_OIDC_ISSUER is set)" });
+      }
+    }
+    if (oidc === 3 || env.SSO_DEV_PROVIDER === "1") {
+      // The callback carries the authorization code, the pending-sign-in cookie is only Secure on
+      // https, and the login JWT in the storefront URL is a bearer credential for 30 s.
+      for (const name of ["PUBLIC_BASE_URL", "SSO_STOREFRONT_URL"] as const) {
+        const url = env[name];
+        if (url && new URL(url).protocol === "http:" && !isLoopbackUrl(url)) {
+          ctx.addIssue({ code: "custom", path: [name], message: "must be https for storefront sign-in (plain http only on a loopback address)" });
+        }
       }
     }
     // Storefront sign-in: a customer whose deactivation stopped half-way (locked out, flag not yet
@@ -383,6 +414,10 @@ export interface Config {
     forwarding: boolean;
     /** How the other replicas reach this one; unset: http://<this host's first IPv4 address>:PORT. */
     replicaUrl: string | null;
+    /** REPLICA_SECRET: keys hops and leadership claims; null = derived from the store's access token. */
+    replicaSecret: string | null;
+    /** REPLICA_CA: path of the PEM CA bundle for https REPLICA_URLs; null = the system's CAs. */
+    replicaCaFile: string | null;
   };
   /** Storefront sign-in; null = off. On the embedded emulator main.ts fills the storefront and app. */
   sso: SsoConfig | null;
@@ -407,6 +442,8 @@ export interface SsoConfig {
   jitCreate: boolean;
   /** The BigCommerce app whose client secret signs Customer Login JWTs. */
   app: { clientId: string; clientSecret: string } | null;
+  /** SSO_COOKIE_SECRET: seals the pending sign-in cookie (the embedded emulator generates one per run). */
+  cookieSecret: string | null;
 }
 
 /** Hosts on which plain http is acceptable for an identity provider (tests, local demos). */
@@ -505,6 +542,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
               e.BIGCOMMERCE_CLIENT_ID && e.BIGCOMMERCE_CLIENT_SECRET
                 ? { clientId: e.BIGCOMMERCE_CLIENT_ID, clientSecret: e.BIGCOMMERCE_CLIENT_SECRET }
                 : null,
+            cookieSecret: e.SSO_COOKIE_SECRET ?? null,
           }
         : null,
     ssoDevProvider: e.SSO_DEV_PROVIDER === "1" ? ssoChoices : null,
@@ -515,6 +553,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           lockLeaseMs: e.REDIS_LOCK_LEASE_MS,
           forwarding: e.REPLICA_FORWARDING === "on",
           replicaUrl: e.REPLICA_URL?.replace(/\/$/, "") ?? null,
+          replicaSecret: e.REPLICA_SECRET ?? null,
+          replicaCaFile: e.REPLICA_CA ?? null,
         }
       : null,
   };

@@ -42,6 +42,8 @@ export async function startBridge(
     /** Receives the bridge's log lines (pino JSON, one entry each) at LOG_LEVEL, for tests of
      * what the logs say; without it the logs go to stdout. */
     logLines?: string[];
+    /** The port to listen on (e.g. one a TLS front already forwards to); default: any free one. */
+    port?: number;
   } = {},
 ): Promise<RunningBridge> {
   const emulator = options.emulator ?? (await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000, ...emulatorOptions }));
@@ -70,7 +72,7 @@ export async function startBridge(
     throw err;
   }
   const app = composed.bridge;
-  const server: Server = app.app.listen(0, "127.0.0.1");
+  const server: Server = app.app.listen(options.port ?? 0, "127.0.0.1");
   answerClientErrors(server);
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const port = (server.address() as AddressInfo).port;

@@ -5,6 +5,7 @@ import { ScimError } from "../scim-error.js";
 import { currentDeadline } from "../bigcommerce/index.js";
 import { REQUEST_HARD_LIMIT_MS } from "../config.js";
 import { deadlineHeader, FORWARDED_DEADLINE_HEADER } from "./request-deadline.js";
+import { hopBodyText, isForwarded, passedHeaders, type ReplicaHops, SERVED_HEADER } from "./replica-hop.js";
 
 /**
  * Followers pass SCIM requests to the leading replica (src/shared-state/leadership.ts), so that
@@ -18,20 +19,14 @@ import { deadlineHeader, FORWARDED_DEADLINE_HEADER } from "./request-deadline.js
  * a wrong REPLICA_URL or a network policy between replicas must not cost every request), or the
  * leader could not be reached at all (connection refused, unknown host, connect timeout, TLS
  * handshake: the request provably never left). A failure after the request may have reached the
- * leader, or an answer that no bridge stamped (a proxy in between answered), is a SCIM 503 with
- * Retry-After: the outcome is unknown, and the IdP's retry of the same request is safe.
+ * leader, or an answer that does not carry the leader's signature (a proxy in between answered,
+ * or something that is no replica of this store), is a SCIM 503 with Retry-After: the outcome is
+ * unknown, and the IdP's retry of the same request is safe.
+ *
+ * The hop carries its own credential (src/http/replica-hop.ts), never the IdP's bearer token.
  */
-export const FORWARDED_HEADER = "x-scim-bridge-forwarded";
-/** Was this request passed on by another replica? (It is then served here, counted there.) */
-export const isForwarded = (req: { headers: Record<string, unknown> }): boolean => req.headers[FORWARDED_HEADER] !== undefined;
-
-/** Set by the replica that served a forwarded request: the answer is a bridge's, not a proxy's. */
-export const SERVED_HEADER = "x-scim-bridge-served";
-
-/** Request headers the leader needs to answer as this replica would. */
-const PASSED_REQUEST_HEADERS = ["authorization", "accept", "if-match", "if-none-match", "host", "user-agent"] as const;
-/** Response headers that carry meaning back to the IdP (content-type included). */
-const PASSED_RESPONSE_HEADERS = ["content-type", "etag", "location", "retry-after", "www-authenticate", "allow", "content-language"] as const;
+/** Request headers the leader needs to answer as this replica would (never Authorization: the hop has its own credential). */
+const PASSED_REQUEST_HEADERS = ["accept", "if-match", "if-none-match", "host", "user-agent"] as const;
 
 const NOT_DELIVERED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 /** TLS fails in the handshake, before any byte of the request is sent. */
@@ -42,7 +37,8 @@ const BREAKER_FAILURES = 3;
 const BREAKER_OPEN_MS = 30_000;
 
 export interface LeaderView {
-  leader(): { url: string; self: boolean } | undefined;
+  /** The leader as far as a current, genuine claim says; `id` is its replica id (the hop is bound to it). */
+  leader(): { url: string; self: boolean; id: string } | undefined;
 }
 
 export interface Forwarder {
@@ -52,13 +48,22 @@ export interface Forwarder {
 
 class NoBridgeAnswer extends Error {
   constructor(status: number) {
-    super(`an answer without the bridge's stamp (HTTP ${status}): something between the replicas answered`);
+    super(`an answer without a valid replica signature (HTTP ${status}): something that is not the leading replica answered`);
   }
 }
 
-export function forwardToLeader(leadership: LeaderView, logger: Logger, now: () => number = Date.now): Forwarder {
+export interface ForwardOptions {
+  /** Signs the hops and checks the answers. */
+  hops: ReplicaHops;
+  /** PEM certificates that an https REPLICA_URL is verified against (REPLICA_CA); absent = the system's. */
+  ca?: string;
+  now?: () => number;
+}
+
+export function forwardToLeader(leadership: LeaderView, logger: Logger, options: ForwardOptions): Forwarder {
+  const now = options.now ?? Date.now;
   const agent = new Agent({
-    connect: { timeout: 2_000 },
+    connect: { timeout: 2_000, ...(options.ca !== undefined ? { ca: options.ca } : {}) },
     // Never longer than a request may last; each request waits at most what it has left of that
     // (its deadline travels to the leader, which answers a little before it: request-deadline.ts).
     headersTimeout: REQUEST_HARD_LIMIT_MS,
@@ -79,13 +84,10 @@ export function forwardToLeader(leadership: LeaderView, logger: Logger, now: () 
   };
 
   const middleware: RequestHandler = (req, res, next) => {
-    if (isForwarded(req)) {
-      res.setHeader(SERVED_HEADER, "1");
-      return next();
-    }
+    if (isForwarded(req)) return next();
     const leader = leadership.leader();
     if (!leader || leader.self || (breaker.get(leader.url)?.openUntil ?? 0) > now()) return next();
-    void forward(req, leader.url, agent, now).then(
+    void forward(req, leader, agent, options.hops, now).then(
       (answer) => {
         breaker.delete(leader.url);
         res.status(answer.status);
@@ -100,6 +102,11 @@ export function forwardToLeader(leadership: LeaderView, logger: Logger, now: () 
           next();
           return;
         }
+        if (err instanceof NoBridgeAnswer) {
+          logger.warn({ leader: leader.url, err: { message: err.message } }, "the answer to a request forwarded to the leading replica failed its signature check; not passed on");
+          next(new ScimError(503, null, "The request was passed to another replica whose answer could not be authenticated; retry it", { "Retry-After": "2" }));
+          return;
+        }
         logger.warn({ err: { code, message: (err as Error).message } }, "request forwarded to the leading replica got no answer");
         next(new ScimError(503, null, "The request was passed to another replica, which did not answer; retry it", { "Retry-After": "2" }));
       },
@@ -108,8 +115,14 @@ export function forwardToLeader(leadership: LeaderView, logger: Logger, now: () 
   return { middleware, close: () => agent.close() };
 }
 
-async function forward(req: Request, leaderUrl: string, agent: Agent, now: () => number): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
-  const headers: Record<string, string> = { [FORWARDED_HEADER]: "1", "x-forwarded-proto": req.protocol };
+async function forward(
+  req: Request,
+  leader: { url: string; id: string },
+  agent: Agent,
+  hops: ReplicaHops,
+  now: () => number,
+): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  const headers: Record<string, string> = {};
   // The leader works within what this request has left, and this replica waits no longer.
   const deadline = currentDeadline();
   if (deadline) headers[FORWARDED_DEADLINE_HEADER] = deadlineHeader(deadline, now());
@@ -120,24 +133,35 @@ async function forward(req: Request, leaderUrl: string, agent: Agent, now: () =>
   if (typeof req.id === "string" || typeof req.id === "number") headers["x-request-id"] = String(req.id);
   const hasBody = req.method !== "GET" && req.method !== "HEAD" && req.method !== "DELETE" && req.body !== undefined;
   if (hasBody) headers["content-type"] = "application/scim+json";
+  const bodyText = hasBody ? hopBodyText(req.body) : "";
   // Only the path and query travel: an absolute request target must not pick the destination.
-  const target = new URL(leaderUrl);
+  const target = new URL(leader.url);
   const local = new URL(req.originalUrl, "http://local");
   target.pathname = local.pathname;
   target.search = local.search;
+  headers["x-forwarded-proto"] = req.protocol;
+  const signed = hops.sign(
+    {
+      to: leader.id,
+      method: req.method,
+      target: `${target.pathname}${target.search}`,
+      host: headers.host ?? "",
+      ifMatch: headers["if-match"] ?? "",
+      ifNoneMatch: headers["if-none-match"] ?? "",
+      proto: req.protocol,
+      client: req.scimClient ?? "unknown",
+    },
+    bodyText,
+  );
   const answer = await request(target, {
     method: req.method as "GET",
-    headers,
-    ...(hasBody ? { body: JSON.stringify(req.body) } : {}),
+    headers: { ...headers, ...signed.headers },
+    ...(hasBody ? { body: bodyText } : {}),
     ...(deadline ? { signal: AbortSignal.timeout(Math.max(1, deadline.hardAt - now())) } : {}),
     dispatcher: agent,
   });
   const body = Buffer.from(await answer.body.arrayBuffer());
-  if (answer.headers[SERVED_HEADER] !== "1") throw new NoBridgeAnswer(answer.statusCode);
-  const passed: Record<string, string> = {};
-  for (const name of PASSED_RESPONSE_HEADERS) {
-    const value = answer.headers[name];
-    if (typeof value === "string") passed[name] = value;
-  }
+  const passed = passedHeaders((name) => answer.headers[name]);
+  if (!hops.verifyAnswer(signed.nonce, answer.statusCode, passed, body, answer.headers[SERVED_HEADER])) throw new NoBridgeAnswer(answer.statusCode);
   return { status: answer.statusCode, headers: passed, body };
 }

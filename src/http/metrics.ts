@@ -1,4 +1,4 @@
-import { isForwarded } from "./forward-to-leader.js";
+import { isForwarded } from "./replica-hop.js";
 import type { RequestHandler } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { GovernorState } from "../bigcommerce/governor.js";

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from "express";
 import { runWithDeadline, type RequestDeadline } from "../bigcommerce/index.js";
 import { REQUEST_HARD_LIMIT_MS } from "../config.js";
-import { isForwarded } from "./forward-to-leader.js";
+import { isForwarded } from "./replica-hop.js";
 
 /**
  * Sets the SCIM request's one deadline where it enters (bigcommerce/deadline.ts): its work must

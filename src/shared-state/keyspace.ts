@@ -54,6 +54,11 @@ export class Keyspace {
     return `${this.prefix}:leader`;
   }
 
+  /** The last leadership epoch handed out (a counter, no expiry): every new leader's claim carries a higher one. */
+  leaderEpoch(): string {
+    return `${this.prefix}:leader:epoch`;
+  }
+
   /** The store's quota ledger (a hash) and its permits in flight (a sorted set by expiry). */
   quota(): string {
     return `${this.prefix}:quota`;

@@ -8,6 +8,11 @@ import { foldEmail } from "../email-fold.js";
 export interface MatchSettings {
   match: "email" | "externalId";
   subjectClaim: string;
+  /** SSO_CHANNEL_ID: the customer must be allowed to sign in to it. */
+  channelId: number;
+  /** SCIM_LOCKOUT_CHANNEL_ID and SCIM_DEACTIVATED_GROUP_ID: where a deactivation puts a customer. */
+  lockoutChannelId: number | null;
+  deactivatedGroupId: number | null;
 }
 
 /** Who the ID token is about, as far as the store is concerned. */
@@ -38,7 +43,7 @@ export function identityOf(claims: Record<string, unknown>, subjectClaim: string
 }
 
 /**
- * Finds the active customer an ID token names: by verified email (case-insensitive, one
+ * Finds the active customer an ID token names, allowed on the sign-in channel: by verified email (case-insensitive, one
  * `email:in` call) or by the subject claim against the stored externalId (the SCIM externalId
  * index). `undefined` means no customer has it; a failed call throws, it never means "absent".
  */
@@ -52,10 +57,38 @@ export class CustomerMatcher {
 
   async find(identity: Identity & { emailClaimed: boolean }): Promise<Customer | undefined> {
     const customer = this.settings.match === "email" ? await this.byEmail(identity) : await this.bySubject(identity);
-    if (customer !== undefined && !isActiveCustomer(customer, this.catalog)) {
-      throw new SsoRefusal("deactivated", `customer ${customer.id}`);
-    }
+    if (customer === undefined) return undefined;
+    const lock = this.signOfLock(customer);
+    if (lock !== null) throw new SsoRefusal("deactivated", `customer ${customer.id}: ${lock}`);
+    if (!(await this.mayUseChannel(customer))) throw new SsoRefusal("channel_not_allowed", `customer ${customer.id}, channel ${this.settings.channelId}`);
     return customer;
+  }
+
+  /**
+   * Any trace of a deactivation, not only the recorded flag: a deactivation writes the lock
+   * (password, parking group, lockout channel) before it records `scim_active` (user-writer.ts),
+   * so one that stopped half-way shows the lock without the flag. A reactivation clears all of
+   * them, the password lock's `force_password_reset` included.
+   */
+  private signOfLock(customer: Customer): string | null {
+    if (!isActiveCustomer(customer, this.catalog)) return "scim_active false";
+    const { lockoutChannelId, deactivatedGroupId } = this.settings;
+    if (lockoutChannelId !== null && (customer.channel_ids ?? []).includes(lockoutChannelId)) return "on the lockout channel";
+    if (deactivatedGroupId !== null && customer.customer_group_id === deactivatedGroupId) return "in the deactivated group";
+    if (customer.authentication?.force_password_reset === true) return "password locked (force_password_reset)";
+    return null;
+  }
+
+  /**
+   * Whether BigCommerce lets this customer sign in to SSO_CHANNEL_ID: a listed channel, or
+   * global access (`channel_ids: null`) on a channel that allows global logins. A channel that
+   * inherits the setting (`null`) allows them only as the default storefront (1) does.
+   */
+  private async mayUseChannel(customer: Customer): Promise<boolean> {
+    const channelId = this.settings.channelId;
+    if (customer.channel_ids !== null && customer.channel_ids !== undefined) return customer.channel_ids.includes(channelId);
+    const settings = await this.client.channels.loginSettings(channelId);
+    return settings.allow_global_logins ?? channelId === 1;
   }
 
   private async byEmail(identity: Identity & { emailClaimed: boolean }): Promise<Customer | undefined> {
@@ -66,7 +99,11 @@ export class CustomerMatcher {
     // As given and lower-cased: BigCommerce does not document whether `email:in` ignores case.
     const emails = [...new Set([identity.email, wanted])];
     const page = await this.client.customers.list({ "email:in": emails, include: ["attributes"], limit: 10 });
-    return page.data.find((c) => asciiLower(c.email) === wanted);
+    const matches = page.data.filter((c) => asciiLower(c.email) === wanted);
+    // Two customers for one address (created outside the bridge, or differing only in case):
+    // which one the shopper is cannot be known, so neither is signed in.
+    if (matches.length > 1) throw new SsoRefusal("ambiguous_user", `email matches ${matches.length} customers`);
+    return matches[0];
   }
 
   private async bySubject(identity: Identity): Promise<Customer | undefined> {

@@ -32,6 +32,7 @@ export async function embeddedSso(
       // SSO_CHANNEL_ID, SSO_MATCH, SSO_SUBJECT_CLAIM and SSO_JIT_CREATE hold for the demo too.
       ...config.ssoDevProvider,
       app: null,
+      cookieSecret: null,
     };
     logger.warn(
       { issuer: provider.issuer, channelId: sso.channelId, match: sso.match, jitCreate: sso.jitCreate },
@@ -42,5 +43,5 @@ export async function embeddedSso(
   const app = sso.app ?? { clientId: "emulated-app", clientSecret: randomBytes(24).toString("base64url") };
   emulator.setOptions({ storefront: { storeHash, ...app, ssoLoginUrl: `${publicBaseUrl}/sso/login?redirect_to=/account.php` } });
   logger.warn({ storefront: `${emulator.url}/login.php` }, "storefront sign-in: the embedded emulator serves the storefront");
-  return { config: { ...config, publicBaseUrl, sso: { ...sso, storefrontUrl: sso.storefrontUrl ?? emulator.url, app } }, close };
+  return { config: { ...config, publicBaseUrl, sso: { ...sso, storefrontUrl: sso.storefrontUrl ?? emulator.url, app, cookieSecret: sso.cookieSecret ?? randomBytes(32).toString("base64url") } }, close };
 }

@@ -26,6 +26,11 @@ const SCOPE = "openid email profile";
 export interface SsoDeps {
   sso: SsoConfig;
   publicBaseUrl: string | null;
+  /** Where a deactivation puts a customer (SCIM_LOCKOUT_CHANNEL_ID, SCIM_DEACTIVATED_GROUP_ID): a trace of it refuses sign-in. */
+  lockoutChannelId: number | null;
+  deactivatedGroupId: number | null;
+  /** TRUST_PROXY is configured: req.ip is the browser's address, so the login JWT carries it as `request_ip`. */
+  clientAddressKnown: boolean;
   storeHash: string;
   client: BigCommerceClient;
   index: ExternalIdIndex;
@@ -44,8 +49,9 @@ export function createSso(deps: SsoDeps): Router {
     deps.publicBaseUrl === null ? "PUBLIC_BASE_URL" : null,
     sso.storefrontUrl === null ? "SSO_STOREFRONT_URL" : null,
     sso.app === null ? "BIGCOMMERCE_CLIENT_ID / BIGCOMMERCE_CLIENT_SECRET" : null,
+    sso.cookieSecret === null ? "SSO_COOKIE_SECRET" : null,
   ].filter((m): m is string => m !== null);
-  if (missing.length > 0 || deps.publicBaseUrl === null || sso.storefrontUrl === null || sso.app === null) {
+  if (missing.length > 0 || deps.publicBaseUrl === null || sso.storefrontUrl === null || sso.app === null || sso.cookieSecret === null) {
     throw new ConfigError(`Invalid configuration:\n  storefront sign-in needs ${missing.join(", ")}`);
   }
   const relyingParty = new RelyingParty({
@@ -56,7 +62,13 @@ export function createSso(deps: SsoDeps): Router {
     scope: SCOPE,
     requiredClaims: sso.match === "email" ? ["email"] : [sso.subjectClaim, ...(sso.jitCreate ? ["email"] : [])],
   });
-  const matcher = new CustomerMatcher(deps.client, deps.index, deps.catalog, { match: sso.match, subjectClaim: sso.subjectClaim });
+  const matcher = new CustomerMatcher(deps.client, deps.index, deps.catalog, {
+    match: sso.match,
+    subjectClaim: sso.subjectClaim,
+    channelId: sso.channelId,
+    lockoutChannelId: deps.lockoutChannelId,
+    deactivatedGroupId: deps.deactivatedGroupId,
+  });
   // Just-in-time creation goes through the SCIM create path, so the customer gets exactly what a
   // provisioned one gets (defaults, channels, externalId index, audit line).
   const createCustomer = sso.jitCreate
@@ -84,7 +96,8 @@ export function createSso(deps: SsoDeps): Router {
     channelId: sso.channelId,
     subjectClaim: sso.subjectClaim,
     secureCookie: deps.publicBaseUrl.startsWith("https:"),
-    sealSecret: sso.clientSecret,
+    sealSecret: sso.cookieSecret,
+    clientAddressKnown: deps.clientAddressKnown,
     logger: deps.logger,
     audit: deps.audit,
   });

@@ -6,12 +6,14 @@ export interface CustomerLoginRequest {
   customerId: number;
   channelId: number;
   redirectTo: string;
+  /** The browser's address, when the bridge knows it reliably (TRUST_PROXY); BigCommerce then requires the same one. */
+  requestIp?: string;
 }
 
 /**
  * The storefront URL that signs a customer in: `{storefront}/login/token/{jwt}`, the JWT exactly
  * as BigCommerce documents it (HS256 with the app's client secret; `iss` client id, `iat`, a
- * unique `jti`, `operation`, `store_hash`, `customer_id`, `channel_id`, `redirect_to`).
+ * unique `jti`, `operation`, `store_hash`, `customer_id`, `channel_id`, `redirect_to`, and `request_ip` when known).
  * BigCommerce accepts it for 30 seconds after `iat` and only once; there is no shorter lifetime
  * to ask for, so it is minted immediately before the redirect and never stored.
  */
@@ -26,6 +28,7 @@ export async function customerLoginUrl(
     customer_id: login.customerId,
     channel_id: login.channelId,
     redirect_to: login.redirectTo,
+    ...(login.requestIp !== undefined ? { request_ip: login.requestIp } : {}),
   })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer(app.clientId)

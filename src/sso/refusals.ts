@@ -11,7 +11,9 @@ export const REFUSALS = {
   email_unverified: { status: 403, message: "Your identity provider has not verified your email address." },
   claim_missing: { status: 403, message: "Your identity provider did not say who you are (no email or subject)." },
   unknown_user: { status: 403, message: "There is no customer account for you in this store." },
+  ambiguous_user: { status: 403, message: "More than one customer account in this store has your email address. Contact the store." },
   deactivated: { status: 403, message: "Your customer account is deactivated." },
+  channel_not_allowed: { status: 403, message: "Your customer account cannot sign in to this storefront." },
   idp_unavailable: { status: 502, message: "Your identity provider could not be reached. Try again in a moment." },
   store_unavailable: { status: 503, message: "The store could not be reached. Try again in a moment." },
 } as const satisfies Record<string, { status: number; message: string }>;

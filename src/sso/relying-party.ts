@@ -49,8 +49,8 @@ export class RelyingParty {
   }
 
   /**
-   * Validates the callback and the ID token (issuer, audience, expiry, nonce, and the
-   * signature when the provider's keys are needed) and returns its claims.
+   * Validates the callback and the ID token (issuer, audience, expiry, nonce, `azp`, and its
+   * signature against the issuer's published keys, `jwks_uri`) and returns its claims.
    */
   async finish(callbackQuery: string, checks: AuthorizationChecks): Promise<Record<string, unknown>> {
     const config = await this.discover();
@@ -84,7 +84,10 @@ export class RelyingParty {
       const insecure = new URL(issuer).protocol === "http:";
       this.configuration = oidc
         .discovery(new URL(issuer), clientId, undefined, oidc.ClientSecretBasic(clientSecret), {
-          ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
+          // openid-client trusts an ID token from the token endpoint on the strength of TLS alone;
+          // its signature is checked here as well (the issuer's JWKS, asymmetric algorithms only),
+          // so a token endpoint answer that did not come from the issuer's keys signs nobody in.
+          execute: [oidc.enableNonRepudiationChecks, ...(insecure ? [oidc.allowInsecureRequests] : [])],
           timeout: 10,
         })
         .catch((error: unknown) => {

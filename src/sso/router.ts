@@ -17,7 +17,12 @@ import { redirectTargetOf } from "./redirect-target.js";
 import { SsoRefusal } from "./refusals.js";
 import type { RelyingParty } from "./relying-party.js";
 
-const COOKIE = "scim_bridge_sso";
+/**
+ * The pending sign-in cookie. Over https it is a `__Host-` cookie (Secure, Path=/, no Domain), so
+ * no sibling subdomain can plant or overwrite it. Browsers refuse that prefix without Secure, so
+ * on plain http (allowed on loopback only: tests and local demos) it is a plain cookie on /sso.
+ */
+export const PENDING_COOKIE = { secure: "__Host-scim_bridge_sso", plain: "scim_bridge_sso" } as const;
 const PENDING_TTL_MS = 10 * 60_000;
 
 export interface SsoRouterDeps {
@@ -31,8 +36,10 @@ export interface SsoRouterDeps {
   channelId: number;
   subjectClaim: string;
   secureCookie: boolean;
-  /** Seals pending sign-ins into the browser's cookie (the OIDC client secret: every replica has it). */
+  /** Seals pending sign-ins into the browser's cookie (SSO_COOKIE_SECRET: every replica has it, the IdP does not). */
   sealSecret: string;
+  /** req.ip is the browser's address (TRUST_PROXY): the login JWT carries it as `request_ip`. */
+  clientAddressKnown: boolean;
   logger: Logger;
   /** Every sign-in, minted or refused, is one audit event. */
   audit: AuditTrail;
@@ -54,7 +61,8 @@ const rawQueryOf = (req: Request): string => {
 export function ssoRouter(deps: SsoRouterDeps): Router {
   const pending = new SealedLogins(deps.sealSecret, PENDING_TTL_MS);
   const { audit } = deps;
-  const cookieOptions = { httpOnly: true, sameSite: "lax" as const, secure: deps.secureCookie, path: "/sso" };
+  const COOKIE = deps.secureCookie ? PENDING_COOKIE.secure : PENDING_COOKIE.plain;
+  const cookieOptions = { httpOnly: true, sameSite: "lax" as const, secure: deps.secureCookie, path: deps.secureCookie ? "/" : "/sso" };
   const router = Router();
 
   router.use((_req, res, next) => {
@@ -71,9 +79,14 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
   });
 
   router.get("/callback", async (req, res) => {
-    res.clearCookie(COOKIE, cookieOptions);
+    // A callback with another `state` (a link someone else made) neither spends nor clears the
+    // shopper's own pending sign-in; one that opens it spends it, whatever happens next.
     const login = await pending.open(cookieOf(req, COOKIE), typeof req.query.state === "string" ? req.query.state : undefined);
     if (login === undefined) throw new SsoRefusal("state_invalid");
+    res.clearCookie(COOKIE, cookieOptions);
+    // Sealed by /sso/login, but checked again: a seal made before a rule was tightened, or by a
+    // replica that runs an older version, must not carry a target the rule now refuses.
+    const redirectTo = redirectTargetOf(login.redirectTo);
     const claims = await deps.relyingParty.finish(rawQueryOf(req), login);
     const identity = identityOf(claims, deps.subjectClaim);
     let customer: Customer | undefined;
@@ -99,7 +112,8 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
       storeHash: deps.storeHash,
       customerId: customer.id,
       channelId: deps.channelId,
-      redirectTo: login.redirectTo,
+      redirectTo,
+      ...(deps.clientAddressKnown && req.ip !== undefined ? { requestIp: req.ip.replace(/^::ffff:(?=\d+\.)/, "") } : {}),
     });
     audit.record({ kind: "sign-in", operation: "signed_in", resourceType: "User", resourceId: String(customer.id), requestId: String(req.id), outcome: "success" });
     res.redirect(302, location);

@@ -22,12 +22,13 @@ const pendingSchema = z.object({
  * Sign-ins between /sso/login and /sso/callback, sealed into the browser's HttpOnly cookie
  * (JWE, dir + A256GCM, jose) instead of kept in memory: no replica holds state for a shopper in
  * the middle of a sign-in (no session affinity needed), and nobody can fill the bridge's memory
- * by starting sign-ins. The key is derived from the OIDC client secret, which every replica has.
+ * by starting sign-ins. The key is derived from SSO_COOKIE_SECRET, which every replica has and
+ * the IdP does not (the OIDC client secret is known to the IdP's admins: it must not seal).
  *
  * The browser cannot read or change what is sealed; the callback's `state` must match the sealed
- * one (compared in constant time), and the seal expires after `ttlMs`. A seal is good for one
- * callback: opening it spends it, whatever the outcome (this process remembers spent seals until
- * they expire, at most `maxSpent`). A replayed callback that reaches another replica still fails
+ * one (compared in constant time) before anything else happens, and the seal expires after
+ * `ttlMs`. A seal is good for one callback with its state: opening it spends it, whatever the
+ * outcome after that (this process remembers spent seals until they expire, at most `maxSpent`). A replayed callback that reaches another replica still fails
  * at the provider: its authorization code works once.
  */
 export class SealedLogins {
@@ -65,8 +66,11 @@ export class SealedLogins {
     }
     const parsed = pendingSchema.safeParse(payload);
     const jti = (payload as { jti?: unknown }).jti;
-    if (!parsed.success || typeof jti !== "string" || !this.spend(jti, Number((payload as { exp?: unknown }).exp) * 1000)) return undefined;
-    return sameString(parsed.data.state, state) ? parsed.data : undefined;
+    if (!parsed.success || typeof jti !== "string") return undefined;
+    // `state` first: a callback with another state (a forged link sent to the shopper) must not
+    // spend the shopper's own sign-in in progress.
+    if (!sameString(parsed.data.state, state)) return undefined;
+    return this.spend(jti, Number((payload as { exp?: unknown }).exp) * 1000) ? parsed.data : undefined;
   }
 
   /** Marks a seal spent; false if it was already. */

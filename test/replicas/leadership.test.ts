@@ -18,12 +18,12 @@ describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable
     const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
     await a.start("http://10.0.0.1:8080/");
     await b.start("http://10.0.0.2:8080");
-    expect(a.leader()).toEqual({ url: "http://10.0.0.1:8080", self: true });
-    expect(b.leader()).toEqual({ url: "http://10.0.0.1:8080", self: false });
+    expect(a.leader()).toMatchObject({ url: "http://10.0.0.1:8080", self: true });
+    expect(b.leader()).toMatchObject({ url: "http://10.0.0.1:8080", self: false });
     await a.stop();
     expect(a.leader()).toBeUndefined();
     // b claims at its next renewal (a third of the lease).
-    await vi.waitFor(() => expect(b.leader()).toEqual({ url: "http://10.0.0.2:8080", self: true }), { timeout: 5_000, interval: 50 });
+    await vi.waitFor(() => expect(b.leader()).toMatchObject({ url: "http://10.0.0.2:8080", self: true }), { timeout: 5_000, interval: 50 });
     await b.stop();
   });
 
@@ -37,7 +37,7 @@ describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable
     expect(b.leader()?.self).toBe(false);
     // a loses Redis for good (a crash, as far as the others can tell): it cannot renew.
     doomed.disconnect();
-    await vi.waitFor(() => expect(b.leader()).toEqual({ url: "http://10.0.0.2:8080", self: true }), { timeout: 5_000, interval: 50 });
+    await vi.waitFor(() => expect(b.leader()).toMatchObject({ url: "http://10.0.0.2:8080", self: true }), { timeout: 5_000, interval: 50 });
     // a's own view runs out within a lease: it no longer believes it leads.
     await vi.waitFor(() => expect(a.leader()).toBeUndefined(), { timeout: 5_000, interval: 50 });
     await b.stop();
@@ -55,12 +55,68 @@ describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable
     expect(a.leader()).toBeUndefined();
     // Written by hand without an expiry: a replica takes the lead over it.
     await redis.set(keys.leader(), forged);
-    await vi.waitFor(() => expect(a.leader()).toEqual({ url: "http://10.0.0.1:8080", self: true }), { timeout: 5_000, interval: 50 });
+    await vi.waitFor(() => expect(a.leader()).toMatchObject({ url: "http://10.0.0.1:8080", self: true }), { timeout: 5_000, interval: 50 });
     // A replica with another secret (another store's token) does not follow this one.
     const other = new ReplicaLeadership(await connect(), keys, createLogger("silent"), "another-token", 3_000);
     await other.start("http://10.0.0.9:8080");
     expect(other.leader()).toBeUndefined();
     await other.stop();
     await a.stop();
+  });
+
+  it("every new leader's claim carries a higher epoch, and the claim an expiry one lease ahead", async () => {
+    const keys = new Keyspace(`leader${++store}`);
+    const redis = await connect();
+    const a = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
+    await a.start("http://10.0.0.1:8080");
+    const first = JSON.parse(String(await redis.get(keys.leader()))) as { epoch: number; exp: number };
+    expect(first.exp).toBeGreaterThan(Date.now());
+    expect(first.exp).toBeLessThanOrEqual(Date.now() + 3_000);
+    await a.stop();
+    const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
+    await b.start("http://10.0.0.2:8080");
+    expect(b.leader()?.self).toBe(true);
+    expect(b.leader()!.epoch).toBeGreaterThan(first.epoch);
+    await b.stop();
+  });
+
+  it("an old claim written back into Redis names no leader: not to a replica that saw a newer epoch, not to any once it has expired", async () => {
+    const keys = new Keyspace(`leader${++store}`);
+    const redis = await connect();
+    const a = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
+    await a.start("http://10.0.0.1:8080");
+    const old = String(await redis.get(keys.leader()));
+    await a.stop();
+    const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
+    await b.start("http://10.0.0.2:8080");
+    expect(b.leader()).toMatchObject({ url: "http://10.0.0.2:8080", self: true });
+    // Someone with access to Redis writes a's claim back, with a lease as a replica would, while
+    // it is still within its own expiry: b saw a newer epoch and follows nobody.
+    await redis.set(keys.leader(), old, "PX", 60_000);
+    await vi.waitFor(() => expect(b.leader()).toBeUndefined(), { timeout: 5_000, interval: 50 });
+    // A replica that never saw the newer epoch refuses it once its expiry has passed (its clock
+    // is set past it here, rather than waiting).
+    const expiry = (JSON.parse(old) as { exp: number }).exp;
+    const c = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000, () => Math.max(Date.now(), expiry + 1));
+    await c.start("http://10.0.0.3:8080");
+    expect(c.leader()).toBeUndefined();
+    await c.stop();
+    await b.stop();
+  });
+
+  it("a replica that saw a high epoch before Redis lost its counter still leads with a higher one", async () => {
+    const keys = new Keyspace(`leader${++store}`);
+    const redis = await connect();
+    const a = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
+    await a.start("http://10.0.0.1:8080");
+    const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
+    await b.start("http://10.0.0.2:8080");
+    const seen = b.leader()!.epoch;
+    // A Redis restart without persistence: the claim and the epoch counter are gone.
+    await a.stop();
+    await redis.del(keys.leader(), keys.leaderEpoch());
+    await vi.waitFor(() => expect(b.leader()).toMatchObject({ self: true }), { timeout: 5_000, interval: 50 });
+    expect(b.leader()!.epoch).toBeGreaterThan(seen);
+    await b.stop();
   });
 });

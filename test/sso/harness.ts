@@ -11,6 +11,7 @@ import { type DevAccounts, startDevProvider } from "../../src/sso/dev-provider.j
 export const STORE_HASH = "ssostore";
 export const TOKEN = "sso-test-token-0123456789";
 export const APP = { clientId: "bc-app-client-id", clientSecret: "bc-app-client-secret-0123456789abcdef" };
+export const COOKIE_SECRET = "sso-cookie-secret-0123456789abcdefghij";
 const OIDC_CLIENT = { clientId: "bridge-storefront", clientSecret: "oidc-client-secret-0123456789abcdef" };
 
 export interface SsoWorld {
@@ -44,7 +45,14 @@ async function deferredServer(): Promise<{ server: Server; url: string; attach(h
  * storefront), an OpenID provider (oidc-provider, or the issuer given) and the bridge.
  */
 export async function startSsoWorld(
-  options: { accounts?: DevAccounts; issuer?: string; env?: Record<string, string>; logLines?: string[] } = {},
+  options: {
+    accounts?: DevAccounts;
+    issuer?: string;
+    env?: Record<string, string>;
+    logLines?: string[];
+    /** Runs before the bridge starts (e.g. channels and groups its start-up checks look for). */
+    prepare?: (emulator: RunningEmulator) => void;
+  } = {},
 ): Promise<SsoWorld> {
   const bridgeServer = await deferredServer();
   const bridgeUrl = bridgeServer.url;
@@ -60,6 +68,7 @@ export async function startSsoWorld(
     rateQuota: 100_000,
     storefront: { storeHash: STORE_HASH, ...APP, ssoLoginUrl: `${bridgeUrl}/sso/login?redirect_to=/account.php` },
   });
+  options.prepare?.(emulator);
   const config = loadConfig({
     SCIM_BEARER_TOKENS: TOKEN,
     BIGCOMMERCE_STORE_HASH: STORE_HASH,
@@ -73,6 +82,7 @@ export async function startSsoWorld(
     SSO_STOREFRONT_URL: emulator.url,
     BIGCOMMERCE_CLIENT_ID: APP.clientId,
     BIGCOMMERCE_CLIENT_SECRET: APP.clientSecret,
+    SSO_COOKIE_SECRET: COOKIE_SECRET,
     ...options.env,
   });
   const logger =

@@ -20,7 +20,8 @@ type Mode =
   | "alg-none"
   | "hs256-with-client-secret"
   | "two-audiences-no-azp"
-  | "foreign-azp";
+  | "foreign-azp"
+  | "signed-by-another-key";
 let mode: Mode = "valid";
 let server: Server;
 let world: SsoWorld;
@@ -28,6 +29,9 @@ let world: SsoWorld;
 beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair("RS256");
   const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" };
+  // Not the issuer's: a token endpoint answer signed with it must not sign anyone in, although it
+  // arrives over the connection to the issuer (openid-client alone would accept it).
+  const impostor = (await generateKeyPair("RS256")).privateKey;
   let issuer = "";
   let nonce = "";
   server = createServer(async (req, res) => {
@@ -74,7 +78,7 @@ beforeAll(async () => {
       } else if (mode === "hs256-with-client-secret") {
         idToken = await unsigned.setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode("oidc-client-secret-0123456789abcdef"));
       } else {
-        idToken = await unsigned.setProtectedHeader({ alg: "RS256", kid: "k1" }).sign(privateKey);
+        idToken = await unsigned.setProtectedHeader({ alg: "RS256", kid: "k1" }).sign(mode === "signed-by-another-key" ? impostor : privateKey);
       }
       return json({ access_token: "scripted-access-token", token_type: "Bearer", expires_in: 300, id_token: idToken });
     }
@@ -115,6 +119,7 @@ describe("ID token checks", () => {
     "hs256-with-client-secret",
     "two-audiences-no-azp",
     "foreign-azp",
+    "signed-by-another-key",
   ] as const)("refuses an ID token that is %s with 401 and mints no token", async (m) => {
     mode = m;
     const { client, page } = await signIn();

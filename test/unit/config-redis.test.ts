@@ -9,7 +9,7 @@ describe("REDIS_URL configuration", () => {
   it.each(["redis://127.0.0.1:6379", "redis://:s3cret@redis:6379/0", "rediss://user:s3cret@redis.example.com:6380"])(
     "accepts %s",
     (url) => {
-      expect(loadConfig({ REDIS_URL: url }).redis).toEqual({ url, commandTimeoutMs: 1000, lockLeaseMs: 30000, forwarding: true, replicaUrl: null });
+      expect(loadConfig({ REDIS_URL: url }).redis).toEqual({ url, commandTimeoutMs: 1000, lockLeaseMs: 30000, forwarding: true, replicaUrl: null, replicaSecret: null, replicaCaFile: null });
     },
   );
 
@@ -20,6 +20,16 @@ describe("REDIS_URL configuration", () => {
     });
     expect(() => loadConfig({ REDIS_URL: "redis://r:6379", REPLICA_URL: "10.1.2.3:8080" })).toThrow(/REPLICA_URL/);
     expect(() => loadConfig({ REDIS_URL: "redis://r:6379", REPLICA_FORWARDING: "maybe" })).toThrow(/REPLICA_FORWARDING/);
+  });
+
+  it("takes REPLICA_SECRET (32+ characters; empty = derived from the access token) and REPLICA_CA", () => {
+    const secret = "a-replica-secret-of-at-least-32-characters";
+    expect(loadConfig({ REDIS_URL: "redis://r:6379", REPLICA_SECRET: secret, REPLICA_CA: "/etc/bridge/replica-ca.pem" }).redis).toMatchObject({
+      replicaSecret: secret,
+      replicaCaFile: "/etc/bridge/replica-ca.pem",
+    });
+    expect(loadConfig({ REDIS_URL: "redis://r:6379", REPLICA_SECRET: "", REPLICA_CA: "" }).redis).toMatchObject({ replicaSecret: null, replicaCaFile: null });
+    expect(() => loadConfig({ REDIS_URL: "redis://r:6379", REPLICA_SECRET: "short" })).toThrow(/REPLICA_SECRET: must be at least 32 characters/);
   });
 
   it.each([["http://redis:6379"], ["redis:/no-host"], ["not a url"]])("refuses %s, naming the variable", (url) => {

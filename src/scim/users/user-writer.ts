@@ -501,6 +501,12 @@ export class UserWriter {
         }
       }
       if (change.password) diff.authentication = { new_password: change.password, force_password_reset: false };
+      else if ((!wasActive || have.values.groupBeforeDeactivation || have.values.channelsBeforeDeactivation) && current.authentication?.force_password_reset === true) {
+        // The deactivation's password lock is lifted too (the random password stays unknown: the
+        // shopper signs in through storefront sign-in or resets it); storefront sign-in reads a
+        // forced reset as a trace of a lock (src/sso/customer-match.ts).
+        diff.authentication = { force_password_reset: false };
+      }
     }
     this.applyChannelLockout(current, change, have.values.channelsBeforeDeactivation, wantsActive, diff, attributes);
 
