@@ -54,6 +54,10 @@ export interface AppDeps {
   storeHash?: string;
   /** State shared with other replicas through Redis (REDIS_URL); absent = in-process state. */
   shared?: SharedState;
+  /** Where the app is mounted ("/t/acme" for a tenant, src/tenants); "" = at the root. */
+  basePath?: string;
+  /** The SCIM tokens (a tenant's may be digests only); absent = config.bearerTokens. */
+  tokens?: StaticTokens;
 }
 
 export interface Bridge {
@@ -76,12 +80,12 @@ function forwardedProtocol(req: Request): string | undefined {
   return proto === "http" || proto === "https" ? proto : undefined;
 }
 
-function baseUrlOf(config: Config, req: Request): string {
-  return `${originOf(config, req)}${SCIM_BASE_PATH}`;
+function baseUrlOf(config: Config, basePath: string, req: Request): string {
+  return `${originOf(config, req)}${basePath}${SCIM_BASE_PATH}`;
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState, storeHash, shared }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client, logger, upstreamState, storeHash, shared, basePath = "", tokens: givenTokens }: AppDeps): Promise<Bridge> {
   // With replicas, a write made under a user's lock is refused once its lease is lost, also when
   // it has already been queued: the client checks the lease as it sends (bigcommerce/write-guard.ts).
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
@@ -146,7 +150,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   };
 
   declareResources();
-  const tokens = new StaticTokens(config.bearerTokens);
+  const tokens = givenTokens ?? new StaticTokens(config.bearerTokens);
   const jwt = config.jwt ? new JwtVerifier(config.jwt) : null;
 
   const app = express();
@@ -201,19 +205,20 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   scim.use(filterGuard);
   scim.use(queryGuard);
   scim.use(patchPathGuard);
-  scim.use(preconditions(services, (req) => baseUrlOf(config, req)));
+  scim.use(preconditions(services, (req) => baseUrlOf(config, basePath, req)));
   // Discovery is this app's own (its stored attributes, its base URL), not scimmy's global registry.
-  scim.use(discoveryRouter(new Discovery({ storedAttributes: config.storedAttributes, maxResults: PAGE_SIZE.max }), (req) => baseUrlOf(config, req)));
+  scim.use(discoveryRouter(new Discovery({ storedAttributes: config.storedAttributes, maxResults: PAGE_SIZE.max }), (req) => baseUrlOf(config, basePath, req)));
   scim.use(
     new SCIMMYRouters({
       type: "bearer",
       docUri: "https://github.com/scim-bigcommerce-bridge/scim-bigcommerce-bridge#connect-your-identity-provider",
       handler: async () => undefined as unknown as string, // authentication already happened above, with WWW-Authenticate
-      // One deployment has one origin, so scimmy's process-global base path cannot leak between tenants.
+      // scimmy keeps this base path process-global; nothing of ours reads it (locations come from
+      // the context's baseUrl), so tenants served by one process cannot see each other's.
       baseUri: (req: Request) => originOf(config, req),
       context: (req: Request) => ({
         services,
-        baseUrl: baseUrlOf(config, req),
+        baseUrl: baseUrlOf(config, basePath, req),
         req,
         log: req.log ?? logger,
       }),
@@ -226,14 +231,14 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
       SSO_BASE_PATH,
       createSso({
         sso: config.sso,
-        publicBaseUrl: config.publicBaseUrl,
+        publicBaseUrl: config.publicBaseUrl === null ? null : `${config.publicBaseUrl}${basePath}`,
         storeHash: config.bigcommerce?.storeHash ?? storeHash ?? "",
         client,
         index,
         catalog,
         reader,
         writer,
-        view: services.userView(`${config.publicBaseUrl ?? ""}${SCIM_BASE_PATH}`),
+        view: services.userView(`${config.publicBaseUrl ?? ""}${basePath}${SCIM_BASE_PATH}`),
         logger,
       }),
     );

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { createApp, type Bridge } from "./app.js";
+import { createApp, type AppDeps, type Bridge } from "./app.js";
 import { createBigCommerceClient, type BigCommerceClientHandle } from "./bigcommerce/client.js";
 import type { Config } from "./config.js";
 import { openSharedState, type SharedState } from "./shared-state/index.js";
@@ -42,7 +42,17 @@ async function answersAt(url: string): Promise<boolean> {
  * every setting that reaches the client in production (timeouts, wait bound, rate reserve) also
  * reaches it in tests.
  */
-export async function composeBridge(config: Config, options: { logger: Logger; upstream: Upstream; /** How long to wait for Redis at start-up. */ sharedReadyMs?: number }): Promise<ComposedBridge> {
+export async function composeBridge(
+  config: Config,
+  options: {
+    logger: Logger;
+    upstream: Upstream;
+    /** How long to wait for Redis at start-up. */
+    sharedReadyMs?: number;
+    /** A tenant of many (src/tenants): where its app is mounted, and its SCIM tokens. */
+    tenant?: Pick<AppDeps, "basePath" | "tokens">;
+  },
+): Promise<ComposedBridge> {
   const { logger, upstream } = options;
   // Replicas: state shared through Redis (REDIS_URL), keys namespaced by the store hash.
   const shared = config.redis ? openSharedState(config.redis, upstream.storeHash, logger, config.upstream, upstream.accessToken) : undefined;
@@ -70,7 +80,7 @@ export async function composeBridge(config: Config, options: { logger: Logger; u
     onCall: (record) => bridge?.metrics.recordUpstream(record),
   });
   try {
-    bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), storeHash: upstream.storeHash, shared });
+    bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), storeHash: upstream.storeHash, shared, ...options.tenant });
   } catch (err) {
     await client.close().catch(() => undefined);
     await shared?.close().catch(() => undefined);

@@ -139,8 +139,13 @@ const envSchema = z
     // with one process; REPLICA_URL is how the other replicas reach this one.
     REPLICA_FORWARDING: z.enum(["on", "off"]).default("on"),
     REPLICA_URL: z.url({ protocol: /^https?$/ }).optional(),
+    // Many stores in one process (src/tenants): the file that lists them; unset = one store from this environment.
+    SCIM_TENANTS_FILE: z.string().optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.SCIM_TENANTS_FILE?.trim() && env.BIGCOMMERCE_STORE_HASH) {
+      ctx.addIssue({ code: "custom", path: ["SCIM_TENANTS_FILE"], message: "is set: each tenant names its store in the tenants file, so unset BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN" });
+    }
     if (Boolean(env.BIGCOMMERCE_STORE_HASH) !== Boolean(env.BIGCOMMERCE_ACCESS_TOKEN)) {
       ctx.addIssue({
         code: "custom",
@@ -228,6 +233,9 @@ const envSchema = z
     }
   });
 
+/** The name of every environment setting (a tenant's `settings` may use only these: src/tenants). */
+export const SETTING_NAMES: readonly string[] = Object.keys(envSchema.shape);
+
 export interface Config {
   port: number;
   host: string;
@@ -276,6 +284,8 @@ export interface Config {
   sso: SsoConfig | null;
   /** Start the built-in development OpenID provider (embedded emulator only). */
   ssoDevProvider: boolean;
+  /** Many stores in one process (src/tenants); null = the one store of this environment. */
+  tenantsFile: string | null;
 }
 
 export interface SsoConfig {
@@ -368,6 +378,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : null,
     ssoDevProvider: e.SSO_DEV_PROVIDER === "1",
+    tenantsFile: e.SCIM_TENANTS_FILE?.trim() || null,
     redis: e.REDIS_URL
       ? {
           url: e.REDIS_URL,

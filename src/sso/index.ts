@@ -82,6 +82,8 @@ export function createSso(deps: SsoDeps): Router {
     channelId: sso.channelId,
     subjectClaim: sso.subjectClaim,
     secureCookie: deps.publicBaseUrl.startsWith("https:"),
+    // The public base URL's path holds a tenant's prefix (/t/<tenant>), so its cookie stays its own.
+    cookiePath: `${new URL(deps.publicBaseUrl).pathname.replace(/\/$/, "")}${SSO_BASE_PATH}`,
     sealSecret: sso.clientSecret,
     logger: deps.logger,
   });

@@ -30,6 +30,8 @@ export interface SsoRouterDeps {
   channelId: number;
   subjectClaim: string;
   secureCookie: boolean;
+  /** The sign-in routes' path as the browser sees it ("/sso", or "/t/<tenant>/sso" for a tenant). */
+  cookiePath: string;
   /** Seals pending sign-ins into the browser's cookie (the OIDC client secret: every replica has it). */
   sealSecret: string;
   logger: Logger;
@@ -51,7 +53,7 @@ const rawQueryOf = (req: Request): string => {
 export function ssoRouter(deps: SsoRouterDeps): Router {
   const pending = new SealedLogins(deps.sealSecret, PENDING_TTL_MS);
   const audit = deps.logger.child({ audit: true, component: "sso" });
-  const cookieOptions = { httpOnly: true, sameSite: "lax" as const, secure: deps.secureCookie, path: "/sso" };
+  const cookieOptions = { httpOnly: true, sameSite: "lax" as const, secure: deps.secureCookie, path: deps.cookiePath };
   const router = Router();
 
   router.use((_req, res, next) => {
