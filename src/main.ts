@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   // Many stores: SIGHUP reads the tenants file now (it is also read every few seconds).
-  if ("reload" in composed) process.on("SIGHUP", () => void composed.reload());
+  if ("reload" in composed) process.on("SIGHUP", () => void composed.reload("SIGHUP"));
 }
 
 /** How other replicas can reach this process (REPLICA_URL overrides it): its first IPv4 address. */

@@ -19,7 +19,7 @@ export interface ComposedTenants {
   /** The HTTP server listens at `url` (replicas: each tenant's bridge takes part in its store's leadership). */
   serving(url: string): Promise<void>;
   /** Reads the tenants file now (SIGHUP). */
-  reload(): Promise<void>;
+  reload(trigger?: "SIGHUP"): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,7 +63,7 @@ export async function composeTenants(
       servingAt = url;
       await Promise.all(tenants.all().map((t) => t.serving(url)));
     },
-    reload: () => tenants.reload(),
+    reload: (trigger) => tenants.reload(trigger),
     close: () => tenants.close(),
   };
 }

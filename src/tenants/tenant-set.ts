@@ -40,11 +40,11 @@ export class TenantSet {
 
   /** Reads the file and builds every tenant; a file that cannot be used stops start-up. */
   async start(): Promise<void> {
-    const setups = this.read();
+    const setups = this.read("start");
     if (!Array.isArray(setups)) throw new ConfigError(`Invalid configuration:\n  SCIM_TENANTS_FILE: ${setups.error}`);
-    this.apply(setups);
+    this.apply(setups, "start");
     await Promise.all([...this.tenants.values()].map((t) => t.settled()));
-    this.timer = setInterval(() => void this.reload(), this.options.pollMs);
+    this.timer = setInterval(() => void this.reload("poll"), this.options.pollMs);
     this.timer.unref();
   }
 
@@ -61,11 +61,11 @@ export class TenantSet {
   }
 
   /** Reads the file now (also what the poll does); resolves once the change is applied (not built). */
-  reload(): Promise<void> {
+  reload(trigger: "poll" | "SIGHUP" | "call" = "call"): Promise<void> {
     this.reloading ??= Promise.resolve()
       .then(() => {
-        const setups = this.read();
-        if (Array.isArray(setups)) this.apply(setups);
+        const setups = this.read(trigger);
+        if (Array.isArray(setups)) this.apply(setups, trigger);
         for (const tenant of this.tenants.values()) tenant.retryIfDue();
       })
       .catch((err: unknown) => this.options.logger.error({ err }, "tenants file reload failed"))
@@ -94,7 +94,7 @@ export class TenantSet {
   }
 
   /** The file's tenants, or the reason it cannot be used (reported once per version of the file). */
-  private read(): TenantSetup[] | { error: string } {
+  private read(trigger: string): TenantSetup[] | { error: string } {
     let setups: TenantSetup[];
     try {
       setups = readTenantsFile(this.options.file, this.env).map((entry) => tenantSetup(entry, this.env));
@@ -105,16 +105,19 @@ export class TenantSet {
         this.lastSeen = `invalid:${error}`;
         this.options.onFileVersion?.("invalid");
         this.state = { valid: false, error, since: new Date().toISOString() };
-        this.options.logger.error({ error, tenants: this.tenants.size }, "the tenants file cannot be used; the last valid set of tenants keeps serving");
+        this.options.logger.error({ error, trigger, tenants: this.tenants.size }, "the tenants file cannot be used; the last valid set of tenants keeps serving");
       }
       return { error };
     }
     return setups;
   }
 
-  private apply(setups: TenantSetup[]): void {
+  private apply(setups: TenantSetup[], trigger: string): void {
     const seen = createHash("sha256").update(setups.map((s) => s.fingerprint).join(",")).digest("hex");
-    if (this.lastSeen === seen) return;
+    if (this.lastSeen === seen) {
+      if (trigger === "SIGHUP") this.options.logger.info({ trigger, tenants: this.tenants.size }, "tenants file unchanged");
+      return;
+    }
     this.lastSeen = seen;
     this.options.onFileVersion?.("applied");
     const wanted = new Map(setups.map((s) => [s.id, s]));
@@ -139,6 +142,6 @@ export class TenantSet {
       }
     }
     this.state = { valid: true, tenants: this.tenants.size };
-    this.options.logger.info({ added, changed, removed, tenants: this.tenants.size }, "tenants file applied");
+    this.options.logger.info({ added, changed, removed, trigger, tenants: this.tenants.size }, "tenants file applied");
   }
 }
