@@ -95,6 +95,15 @@ describe("two tenants on two stores", () => {
     expect((await request(t.url).get("/scim/v2/Users").set(A)).status).toBe(404);
   });
 
+  it("sign-in routes are the tenant's own, under /t/<id>/sso, and an unknown tenant's look like a tenant without sign-in", async () => {
+    const known = await request(t.url).get("/t/acme-eu/sso/login");
+    const unknown = await request(t.url).get("/t/nobody/sso/login");
+    expect(known.status).toBe(404);
+    expect(known.text).toContain("Storefront sign-in is not configured");
+    expect(unknown.status).toBe(known.status);
+    expect(unknown.text).toBe(known.text);
+  });
+
   it("B cannot find or read A's users, by filter or by id", async () => {
     const onlyInA = await post("acme-eu", "/Users", newUser("only.in.a@example.com"), A);
     expect(onlyInA.status).toBe(201);
