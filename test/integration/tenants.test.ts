@@ -144,6 +144,14 @@ describe("two tenants on two stores", () => {
     expect(t.emulator.store("brandbstore").customers.get(Number(b.body.id))).toBeUndefined();
   });
 
+  it("a tenant's own /readyz and /metrics answer its own token only", async () => {
+    expect((await request(t.url).get("/t/acme-eu/readyz").set(A)).status).toBe(200);
+    expect((await request(t.url).get("/t/acme-eu/readyz").set(B)).status).toBe(401);
+    const own = await request(t.url).get("/t/brand-b/metrics").set(B);
+    expect(own.status).toBe(200);
+    expect(own.text).not.toContain('tenant="acme-eu"');
+  });
+
   it("metrics carry the tenant as a label; the process's token opens them", async () => {
     expect((await request(t.url).get("/metrics").set(A)).status).toBe(401);
     const res = await request(t.url).get("/metrics").set(auth(OPERATOR_TOKEN));
