@@ -44,6 +44,7 @@ beforeAll(async () => {
     emulator: { accessToken: "emulator-token" },
     files: { "brand-b.token": `${B_TOKEN_IN_FILE}\n` },
     pollMs: 100,
+    retryMs: 300,
   });
 });
 
@@ -262,6 +263,14 @@ describe("the tenants file changes while the bridge runs", () => {
     const ready = await request(t.url).get("/readyz").set(auth(OPERATOR_TOKEN));
     expect(ready.body.tenantDetail["bad-creds"]).toEqual({ ready: false, reason: "BigCommerce rejected the API credentials" });
     expect(ready.body.tenantDetail["acme-eu"]).toEqual({ ready: true });
+
+    // Once the store accepts its token, the tenant is tried again and serves, without a file change.
+    t.emulator.setOptions({ accessToken: "not-the-store-token" });
+    try {
+      await eventually(async () => (await get("bad-creds", "/Users", badAuth)).status === 200);
+    } finally {
+      t.emulator.setOptions({ accessToken: "emulator-token" });
+    }
 
     t.write(tenantsFile(t.emulator));
     await t.reload();
