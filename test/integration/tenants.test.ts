@@ -307,3 +307,25 @@ describe("a YAML tenants file", () => {
     expect(y.emulator.store("yamlstore").customers.where((c) => c.email === "yaml@example.com")).toHaveLength(1);
   });
 });
+
+describe("tenants' logs", () => {
+  const lines: string[] = [];
+  let l: RunningTenants;
+  beforeAll(async () => {
+    l = await startTenants((emulator) => ({ tenants: [tenantEntry(emulator, "logged")] }), { env: { LOG_LEVEL: "debug" }, logLines: lines });
+  });
+  afterAll(async () => {
+    await l?.close();
+  });
+
+  it("carry the tenant id, and never a tenant's sign-in callback code, even at debug", async () => {
+    await request(l.url).get("/t/logged/sso/callback?code=the-secret-code&state=the-secret-state");
+    await request(`${l.url}/t/logged/scim/v2`).get("/Users").set(auth(tenantToken("logged")));
+    const requestLines = lines.filter((line) => line.includes('"request completed"'));
+    expect(requestLines.length).toBeGreaterThanOrEqual(2);
+    for (const line of requestLines) expect(JSON.parse(line).tenant).toBe("logged");
+    expect(lines.join("\n")).not.toContain("the-secret-code");
+    expect(lines.join("\n")).not.toContain("the-secret-state");
+    expect(lines.join("\n")).not.toContain(tenantToken("logged"));
+  });
+});
