@@ -47,9 +47,21 @@ export interface RunningTenants {
  */
 export async function startTenants(
   file: (emulator: RunningEmulator) => unknown,
-  options: { env?: Record<string, string>; emulator?: StartOptions; pollMs?: number; retryMs?: number; logLines?: string[]; tenantsFileName?: string; /** Written next to the tenants file first (referenced secrets, mapping files). */ files?: Record<string, string> } = {},
+  options: {
+    env?: Record<string, string>;
+    emulator?: StartOptions;
+    /** Replicas: several tenants processes on one emulator (the caller starts and closes it). */
+    sharedEmulator?: RunningEmulator;
+    pollMs?: number;
+    retryMs?: number;
+    logLines?: string[];
+    tenantsFileName?: string;
+    /** Written next to the tenants file first (referenced secrets, mapping files). */
+    files?: Record<string, string>;
+  } = {},
 ): Promise<RunningTenants> {
-  const emulator = await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000, ...options.emulator });
+  const emulator = options.sharedEmulator ?? (await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000, ...options.emulator }));
+  const closeOwnEmulator = () => (options.sharedEmulator ? Promise.resolve() : emulator.close());
   const folder = mkdtempSync(join(tmpdir(), "scim-tenants-"));
   const path = join(folder, options.tenantsFileName ?? "tenants.json");
   const write = (content: unknown) => writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content, null, 2));
@@ -82,13 +94,13 @@ export async function startTenants(
         running.closeAllConnections();
         await new Promise<void>((resolve) => running.close(() => resolve()));
         await composed.close();
-        await emulator.close();
+        await closeOwnEmulator();
         rmSync(folder, { recursive: true, force: true });
       },
     };
   } catch (err) {
     server?.close();
-    await emulator.close();
+    await closeOwnEmulator();
     rmSync(folder, { recursive: true, force: true });
     throw err;
   }
