@@ -143,8 +143,11 @@ const envSchema = z
     SCIM_TENANTS_FILE: z.string().optional(),
   })
   .superRefine((env, ctx) => {
-    if (env.SCIM_TENANTS_FILE?.trim() && env.BIGCOMMERCE_STORE_HASH) {
-      ctx.addIssue({ code: "custom", path: ["SCIM_TENANTS_FILE"], message: "is set: each tenant names its store in the tenants file, so unset BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN" });
+    if (env.SCIM_TENANTS_FILE?.trim()) {
+      // Each tenant's store and sign-in come from the tenants file (src/tenants); here they would be ignored.
+      if (env.BIGCOMMERCE_STORE_HASH) ctx.addIssue({ code: "custom", path: ["BIGCOMMERCE_STORE_HASH"], message: "is each tenant's own with SCIM_TENANTS_FILE (bigcommerce in the tenants file): unset it and BIGCOMMERCE_ACCESS_TOKEN" });
+      if (env.SSO_OIDC_ISSUER) ctx.addIssue({ code: "custom", path: ["SSO_OIDC_ISSUER"], message: "is each tenant's own with SCIM_TENANTS_FILE (its settings in the tenants file): unset the SSO_OIDC_* variables here" });
+      if (env.SSO_DEV_PROVIDER === "1") ctx.addIssue({ code: "custom", path: ["SSO_DEV_PROVIDER"], message: "needs the embedded emulator, which SCIM_TENANTS_FILE does not start" });
     }
     if (Boolean(env.BIGCOMMERCE_STORE_HASH) !== Boolean(env.BIGCOMMERCE_ACCESS_TOKEN)) {
       ctx.addIssue({

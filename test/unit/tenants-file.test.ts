@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/config.js";
+import { ConfigError, loadConfig } from "../../src/config.js";
 import { tenantSetup } from "../../src/tenants/tenant-config.js";
 import { readTenantsFile, TenantsFileError } from "../../src/tenants/tenants-file.js";
 
@@ -128,5 +128,15 @@ describe("tenantSetup: settings over the process environment, checked by the env
   it("a tenant may authenticate by JWT instead of static tokens", () => {
     const setup = tenantSetup(entryWith({ SCIM_JWT_SECRET: "s".repeat(40) }, { scimTokens: [] }), {});
     expect(setup.config.jwt?.secret).toBe("s".repeat(40));
+  });
+});
+
+describe("the process environment with SCIM_TENANTS_FILE", () => {
+  it("is the tenants' file; the store and sign-in set here would be ignored, so they are refused", () => {
+    expect(loadConfig({ SCIM_TENANTS_FILE: "tenants.json" }).tenantsFile).toBe("tenants.json");
+    expect(loadConfig({ SCIM_TENANTS_FILE: "" }).tenantsFile).toBeNull();
+    expect(() => loadConfig({ SCIM_TENANTS_FILE: "t.json", BIGCOMMERCE_STORE_HASH: "abc", BIGCOMMERCE_ACCESS_TOKEN: "x", SCIM_BEARER_TOKENS: TOKEN })).toThrow(/BIGCOMMERCE_STORE_HASH: is each tenant's own/);
+    expect(() => loadConfig({ SCIM_TENANTS_FILE: "t.json", SSO_OIDC_ISSUER: "https://idp.example", SSO_OIDC_CLIENT_ID: "c", SSO_OIDC_CLIENT_SECRET: "s" })).toThrow(/SSO_OIDC_ISSUER: is each tenant's own/);
+    expect(() => loadConfig({ SCIM_TENANTS_FILE: "t.json", SSO_DEV_PROVIDER: "1" })).toThrow(/SSO_DEV_PROVIDER: needs the embedded emulator/);
   });
 });
