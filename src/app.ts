@@ -88,6 +88,10 @@ export interface AppDeps {
   audit?: AuditTrail;
   /** With `shared`: the credentials of hops between replicas, and the CA an https REPLICA_URL is checked against. */
   replica?: { hops: ReplicaHops; ca?: string };
+  /** Where the app is mounted ("/t/acme" for a tenant, src/tenants); "" = at the root. */
+  basePath?: string;
+  /** The SCIM tokens (a tenant's may be digests only); absent = config.bearerTokens. */
+  tokens?: StaticTokens;
 }
 
 export interface Bridge {
@@ -110,12 +114,12 @@ function forwardedProtocol(req: Request): string | undefined {
   return proto === "http" || proto === "https" ? proto : undefined;
 }
 
-function baseUrlOf(config: Config, req: Request): string {
-  return `${originOf(config, req)}${SCIM_BASE_PATH}`;
+function baseUrlOf(config: Config, basePath: string, req: Request): string {
+  return `${originOf(config, req)}${basePath}${SCIM_BASE_PATH}`;
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState, storeHash, shared, replica, audit: trail = AuditTrail.open(logger, null) }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client, logger, upstreamState, storeHash, shared, replica, audit: trail = AuditTrail.open(logger, null), basePath = "", tokens: givenTokens }: AppDeps): Promise<Bridge> {
   // With replicas, a write made under a user's lock is refused once its lease is lost, also when
   // it has already been queued: the client checks the lease as it sends (bigcommerce/write-guard.ts).
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
@@ -206,7 +210,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   };
 
   declareResources();
-  const tokens = new StaticTokens(config.bearerTokens);
+  const tokens = givenTokens ?? new StaticTokens(config.bearerTokens);
   const jwt = config.jwt ? new JwtVerifier(config.jwt) : null;
 
   const app = express();
@@ -278,19 +282,20 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   scim.use(filterGuard);
   scim.use(queryGuard);
   scim.use(patchPathGuard);
-  scim.use(preconditions(services, (req) => baseUrlOf(config, req)));
+  scim.use(preconditions(services, (req) => baseUrlOf(config, basePath, req)));
   // Discovery is this app's own (its stored attributes, its base URL), not scimmy's global registry.
-  scim.use(discoveryRouter(new Discovery({ storedAttributes, mapping, maxResults: PAGE_SIZE.max, addressTypes: addressMapping.types }), (req) => baseUrlOf(config, req)));
+  scim.use(discoveryRouter(new Discovery({ storedAttributes, mapping, maxResults: PAGE_SIZE.max, addressTypes: addressMapping.types }), (req) => baseUrlOf(config, basePath, req)));
   scim.use(
     new SCIMMYRouters({
       type: "bearer",
       docUri: "https://github.com/scim-bigcommerce-bridge/scim-bigcommerce-bridge/blob/main/docs/identity-providers.md",
       handler: async () => undefined as unknown as string, // authentication already happened above, with WWW-Authenticate
-      // One deployment has one origin, so scimmy's process-global base path cannot leak between tenants.
+      // scimmy keeps this base path process-global; nothing of ours reads it (locations come from
+      // the context's baseUrl), so tenants served by one process cannot see each other's.
       baseUri: (req: Request) => originOf(config, req),
       context: (req: Request) => ({
         services,
-        baseUrl: baseUrlOf(config, req),
+        baseUrl: baseUrlOf(config, basePath, req),
         req,
         log: req.log ?? logger,
       }),
@@ -305,7 +310,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
       limitSignIns(new AddressThrottle({ limit: config.limits.ssoRequests, windowMs: LIMIT_WINDOW_MS, maxAddresses: LIMIT_MAX_ADDRESSES }), addressOf, config.sso.storefrontUrl),
       createSso({
         sso: config.sso,
-        publicBaseUrl: config.publicBaseUrl,
+        publicBaseUrl: config.publicBaseUrl === null ? null : `${config.publicBaseUrl}${basePath}`,
         lockoutChannelId: config.lockoutChannelId,
         deactivatedGroupId: config.deactivatedGroupId,
         clientAddressKnown: config.trustProxy !== null,
@@ -315,7 +320,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
         catalog,
         reader,
         writer,
-        view: services.userView(`${config.publicBaseUrl ?? ""}${SCIM_BASE_PATH}`),
+        view: services.userView(`${config.publicBaseUrl ?? ""}${basePath}${SCIM_BASE_PATH}`),
         logger,
         audit: trail,
       }),

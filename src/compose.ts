@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import { Agent, request } from "undici";
-import { createApp, type Bridge } from "./app.js";
+import { createApp, type AppDeps, type Bridge } from "./app.js";
 import { AuditTrail } from "./audit/audit-trail.js";
 import { createBigCommerceClient, type BigCommerceClientHandle } from "./bigcommerce/client.js";
 import { ConfigError, type Config } from "./config.js";
@@ -70,6 +70,8 @@ export async function composeBridge(
     sharedReadyMs?: number;
     /** The process's audit trail (several bridges in one process share one); default: opened from config. */
     audit?: AuditTrail;
+    /** A tenant of many (src/tenants): where its app is mounted, and its SCIM tokens. */
+    tenant?: Pick<AppDeps, "basePath" | "tokens">;
   },
 ): Promise<ComposedBridge> {
   const { logger, upstream } = options;
@@ -113,6 +115,7 @@ export async function composeBridge(
       storeHash: upstream.storeHash,
       shared,
       audit,
+      ...options.tenant,
       ...(shared ? { replica: { hops: new ReplicaHops(replicaSecret), ...(ca !== undefined ? { ca } : {}) } } : {}),
     });
   } catch (err) {

@@ -53,6 +53,12 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
   },
   AUTH_FAILURE_LIMIT: { group: "auth", description: "Failed SCIM authentications per client address per minute; past it failures answer `429` with `Retry-After` (valid tokens keep working)." },
   SSO_RATE_LIMIT: { group: "signIn", description: "`/sso/login` and `/sso/callback` requests per client address per minute; past it `429` with `Retry-After`." },
+  SCIM_TENANTS_FILE: {
+    group: "store",
+    description:
+      "Many stores in one process: a JSON or YAML file of tenants, each served at `/t/{tenant}/scim/v2` with its own store, tokens and settings, re-read every 2 s and on `SIGHUP` (docs/tenants.md); the store variables are then per tenant (unset them), and `SCIM_BEARER_TOKENS` is the operator's token for `/metrics`.",
+    defaultText: "one store, from this environment",
+  },
   BIGCOMMERCE_STORE_HASH: { group: "store", description: "The store (the code after `/stores/` in the API path); with `BIGCOMMERCE_ACCESS_TOKEN`, or neither for the embedded emulator." },
   BIGCOMMERCE_ACCESS_TOKEN: { group: "store", description: "Access token of a store-level API account with the Customers: modify scope (Channel Settings: read for the lockout channel)." },
   BIGCOMMERCE_API_URL: {

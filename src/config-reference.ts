@@ -14,8 +14,9 @@ export function renderConfigurationReference(): string {
     "",
     "<!-- Generated from src/config.ts and src/config-docs.ts by `npm run docs:config`; do not edit by hand. -->",
     "",
-    "Every setting is an environment variable, validated at start-up: a bad value stops the process with a",
-    "message naming it and, for numbers, the accepted range. An empty value counts as unset.",
+    "Every setting is an environment variable (or, with a tenants file, a tenant's `settings` entry: docs/tenants.md),",
+    "validated at start-up: a bad value stops the process with a message naming it and, for numbers, the accepted",
+    "range. An empty value counts as unset.",
   ];
   for (const [group, title] of Object.entries(SETTING_GROUPS)) {
     const names = (Object.keys(shape) as SettingName[]).filter((n) => docOf(shape[n]).group === group);

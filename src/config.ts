@@ -223,6 +223,8 @@ const settings = {
     REPLICA_SECRET: optionalSecret(32),
     // PEM file of the CA that an https REPLICA_URL's certificate is checked against (TLS between replicas).
     REPLICA_CA: z.string().optional().transform((s) => (s === undefined || s.trim() === "" ? undefined : s.trim())),
+    // Many stores in one process (src/tenants): the file that lists them; unset = one store from this environment.
+    SCIM_TENANTS_FILE: z.string().optional(),
 };
 export type SettingName = keyof typeof settings;
 
@@ -237,6 +239,12 @@ export const envSchema = z
     } catch (err) {
       if (!(err instanceof MappingFileError)) throw err;
       ctx.addIssue({ code: "custom", path: ["SCIM_MAPPING_FILE"], message: err.message });
+    }
+    if (env.SCIM_TENANTS_FILE?.trim()) {
+      // Each tenant's store and sign-in come from the tenants file (src/tenants); here they would be ignored.
+      if (env.BIGCOMMERCE_STORE_HASH) ctx.addIssue({ code: "custom", path: ["BIGCOMMERCE_STORE_HASH"], message: "is each tenant's own with SCIM_TENANTS_FILE (bigcommerce in the tenants file): unset it and BIGCOMMERCE_ACCESS_TOKEN" });
+      if (env.SSO_OIDC_ISSUER) ctx.addIssue({ code: "custom", path: ["SSO_OIDC_ISSUER"], message: "is each tenant's own with SCIM_TENANTS_FILE (its settings in the tenants file): unset the SSO_OIDC_* variables here" });
+      if (env.SSO_DEV_PROVIDER === "1") ctx.addIssue({ code: "custom", path: ["SSO_DEV_PROVIDER"], message: "needs the embedded emulator, which SCIM_TENANTS_FILE does not start" });
     }
     if (Boolean(env.BIGCOMMERCE_STORE_HASH) !== Boolean(env.BIGCOMMERCE_ACCESS_TOKEN)) {
       ctx.addIssue({
@@ -357,6 +365,9 @@ export const envSchema = z
     }
   });
 
+/** The name of every environment setting (a tenant's `settings` may use only these: src/tenants). */
+export const SETTING_NAMES: readonly string[] = Object.keys(envSchema.shape);
+
 export interface Config {
   port: number;
   host: string;
@@ -423,6 +434,8 @@ export interface Config {
   sso: SsoConfig | null;
   /** Start the built-in development OpenID provider (embedded emulator only), signing in as these say; null = off. */
   ssoDevProvider: SsoChoices | null;
+  /** Many stores in one process (src/tenants); null = the one store of this environment. */
+  tenantsFile: string | null;
 }
 
 /** How storefront sign-in finds and signs in customers: the same for a real IdP and the demo provider. */
@@ -546,6 +559,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : null,
     ssoDevProvider: e.SSO_DEV_PROVIDER === "1" ? ssoChoices : null,
+    tenantsFile: e.SCIM_TENANTS_FILE?.trim() || null,
     redis: e.REDIS_URL
       ? {
           url: e.REDIS_URL,

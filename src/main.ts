@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
 import { startEmulator } from "./emulator/index.js";
 import { answerClientErrors } from "./http/client-error.js";
 import { createLogger } from "./logger.js";
+import { composeTenants } from "./tenants/index.js";
 import { embeddedSso } from "./sso/embedded.js";
 
 /**
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
   const closers: (() => Promise<void>)[] = [];
 
   let upstream = config.bigcommerce;
-  if (!upstream) {
+  // Many stores (SCIM_TENANTS_FILE): each tenant names its own store, none is emulated.
+  if (!upstream && !config.tenantsFile) {
     const emulator = await startEmulator({
       port: 0,
       host: "127.0.0.1",
@@ -48,10 +50,11 @@ async function main(): Promise<void> {
     closers.push(sso.close);
   }
 
-  const composed = await composeBridge(config, { logger, upstream });
+  const composed = config.tenantsFile
+    ? await composeTenants(config, { logger })
+    : await composeBridge(config, { logger, upstream: upstream! }).then((single) => ({ ...single, app: single.bridge.app }));
   closers.unshift(() => composed.close());
-  const { bridge } = composed;
-  const server: Server = bridge.app.listen(config.port, config.host);
+  const server: Server = composed.app.listen(config.port, config.host);
   answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -63,7 +66,8 @@ async function main(): Promise<void> {
   server.requestTimeout = 120_000;
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  logger.info({ port, scim: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}/scim/v2` }, "SCIM bridge listening");
+  const scimPath = config.tenantsFile ? "/t/{tenant}/scim/v2" : "/scim/v2";
+  logger.info({ port, scim: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}${scimPath}` }, "SCIM bridge listening");
   await composed.serving(`http://${reachableAddress(config.host)}:${port}`);
 
   let stopping = false;
@@ -81,6 +85,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  // Many stores: SIGHUP reads the tenants file now (it is also read every few seconds).
+  if ("reload" in composed) process.on("SIGHUP", () => void composed.reload("SIGHUP"));
 }
 
 /** How other replicas can reach this process (REPLICA_URL overrides it): its first IPv4 address. */

@@ -8,8 +8,13 @@ import { createHash, timingSafeEqual } from "node:crypto";
 export class StaticTokens {
   private readonly digests: Buffer[];
 
-  constructor(tokens: readonly string[]) {
-    this.digests = tokens.map((t) => createHash("sha256").update(t, "utf8").digest());
+  constructor(tokens: readonly string[], digests: readonly Buffer[] = []) {
+    this.digests = [...tokens.map((t) => createHash("sha256").update(t, "utf8").digest()), ...digests];
+  }
+
+  /** Tokens known only by their SHA-256 digests (a tenants file need not hold a secret). */
+  static fromDigests(digests: readonly Buffer[]): StaticTokens {
+    return new StaticTokens([], digests);
   }
 
   /** Index of the matching token (for audit logs: "token #2"), or -1. */

@@ -10,7 +10,8 @@ import type { CallRecord } from "../bigcommerce/transport.js";
  */
 const RESOURCES = ["Users", "Groups", "Schemas", "ResourceTypes", "ServiceProviderConfig", "Bulk", "Me", ".search"];
 export function resourceLabel(url: string): string {
-  const first = /^\/scim\/v2\/([^/?#]+)/.exec(url)?.[1]?.toLowerCase();
+  // A tenant's API is under /t/<tenant>/scim/v2 (src/tenants); the tenant is a label of its own.
+  const first = /^(?:\/t\/[^/?#]+)?\/scim\/v2\/([^/?#]+)/.exec(url)?.[1]?.toLowerCase();
   return RESOURCES.find((r) => r.toLowerCase() === first) ?? "other";
 }
 

@@ -98,7 +98,7 @@ export class Readiness {
 }
 
 /** A reason for operators, from the error's stable code only (never an upstream message). */
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   if (error instanceof AuthenticationError) return "BigCommerce rejected the API credentials";
   if (error instanceof RateLimitedError) return "the store's API quota is used up";
   if (error instanceof UpstreamUnavailableError) return "BigCommerce is not answering";

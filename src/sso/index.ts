@@ -17,9 +17,10 @@ import { ssoRouter } from "./router.js";
 
 export const SSO_BASE_PATH = "/sso";
 
-/** A request URL fit for the request log: the callback's code and state are credentials. */
+/** A request URL fit for the request log: the callback's code and state are credentials (also a tenant's, /t/<id>/sso). */
 export function loggableUrl(url: string): string {
-  return url.startsWith(`${SSO_BASE_PATH}/callback?`) ? `${SSO_BASE_PATH}/callback` : url;
+  const callback = new RegExp(`^((?:/t/[^/?#]+)?${SSO_BASE_PATH}/callback)\\?`).exec(url);
+  return callback ? callback[1]! : url;
 }
 const SCOPE = "openid email profile";
 
@@ -96,6 +97,8 @@ export function createSso(deps: SsoDeps): Router {
     channelId: sso.channelId,
     subjectClaim: sso.subjectClaim,
     secureCookie: deps.publicBaseUrl.startsWith("https:"),
+    // The public base URL's path holds a tenant's prefix (/t/<tenant>), so its cookie stays its own.
+    cookiePath: `${new URL(deps.publicBaseUrl).pathname.replace(/\/$/, "")}${SSO_BASE_PATH}`,
     sealSecret: sso.cookieSecret,
     clientAddressKnown: deps.clientAddressKnown,
     logger: deps.logger,

@@ -36,6 +36,8 @@ export interface SsoRouterDeps {
   channelId: number;
   subjectClaim: string;
   secureCookie: boolean;
+  /** The sign-in routes' path as the browser sees it ("/sso", or "/t/<tenant>/sso" for a tenant). */
+  cookiePath: string;
   /** Seals pending sign-ins into the browser's cookie (SSO_COOKIE_SECRET: every replica has it, the IdP does not). */
   sealSecret: string;
   /** req.ip is the browser's address (TRUST_PROXY): the login JWT carries it as `request_ip`. */
@@ -62,7 +64,8 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
   const pending = new SealedLogins(deps.sealSecret, PENDING_TTL_MS);
   const { audit } = deps;
   const COOKIE = deps.secureCookie ? PENDING_COOKIE.secure : PENDING_COOKIE.plain;
-  const cookieOptions = { httpOnly: true, sameSite: "lax" as const, secure: deps.secureCookie, path: deps.secureCookie ? "/" : "/sso" };
+  // A __Host- cookie must have path "/"; over plain http (loopback) it stays on the sign-in routes.
+  const cookieOptions = { httpOnly: true, sameSite: "lax" as const, secure: deps.secureCookie, path: deps.secureCookie ? "/" : deps.cookiePath };
   const router = Router();
 
   router.use((_req, res, next) => {

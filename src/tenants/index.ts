@@ -1,0 +1,69 @@
+import type { Express } from "express";
+import type { Logger } from "pino";
+import { composeBridge } from "../compose.js";
+import type { Config } from "../config.js";
+import { TenantsFront } from "./front.js";
+import { TenantSet } from "./tenant-set.js";
+
+export { TENANT_PATH } from "./front.js";
+export type { TenantSet } from "./tenant-set.js";
+
+/** The file is read again this often: a change is served within a few seconds (the issue asks 10). */
+export const TENANTS_POLL_MS = 2_000;
+/** A tenant whose store could not be used is tried again this often. */
+export const TENANT_RETRY_MS = 30_000;
+
+export interface ComposedTenants {
+  app: Express;
+  tenants: TenantSet;
+  /** The HTTP server listens at `url` (replicas: each tenant's bridge takes part in its store's leadership). */
+  serving(url: string): Promise<void>;
+  /** Reads the tenants file now (SIGHUP). */
+  reload(trigger?: "SIGHUP"): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Many stores in one process (SCIM_TENANTS_FILE): each tenant is one bridge composed as a single
+ * store's is (src/compose.ts), with its own Config, so isolation comes from composition; the front
+ * routes /t/<tenant>/… to it.
+ */
+export async function composeTenants(
+  config: Config,
+  options: { logger: Logger; env?: NodeJS.ProcessEnv; pollMs?: number; retryMs?: number; drainMs?: number },
+): Promise<ComposedTenants> {
+  let servingAt: string | undefined;
+  let set: TenantSet | undefined;
+  const front = new TenantsFront(() => set!, config, options.logger);
+  set = new TenantSet({
+    file: config.tenantsFile!,
+    logger: options.logger,
+    ...(options.env ? { env: options.env } : {}),
+    pollMs: options.pollMs ?? TENANTS_POLL_MS,
+    retryMs: options.retryMs ?? TENANT_RETRY_MS,
+    ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
+    onFileVersion: (outcome) => front.fileVersions.inc({ outcome }),
+    build: async (setup, logger) => {
+      const composed = await composeBridge(setup.config, {
+        logger,
+        upstream: setup.upstream,
+        tenant: { basePath: `/t/${setup.id}`, tokens: setup.tokens },
+      });
+      // A tenant added while the process runs joins leadership at once.
+      if (servingAt !== undefined) await composed.serving(servingAt);
+      return composed;
+    },
+  });
+  const tenants = set;
+  await tenants.start();
+  return {
+    app: front.app,
+    tenants,
+    serving: async (url) => {
+      servingAt = url;
+      await Promise.all(tenants.all().map((t) => t.serving(url)));
+    },
+    reload: (trigger) => tenants.reload(trigger),
+    close: () => tenants.close(),
+  };
+}

@@ -1,0 +1,198 @@
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { Logger } from "pino";
+import { authenticate } from "../auth/authenticate.js";
+import { JwtVerifier } from "../auth/jwt-verifier.js";
+import type { ComposedBridge } from "../compose.js";
+import { ConfigError, IDP_REQUEST_BUDGET_MS } from "../config.js";
+import { Readiness, reasonOf } from "../http/readiness.js";
+import { ScimError } from "../scim/errors.js";
+import { SharedStateUnavailableError } from "../shared-state/errors.js";
+import type { TenantSetup } from "./tenant-config.js";
+
+/** One built bridge of a tenant; a changed tenant gets a new one once this one's requests finished. */
+interface Generation {
+  composed: ComposedBridge;
+  readiness: Readiness;
+  inFlight: number;
+  retiring: boolean;
+  idle: (() => void) | undefined;
+}
+
+export interface TenantDeps {
+  logger: Logger;
+  build(setup: TenantSetup, logger: Logger): Promise<ComposedBridge>;
+  /** A tenant whose bridge could not be built (credentials refused, store unreachable) is tried again this often. */
+  retryMs: number;
+  /** A retiring generation's requests get this long to finish before it is closed anyway. */
+  drainMs?: number;
+}
+
+export type TenantHealth = { ready: true } | { ready: false; reason: string };
+
+/**
+ * A tenant: its credentials check (from the file, so it answers even while its bridge is down)
+ * and the bridge built for its store (src/compose.ts), which gives it its own client, governor,
+ * caches, locks, recent reads and create memory. Rebuilds and retirement wait for the requests in
+ * flight; requests that arrive meanwhile wait for the new bridge.
+ */
+export class Tenant {
+  /** Authorization of the tenant's SCIM API, by its own tokens (and JWT settings) only. */
+  auth: RequestHandler;
+  private generation: Generation | undefined;
+  private failure: { reason: string; at: number } | undefined;
+  private pending: Promise<void> | undefined;
+  private closed = false;
+  private readonly logger: Logger;
+
+  constructor(
+    private setup: TenantSetup,
+    private readonly deps: TenantDeps,
+  ) {
+    this.logger = deps.logger.child({ tenant: setup.id });
+    this.auth = authOf(setup);
+    this.enqueue(() => this.build());
+  }
+
+  get id(): string {
+    return this.setup.id;
+  }
+
+  get fingerprint(): string {
+    return this.setup.fingerprint;
+  }
+
+  /** Built (or failed to build) for the first time. */
+  settled(): Promise<void> {
+    return this.whenIdle();
+  }
+
+  /** The registry of the serving bridge's metrics, if one serves. */
+  metricsRegistry(): ComposedBridge["bridge"]["metrics"]["registry"] | undefined {
+    return this.generation?.composed.bridge.metrics.registry;
+  }
+
+  /** The process listens at `url`: with replicas, the serving bridge takes part in leadership (compose.ts). */
+  async serving(url: string): Promise<void> {
+    await this.generation?.composed.serving(url);
+  }
+
+  /** Serves an authenticated request (the caller ran `auth`), or answers 503 while the tenant's store fails. */
+  async serve(req: Request, res: Response, next: NextFunction): Promise<void> {
+    for (;;) {
+      await this.whenIdle();
+      const generation = this.generation;
+      if (generation === undefined) {
+        if (this.closed) return next(new ScimError(503, null, "This tenant is being removed", { "Retry-After": "10" }));
+        const reason = this.failure?.reason ?? "it is starting";
+        // The caller proved it is this tenant's: it may learn why its store is out of reach.
+        return next(new ScimError(503, null, `This tenant's BigCommerce store cannot be used: ${reason}`, { "Retry-After": String(Math.ceil(this.deps.retryMs / 1000)) }));
+      }
+      if (generation.retiring) continue; // a rebuild began between the wait and now
+      generation.inFlight += 1;
+      res.once("close", () => {
+        generation.inFlight -= 1;
+        if (generation.inFlight === 0) generation.idle?.();
+      });
+      generation.composed.bridge.app(req, res, next);
+      return;
+    }
+  }
+
+  /** The file changed this tenant: the current bridge finishes its requests and closes, then a new one is built. */
+  replace(setup: TenantSetup): void {
+    this.setup = setup;
+    this.auth = authOf(setup);
+    this.enqueue(async () => {
+      await this.retire();
+      await this.build();
+    });
+  }
+
+  /** A tenant whose store failed is tried again once `retryMs` has passed. */
+  retryIfDue(now = Date.now()): void {
+    if (this.closed || this.pending || this.generation || !this.failure) return;
+    if (now - this.failure.at >= this.deps.retryMs) this.enqueue(() => this.build());
+  }
+
+  /** Removed from the file (or the process stops): requests in flight finish, then everything closes. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.enqueue(() => this.retire());
+    await this.whenIdle();
+  }
+
+  /** Not waiting for a rebuild: a probe has a short timeout. */
+  async health(): Promise<TenantHealth> {
+    const generation = this.generation;
+    if (!generation) return { ready: false, reason: this.failure?.reason ?? (this.pending ? "being built" : "not serving") };
+    const check = await generation.readiness.check();
+    return check.ready ? { ready: true } : { ready: false, reason: check.reason ?? "not ready" };
+  }
+
+  private async whenIdle(): Promise<void> {
+    while (this.pending) await this.pending;
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    const run: Promise<void> = (this.pending ?? Promise.resolve())
+      .then(step)
+      .catch((err: unknown) => this.logger.error({ err }, "tenant change failed"))
+      .finally(() => {
+        if (this.pending === run) this.pending = undefined;
+      });
+    this.pending = run;
+  }
+
+  private async build(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const composed = await this.deps.build(this.setup, this.logger);
+      composed.bridge.metrics.registry.setDefaultLabels({ tenant: this.setup.id });
+      this.generation = {
+        composed,
+        readiness: new Readiness({ client: composed.client, ...(composed.shared ? { redis: composed.shared.redis } : {}) }),
+        inFlight: 0,
+        retiring: false,
+        idle: undefined,
+      };
+      this.failure = undefined;
+      this.logger.info({ storeHash: this.setup.upstream.storeHash }, "tenant serving");
+    } catch (err) {
+      const reason = failureReason(err);
+      this.failure = { reason, at: Date.now() };
+      this.logger.error({ reason, retryInSeconds: Math.ceil(this.deps.retryMs / 1000) }, "tenant cannot be served; its requests answer 503 until its store can be used");
+    }
+  }
+
+  private async retire(): Promise<void> {
+    const generation = this.generation;
+    if (!generation) return;
+    this.generation = undefined;
+    generation.retiring = true;
+    if (generation.inFlight > 0) {
+      const drainMs = this.deps.drainMs ?? IDP_REQUEST_BUDGET_MS + 5_000;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.logger.warn({ inFlight: generation.inFlight }, "tenant requests still running after the drain bound; closing its bridge anyway");
+          resolve();
+        }, drainMs);
+        generation.idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    await generation.composed.close();
+  }
+}
+
+function authOf(setup: TenantSetup): RequestHandler {
+  return authenticate(setup.tokens, setup.config.jwt ? new JwtVerifier(setup.config.jwt) : null);
+}
+
+/** Why a tenant's bridge could not be built, for its callers and operators (never an upstream message or a secret). */
+function failureReason(err: unknown): string {
+  if (err instanceof ConfigError) return err.message.replace(/^Invalid configuration:\n\s*/, "").replace(/\n\s*/g, "; ");
+  if (err instanceof SharedStateUnavailableError) return "Redis is not answering";
+  return reasonOf(err);
+}
