@@ -126,7 +126,7 @@ describe("tenantSetup: settings over the process environment, checked by the env
   });
 
   it("a tenant may authenticate by JWT instead of static tokens", () => {
-    const setup = tenantSetup(entryWith({ SCIM_JWT_SECRET: "s".repeat(40) }, { scimTokens: [] }), {});
+    const setup = tenantSetup(entryWith({ SCIM_JWT_SECRET: "s".repeat(40), SCIM_JWT_ISSUER: "https://idp.example.com", SCIM_JWT_AUDIENCE: "scim-bridge" }, { scimTokens: [] }), {});
     expect(setup.config.jwt?.secret).toBe("s".repeat(40));
   });
 });
