@@ -19,9 +19,9 @@ export interface Guide {
 const EXAMPLE_EXTENSION = "urn:ietf:params:scim:schemas:extension:acme:2.0:User";
 
 /** The values an administrator enters in Okta, Entra ID and OneLogin for this configuration. */
-export function idpGuide(config: Config): Guide {
-  const baseUrl = `${config.publicBaseUrl ?? `http://localhost:${config.port}`}/scim/v2`;
-  const token = tokenHint(config);
+export function idpGuide(config: Config, /** A tenant's prefix, "/t/<id>" (src/tenants); "" for one store. */ basePath = ""): Guide {
+  const baseUrl = `${config.publicBaseUrl ?? `http://localhost:${config.port}`}${basePath}/scim/v2`;
+  const token = tokenHint(config, basePath);
   const bearer = `Bearer ${token}`;
   const mappingStep = `add {"scim": "${EXAMPLE_EXTENSION}:costCenter", "customerAttribute": "Cost center"} to the file in SCIM_MAPPING_FILE and restart the bridge`;
   return {
@@ -80,8 +80,9 @@ export function mappedAttributes(config: Config): { scim: string; bigcommerce: s
 }
 
 /** Which token to enter, shown only enough to tell which one it is (the operator has it). */
-function tokenHint(config: Config): string {
+function tokenHint(config: Config, basePath: string): string {
   const token = config.bearerTokens[0];
+  if (basePath !== "") return "<one of the tenant's SCIM tokens (scimTokens in the tenants file)>";
   if (token !== undefined) return `${token.slice(0, 4)}… (the first token of SCIM_BEARER_TOKENS)`;
   if (config.jwt !== null) return `<a JWT your provider issues${config.jwt.audience ? ` for audience ${config.jwt.audience}` : ""}>`;
   return "<the token the bridge prints at start (emulator mode), or set SCIM_BEARER_TOKENS>";

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { type DoctorReport, formatReport, runDoctor } from "../../src/doctor/doctor.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { tenantEntry } from "../../src/dev/tenants-harness.js";
 import { createLogger } from "../../src/logger.js";
 
 const STORE = "doctorstore";
@@ -120,6 +121,18 @@ describe("npm run doctor", () => {
     const env = await store();
     const report = await runDoctor({ ...env, PUBLIC_BASE_URL: "http://scim.example.com" }, logger);
     expect(check(report, "public-base-url")?.status).toBe("fail");
+  });
+
+  it("checks every tenant of a tenants file, naming the tenant whose set-up fails", async () => {
+    emulator = await startEmulator({ port: 0, accessToken: TOKEN });
+    const file = join(mkdtempSync(join(tmpdir(), "doctor-tenants-")), "tenants.json");
+    writeFileSync(file, JSON.stringify({ tenants: [tenantEntry(emulator, "acme-eu", { accessToken: TOKEN }), tenantEntry(emulator, "acme-us", { accessToken: "revoked-token" })] }));
+    const report = await runDoctor({ SCIM_TENANTS_FILE: file, SCIM_BEARER_TOKENS: SCIM_TOKEN, PUBLIC_BASE_URL: "https://scim.example.com" }, logger);
+    expect(report.ok).toBe(false);
+    expect(failed(report)).toEqual(["tenant/acme-us/credentials"]);
+    expect(check(report, "tenant/acme-eu/credentials")?.status).toBe("pass");
+    expect(report.tenantGuides?.["acme-eu"]?.baseUrl).toBe("https://scim.example.com/t/acme-eu/scim/v2");
+    expect(formatReport(report)).toMatch(/FAIL {2}\[acme-us\] BigCommerce credentials/);
   });
 
   it("runs as a command: --json for machines, exit status 1 when the bridge cannot serve", async () => {
