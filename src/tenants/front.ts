@@ -6,6 +6,7 @@ import { StaticTokens } from "../auth/bearer-token.js";
 import { JwtVerifier } from "../auth/jwt-verifier.js";
 import type { Config } from "../config.js";
 import { errorHandler, notFoundHandler } from "../http/error-handler.js";
+import { HOP_HEADER } from "../http/replica-hop.js";
 import { ssoNotConfigured } from "../sso/index.js";
 import type { TenantSet } from "./tenant-set.js";
 
@@ -76,6 +77,12 @@ export class TenantsFront {
         return;
       }
       if (!tenant) return nobody(req, res, next);
+      // A request another replica passed on carries a hop credential instead of a token: the
+      // tenant's own bridge checks it first (src/http/replica-hop.ts) and refuses a bad one with 401.
+      if (req.headers[HOP_HEADER] !== undefined) {
+        void tenant.serve(req, res, next).catch(next);
+        return;
+      }
       tenant.auth(req, res, (err?: unknown) => {
         if (err) return next(err);
         tenant.serve(req, res, next).catch(next);

@@ -72,5 +72,8 @@ describe.skipIf(!redisServerAvailable)(`tenants processes as replicas${redisServ
     // Another tenant's token is refused on the leader too (its front checks first).
     const wrong = await request(`${follower.url}/t/north/scim/v2`).get("/Users").set({ Authorization: `Bearer ${tenantToken("south")}` });
     expect(wrong.status).toBe(401);
+    // A forged hop credential on a tenant's path is checked by that tenant's bridge, and refused.
+    const forged = await request(`${leader.url}/t/north/scim/v2`).get("/Users").set({ "x-scim-bridge-hop": "forged", "x-scim-bridge-hop-to": "anyone" });
+    expect(forged.status).toBe(401);
   });
 });
