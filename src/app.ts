@@ -8,6 +8,7 @@ import { StaticTokens } from "./auth/bearer-token.js";
 import { JwtVerifier } from "./auth/jwt-verifier.js";
 import type { BigCommerceClient } from "./bigcommerce/api.js";
 import type { GovernorState } from "./bigcommerce/governor.js";
+import type { IdpConnections } from "./bigcommerce/index.js";
 import { Metrics } from "./http/metrics.js";
 import { Readiness } from "./http/readiness.js";
 import type { Config } from "./config.js";
@@ -54,6 +55,8 @@ export interface AppDeps {
   storeHash?: string;
   /** State shared with other replicas through Redis (REDIS_URL); absent = in-process state. */
   shared?: SharedState;
+  /** Where the client learns which IdP connections are busy (bigcommerce/arrivals.ts). */
+  connections?: IdpConnections;
 }
 
 export interface Bridge {
@@ -81,7 +84,7 @@ function baseUrlOf(config: Config, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState, storeHash, shared }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client, logger, upstreamState, storeHash, shared, connections }: AppDeps): Promise<Bridge> {
   // With replicas, a write made under a user's lock is refused once its lease is lost, also when
   // it has already been queued: the client checks the lease as it sends (bigcommerce/write-guard.ts).
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
@@ -188,6 +191,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   scim.use(metrics.track);
   scim.use(authenticate(tokens, jwt));
   scim.use(enterRequestScope);
+  // The IdP's connection is busy until the answer is done: the client's batch lanes expect it.
+  if (connections) scim.use((req, res, next) => res.once("close", connections.serve(req.socket, next).end));
   scim.use(jsonBody(config.bodyLimit));
   // Replicas: a follower passes the (checked) request to the leader, where batches fill.
   const forwarder = shared && config.redis?.forwarding ? forwardToLeader(shared.leadership, logger) : undefined;

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { createApp, type Bridge } from "./app.js";
 import { createBigCommerceClient, type BigCommerceClientHandle } from "./bigcommerce/client.js";
+import { IdpConnections } from "./bigcommerce/arrivals.js";
 import type { Config } from "./config.js";
 import { openSharedState, type SharedState } from "./shared-state/index.js";
 
@@ -56,7 +57,10 @@ export async function composeBridge(config: Config, options: { logger: Logger; u
     }
   }
   let bridge: Bridge | undefined;
+  // The IdP connections being served: the HTTP layer reports them, the client's batch lanes expect them.
+  const connections = new IdpConnections();
   const client = createBigCommerceClient({
+    idpConnections: connections,
     // Replicas take every request's slot from the quota they share, and share unsettled creates.
     ...(shared ? { permits: shared.permits, unsettledCreates: shared.unsettledCreates } : {}),
     apiUrl: upstream.apiUrl,
@@ -70,7 +74,7 @@ export async function composeBridge(config: Config, options: { logger: Logger; u
     onCall: (record) => bridge?.metrics.recordUpstream(record),
   });
   try {
-    bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), storeHash: upstream.storeHash, shared });
+    bridge = await createApp({ config, client, logger, upstreamState: () => client.governorState(), storeHash: upstream.storeHash, shared, connections });
   } catch (err) {
     await client.close().catch(() => undefined);
     await shared?.close().catch(() => undefined);

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { BigCommerceClient } from "./api.js";
 import type { AttributeValueUpsert, CustomerAttributeValue, Metafield, MetafieldCreate } from "./api.js";
 import { AttributeValuesEndpoint, MAX_ATTRIBUTE_VALUES_PER_CALL } from "./attribute-values.js";
+import { Arrivals, IdpConnections } from "./arrivals.js";
 import { AttributesEndpoint } from "./attributes.js";
 import { ChannelsEndpoint } from "./channels.js";
 import { CustomerWriteBatcher } from "./batcher.js";
@@ -70,6 +71,11 @@ const configSchema = z.object({
    * nothing, so governorState() shows its initial view only.
    */
   permits: z.custom<PermitSource>((v) => v === undefined || (typeof v === "object" && v !== null && "acquire" in v)).optional(),
+  /**
+   * The IdP connections the bridge's HTTP layer is serving (compose.ts): batch lanes hold a call
+   * that is not full for those about to arrive (batch-lane.ts). Absent: no such hold.
+   */
+  idpConnections: z.custom<IdpConnections>((v) => v === undefined || v instanceof IdpConnections).optional(),
   /** Memory of creates without a definite answer (default: in this process; replicas share one). */
   unsettledCreates: z
     .custom<UnsettledCreates>((v) => v === undefined || (typeof v === "object" && v !== null && "recall" in v))
@@ -114,6 +120,9 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     ...(config.assumedQuota !== undefined ? { assumedQuota: config.assumedQuota } : {}),
   });
   const permits: PermitSource = config.permits ?? governor;
+  // Who is due back at which batch lane, and how long an upstream exchange takes (batch-lane.ts).
+  const arrivals = new Arrivals(config.idpConnections);
+  const onCall = config.onCall;
   const transport = new Transport({
     http,
     governor,
@@ -124,7 +133,10 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     maxWaitMs: config.maxWaitMs,
     ...(config.logger ? { logger: config.logger } : {}),
     ...(config.random ? { random: config.random } : {}),
-    ...(config.onCall ? { onCall: config.onCall } : {}),
+    onCall: (record) => {
+      arrivals.observeExchange(record.ms);
+      onCall?.(record);
+    },
   });
 
   const customers = new CustomersEndpoint(transport);
@@ -132,6 +144,8 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     writes: customers,
     clock,
     permits,
+    slots: (method) => transport.slotsFor(method, "v3", "/customers"),
+    arrivals,
     windowMs: config.batchWindowMs,
     maxWaitMs: config.maxWaitMs,
     // Writes back off longer than reads (BigCommerce's advice for 5xx).
@@ -145,7 +159,14 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     ...(config.createdToleranceMs !== undefined ? { createdToleranceMs: config.createdToleranceMs } : {}),
     ...(config.unsettledCreates ? { unsettledCreates: config.unsettledCreates } : {}),
   });
-  const reads = new MergedReads({ reads: customers, clock, permits, maxWaitMs: config.maxWaitMs });
+  const reads = new MergedReads({
+    reads: customers,
+    clock,
+    permits,
+    slots: transport.slotsFor("GET", "v3", "/customers"),
+    arrivals,
+    maxWaitMs: config.maxWaitMs,
+  });
   const attributes = new AttributesEndpoint(transport);
   const attributeValues = new AttributeValuesEndpoint(transport);
   const metafields = new MetafieldsEndpoint(transport);
@@ -155,9 +176,10 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     permits,
     maxWaitMs: config.maxWaitMs,
     maxBatch: MAX_ATTRIBUTE_VALUES_PER_CALL,
-    maxInFlight: 3, // BigCommerce: "Limit of 3 concurrent requests"
-    send: async (items, permit) => {
-      const written = new Map((await attributeValues.upsert(items, permit ? { permit } : {})).map((w) => [valueKey(w), w]));
+    slots: transport.slotsFor("PUT", "v3", "/customers/attribute-values"),
+    arrivals,
+    send: async (items, grant) => {
+      const written = new Map((await attributeValues.upsert(items, grant ? { grant } : {})).map((w) => [valueKey(w), w]));
       return items.map(
         (i) => written.get(valueKey(i)) ?? { id: 0, customer_id: i.customer_id, attribute_id: i.attribute_id, attribute_value: i.value },
       );
@@ -168,9 +190,10 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     permits,
     maxWaitMs: config.maxWaitMs,
     maxBatch: METAFIELDS_PER_CALL,
-    maxInFlight: 2,
-    send: async (items, permit) => {
-      const written = await metafields.create(items, permit ? { permit } : {});
+    slots: transport.slotsFor("POST", "v3", "/customers/metafields"),
+    arrivals,
+    send: async (items, grant) => {
+      const written = await metafields.create(items, grant ? { grant } : {});
       return items.map((i) => written.find((w) => w.resource_id === i.resource_id && w.namespace === i.namespace && w.key === i.key));
     },
   });

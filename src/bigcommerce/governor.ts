@@ -55,6 +55,17 @@ export interface Permit {
   giveBack(): void;
 }
 
+/**
+ * What a batch lane holds when it cuts a batch: the endpoint's concurrency slot (taken first,
+ * concurrency.ts) and, with a permit source, the rate permit (taken second). The transport uses
+ * both for the call's first attempt; whatever it did not use goes back when the batch ends.
+ */
+export interface Grant {
+  /** Frees the endpoint's concurrency slot (idempotent). */
+  slot: () => void;
+  permit?: Permit;
+}
+
 /** Where a batch queue gets its request slots: the governor, or anything with its acquire(). */
 export interface PermitSource {
   acquire(options?: AcquireOptions): Promise<Permit>;

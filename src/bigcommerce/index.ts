@@ -22,4 +22,5 @@ export { systemClock, type Clock } from "./clock.js";
 export { RateGovernor, type GovernorState, type RateGovernorOptions } from "./governor.js";
 export { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicy, type RetryDecision, type RetryInput } from "./retry-policy.js";
 export { buildQuery } from "./query.js";
+export { IdpConnections } from "./arrivals.js";
 export type { CallRecord, TransportStats } from "./transport.js";
