@@ -12,7 +12,8 @@
  *
  * When callers wait, the next permit goes to the one whose call carries the most work, ties to
  * the oldest, no one passed over more than twice (SlotQueue, slot-queue.ts). Time comes from an
- * injected Clock so the decisions are unit-tested with a fake clock.
+ * injected Clock so the decisions are unit-tested with a fake clock. Where this wait sits among
+ * everything a SCIM request waits for: batch-lane.ts, "the waiting rules".
  */
 import { systemClock, type Clock } from "./clock.js";
 import { UPSTREAM_DEFAULTS } from "./defaults.js";
