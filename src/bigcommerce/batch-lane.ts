@@ -20,7 +20,9 @@
  *         within about one upstream exchange), at most
  *         `Arrivals.holdMs()` (1.25 observed exchanges), ending as soon as they are all here.
  *         Cohorts of connections that drifted apart merge this way, and once merged nobody
- *         waits. On an idle bridge nobody else is busy, so a lone request leaves at once.
+ *         waits. On an idle bridge nobody else is busy, so a lone request leaves at once. Not
+ *         while the lane's last permit came on the pacing line: then the quota bounds the
+ *         bridge, and calls fill while they wait for their permits (rules 4 and 5).
  *         Reasons in arrivals.ts.
  *   3. The endpoint's concurrency slot (`slots`, concurrency.ts: BigCommerce's cap per endpoint,
  *      shared with every other call to it): the lane's only cap on calls in flight.
@@ -121,6 +123,8 @@ export class BatchLane<P> {
   private readonly census: LaneCensus = { queuedCallers: () => this.queuedCallers() };
   /** Share of recent arrivals whose previous item had come to this lane too (bulk creates: all). */
   private selfFed = 0;
+  /** The lane's last permit came on the pacing line (the quota bounds the bridge). */
+  private paced = false;
 
   constructor(private readonly options: BatchLaneOptions<P>) {
     options.arrivals?.register(this.census);
@@ -344,7 +348,8 @@ export class BatchLane<P> {
   /** Rule 2b: until when a call that is not full waits for arrivals (undefined: it goes). */
   private holdForArrivals(now: number): number | undefined {
     const { arrivals } = this.options;
-    if (!arrivals || this.fill() >= 1) return undefined;
+    // While the quota paces the bridge, calls fill as they wait for their permits (rules 4, 5).
+    if (!arrivals || this.paced || this.fill() >= 1) return undefined;
     const horizon = arrivals.holdMs();
     const end = (this.arrivalHold?.since ?? now) + horizon;
     // Never held close to a queued item's deadline: it still needs its slot and permit.
@@ -396,6 +401,7 @@ export class BatchLane<P> {
       return;
     }
     const fillForMs = grant.permit?.fillForMs ?? 0;
+    this.paced = fillForMs > 0;
     if (!this.closed && fillForMs > 0) {
       // Held only for items that may still go: a slot for none goes back at once (held, it
       // would count as spent and only push back everyone else's next slot).
