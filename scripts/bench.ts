@@ -1,27 +1,47 @@
 /**
- * Upstream-economy benchmark (issue 9): replays the identity providers' real request cycles
- * through the bridge against the emulator under quota pressure, and prints per cycle what each
- * user cost upstream and how close the cycle came to the quota-bound floor. Figures, not verdicts.
+ * Upstream-economy benchmark (issues 9 and 21): replays the identity providers' real request
+ * cycles through the bridge against the emulator under quota pressure, and prints per cycle what
+ * each user cost upstream. Figures, not verdicts.
  *
- *   npm run bench                      # all cycles, the issue's settings
- *   npm run bench -- --cycle okta-push # one cycle (entra-sync, okta-push, entra-deactivate, bulk-create, lone)
- *   npm run bench -- --replicas 3      # the cycles through 3 replicas sharing a redis-server the
- *                                      # bench starts (REDIS_URL), behind a round-robin front; add
- *                                      # --processes to start each replica as its own process
- *                                      # (src/main.ts, as `npm start` does)
- *   npm run bench -- --mapping FILE    # the bridge runs with SCIM_MAPPING_FILE=FILE; every user the
- *                                      # cycles create or push carries a value for each attribute it maps
+ *   npm run bench                          # the sweep: IdP connections × upstream latency, every cycle
+ *   npm run bench -- --quick               # the same sweep with half the users per cell (about half the time)
+ *   npm run bench -- --concurrency 2,5 --latency 400 --cycle entra-sync,okta-push   # some cells only
+ *   npm run bench -- --classic             # the original table: 200 users (300 bulk), 20 connections, 40 ms,
+ *                                          # ratio to the quota floor, and the lone-request figures
+ *   npm run bench -- --classic --cycle okta-push   # one cycle (entra-sync, okta-push, entra-deactivate, bulk-create, lone)
+ *   npm run bench -- --replicas 3          # the classic cycles through 3 replicas sharing a
+ *                                          # redis-server the bench starts (REDIS_URL), behind a
+ *                                          # round-robin front; add --processes to start each replica
+ *                                          # as its own process (src/main.ts, as `npm start` does)
+ *   npm run bench -- --mapping FILE        # the bridge runs with SCIM_MAPPING_FILE=FILE; every user the
+ *                                          # cycles create or push carries a value for each attribute it maps
+ *   npm run bench -- --json results.jsonl  # also append every cell as a JSON line (for comparisons)
  *
  * Settings (environment): BENCH_USERS (200), BENCH_BULK_USERS (300), BENCH_CONCURRENCY (20),
- * BENCH_LATENCY_MS (40), BENCH_QUOTA (30), BENCH_WINDOW_MS (3000), BENCH_TRACE (1: print each
- * cycle's upstream calls with how full they were); BIGCOMMERCE_MAX_WAIT_MS and
- * BIGCOMMERCE_PACE_BURST_SHARE (0 = no pacing) pass through to the bridge.
+ * BENCH_LATENCY_MS (40) for --classic; BENCH_ROUNDS (8; --quick 4): users per sweep cell = rounds
+ * × connections (at least 16), so every connection goes round its cycle that many times;
+ * BENCH_QUOTA (30), BENCH_WINDOW_MS (3000), BENCH_TRACE (1: print each cycle's upstream calls with
+ * how full they were); BIGCOMMERCE_MAX_WAIT_MS and BIGCOMMERCE_PACE_BURST_SHARE (0 = no pacing)
+ * pass through to the bridge.
  *
- * "floor" = ceil(users / 10) customer batch writes, sent at the quota rate: the fewest calls and
- * the shortest time in which any bridge could do the cycle. ratio = floor time / measured time.
- * Each cycle runs on a fresh bridge (fresh client, governor and caches) against an emulator whose
- * users were seeded beforehand at an unlimited quota, so seeding costs the cycle nothing.
+ * The reachable minimum (sweep): a cycle takes each user through fixed stages, each a batched
+ * upstream call (entra-sync: the userName lookup, the create, the index write; okta-push: the GET,
+ * the PUT; entra-deactivate: the lookup, the update, the attribute-value write; bulk-create: the
+ * create). With c IdP connections at most c users are in one stage at once (a connection waits
+ * for its answer before it sends its next request), and a call carries at most the endpoint's
+ * batch size (10 writes, 20 merged reads). So the fewest calls per user is
+ *   Σ over the stages of 1 / min(c, batch size of that stage)
+ * e.g. Entra's first sync at c = 2: 1/2 + 1/2 + 1/2 = 1.5; at c = 20: 1/20 + 1/10 + 1/10 = 0.25.
+ * (A write behind the answer, like the index write, may carry users of two rounds, so a cycle can
+ * come slightly under it.) ratio = measured / minimum: 1.00 is perfect.
+ *
+ * Classic "floor" = ceil(users / 10) customer batch writes, sent at the quota rate: the fewest
+ * calls and the shortest time in which any bridge could do the cycle. ratio = floor time /
+ * measured time. Each cycle runs on a fresh bridge (fresh client, governor and caches) against an
+ * emulator whose users were seeded beforehand at an unlimited quota, so seeding costs the cycle
+ * nothing.
  */
+import { appendFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -41,8 +61,19 @@ const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-const cycleArg = process.argv.indexOf("--cycle");
-const only = cycleArg >= 0 ? process.argv[cycleArg + 1] : undefined;
+const argOf = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const listOf = (name: string): string[] | undefined => argOf(name)?.split(",").map((v) => v.trim()).filter(Boolean);
+const only = listOf("--cycle");
+// Replicas are measured on the classic cycles (as in the README's replica table).
+const CLASSIC = process.argv.includes("--classic") || process.argv.includes("--replicas");
+const QUICK = process.argv.includes("--quick");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 4 : 8));
+const SWEEP_CONCURRENCY = (listOf("--concurrency") ?? ["2", "5", "10", "20"]).map(Number);
+const SWEEP_LATENCY = (listOf("--latency") ?? ["40", "150", "400"]).map(Number);
+const JSON_OUT = argOf("--json");
 const replicasArg = process.argv.indexOf("--replicas");
 const REPLICAS = replicasArg >= 0 ? Number(process.argv[replicasArg + 1]) : 1;
 if (!Number.isInteger(REPLICAS) || REPLICAS < 1) throw new Error("--replicas takes a whole number from 1");
@@ -166,11 +197,11 @@ async function call(base: string, tally: Tally, method: string, path: string, bo
   }
 }
 
-async function pool<T>(items: T[], work: (item: T) => Promise<number>): Promise<number[]> {
+async function pool<T>(items: T[], work: (item: T) => Promise<number>, concurrency = CONCURRENCY): Promise<number[]> {
   const latencies: number[] = [];
   let next = 0;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (next < items.length) latencies.push(await work(items[next++]!));
     }),
   );
@@ -197,6 +228,8 @@ const filterPath = (email: string) => `/Users?filter=${encodeURIComponent(`userN
 interface Row {
   cycle: string;
   users: number;
+  concurrency: number;
+  latencyMs: number;
   calls: number;
   seconds: number;
   upstream429: number;
@@ -205,12 +238,31 @@ interface Row {
   byEndpoint: Record<string, number>;
 }
 
+/** How many users go through a cycle, over how many IdP connections, at which upstream latency. */
+interface Shape {
+  users: number;
+  concurrency: number;
+  latencyMs: number;
+}
+
 interface Cycle {
   name: string;
+  /** Users in the classic table. */
   users: number;
+  /** Each user's batched upstream calls, in order, and how many users one such call may carry. */
+  stages: Array<{ call: string; batch: number }>;
   /** Users created before the cycle (at an unlimited quota), returned as SCIM ids. */
-  seed?: (base: string, tally: Tally) => Promise<string[]>;
-  run: (base: string, tally: Tally, seeded: string[]) => Promise<number[]>;
+  seed?: (base: string, tally: Tally, users: number) => Promise<string[]>;
+  run: (base: string, tally: Tally, seeded: string[], shape: Shape) => Promise<number[]>;
+}
+
+/** Write batches (customers, attribute values) and merged reads (merged-reads.ts fullBatch). */
+const WRITE_BATCH = 10;
+const READ_BATCH = 20;
+
+/** The fewest upstream calls per user at `concurrency` IdP connections (see the file comment). */
+function reachableMinimum(cycle: Cycle, concurrency: number): number {
+  return cycle.stages.reduce((sum, stage) => sum + 1 / Math.min(concurrency, stage.batch), 0);
 }
 
 async function seedUsers(base: string, tally: Tally, cycle: string, count: number): Promise<string[]> {
@@ -231,9 +283,14 @@ const cycles: Cycle[] = [
   {
     name: "entra-sync",
     users: USERS,
-    async run(base, tally) {
+    stages: [
+      { call: "GET email:in", batch: READ_BATCH },
+      { call: "POST customers", batch: WRITE_BATCH },
+      { call: "PUT attribute-values", batch: WRITE_BATCH },
+    ],
+    async run(base, tally, _seeded, shape) {
       return pool(
-        Array.from({ length: USERS }, (_, i) => i),
+        Array.from({ length: shape.users }, (_, i) => i),
         async (i) => {
           const email = emailOf("entra-sync", i);
           const t0 = performance.now();
@@ -249,14 +306,19 @@ const cycles: Cycle[] = [
           if (created.status !== 201) throw new Error(`create ${email}: ${created.status} ${JSON.stringify(created.json)}`);
           return performance.now() - t0;
         },
+        shape.concurrency,
       );
     },
   },
   {
     name: "okta-push",
     users: USERS,
-    seed: (base, tally) => seedUsers(base, tally, "okta-push", USERS),
-    async run(base, tally, ids) {
+    stages: [
+      { call: "GET id:in", batch: READ_BATCH },
+      { call: "PUT customers", batch: WRITE_BATCH },
+    ],
+    seed: (base, tally, users) => seedUsers(base, tally, "okta-push", users),
+    async run(base, tally, ids, shape) {
       return pool(
         ids.map((id, i) => [id, i] as const),
         async ([id, i]) => {
@@ -279,14 +341,20 @@ const cycles: Cycle[] = [
           if (put.status !== 200) throw new Error(`put ${id}: ${put.status} ${JSON.stringify(put.json)}`);
           return performance.now() - t0;
         },
+        shape.concurrency,
       );
     },
   },
   {
     name: "entra-deactivate",
     users: USERS,
-    seed: (base, tally) => seedUsers(base, tally, "entra-deactivate", USERS),
-    async run(base, tally, ids) {
+    stages: [
+      { call: "GET email:in", batch: READ_BATCH },
+      { call: "PUT customers", batch: WRITE_BATCH },
+      { call: "PUT attribute-values", batch: WRITE_BATCH },
+    ],
+    seed: (base, tally, users) => seedUsers(base, tally, "entra-deactivate", users),
+    async run(base, tally, ids, shape) {
       return pool(
         ids.map((id, i) => [id, i] as const),
         async ([id, i]) => {
@@ -301,20 +369,23 @@ const cycles: Cycle[] = [
           if (patched.status !== 200 && patched.status !== 204) throw new Error(`patch ${id}: ${patched.status} ${JSON.stringify(patched.json)}`);
           return performance.now() - t0;
         },
+        shape.concurrency,
       );
     },
   },
   {
     name: "bulk-create",
     users: BULK_USERS,
-    async run(base, tally) {
+    stages: [{ call: "POST customers", batch: WRITE_BATCH }],
+    async run(base, tally, _seeded, shape) {
       return pool(
-        Array.from({ length: BULK_USERS }, (_, i) => i),
+        Array.from({ length: shape.users }, (_, i) => i),
         async (i) => {
           const r = await call(base, tally, "POST", "/Users", userBody(emailOf("bulk-create", i), i));
           if (r.status !== 201) throw new Error(`create ${i}: ${r.status} ${JSON.stringify(r.json)}`);
           return r.ms;
         },
+        shape.concurrency,
       );
     },
   },
@@ -345,14 +416,14 @@ function trace(emulator: RunningEmulator): string {
     .join(" ");
 }
 
-async function runCycle(cycle: Cycle): Promise<Row> {
-  const emulator = await startEmulator({ port: 0, rateQuota: 1_000_000, rateWindowMs: WINDOW, latencyMs: LATENCY });
+async function runCycle(cycle: Cycle, shape: Shape): Promise<Row> {
+  const emulator = await startEmulator({ port: 0, rateQuota: 1_000_000, rateWindowMs: WINDOW, latencyMs: shape.latencyMs });
   try {
     const tally: Tally = { idp429: 0 };
     let seeded: string[] = [];
     if (cycle.seed) {
       const seeder = await startBridgeOn(emulator);
-      seeded = await cycle.seed(seeder.url, tally);
+      seeded = await cycle.seed(seeder.url, tally, shape.users);
       await seeder.close();
     }
     const bridge = await startBridgesOn(emulator); // its start-up reads are not part of the cycle
@@ -360,10 +431,10 @@ async function runCycle(cycle: Cycle): Promise<Row> {
     emulator.clearRequests();
     tally.idp429 = 0;
     const t0 = performance.now();
-    const latencies = await cycle.run(bridge.url, tally, seeded);
+    const latencies = await cycle.run(bridge.url, tally, seeded, shape);
     const seconds = (performance.now() - t0) / 1000;
     if (process.env.BENCH_TRACE) console.log(trace(emulator));
-    const row: Row = { cycle: cycle.name, users: cycle.users, seconds, idp429: tally.idp429, latencies, ...summarise(emulator) };
+    const row: Row = { cycle: cycle.name, ...shape, seconds, idp429: tally.idp429, latencies, ...summarise(emulator) };
     await bridge.close();
     return row;
   } finally {
@@ -397,29 +468,76 @@ async function lone(): Promise<{ create: number; lookup: number }> {
   return { create: pct(creates.sort((a, b) => a - b), 50), lookup: pct(lookups.sort((a, b) => a - b), 50) };
 }
 
-console.log(
-  `bench: ${USERS} users (${BULK_USERS} for bulk-create), ${CONCURRENCY} IdP connections, emulator quota ${QUOTA} per ${WINDOW} ms, latency ${LATENCY} ms` +
-    (REPLICAS > 1 ? `, ${REPLICAS} replicas sharing Redis behind a round-robin front` : ""),
-);
-const rows: Row[] = [];
-for (const cycle of cycles) {
-  if (only && only !== cycle.name) continue;
-  const row = await runCycle(cycle);
-  rows.push(row);
-  console.log(`  ${row.cycle}: ${row.seconds.toFixed(1)} s; ${JSON.stringify(row.byEndpoint)}`);
-}
-if (rows.length > 0) {
-  console.log("\n| cycle | users | upstream calls/user | ratio to floor | upstream 429s | IdP 429s | p50 ms per user | p95 ms per user |");
-  console.log("|---|---|---|---|---|---|---|---|");
-  for (const r of rows) {
-    const floorSeconds = Math.ceil(r.users / 10) / (QUOTA / (WINDOW / 1000));
-    console.log(
-      `| ${r.cycle} | ${r.users} | ${(r.calls / r.users).toFixed(2)} | ${(floorSeconds / r.seconds).toFixed(2)} | ${r.upstream429} | ${r.idp429} | ` +
-        `${pct(r.latencies, 50).toFixed(0)} | ${pct(r.latencies, 95).toFixed(0)} |`,
-    );
+async function classic(): Promise<void> {
+  console.log(
+    `bench: ${USERS} users (${BULK_USERS} for bulk-create), ${CONCURRENCY} IdP connections, emulator quota ${QUOTA} per ${WINDOW} ms, latency ${LATENCY} ms` +
+      (REPLICAS > 1 ? `, ${REPLICAS} replicas sharing Redis behind a round-robin front` : ""),
+  );
+  const rows: Row[] = [];
+  for (const cycle of cycles) {
+    if (only && !only.includes(cycle.name)) continue;
+    const row = await runCycle(cycle, { users: cycle.users, concurrency: CONCURRENCY, latencyMs: LATENCY });
+    rows.push(row);
+    record(row, cycle);
+    console.log(`  ${row.cycle}: ${row.seconds.toFixed(1)} s; ${JSON.stringify(row.byEndpoint)}`);
+  }
+  if (rows.length > 0) {
+    console.log("\n| cycle | users | upstream calls/user | ratio to floor | upstream 429s | IdP 429s | p50 ms per user | p95 ms per user |");
+    console.log("|---|---|---|---|---|---|---|---|");
+    for (const r of rows) {
+      const floorSeconds = Math.ceil(r.users / 10) / (QUOTA / (WINDOW / 1000));
+      console.log(
+        `| ${r.cycle} | ${r.users} | ${(r.calls / r.users).toFixed(2)} | ${(floorSeconds / r.seconds).toFixed(2)} | ${r.upstream429} | ${r.idp429} | ` +
+          `${pct(r.latencies, 50).toFixed(0)} | ${pct(r.latencies, 95).toFixed(0)} |`,
+      );
+    }
+  }
+  if (!only || only.includes("lone")) {
+    const l = await lone();
+    console.log(`\nidle bridge, p50 of a lone request: create ${l.create.toFixed(0)} ms, userName eq lookup ${l.lookup.toFixed(0)} ms`);
   }
 }
-if (!only || only === "lone") {
-  const l = await lone();
-  console.log(`\nidle bridge, p50 of a lone request: create ${l.create.toFixed(0)} ms, userName eq lookup ${l.lookup.toFixed(0)} ms`);
+
+/** Appends a cell to the --json file, one line each, for comparisons between runs. */
+function record(row: Row, cycle: Cycle): void {
+  if (!JSON_OUT) return;
+  const { latencies, ...rest } = row;
+  const line = {
+    ...rest,
+    mode: CLASSIC ? "classic" : "sweep",
+    callsPerUser: row.calls / row.users,
+    minimum: reachableMinimum(cycle, row.concurrency),
+    p50: pct(latencies, 50),
+    p95: pct(latencies, 95),
+  };
+  appendFileSync(JSON_OUT, `${JSON.stringify(line)}\n`);
 }
+
+/** Every cell of connections × latency × cycle, one fresh bridge and emulator each. */
+async function sweep(): Promise<void> {
+  console.log(
+    `bench sweep: ${ROUNDS} rounds per IdP connection (at least 16 users), emulator quota ${QUOTA} per ${WINDOW} ms; ` +
+      `minimum = Σ over a user's stages of 1 / min(connections, batch size)`,
+  );
+  console.log("\n| cycle | IdP connections | latency ms | users | upstream calls/user | reachable minimum | ratio | p50 ms per user | p95 ms per user | upstream 429s | IdP 429s |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const latencyMs of SWEEP_LATENCY) {
+    for (const concurrency of SWEEP_CONCURRENCY) {
+      for (const cycle of cycles) {
+        if (only && !only.includes(cycle.name)) continue;
+        const users = Math.max(16, ROUNDS * concurrency);
+        const row = await runCycle(cycle, { users, concurrency, latencyMs });
+        record(row, cycle);
+        const perUser = row.calls / row.users;
+        const minimum = reachableMinimum(cycle, concurrency);
+        console.log(
+          `| ${row.cycle} | ${concurrency} | ${latencyMs} | ${users} | ${perUser.toFixed(2)} | ${minimum.toFixed(2)} | ${(perUser / minimum).toFixed(2)} | ` +
+            `${pct(row.latencies, 50).toFixed(0)} | ${pct(row.latencies, 95).toFixed(0)} | ${row.upstream429} | ${row.idp429} |`,
+        );
+      }
+    }
+  }
+}
+
+if (CLASSIC) await classic();
+else await sweep();

@@ -12,6 +12,7 @@ import { JwtVerifier } from "./auth/jwt-verifier.js";
 import type { BigCommerceClient } from "./bigcommerce/api.js";
 import type { GovernorState } from "./bigcommerce/governor.js";
 import { defaultLateWriteGraceMs } from "./bigcommerce/defaults.js";
+import type { IdpConnections } from "./bigcommerce/index.js";
 import { Metrics } from "./http/metrics.js";
 import { Readiness } from "./http/readiness.js";
 import type { Config } from "./config.js";
@@ -92,6 +93,8 @@ export interface AppDeps {
   basePath?: string;
   /** The SCIM tokens (a tenant's may be digests only); absent = config.bearerTokens. */
   tokens?: StaticTokens;
+  /** Where the client learns which IdP connections are busy (bigcommerce/arrivals.ts). */
+  connections?: IdpConnections;
 }
 
 export interface Bridge {
@@ -119,7 +122,7 @@ function baseUrlOf(config: Config, basePath: string, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState, storeHash, shared, replica, audit: trail = AuditTrail.open(logger, null), basePath = "", tokens: givenTokens }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client, logger, upstreamState, storeHash, shared, replica, audit: trail = AuditTrail.open(logger, null), basePath = "", tokens: givenTokens, connections }: AppDeps): Promise<Bridge> {
   // With replicas, a write made under a user's lock is refused once its lease is lost, also when
   // it has already been queued: the client checks the lease as it sends (bigcommerce/write-guard.ts).
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
@@ -266,6 +269,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   scim.use(metrics.track);
   scim.use(ReplicaHops.orAuthenticate(checkToken));
   scim.use(enterRequestScope);
+  // The IdP's connection is busy until the answer is done: the client's batch lanes expect it.
+  if (connections) scim.use((req, res, next) => res.once("close", connections.serve(req.socket, next).end));
   scim.use(jsonBody(config.bodyLimit));
   if (hops) scim.use(hops.checkBody);
   // Replicas: a follower passes the (checked) request to the leader, where batches fill.

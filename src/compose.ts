@@ -4,6 +4,7 @@ import { Agent, request } from "undici";
 import { createApp, type AppDeps, type Bridge } from "./app.js";
 import { AuditTrail } from "./audit/audit-trail.js";
 import { createBigCommerceClient, type BigCommerceClientHandle } from "./bigcommerce/client.js";
+import { IdpConnections } from "./bigcommerce/arrivals.js";
 import { ConfigError, type Config } from "./config.js";
 import { ReplicaHops } from "./http/replica-hop.js";
 import { openSharedState, type SharedState } from "./shared-state/index.js";
@@ -90,7 +91,10 @@ export async function composeBridge(
     }
   }
   let bridge: Bridge | undefined;
+  // The IdP connections being served: the HTTP layer reports them, the client's batch lanes expect them.
+  const connections = new IdpConnections();
   const client = createBigCommerceClient({
+    idpConnections: connections,
     // Replicas take every request's slot from the quota they share, and share unsettled creates.
     ...(shared ? { permits: shared.permits, unsettledCreates: shared.unsettledCreates } : {}),
     apiUrl: upstream.apiUrl,
@@ -115,6 +119,7 @@ export async function composeBridge(
       storeHash: upstream.storeHash,
       shared,
       audit,
+      connections,
       ...options.tenant,
       ...(shared ? { replica: { hops: new ReplicaHops(replicaSecret), ...(ca !== undefined ? { ca } : {}) } } : {}),
     });

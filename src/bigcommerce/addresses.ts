@@ -9,7 +9,7 @@ import type { AddressCreate, AddressUpdate, CustomerAddress } from "./api.js";
 import { InvalidQueryError } from "./errors.js";
 import { validateIdList } from "./id-lists.js";
 import { toCustomerId } from "./ids.js";
-import type { Permit } from "./governor.js";
+import type { Grant } from "./governor.js";
 import { addressSchema } from "./schemas.js";
 import { jsonBody, type Transport } from "./transport.js";
 import { z } from "zod";
@@ -43,7 +43,7 @@ export class AddressesEndpoint {
   constructor(private readonly transport: Transport) {}
 
   /** One POST; per item the created address, or undefined for a duplicate (nothing written). */
-  async create(items: readonly AddressCreate[], options: { permit?: Permit } = {}): Promise<(CustomerAddress | undefined)[]> {
+  async create(items: readonly AddressCreate[], options: { grant?: Grant } = {}): Promise<(CustomerAddress | undefined)[]> {
     if (items.length === 0 || items.length > ADDRESSES_PER_CALL) {
       throw new InvalidQueryError(`POST /v3/customers/addresses takes 1..${ADDRESSES_PER_CALL} items, got ${items.length}`);
     }
@@ -56,7 +56,7 @@ export class AddressesEndpoint {
       path: "/customers/addresses",
       body: items,
       parse: postWrite,
-      ...(options.permit ? { permit: options.permit } : {}),
+      ...(options.grant ? { grant: options.grant } : {}),
     });
     const left = [...body.data];
     return items.map((item) => {
@@ -66,7 +66,7 @@ export class AddressesEndpoint {
   }
 
   /** One PUT of items with distinct ids; per item the address, or undefined (it would duplicate another). */
-  async update(items: readonly AddressUpdate[], options: { permit?: Permit } = {}): Promise<(CustomerAddress | undefined)[]> {
+  async update(items: readonly AddressUpdate[], options: { grant?: Grant } = {}): Promise<(CustomerAddress | undefined)[]> {
     if (items.length === 0 || items.length > ADDRESSES_PER_CALL) {
       throw new InvalidQueryError(`PUT /v3/customers/addresses takes 1..${ADDRESSES_PER_CALL} items, got ${items.length}`);
     }
@@ -81,13 +81,13 @@ export class AddressesEndpoint {
       path: "/customers/addresses",
       body: items,
       parse: putWrite,
-      ...(options.permit ? { permit: options.permit } : {}),
+      ...(options.grant ? { grant: options.grant } : {}),
     });
     return items.map((item) => body.data.find((w) => w.id === item.id));
   }
 
   /** `DELETE /v3/customers/addresses?id:in=<ids>`, validated like customer deletes (never without ids). */
-  async delete(ids: readonly number[], options: { permit?: Permit } = {}): Promise<void> {
+  async delete(ids: readonly number[], options: { grant?: Grant } = {}): Promise<void> {
     const checked = validateIdList(ids, ADDRESS_IDS_PER_DELETE, "addresses.delete");
     await this.transport.call({
       method: "DELETE",
@@ -95,7 +95,7 @@ export class AddressesEndpoint {
       path: "/customers/addresses",
       query: { "id:in": checked },
       parse: () => undefined,
-      ...(options.permit ? { permit: options.permit } : {}),
+      ...(options.grant ? { grant: options.grant } : {}),
     });
   }
 }

@@ -7,7 +7,7 @@ import { InvalidQueryError } from "./errors.js";
 import { validateIdList } from "./id-lists.js";
 import { toCustomerId } from "./ids.js";
 import { attributeValueSchema, pageSchema, writeResponseSchema } from "./schemas.js";
-import type { Permit } from "./governor.js";
+import type { Grant } from "./governor.js";
 import { jsonBody, type Transport } from "./transport.js";
 
 /** "Limit of 10 customers per call". */
@@ -33,8 +33,8 @@ export class AttributeValuesEndpoint {
    * customer and attribute keep their order). A PUT is not retried on 5xx or network errors;
    * an upsert is safe to repeat, so the caller may simply call again.
    */
-  async upsert(items: readonly AttributeValueUpsert[], options: { permit?: Permit } = {}): Promise<CustomerAttributeValue[]> {
-    let permit = options.permit;
+  async upsert(items: readonly AttributeValueUpsert[], options: { grant?: Grant } = {}): Promise<CustomerAttributeValue[]> {
+    let grant = options.grant;
     items.forEach((item, index) => {
       if (toCustomerId(item.customer_id) === null || toCustomerId(item.attribute_id) === null) {
         throw new InvalidQueryError(`attribute value #${index}: customer_id and attribute_id must be positive int32 ids`);
@@ -53,9 +53,9 @@ export class AttributeValuesEndpoint {
         path: "/customers/attribute-values",
         body: chunk,
         parse: valueWrite,
-        ...(permit ? { permit } : {}),
+        ...(grant ? { grant } : {}),
       });
-      permit = undefined;
+      grant = undefined;
       out.push(...body.data);
     }
     return out;

@@ -5,8 +5,10 @@
  */
 import { boundedBy } from "./deadline.js";
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerUpdate, Page } from "./api.js";
+import type { Arrivals } from "./arrivals.js";
 import type { Clock } from "./clock.js";
-import type { Permit, PermitSource } from "./governor.js";
+import type { EndpointSlots } from "./concurrency.js";
+import type { Grant, PermitSource } from "./governor.js";
 import {
   AuthenticationError,
   ConflictError,
@@ -22,9 +24,9 @@ import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 
 /** What the batcher needs from the customers endpoint (an interface, so tests can script it). */
 export interface CustomerWrites {
-  /** `options.permit`: the request slot the batch was formed for (late binding). */
-  postBatch(items: readonly CustomerCreate[], options: { deadline?: number; permit?: Permit }): Promise<Customer[]>;
-  putBatch(items: readonly CustomerUpdate[], options: { deadline?: number; permit?: Permit }): Promise<Customer[]>;
+  /** `options.grant`: the request slot the batch was formed for (late binding). */
+  postBatch(items: readonly CustomerCreate[], options: { deadline?: number; grant?: Grant }): Promise<Customer[]>;
+  putBatch(items: readonly CustomerUpdate[], options: { deadline?: number; grant?: Grant }): Promise<Customer[]>;
   /** `options.deadline`: the re-read waits for budget no longer than this (clock ms). */
   list(query: CustomerListQuery, signal?: AbortSignal, options?: { deadline?: number }): Promise<Page<Customer>>;
 }
@@ -42,8 +44,10 @@ export interface BatchSettings {
   maxBatch: number;
   /** Attempts per item before OutcomeUnknownError. */
   maxAttempts: number;
-  /** Batches in flight (BigCommerce caps PUT customers at 3). */
-  maxInFlight: number;
+  /** The concurrency slots of the customers endpoint for this method (concurrency.ts): the lane's cap. */
+  slots: (method: "POST" | "PUT") => EndpointSlots;
+  /** The client's Arrivals: a call that is not full waits for callers due back (batch-lane.ts). */
+  arrivals?: Arrivals;
   /** Backoff before re-sending after a transient failure: base × 2^(attempt−1), capped. */
   resendBaseDelayMs: number;
   resendMaxDelayMs: number;

@@ -1,23 +1,49 @@
 /**
- * The queue mechanics under every batched BigCommerce call, independent of what is batched:
- * items are collected for a short window (same tick by default), then cut into batches by a
- * `pick` function, with at most `maxInFlight` batches running. Whatever arrives while every slot
- * is busy is sent as soon as a batch finishes. Items a batch gives back (to be re-sent) go to
- * the front, so they keep their place before later items.
+ * The queue mechanics under every batched BigCommerce call, independent of what is batched
+ * (customer creates and updates: keyed-write-queue.ts; reads by id or email: merged-reads.ts;
+ * attribute values and index metafields: shared-writes.ts).
  *
- * With `permits` (the store's rate governor) a batch is formed only when a request slot has
- * been granted: the lane asks for one slot at a time, and when it comes takes everything that
- * fits in one call. On an idle bridge the slot is granted at once, so a lone item leaves
- * without delay; under quota pressure items pile up while the lane waits, and every call
- * leaves full. A slot granted on the pacing line may be held a moment (`Permit.fillForMs`, at
- * most half a slot) until the call is full. A slot the governor cannot grant before the
- * earliest queued deadline fails the items it cannot serve in time (through `expire`) rather
- * than letting them wait for nothing.
+ * THE WAITING RULES, from a SCIM request to the call that carries it. A SCIM request (an IdP's
+ * connection, named by `runAsCaller` in the HTTP layer, arrivals.ts) adds one item to a lane and
+ * waits for its answer. The item then waits for at most these, in this order, each bounded by
+ * the item's deadline (its caller's bound on waiting: it is never sent at or after it, and is
+ * handed to `expire`, "nothing was sent", instead):
  *
- * Every item has a deadline (its caller's bound on waiting). An item still queued at its
- * deadline is taken out and handed to `expire` (which rejects it with an error saying nothing
- * was sent), both by a timer and by a sweep before every `pick`: nothing is ever sent after its
- * caller gave up. Items given back to a closed lane go to `expire`'s sibling `onClosed`.
+ *   1. The collection window (`windowMs` after the first item reaches an idle lane; 0 = the same
+ *      tick): items that arrive together leave together.
+ *   2. The holds of a call that would not be full (`fullBatch`); a full one never waits here:
+ *      a. Nagle's rule: while a call of this lane is in flight, until it ends (a steady stream
+ *         fills its calls instead of spending the store's shared quota on third-full ones).
+ *      b. The hold for arrivals (with `arrivals`): while IdP connections are busy serving a
+ *         SCIM request, not waiting in any lane, and not on their way from this lane to
+ *         another (they are in flight in the previous stage of their cycle, and will be here
+ *         within about one upstream exchange), at most
+ *         `Arrivals.holdMs()` (1.25 observed exchanges), ending as soon as they are all here.
+ *         Cohorts of connections that drifted apart merge this way, and once merged nobody
+ *         waits. On an idle bridge nobody else is busy, so a lone request leaves at once. Not
+ *         while the lane's last permit came on the pacing line: then the quota bounds the
+ *         bridge, and calls fill while they wait for their permits (rules 4 and 5).
+ *         Reasons in arrivals.ts.
+ *   3. The endpoint's concurrency slot (`slots`, concurrency.ts: BigCommerce's cap per endpoint,
+ *      shared with every other call to it): the lane's only cap on calls in flight.
+ *   4. The store's rate permit (`permits`: the governor, or the replicas' shared gate). While
+ *      others wait too, the next permit goes to the fullest call (slot-queue.ts), this lane's
+ *      `fill()` as its queue grows; under quota pressure (pacing.ts) permits come one slot
+ *      apart, and everything queued meanwhile rides along.
+ *   5. The fill hold: a permit granted on the pacing line may be kept up to half a slot
+ *      (`Permit.fillForMs`) until the call is full, or until a queued item's deadline would
+ *      come first; the next permit comes no later for it.
+ *
+ * Then the batch is cut (`pick`: everything that fits in one call, oldest first) and `run` sends
+ * it with the slot and permit (`Grant`); the transport (transport.ts) uses them for the first
+ * attempt, and takes its own, slot first, for any retry. A lane asks for one slot at a time;
+ * items that arrive while it waits join the call it is filling.
+ *
+ * One timer per lane, at the earliest of: the window's end, the hold's end, the fill hold's
+ * end, a wake-up (`wakeAt`), and the earliest queued deadline. Items a batch gives back (to be
+ * re-sent) go to the front, so they keep their place before later items. Items given back to a
+ * closed lane go to `onClosed`. A slot or permit that cannot be had before the earliest queued
+ * deadline fails the items it cannot serve in time (through `expire`).
  *
  * A lane of writes (`refuse` given) also keeps each item's write guard (write-guard.ts), taken
  * from the work that added it: an item whose guard refuses is never queued, is taken out and
@@ -25,49 +51,51 @@
  * batch runs under the combined guard of its items, which the transport checks again right
  * before the call leaves.
  */
+import { currentCaller, type Arrivals, type Caller, type LaneCensus } from "./arrivals.js";
 import type { Clock } from "./clock.js";
+import type { EndpointSlots } from "./concurrency.js";
 import { RateLimitedError } from "./errors.js";
-import type { Permit, PermitSource } from "./governor.js";
-import { BatchTally, currentCallTally, runWithCallTally, type CallTally } from "./call-tally.js";
+import type { Grant, PermitSource } from "./governor.js";
 import { BatchGuard, currentWriteGuard, refusalOf, runWithWriteGuard, type WriteGuard } from "./write-guard.js";
+import { BatchTally, currentCallTally, runWithCallTally, type CallTally } from "./call-tally.js";
 import { currentDeadline, runWithDeadline, runWithoutDeadline, type RequestDeadline } from "./deadline.js";
+
+/** Weight of the latest arrival in a lane's self-fed share. */
+const SELF_FED_WEIGHT = 0.2;
 
 export interface BatchLaneOptions<P> {
   clock: Clock;
   /** How long to collect after the first item arrives in an idle lane (0 = same tick). */
   windowMs: number;
-  maxInFlight: number;
+  /** The endpoint's concurrency slots (concurrency.ts): every call takes one first. */
+  slots: EndpointSlots;
   /** Removes the next batch from `queue` (in place) and returns it; empty when nothing fits now. */
   pick: (queue: P[]) => P[];
   /**
-   * Sends one batch and settles each item; must not reject. `permit` (with `permits`) is the
-   * request slot granted for it: pass it to the call that sends the batch. `guard`: the batch's
-   * combined write guard, under which `run` runs (`guard.refused(error)` tells a call it
-   * refused, which sent nothing).
+   * Sends one batch and settles each item; must not reject. `grant`: the endpoint slot and (with
+   * `permits`) the rate permit taken for it: pass it to the call that sends the batch. `guard`:
+   * the batch's combined write guard, under which `run` runs (`guard.refused(error)` tells a
+   * call it refused, which sent nothing).
    */
-  run: (batch: P[], permit: Permit | undefined, guard: BatchGuard) => Promise<void>;
+  run: (batch: P[], grant: Grant, guard: BatchGuard) => Promise<void>;
   /** Late binding: form a batch only when one of these has granted a request slot. */
   permits?: PermitSource;
-  /**
-   * Items in a full call (with `permits`). While a batch of this lane is in flight, another
-   * goes only when it is full; a partial one waits for the in-flight batch to end (Nagle's
-   * rule for batches): a lone item on an idle lane still leaves at once, and a steady stream
-   * fills its calls instead of spending the store's shared quota on third-full ones. (Checked
-   * on the queue before a slot is asked for; `pick` may still cut fewer, e.g. one per id.)
-   */
+  /** Items in a full call (for the slot order and both holds; `pick` may still cut fewer). */
   fullBatch?: number;
+  /** The client's Arrivals: with it, a call that is not full waits for callers due back (rule 2). */
+  arrivals?: Arrivals;
   /** The item's deadline (clock ms); it is never picked at or after it. */
   deadlineOf?: (item: P) => number;
   /** Settles an item taken out of the queue at its deadline. */
   expire?: (item: P) => void;
-  /** Settles an item given back (requeueFront) after the lane was closed. */
-  onClosed?: (item: P) => void;
   /**
    * Settles an item when the slot source failed for another reason than the quota (e.g. the
    * shared quota in Redis did not answer): nothing was sent, and its caller hears that error,
    * not a rate limit. Without it such items expire like items the quota cannot serve.
    */
   fail?: (item: P, error: unknown) => void;
+  /** Settles an item given back (requeueFront) after the lane was closed. */
+  onClosed?: (item: P) => void;
   /**
    * A lane of writes: settles an item whose write guard refused, with the guard's error. Only
    * with it are guards captured (a read under a lost lease may still go).
@@ -78,24 +106,41 @@ export interface BatchLaneOptions<P> {
 export class BatchLane<P> {
   private queue: P[] = [];
   private inFlight = 0;
-  private timer: AbortController | undefined;
-  private readonly expiryTimers = new Map<P, AbortController>();
+  /** The lane's one timer, and when it fires. */
+  private timer: { at: number; abort: AbortController } | undefined;
+  /** Rule 1: the collection window ends then. */
+  private windowUntil: number | undefined;
+  /** Rule 2: holding for arrivals since, until. */
+  private arrivalHold: { since: number; until: number } | undefined;
+  /** Times to flush again (`wakeAt`). */
+  private wakeUps: number[] = [];
   /** The write guard of each item added under one, kept until the item leaves the lane for good. */
   private readonly guards = new Map<P, WriteGuard>();
+  /** The caller (IdP connection) of each item added by one, kept as long as the guard. */
+  private readonly callers = new Map<P, Caller>();
   /** The call tally (call-tally.ts) of each item added under one: whose work a batch carries. */
   private readonly tallies = new Map<P, CallTally>();
   /** The deadline of the SCIM request that added each item (deadline.ts). */
   private readonly deadlines = new WeakMap<object, RequestDeadline>();
   private readonly batchesInFlight = new Set<P[]>();
   private closed = false;
-  /** A request slot has been asked for and not yet used (at most one at a time). */
+  /** A slot (and permit) has been asked for and not yet used (at most one at a time). */
   private asking = false;
-  /** A granted slot kept a moment to fill its call (holdToFill). */
-  private holding: { timer: AbortController; permit: Permit; until: number; cut: () => void } | undefined;
-  /** Aborted by close(): cancels backoff sleeps of batches that are about to re-send. */
+  /** Rule 5: a granted slot kept a moment to fill its call. */
+  private holding: { grant: Grant; until: number } | undefined;
+  /** Aborted by close(): cancels waits for slots and permits, and backoff sleeps of batches about to re-send. */
   private readonly closing = new AbortController();
 
-  constructor(private readonly options: BatchLaneOptions<P>) {}
+  /** This lane as Arrivals knows it. */
+  private readonly census: LaneCensus = { queuedCallers: () => this.queuedCallers() };
+  /** Share of recent arrivals whose previous item had come to this lane too (bulk creates: all). */
+  private selfFed = 0;
+  /** The lane's last permit came on the pacing line (the quota bounds the bridge). */
+  private paced = false;
+
+  constructor(private readonly options: BatchLaneOptions<P>) {
+    options.arrivals?.register(this.census);
+  }
 
   get pending(): number {
     return this.queue.length;
@@ -119,7 +164,7 @@ export class BatchLane<P> {
       this.options.onClosed?.(item);
       return;
     }
-    const { refuse } = this.options;
+    const { refuse, arrivals, clock } = this.options;
     const guard = refuse ? currentWriteGuard() : undefined;
     if (refuse && guard) {
       // Refused on submission: cheap, and the caller need not wait for a slot to hear it.
@@ -130,14 +175,24 @@ export class BatchLane<P> {
       }
       this.guards.set(item, guard);
     }
+    const caller = arrivals ? currentCaller() : undefined;
+    if (caller && arrivals) {
+      this.callers.set(item, caller);
+      const again = arrivals.arrived(caller, this.census) ? 1 : 0;
+      this.selfFed += SELF_FED_WEIGHT * (again - this.selfFed);
+    }
     const tally = currentCallTally();
     if (tally) this.tallies.set(item, tally);
     const deadline = currentDeadline();
     if (deadline) this.deadlines.set(item as object, deadline);
     this.queue.push(item);
-    this.armExpiry(item);
-    if (this.holding && this.holdIsOver(this.holding.until)) this.holding.cut();
-    else this.arm();
+    if (this.holding) {
+      if (this.holdIsOver(this.holding.until)) this.cutHeld();
+      else this.schedule();
+      return;
+    }
+    this.windowUntil ??= clock.now() + this.options.windowMs;
+    this.schedule();
   }
 
   /** Puts items back at the front, in the given order (the lane flushes when the batch ends). */
@@ -147,97 +202,97 @@ export class BatchLane<P> {
       return;
     }
     this.queue.unshift(...items);
-    for (const item of items) this.armExpiry(item);
+    this.schedule();
   }
 
   /** Stops the lane and hands back everything not yet sent. */
   close(): P[] {
     this.closed = true;
     this.closing.abort(new Error("batch lane closed"));
-    this.timer?.abort();
-    this.timer = undefined;
+    this.cancelTimer();
     if (this.holding) {
-      this.holding.timer.abort();
-      this.holding.permit.giveBack();
+      this.holding.grant.permit?.giveBack();
+      this.holding.grant.slot();
       this.holding = undefined;
     }
-    for (const t of this.expiryTimers.values()) t.abort();
-    this.expiryTimers.clear();
     this.guards.clear();
+    this.callers.clear();
     this.tallies.clear();
     const left = this.queue;
     this.queue = [];
     return left;
   }
 
-  private arm(): void {
-    if (this.timer || this.closed) return;
-    const timer = new AbortController();
-    this.timer = timer;
-    this.options.clock.sleep(this.options.windowMs, timer.signal).then(
-      () => {
-        if (this.timer === timer) this.timer = undefined;
-        this.flush();
-      },
-      () => {},
-    );
-  }
-
   /** Flushes again at `at` (e.g. when a blocked id may go again). */
   wakeAt(at: number): void {
     if (this.closed) return;
-    const { clock } = this.options;
-    const wait = (): void => {
-      clock.sleep(Math.max(0, at - clock.now()), this.closing.signal).then(
-        () => {
-          // Timers may fire a millisecond early (or the wall clock step back): sleep again
-          // rather than find the id still blocked and leave it waiting for its deadline.
-          if (clock.now() < at) wait();
-          else this.flush();
-        },
-        () => {},
-      );
-    };
-    wait();
+    this.wakeUps.push(at);
+    this.schedule();
   }
 
-  private armExpiry(item: P): void {
-    const { deadlineOf, expire, clock } = this.options;
-    if (!deadlineOf || !expire || this.expiryTimers.has(item)) return;
+  /** The callers whose items wait in this lane now (Arrivals' census). */
+  private *queuedCallers(): Iterable<Caller> {
+    for (const item of this.queue) {
+      const caller = this.callers.get(item);
+      if (caller) yield caller;
+    }
+  }
+
+  /** Sets the lane's one timer at the earliest moment something is due (none when nothing is). */
+  private schedule(): void {
+    if (this.closed) return;
+    const { deadlineOf, expire } = this.options;
+    let at = Number.POSITIVE_INFINITY;
+    if (this.windowUntil !== undefined) at = Math.min(at, this.windowUntil);
+    if (this.arrivalHold) at = Math.min(at, this.arrivalHold.until);
+    if (this.holding) at = Math.min(at, this.holding.until);
+    for (const wake of this.wakeUps) at = Math.min(at, wake);
+    if (deadlineOf && expire) for (const item of this.queue) at = Math.min(at, deadlineOf(item));
+    if (at === Number.POSITIVE_INFINITY) {
+      this.cancelTimer();
+      return;
+    }
+    if (this.timer?.at === at) return;
+    this.cancelTimer();
+    const { clock } = this.options;
     const abort = new AbortController();
-    this.expiryTimers.set(item, abort);
-    clock.sleep(Math.max(0, deadlineOf(item) - clock.now()), abort.signal).then(
+    this.timer = { at, abort };
+    clock.sleep(Math.max(0, at - clock.now()), abort.signal).then(
       () => {
-        if (this.expiryTimers.get(item) !== abort) return;
-        this.expiryTimers.delete(item);
-        const i = this.queue.indexOf(item);
-        if (i < 0) return;
-        this.queue.splice(i, 1);
-        this.forget(item);
-        expire(item);
-        // Its removal may unblock later items (e.g. of the same id).
-        this.flush();
+        if (this.timer?.abort !== abort) return;
+        this.timer = undefined;
+        this.tick();
       },
       () => {},
     );
   }
 
-  private disarmExpiry(item: P): void {
-    const abort = this.expiryTimers.get(item);
-    if (!abort) return;
-    this.expiryTimers.delete(item);
-    abort.abort();
+  private cancelTimer(): void {
+    this.timer?.abort.abort();
+    this.timer = undefined;
   }
 
-  private holds(item: P): boolean {
-    return this.queue.includes(item) || [...this.batchesInFlight].some((batch) => batch.includes(item));
+  /**
+   * The timer fired: whatever is due now is done. (Timers may fire a millisecond early, or the
+   * clock step back: what is not yet due stays, and schedule() sets the timer for it again.)
+   */
+  private tick(): void {
+    const now = this.options.clock.now();
+    if (this.windowUntil !== undefined && now >= this.windowUntil) this.windowUntil = undefined;
+    this.wakeUps = this.wakeUps.filter((at) => at > now);
+    if (this.holding && now >= this.holding.until) this.cutHeld();
+    else this.flush();
   }
 
   /** An item leaves the lane for good (settled here, or by its batch). */
   private forget(item: P): void {
-    this.disarmExpiry(item);
     this.guards.delete(item);
+    this.callers.delete(item);
     this.tallies.delete(item);
+  }
+
+  private holds(item: P): boolean {
+    return this.queue.includes(item) || [...this.batchesInFlight].some((batch) => batch.includes(item));
   }
 
   /** Takes out every queued item that may not go now: its deadline passed, or its guard refuses. */
@@ -279,22 +334,155 @@ export class BatchLane<P> {
     }
   }
 
+  /** Does what is due: sweeps, cuts a fill hold that is over, or asks for a slot (rules 1-3). */
   private flush(): void {
-    if (this.options.permits) {
-      this.askForPermit(this.options.permits);
-      return;
+    if (this.closed) return;
+    this.sweep();
+    if (this.holding) {
+      if (this.holdIsOver(this.holding.until)) {
+        this.cutHeld();
+        return;
+      }
+    } else if (this.queue.length === 0) {
+      this.arrivalHold = undefined;
+    } else if (!this.asking && this.mayAsk()) {
+      this.asking = true;
+      void this.take();
     }
-    while (!this.closed && this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
-      this.sweep();
-      if (this.queue.length === 0) break;
-      const batch = this.options.pick(this.queue);
-      if (batch.length === 0) break;
-      this.send(batch, undefined);
-    }
+    this.schedule();
   }
 
-  private send(batch: P[], permit: Permit | undefined): void {
-    for (const item of batch) this.disarmExpiry(item);
+  /** Rules 1 and 2: the window is over, and no hold applies. */
+  private mayAsk(): boolean {
+    const now = this.options.clock.now();
+    if (this.windowUntil !== undefined && now < this.windowUntil) return false;
+    // Nagle's rule: a partial call waits while one of this lane is in flight (its end flushes).
+    if (this.inFlight > 0 && this.fill() < 1) return false;
+    const until = this.holdForArrivals(now);
+    this.arrivalHold = until === undefined ? undefined : { since: this.arrivalHold?.since ?? now, until };
+    return until === undefined;
+  }
+
+  /** Rule 2b: until when a call that is not full waits for arrivals (undefined: it goes). */
+  private holdForArrivals(now: number): number | undefined {
+    const { arrivals } = this.options;
+    // While the quota paces the bridge, calls fill as they wait for their permits (rules 4, 5).
+    if (!arrivals || this.paced || this.fill() >= 1) return undefined;
+    const horizon = arrivals.holdMs();
+    const end = (this.arrivalHold?.since ?? now) + horizon;
+    // Never held close to a queued item's deadline: it still needs its slot and permit.
+    if (end <= now || end + horizon > this.earliestDeadline()) return undefined;
+    return arrivals.expected(this.census, this.selfFed > 0.5) > 0 ? end : undefined;
+  }
+
+  private earliestDeadline(): number {
+    const { deadlineOf } = this.options;
+    return deadlineOf ? Math.min(...this.queue.map(deadlineOf)) : Number.POSITIVE_INFINITY;
+  }
+
+  /** Rules 3 to 5: one slot, then one permit, then perhaps a fill hold, then the cut. */
+  private async take(): Promise<void> {
+    const { slots, permits, clock } = this.options;
+    let slot: () => void;
+    try {
+      slot = await slots.acquire(this.earliestDeadline(), this.closing.signal);
+    } catch (error) {
+      this.refused(error);
+      return;
+    }
+    this.sweep();
+    if (this.closed || this.queue.length === 0) {
+      // Nothing left to send (expired or refused while the lane waited): the slot goes back.
+      slot();
+      this.asking = false;
+      this.schedule();
+      return;
+    }
+    if (!permits) {
+      this.asking = false;
+      this.cutWith({ slot });
+      return;
+    }
+    let grant: Grant;
+    try {
+      const deadline = this.earliestDeadline();
+      const permit = await permits.acquire({
+        ...(Number.isFinite(deadline) ? { deadline } : {}),
+        signal: this.closing.signal,
+        // While others wait too, the slot goes to the fullest call: this one, as it fills.
+        fill: () => this.fill(),
+      });
+      grant = { slot, permit };
+    } catch (error) {
+      slot();
+      this.refused(error);
+      return;
+    }
+    const fillForMs = grant.permit?.fillForMs ?? 0;
+    this.paced = fillForMs > 0;
+    if (!this.closed && fillForMs > 0) {
+      // Held only for items that may still go: a slot for none goes back at once (held, it
+      // would count as spent and only push back everyone else's next slot).
+      this.sweep();
+      const until = clock.now() + fillForMs;
+      if (this.queue.length > 0 && !this.holdIsOver(until)) {
+        this.holding = { grant, until };
+        this.schedule();
+        return;
+      }
+    }
+    this.asking = false;
+    this.cutWith(grant);
+  }
+
+  /** A slot or permit was refused (or the lane closed while it waited). */
+  private refused(error: unknown): void {
+    this.asking = false;
+    if (this.closed) return;
+    this.refuseUnservable(error);
+    this.flush();
+  }
+
+  /** Cuts the batch for a granted slot and sends it (or gives the slot back when nothing may go). */
+  private cutWith(grant: Grant): void {
+    this.sweep();
+    const batch = this.closed || this.queue.length === 0 ? [] : this.options.pick(this.queue);
+    if (batch.length === 0) {
+      // Nothing may go now (expired, or blocked until a batch ends or a wake-up): the next add,
+      // batch end or wake-up asks again.
+      grant.permit?.giveBack();
+      grant.slot();
+      this.schedule();
+      return;
+    }
+    this.send(batch, grant);
+    this.flush();
+  }
+
+  /** Rule 5 ends: the held slot's call is cut now. */
+  private cutHeld(): void {
+    const held = this.holding;
+    if (!held) return;
+    this.holding = undefined;
+    this.asking = false;
+    this.cutWith(held.grant);
+  }
+
+  /**
+   * A slot held until `until` must be used now: the call is full, or a queued item's deadline
+   * comes before the moment is over (it would expire while its slot is held, and sweep never
+   * sends an item at or after its deadline).
+   */
+  private holdIsOver(until: number): boolean {
+    return this.fill() >= 1 || this.earliestDeadline() <= until;
+  }
+
+  /** How full the next call would be (1 = a full call, `fullBatch` items). */
+  private fill(): number {
+    return this.queue.length / (this.options.fullBatch ?? 1);
+  }
+
+  private send(batch: P[], grant: Grant): void {
     this.inFlight += 1;
     // Always under the batch's own guard: never under that of whichever caller's work happened
     // to trigger this flush (AsyncLocalStorage follows the callbacks that led here).
@@ -304,7 +492,7 @@ export class BatchLane<P> {
     // A call serves all its items' requests: its exchange may run until the last of them gives up.
     const deadlines = batch.map((item) => this.deadlines.get(item as object));
     const latest = deadlines.every((d) => d !== undefined) ? deadlines.reduce((a, b) => (b.at > a.at ? b : a)) : undefined;
-    const run = () => runWithCallTally(tally, () => runWithWriteGuard(guard, () => this.options.run(batch, permit, guard)));
+    const run = () => runWithCallTally(tally, () => runWithWriteGuard(guard, () => this.options.run(batch, grant, guard)));
     void (latest ? runWithDeadline(latest, run) : runWithoutDeadline(run))
       .catch(() => {
         /* run settles its own items; nothing may escape here */
@@ -312,110 +500,16 @@ export class BatchLane<P> {
       .finally(() => {
         this.batchesInFlight.delete(batch);
         // Items given back (requeueFront) keep their guard, even when already sent again.
-        for (const item of batch) {
-          if (this.holds(item)) continue;
-          this.guards.delete(item);
-          this.tallies.delete(item);
-        }
-        // A run that never got as far as sending leaves its slot unused.
-        permit?.giveBack();
+        for (const item of batch) if (!this.holds(item)) this.forget(item);
+        // A run that never got as far as sending leaves its slot and permit unused.
+        grant.permit?.giveBack();
+        grant.slot();
         this.inFlight -= 1;
         this.flush();
       });
   }
 
-  /** Late binding: one slot at a time; the batch is cut when it is granted. */
-  private askForPermit(permits: PermitSource): void {
-    if (this.closed || this.asking || this.inFlight >= this.options.maxInFlight) return;
-    this.sweep();
-    if (this.queue.length === 0 || !this.mayGoNow()) return;
-    const { deadlineOf } = this.options;
-    this.asking = true;
-    permits
-      .acquire({
-        ...(deadlineOf ? { deadline: Math.min(...this.queue.map(deadlineOf)) } : {}),
-        signal: this.closing.signal,
-        // While others wait too, the slot goes to the fullest call: this one, as it fills.
-        fill: () => this.fill(),
-      })
-      .then(
-        (permit) => {
-          const fillForMs = permit.fillForMs ?? 0;
-          if (!this.closed && fillForMs > 0) {
-            // Held only for items that may still go: a slot for none goes back at once (held, it
-            // would count as spent and only push back everyone else's next slot).
-            this.sweep();
-            if (this.queue.length > 0 && !this.holdIsOver(this.options.clock.now() + fillForMs)) {
-              this.holdToFill(permit, fillForMs);
-              return;
-            }
-          }
-          this.asking = false;
-          this.cutWith(permit);
-        },
-        (error: unknown) => {
-          this.asking = false;
-          if (this.closed) return;
-          this.refuseUnservable(error);
-          this.flush();
-        },
-      );
-  }
-
-  /** Cuts the batch for a granted slot and sends it (or gives the slot back when nothing may go). */
-  private cutWith(permit: Permit): void {
-    this.sweep();
-    const batch = this.closed || this.queue.length === 0 ? [] : this.options.pick(this.queue);
-    if (batch.length === 0) {
-      // Nothing may go now (expired, or blocked until a batch ends or a wake-up): the next add,
-      // batch end or wake-up asks again.
-      permit.giveBack();
-      return;
-    }
-    this.send(batch, permit);
-    this.flush();
-  }
-
-  /**
-   * A slot granted while pacing holds the bridge back may be kept a moment to fill the call
-   * (Permit.fillForMs): the batch is cut when it is full or when the moment is over, whichever
-   * comes first. The lane keeps `asking` meanwhile, so it holds one slot at the most.
-   */
-  private holdToFill(permit: Permit, forMs: number): void {
-    const timer = new AbortController();
-    const cut = (): void => {
-      if (this.holding?.timer !== timer) return;
-      this.holding = undefined;
-      timer.abort();
-      this.asking = false;
-      this.cutWith(permit);
-    };
-    this.holding = { timer, permit, until: this.options.clock.now() + forMs, cut };
-    this.options.clock.sleep(forMs, timer.signal).then(cut, () => {});
-  }
-
-  /**
-   * A slot held until `until` must be used now: the call is full, or a queued item's deadline
-   * comes before the moment is over (it would expire while its slot is held, and sweep never
-   * sends an item at or after its deadline).
-   */
-  private holdIsOver(until: number): boolean {
-    if (this.fill() >= 1) return true;
-    const { deadlineOf } = this.options;
-    return deadlineOf !== undefined && this.queue.some((item) => deadlineOf(item) <= until);
-  }
-
-  /** How full the next call would be (1 = a full call, `fullBatch` items). */
-  private fill(): number {
-    return this.queue.length / (this.options.fullBatch ?? 1);
-  }
-
-  /** Nagle's rule for batches: a partial call only when none of this lane is in flight. */
-  private mayGoNow(): boolean {
-    return this.inFlight === 0 || this.fill() >= 1;
-  }
-
-  /** The governor cannot grant a slot in time for some items: they fail now, as never sent. */
+  /** The slot or permit cannot come in time for some items: they fail now, as never sent. */
   private refuseUnservable(error: unknown): void {
     const { deadlineOf, expire, clock, fail } = this.options;
     if (fail && !(error instanceof RateLimitedError)) {
@@ -428,9 +522,9 @@ export class BatchLane<P> {
       }
       return;
     }
-    if (!deadlineOf || !expire) return;
+    if (!deadlineOf || !expire || this.queue.length === 0) return;
     const horizon = error instanceof RateLimitedError ? clock.now() + error.retryAfterMs : Number.POSITIVE_INFINITY;
-    const earliest = Math.min(...this.queue.map(deadlineOf));
+    const earliest = this.earliestDeadline();
     const gone = this.queue.filter((item) => deadlineOf(item) <= horizon || deadlineOf(item) === earliest);
     this.queue = this.queue.filter((item) => !gone.includes(item));
     for (const item of gone) {

@@ -38,7 +38,9 @@
 import { defaultLateWriteGraceMs, UPSTREAM_DEFAULTS } from "./defaults.js";
 import type { Customer, CustomerCreate, CustomerUpdate } from "./api.js";
 import type { BatchSettings, CustomerWrites } from "./batch-item.js";
+import type { Arrivals } from "./arrivals.js";
 import type { Clock } from "./clock.js";
+import { ConcurrencyLimiter, type EndpointSlots } from "./concurrency.js";
 import type { PermitSource } from "./governor.js";
 import { CreateBatcher } from "./create-batcher.js";
 import { UpdateBatcher } from "./update-batcher.js";
@@ -59,8 +61,14 @@ export interface BatcherOptions {
   maxBatchSize?: number;
   /** Attempts per item before OutcomeUnknownError. */
   maxAttempts?: number;
-  /** Batches in flight per kind (BigCommerce caps PUT customers at 3). */
-  maxInFlight?: number;
+  /**
+   * The customers endpoint's concurrency slots per method (the client passes the transport's,
+   * shared with every other call; default: slots of this batcher's own, at the caps of
+   * concurrency.ts).
+   */
+  slots?: (method: "POST" | "PUT") => EndpointSlots;
+  /** The client's Arrivals (batch-lane.ts, rule 2). */
+  arrivals?: Arrivals;
   /** Clock difference tolerated when deciding that a customer was created by our attempt. */
   createdToleranceMs?: number;
   /**
@@ -91,6 +99,12 @@ export interface BatcherOptions {
 /** Upper bound on how far a measured clock skew widens the created-by-us tolerance. */
 export const MAX_SKEW_WIDENING_MS = 5 * 60_000;
 
+/** Slots at the documented caps, for a batcher used without a transport (tests). */
+function ownSlots(clock: Clock): (method: "POST" | "PUT") => EndpointSlots {
+  const limiter = new ConcurrencyLimiter();
+  return (method) => limiter.slots(method, "v3", "/customers", clock);
+}
+
 export class CustomerWriteBatcher {
   private readonly creates: CreateBatcher;
   private readonly updates: UpdateBatcher;
@@ -105,7 +119,8 @@ export class CustomerWriteBatcher {
       maxWaitMs: options.maxWaitMs,
       maxBatch: options.maxBatchSize ?? 10,
       maxAttempts: options.maxAttempts ?? 3,
-      maxInFlight: options.maxInFlight ?? 3,
+      slots: options.slots ?? ownSlots(options.clock),
+      ...(options.arrivals ? { arrivals: options.arrivals } : {}),
       resendBaseDelayMs: options.resendBaseDelayMs ?? 500,
       resendMaxDelayMs: options.resendMaxDelayMs ?? 4000,
       rereadMinMs: options.rereadMinMs ?? 2000,

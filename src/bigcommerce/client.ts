@@ -17,6 +17,7 @@ import type {
 } from "./api.js";
 import { ADDRESSES_PER_CALL, AddressesEndpoint } from "./addresses.js";
 import { AttributeValuesEndpoint, MAX_ATTRIBUTE_VALUES_PER_CALL } from "./attribute-values.js";
+import { Arrivals, IdpConnections } from "./arrivals.js";
 import { AttributesEndpoint } from "./attributes.js";
 import { ChannelsEndpoint } from "./channels.js";
 import { CustomerWriteBatcher } from "./batcher.js";
@@ -84,6 +85,11 @@ const configSchema = z.object({
    * the bridge maps SCIM addresses (the same call either way, a slightly larger answer).
    */
   readAddresses: z.boolean().default(false),
+  /**
+   * The IdP connections the bridge's HTTP layer is serving (compose.ts): batch lanes hold a call
+   * that is not full for those about to arrive (batch-lane.ts). Absent: no such hold.
+   */
+  idpConnections: z.custom<IdpConnections>((v) => v === undefined || v instanceof IdpConnections).optional(),
   /** Memory of creates without a definite answer (default: in this process; replicas share one). */
   unsettledCreates: z
     .custom<UnsettledCreates>((v) => v === undefined || (typeof v === "object" && v !== null && "recall" in v))
@@ -128,6 +134,9 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     ...(config.assumedQuota !== undefined ? { assumedQuota: config.assumedQuota } : {}),
   });
   const permits: PermitSource = config.permits ?? governor;
+  // Who is due back at which batch lane, and how long an upstream exchange takes (batch-lane.ts).
+  const arrivals = new Arrivals(config.idpConnections);
+  const onCall = config.onCall;
   const transport = new Transport({
     http,
     governor,
@@ -138,7 +147,10 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     maxWaitMs: config.maxWaitMs,
     ...(config.logger ? { logger: config.logger } : {}),
     ...(config.random ? { random: config.random } : {}),
-    ...(config.onCall ? { onCall: config.onCall } : {}),
+    onCall: (record) => {
+      arrivals.observeExchange(record.ms);
+      onCall?.(record);
+    },
   });
 
   const customers = new CustomersEndpoint(transport);
@@ -146,6 +158,8 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     writes: customers,
     clock,
     permits,
+    slots: (method) => transport.slotsFor(method, "v3", "/customers"),
+    arrivals,
     windowMs: config.batchWindowMs,
     maxWaitMs: config.maxWaitMs,
     // Writes back off longer than reads (BigCommerce's advice for 5xx).
@@ -163,6 +177,8 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     reads: customers,
     clock,
     permits,
+    slots: transport.slotsFor("GET", "v3", "/customers"),
+    arrivals,
     maxWaitMs: config.maxWaitMs,
     include: config.readAddresses ? [...CUSTOMER_INCLUDE, "addresses"] : CUSTOMER_INCLUDE,
   });
@@ -175,9 +191,10 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     permits,
     maxWaitMs: config.maxWaitMs,
     maxBatch: MAX_ATTRIBUTE_VALUES_PER_CALL,
-    maxInFlight: 3, // BigCommerce: "Limit of 3 concurrent requests"
-    send: async (items, permit) => {
-      const written = new Map((await attributeValues.upsert(items, permit ? { permit } : {})).map((w) => [valueKey(w), w]));
+    slots: transport.slotsFor("PUT", "v3", "/customers/attribute-values"),
+    arrivals,
+    send: async (items, grant) => {
+      const written = new Map((await attributeValues.upsert(items, grant ? { grant } : {})).map((w) => [valueKey(w), w]));
       return items.map(
         (i) => written.get(valueKey(i)) ?? { id: 0, customer_id: i.customer_id, attribute_id: i.attribute_id, attribute_value: i.value },
       );
@@ -188,9 +205,10 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     permits,
     maxWaitMs: config.maxWaitMs,
     maxBatch: METAFIELDS_PER_CALL,
-    maxInFlight: 2,
-    send: async (items, permit) => {
-      const written = await metafields.create(items, permit ? { permit } : {});
+    slots: transport.slotsFor("POST", "v3", "/customers/metafields"),
+    arrivals,
+    send: async (items, grant) => {
+      const written = await metafields.create(items, grant ? { grant } : {});
       return items.map((i) => written.find((w) => w.resource_id === i.resource_id && w.namespace === i.namespace && w.key === i.key));
     },
   });
@@ -201,25 +219,28 @@ export function createBigCommerceClient(input: BigCommerceClientConfig): BigComm
     permits,
     maxWaitMs: config.maxWaitMs,
     maxBatch: ADDRESSES_PER_CALL,
-    maxInFlight: 10, // BigCommerce: "10 concurrent requests" (POST)
-    send: (items, permit) => addresses.create(items, permit ? { permit } : {}),
+    slots: transport.slotsFor("POST", "v3", "/customers/addresses"),
+    arrivals,
+    send: (items, grant) => addresses.create(items, grant ? { grant } : {}),
   });
   const addressUpdates = new SharedWrites<AddressUpdate, CustomerAddress | undefined>({
     clock,
     permits,
     maxWaitMs: config.maxWaitMs,
     maxBatch: ADDRESSES_PER_CALL,
-    maxInFlight: 3, // BigCommerce: "Limit of 3 concurrent requests" (PUT)
-    send: (items, permit) => addresses.update(items, permit ? { permit } : {}),
+    slots: transport.slotsFor("PUT", "v3", "/customers/addresses"),
+    arrivals,
+    send: (items, grant) => addresses.update(items, grant ? { grant } : {}),
   });
   const addressDeletes = new SharedWrites<number, undefined>({
     clock,
     permits,
     maxWaitMs: config.maxWaitMs,
     maxBatch: 50,
-    maxInFlight: 3,
-    send: async (ids, permit) => {
-      await addresses.delete(ids, permit ? { permit } : {});
+    slots: transport.slotsFor("DELETE", "v3", "/customers/addresses"),
+    arrivals,
+    send: async (ids, grant) => {
+      await addresses.delete(ids, grant ? { grant } : {});
       return ids.map(() => undefined);
     },
   });

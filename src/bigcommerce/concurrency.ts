@@ -3,6 +3,9 @@
  * from the rate quota (PUT customers: 3, ...) and answers 429 past them, so the client keeps
  * its own requests under each cap with a small FIFO semaphore per endpoint.
  */
+import type { Clock } from "./clock.js";
+import { RateLimitedError } from "./errors.js";
+import { currentDeadline, RequestBudgetSpentError } from "./deadline.js";
 import type { HttpMethod } from "./retry-policy.js";
 
 export interface ConcurrencyRule {
@@ -99,6 +102,50 @@ export class Semaphore {
   }
 }
 
+/**
+ * One endpoint's concurrency slots, as the transport and the batch lanes take them: the first
+ * thing a call waits for (before its rate permit), and a batch lane's only cap on its calls in
+ * flight (`limit`).
+ */
+export interface EndpointSlots {
+  readonly limit: number;
+  /**
+   * Resolves with the slot's release (idempotent) once one is free; rejects with
+   * RateLimitedError when none is free by `deadline` (clock ms; Infinity: no bound), or with the
+   * signal's reason.
+   */
+  acquire(deadline: number, signal?: AbortSignal): Promise<() => void>;
+}
+
+/** A semaphore's slots taken with a deadline on `clock`; `what` names the endpoint in refusals. */
+export function boundedSlots(semaphore: Semaphore, clock: Clock, what: string): EndpointSlots {
+  return {
+    limit: semaphore.limit,
+    async acquire(deadline, signal) {
+      // Bounded by the SCIM request's own deadline (deadline.ts): past it, its time is spent (503), not the quota (429).
+      const budgetSpent = deadline === currentDeadline()?.at;
+      if (clock.now() > deadline) {
+        // The caller's bound has passed (it has given up): send nothing for it.
+        if (budgetSpent) throw new RequestBudgetSpentError(1000);
+        throw new RateLimitedError(1000, `the wait bound for ${what} passed before it could be sent`);
+      }
+      const expired = new AbortController();
+      const stopTimer = new AbortController();
+      if (Number.isFinite(deadline)) {
+        clock.sleep(Math.max(0, deadline - clock.now()), stopTimer.signal).then(
+          () => expired.abort(budgetSpent ? new RequestBudgetSpentError(1000) : new RateLimitedError(1000, `too many concurrent requests to ${what}`)),
+          () => {},
+        );
+      }
+      try {
+        return await semaphore.acquire(signal ? AbortSignal.any([signal, expired.signal]) : expired.signal);
+      } finally {
+        stopTimer.abort();
+      }
+    },
+  };
+}
+
 /** One semaphore per endpoint bucket, created on first use. */
 export class ConcurrencyLimiter {
   private readonly semaphores = new Map<string, Semaphore>();
@@ -113,13 +160,14 @@ export class ConcurrencyLimiter {
     return endpointCap(method, api, path, this.rules, this.defaultLimit).key;
   }
 
-  acquire(method: HttpMethod, api: "v2" | "v3", path: string, signal?: AbortSignal): Promise<() => void> {
+  /** The slots of the endpoint a request counts against (shared by everyone calling it). */
+  slots(method: HttpMethod, api: "v2" | "v3", path: string, clock: Clock): EndpointSlots {
     const { key, limit } = endpointCap(method, api, path, this.rules, this.defaultLimit);
     let semaphore = this.semaphores.get(key);
     if (!semaphore) {
       semaphore = new Semaphore(limit);
       this.semaphores.set(key, semaphore);
     }
-    return semaphore.acquire(signal);
+    return boundedSlots(semaphore, clock, `${method} ${path}`);
   }
 }

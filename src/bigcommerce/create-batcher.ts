@@ -17,7 +17,7 @@
 import { CUSTOMER_INCLUDE, type Customer, type CustomerCreate, type CustomerListQuery } from "./api.js";
 import { type BatchSettings, newPending, type Pending } from "./batch-item.js";
 import { ConflictError, ValidationFailedError } from "./errors.js";
-import type { Permit } from "./governor.js";
+import type { Grant } from "./governor.js";
 import { INNOCENT, KeyedWriteQueue, type WriteOutcome } from "./keyed-write-queue.js";
 import { createdByOurAttempt } from "./reconcile.js";
 import { InMemoryUnsettledCreates, type UnsettledCreate, type UnsettledCreates } from "./unsettled-creates.js";
@@ -134,7 +134,7 @@ export class CreateBatcher extends KeyedWriteQueue<CustomerCreate, string, Pendi
     return foldEmail(customer.email);
   }
 
-  protected send(items: CustomerCreate[], options: { deadline: number; permit?: Permit }): Promise<Customer[]> {
+  protected send(items: CustomerCreate[], options: { deadline: number; grant?: Grant }): Promise<Customer[]> {
     return this.settings.writes.postBatch(items, options);
   }
 

@@ -8,7 +8,7 @@ import { validateIdList } from "./id-lists.js";
 import { toCustomerId } from "./ids.js";
 import type { QueryInput } from "./query.js";
 import { customerSchema, pageSchema, writeResponseSchema } from "./schemas.js";
-import type { Permit } from "./governor.js";
+import type { Grant } from "./governor.js";
 import { jsonBody, type Transport } from "./transport.js";
 
 /** Items per POST/PUT /v3/customers (more is a 413). */
@@ -23,7 +23,7 @@ export interface BatchCallOptions {
   /** Absolute clock time by which waiting for budget must be over. */
   deadline?: number;
   /** The request slot already granted for this call (late-bound batches). */
-  permit?: Permit;
+  grant?: Grant;
 }
 
 function checkPaging(page: number | undefined, limit: number | undefined): void {
@@ -58,7 +58,7 @@ export class CustomersEndpoint {
         parse: customerPage,
         ...(signal ? { signal } : {}),
         ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-        ...(options.permit ? { permit: options.permit } : {}),
+        ...(options.grant ? { grant: options.grant } : {}),
       })
       .then((body) => ({ data: body.data, pagination: body.meta.pagination }));
   }
@@ -75,7 +75,7 @@ export class CustomersEndpoint {
       body: items,
       parse: customerWrite("POST /v3/customers"),
       ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-      ...(options.permit ? { permit: options.permit } : {}),
+      ...(options.grant ? { grant: options.grant } : {}),
     });
     return body.data;
   }
@@ -97,7 +97,7 @@ export class CustomersEndpoint {
       body: items,
       parse: customerWrite("PUT /v3/customers"),
       ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-      ...(options.permit ? { permit: options.permit } : {}),
+      ...(options.grant ? { grant: options.grant } : {}),
     });
     return body.data;
   }

@@ -12,7 +12,8 @@
  *
  * When callers wait, the next permit goes to the one whose call carries the most work, ties to
  * the oldest, no one passed over more than twice (SlotQueue, slot-queue.ts). Time comes from an
- * injected Clock so the decisions are unit-tested with a fake clock.
+ * injected Clock so the decisions are unit-tested with a fake clock. Where this wait sits among
+ * everything a SCIM request waits for: batch-lane.ts, "the waiting rules".
  */
 import { systemClock, type Clock } from "./clock.js";
 import { UPSTREAM_DEFAULTS } from "./defaults.js";
@@ -53,6 +54,17 @@ export interface Permit {
    * nothing left to send): free the slot without counting it as spent. No-op after release.
    */
   giveBack(): void;
+}
+
+/**
+ * What a batch lane holds when it cuts a batch: the endpoint's concurrency slot (taken first,
+ * concurrency.ts) and, with a permit source, the rate permit (taken second). The transport uses
+ * both for the call's first attempt; whatever it did not use goes back when the batch ends.
+ */
+export interface Grant {
+  /** Frees the endpoint's concurrency slot (idempotent). */
+  slot: () => void;
+  permit?: Permit;
 }
 
 /** Where a batch queue gets its request slots: the governor, or anything with its acquire(). */

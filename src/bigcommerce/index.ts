@@ -25,5 +25,6 @@ export { currentWriteGuard } from "./write-guard.js";
 export { RateGovernor, type GovernorState, type RateGovernorOptions } from "./governor.js";
 export { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicy, type RetryDecision, type RetryInput } from "./retry-policy.js";
 export { buildQuery } from "./query.js";
+export { IdpConnections } from "./arrivals.js";
 export type { CallRecord, TransportStats } from "./transport.js";
 export { CallCounter, runWithCallTally, type CallTally } from "./call-tally.js";

@@ -26,7 +26,7 @@ import {
 } from "./batch-item.js";
 import { BatchLane } from "./batch-lane.js";
 import { OutcomeUnknownError, ValidationFailedError } from "./errors.js";
-import type { Permit } from "./governor.js";
+import type { Grant } from "./governor.js";
 import { groupByIndex } from "./reconcile.js";
 import type { BatchGuard } from "./write-guard.js";
 
@@ -47,7 +47,7 @@ export abstract class KeyedWriteQueue<T extends { email?: string }, K, P extends
   protected abstract keyOf(p: P): K;
   /** The same key read off a customer BigCommerce answered or the re-read found. */
   protected abstract keyOfCustomer(customer: Customer): K;
-  protected abstract send(items: T[], options: { deadline: number; permit?: Permit }): Promise<Customer[]>;
+  protected abstract send(items: T[], options: { deadline: number; grant?: Grant }): Promise<Customer[]>;
   protected abstract rereadQuery(batch: readonly P[]): CustomerListQuery;
   /** Each item's outcome, in batch order, from the customers the re-read found by key. */
   protected abstract outcomes(batch: readonly P[], found: ReadonlyMap<K, Customer>, cause: unknown): WriteOutcome[] | Promise<WriteOutcome[]>;
@@ -61,13 +61,22 @@ export abstract class KeyedWriteQueue<T extends { email?: string }, K, P extends
   protected attemptFailed(_batch: readonly P[], _failure: unknown): void {}
 
   constructor(protected readonly settings: BatchSettings) {
+    const method = () => this.method;
     this.lane = new BatchLane<P>({
       clock: settings.clock,
       windowMs: settings.windowMs,
-      maxInFlight: settings.maxInFlight,
+      // Asked when the lane first needs a slot: `method` is the subclass's, set after this constructor.
+      slots: {
+        get limit() {
+          return settings.slots(method()).limit;
+        },
+        acquire: (deadline, signal) => settings.slots(method()).acquire(deadline, signal),
+      },
       pick: (queue) => this.pick(queue),
-      run: (batch, permit, guard) => this.run(batch, permit, guard),
-      ...(settings.permits ? { permits: settings.permits, fullBatch: settings.maxBatch } : {}),
+      run: (batch, grant, guard) => this.run(batch, grant, guard),
+      fullBatch: settings.maxBatch,
+      ...(settings.permits ? { permits: settings.permits } : {}),
+      ...(settings.arrivals ? { arrivals: settings.arrivals } : {}),
       deadlineOf: (p) => p.deadline,
       expire: (p) => p.reject(expiredError(p)),
       onClosed: (p) => p.reject(this.closedWith ?? new OutcomeUnknownError("customer write batcher is closed")),
@@ -107,7 +116,7 @@ export abstract class KeyedWriteQueue<T extends { email?: string }, K, P extends
     return batch;
   }
 
-  private async run(batch: P[], permit: Permit | undefined, guard: BatchGuard): Promise<void> {
+  private async run(batch: P[], grant: Grant | undefined, guard: BatchGuard): Promise<void> {
     const startedAt = this.settings.clock.now();
     const firstAttempt = batch.map((p) => p.firstAttemptAt === undefined);
     for (const p of batch) {
@@ -119,7 +128,7 @@ export abstract class KeyedWriteQueue<T extends { email?: string }, K, P extends
       try {
         const answered = await this.send(
           batch.map((p) => p.item),
-          { deadline: deadlineOf(batch), ...(permit ? { permit } : {}) },
+          { deadline: deadlineOf(batch), ...(grant ? { grant } : {}) },
         );
         const byKey = new Map(answered.map((c) => [this.keyOfCustomer(c), c]));
         if (batch.every((p) => byKey.has(this.keyOf(p)))) {

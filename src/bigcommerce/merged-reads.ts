@@ -13,20 +13,22 @@
 import { boundedBy } from "./deadline.js";
 import { CUSTOMER_INCLUDE, type Customer, type CustomerId, type CustomerInclude, type CustomerListQuery, type Page } from "./api.js";
 import { BatchLane } from "./batch-lane.js";
+import type { Arrivals } from "./arrivals.js";
 import type { Clock } from "./clock.js";
+import type { EndpointSlots } from "./concurrency.js";
 import { InvalidQueryError, RateLimitedError } from "./errors.js";
-import type { Permit, PermitSource } from "./governor.js";
+import type { Grant, PermitSource } from "./governor.js";
 import { foldEmail } from "../email-fold.js";
 
 /** List values per call: the page size (250) can then never cut an answer short. */
 export const MAX_VALUES = 100;
+/** Reads in a full call (for the slot order and the holds; more may ride along). */
+const FULL_READ = 20;
 /** Characters of the encoded `id:in`/`email:in` list per call. */
 export const MAX_LIST_CHARS = 3000;
-/** Reads in flight per kind. */
-const MAX_IN_FLIGHT = 4;
 
 export interface CustomerReads {
-  list(query: CustomerListQuery, signal?: AbortSignal, options?: { deadline?: number; permit?: Permit }): Promise<Page<Customer>>;
+  list(query: CustomerListQuery, signal?: AbortSignal, options?: { deadline?: number; grant?: Grant }): Promise<Page<Customer>>;
 }
 
 interface ReadRequest {
@@ -42,7 +44,11 @@ interface ReadRequest {
 export interface MergedReadsOptions {
   reads: CustomerReads;
   clock: Clock;
+  /** GET /v3/customers's concurrency slots (concurrency.ts), shared by both lanes and every other read. */
+  slots: EndpointSlots;
   permits?: PermitSource;
+  /** The client's Arrivals (batch-lane.ts, rule 2). */
+  arrivals?: Arrivals;
   maxWaitMs: number;
   /** What every read includes (default: the attribute values). */
   include?: readonly CustomerInclude[];
@@ -95,14 +101,16 @@ export class MergedReads {
   }
 
   private lane(param: "id:in" | "email:in"): BatchLane<ReadRequest> {
-    const { clock, permits } = this.options;
+    const { clock, permits, slots, arrivals } = this.options;
     return new BatchLane<ReadRequest>({
       clock,
       windowMs: 0,
-      maxInFlight: MAX_IN_FLIGHT,
-      ...(permits ? { permits, fullBatch: 20 } : {}),
+      slots,
+      fullBatch: FULL_READ,
+      ...(permits ? { permits } : {}),
+      ...(arrivals ? { arrivals } : {}),
       pick: (queue) => pickFitting(queue),
-      run: (batch, permit) => this.run(param, batch, permit),
+      run: (batch, grant) => this.run(param, batch, grant),
       deadlineOf: (r) => r.deadline,
       expire: (r) => r.reject(new RateLimitedError(1000, "no BigCommerce rate budget for this read within the wait bound")),
       onClosed: (r) => r.reject(new RateLimitedError(1000, "BigCommerce client is closed")),
@@ -110,7 +118,7 @@ export class MergedReads {
     });
   }
 
-  private async run(param: "id:in" | "email:in", batch: ReadRequest[], permit: Permit | undefined): Promise<void> {
+  private async run(param: "id:in" | "email:in", batch: ReadRequest[], grant: Grant | undefined): Promise<void> {
     const values = [...new Set(batch.flatMap((r) => r.values))];
     try {
       const query: CustomerListQuery =
@@ -119,7 +127,7 @@ export class MergedReads {
           : { "email:in": values, include: this.options.include ?? CUSTOMER_INCLUDE, limit: 250 };
       const page = await this.options.reads.list(query, undefined, {
         deadline: Math.min(...batch.map((r) => r.deadline)),
-        ...(permit ? { permit } : {}),
+        ...(grant ? { grant } : {}),
       });
       for (const r of batch) r.resolve(page.data.filter(r.wants));
     } catch (error) {

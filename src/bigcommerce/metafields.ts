@@ -9,7 +9,7 @@ import { validateIdList } from "./id-lists.js";
 import { toCustomerId } from "./ids.js";
 import { metafieldDeleteSchema, metafieldSchema, metafieldWriteSchema, pageSchema } from "./schemas.js";
 import type { HttpResponse } from "./http.js";
-import type { Permit } from "./governor.js";
+import type { Grant } from "./governor.js";
 import { jsonBody, type Transport } from "./transport.js";
 import type { z } from "zod";
 
@@ -76,13 +76,13 @@ export class MetafieldsEndpoint {
    * customer) or ValidationFailedError naming the failed items' indexes; items not named were
    * written. Not retried on 5xx or network errors: list() before trying again.
    */
-  async create(items: readonly MetafieldCreate[], options: { permit?: Permit } = {}): Promise<Metafield[]> {
+  async create(items: readonly MetafieldCreate[], options: { grant?: Grant } = {}): Promise<Metafield[]> {
     items.forEach((item, index) => {
       if (toCustomerId(item.resource_id) === null) {
         throw new InvalidQueryError(`metafield #${index}: resource_id must be a positive int32 customer id`);
       }
     });
-    return this.write("POST", items, options.permit);
+    return this.write("POST", items, options.grant);
   }
 
   async update(items: readonly MetafieldUpdate[]): Promise<Metafield[]> {
@@ -92,8 +92,8 @@ export class MetafieldsEndpoint {
     return this.write("PUT", items);
   }
 
-  private async write(method: "POST" | "PUT", items: readonly object[], firstPermit?: Permit): Promise<Metafield[]> {
-    let permit = firstPermit;
+  private async write(method: "POST" | "PUT", items: readonly object[], firstGrant?: Grant): Promise<Metafield[]> {
+    let grant = firstGrant;
     const out: Metafield[] = [];
     const fields: FieldError[] = [];
     for (let i = 0; i < items.length; i += CHUNK) {
@@ -104,9 +104,9 @@ export class MetafieldsEndpoint {
         body: items.slice(i, i + CHUNK),
         accept: [422],
         parse: metafieldWrite,
-        ...(permit ? { permit } : {}),
+        ...(grant ? { grant } : {}),
       });
-      permit = undefined;
+      grant = undefined;
       out.push(...body.data);
       if (body.errors && body.errors.length > 0) fields.push(...itemErrors(body.errors, i));
     }

@@ -13,20 +13,25 @@
  */
 import { boundedBy } from "./deadline.js";
 import { BatchLane } from "./batch-lane.js";
+import type { Arrivals } from "./arrivals.js";
 import type { Clock } from "./clock.js";
+import type { EndpointSlots } from "./concurrency.js";
 import { ConflictError, RateLimitedError, ValidationFailedError } from "./errors.js";
-import type { Permit, PermitSource } from "./governor.js";
+import type { Grant, PermitSource } from "./governor.js";
 import { runWithWriteGuard, type BatchGuard } from "./write-guard.js";
 
 export interface SharedWritesOptions<I, O> {
   clock: Clock;
   permits?: PermitSource;
+  /** The endpoint's concurrency slots (concurrency.ts): the lane's cap on calls in flight. */
+  slots: EndpointSlots;
+  /** The client's Arrivals (batch-lane.ts, rule 2). */
+  arrivals?: Arrivals;
   maxWaitMs: number;
   /** Items per call (the endpoint's limit). */
   maxBatch: number;
-  maxInFlight: number;
   /** One call for these items; one result per item, in order. */
-  send: (items: I[], permit: Permit | undefined) => Promise<O[]>;
+  send: (items: I[], grant: Grant | undefined) => Promise<O[]>;
 }
 
 interface Entry<I, O> {
@@ -45,10 +50,12 @@ export class SharedWrites<I, O> {
     this.lane = new BatchLane<Entry<I, O>>({
       clock: options.clock,
       windowMs: 0,
-      maxInFlight: options.maxInFlight,
-      ...(options.permits ? { permits: options.permits, fullBatch: options.maxBatch } : {}),
+      slots: options.slots,
+      fullBatch: options.maxBatch,
+      ...(options.permits ? { permits: options.permits } : {}),
+      ...(options.arrivals ? { arrivals: options.arrivals } : {}),
       pick: (queue) => queue.splice(0, options.maxBatch),
-      run: (batch, permit, guard) => this.run(batch, permit, guard),
+      run: (batch, grant, guard) => this.run(batch, grant, guard),
       deadlineOf: (e) => e.deadline,
       expire: (e) => e.reject(new RateLimitedError(1000, "no BigCommerce rate budget for this write within the wait bound; nothing was sent")),
       onClosed: (e) => e.reject(new RateLimitedError(1000, "BigCommerce client is closed; nothing was sent")),
@@ -67,11 +74,11 @@ export class SharedWrites<I, O> {
     for (const e of this.lane.close()) e.reject(error);
   }
 
-  private async run(batch: Entry<I, O>[], permit: Permit | undefined, guard: BatchGuard): Promise<void> {
+  private async run(batch: Entry<I, O>[], grant: Grant | undefined, guard: BatchGuard): Promise<void> {
     try {
       const results = await this.options.send(
         batch.map((e) => e.item),
-        permit,
+        grant,
       );
       batch.forEach((e, i) => e.resolve(results[i] as O));
     } catch (error) {

@@ -14,7 +14,8 @@
  * So that a thin call is never starved, a waiter passed over MAX_PASSES times by younger ones
  * goes next regardless of fill. A waiter at position p (oldest first) therefore gets a slot
  * within p + MAX_PASSES + 1 grants (p + 1 when its call is full), which is what `slotsAhead`
- * reports for wait estimates.
+ * reports for wait estimates. (Where this order sits among everything a SCIM request waits
+ * for: batch-lane.ts, "the waiting rules".)
  */
 export const MAX_PASSES = 2;
 

@@ -1,9 +1,12 @@
 /**
  * The one road every BigCommerce call takes:
- *   concurrency cap → rate permit → HTTP exchange → retry decision → typed error or parsed body.
+ *   concurrency slot → rate permit → HTTP exchange → retry decision → typed error or parsed body.
  *
  * The order matters: a request waits for its endpoint's concurrency slot before it asks the
  * governor for a permit, so permits are never held by requests that are not about to be sent.
+ * A batch lane (batch-lane.ts) takes both, in the same order, before it cuts its batch, and
+ * hands them over (`CallSpec.grant`); the waiting rules from a SCIM request to its call are
+ * described there.
  * Every wait (slot, permit, backoff) is bounded by one deadline per call, so a caller never
  * waits longer than `maxWaitMs` plus the time of the exchange itself.
  *
@@ -15,7 +18,7 @@ import { currentCallTally } from "./call-tally.js";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { Clock } from "./clock.js";
-import type { ConcurrencyLimiter } from "./concurrency.js";
+import type { ConcurrencyLimiter, EndpointSlots } from "./concurrency.js";
 import { errorFromResponse } from "./error-mapping.js";
 import {
   BigCommerceError,
@@ -24,7 +27,7 @@ import {
   UnexpectedResponseError,
   UpstreamUnavailableError,
 } from "./errors.js";
-import type { Permit, PermitSource, RateGovernor } from "./governor.js";
+import type { Grant, PermitSource, RateGovernor } from "./governor.js";
 import { assertSafeRequest, type HttpClient, type HttpResponse } from "./http.js";
 import type { QueryInput } from "./query.js";
 import type { ResponseHeaders } from "./rate-headers.js";
@@ -51,11 +54,11 @@ export interface CallSpec<T> {
   deadline?: number;
   signal?: AbortSignal;
   /**
-   * A permit already granted for this call (a batch queue asked for the slot first and filled
-   * the call when it was granted). Used by the first attempt; retries ask the governor again.
-   * Handed back unused if the call fails before it is sent.
+   * The endpoint slot and rate permit a batch lane took for this call before it cut the batch
+   * (it filled the call while it waited for them). Used by the first attempt; retries take their
+   * own. Handed back unused if the call fails before it is sent.
    */
-  permit?: Permit;
+  grant?: Grant;
 }
 
 /** One upstream exchange, as reported to `onCall` and counted in stats. */
@@ -139,19 +142,25 @@ export class Transport {
   }
 
   async call<T>(spec: CallSpec<T>): Promise<T> {
-    let prepaid = spec.permit;
+    let prepaid = spec.grant;
     try {
       return await this.callWith(spec, () => {
-        const permit = prepaid;
+        const grant = prepaid;
         prepaid = undefined;
-        return permit;
+        return grant;
       });
     } finally {
-      prepaid?.giveBack();
+      prepaid?.permit?.giveBack();
+      prepaid?.slot();
     }
   }
 
-  private async callWith<T>(spec: CallSpec<T>, takePrepaid: () => Permit | undefined): Promise<T> {
+  /** The concurrency slots of the endpoint a request counts against (a batch lane's cap). */
+  slotsFor(method: HttpMethod, api: "v2" | "v3", path: string): EndpointSlots {
+    return this.options.limiter.slots(method, api, path, this.options.clock);
+  }
+
+  private async callWith<T>(spec: CallSpec<T>, takePrepaid: () => Grant | undefined): Promise<T> {
     const { clock, http, governor, policy } = this.options;
     const permits = this.options.permits ?? governor;
     // The SCIM request's deadline (deadline.ts) bounds every wait and every exchange of the call.
@@ -170,9 +179,11 @@ export class Transport {
       let response: HttpResponse | undefined;
       let failure: unknown;
       await this.waitForEndpoint(spec, deadline);
-      const releaseSlot = await this.acquireSlot(spec, deadline);
+      // Slot first, then permit: a permit is never held while waiting for a slot.
+      const prepaid = takePrepaid();
+      const releaseSlot = prepaid?.slot ?? (await this.slotsFor(spec.method, spec.api, spec.path).acquire(deadline, spec.signal));
       try {
-        const permit = takePrepaid() ?? (await permits.acquire({ deadline, ...(spec.signal ? { signal: spec.signal } : {}) }));
+        const permit = prepaid?.permit ?? (await permits.acquire({ deadline, ...(spec.signal ? { signal: spec.signal } : {}) }));
         try {
           guard?.check();
         } catch (refusal) {
@@ -293,28 +304,6 @@ export class Transport {
       throw new RateLimitedError(until - now, `too many concurrent requests to ${spec.method} ${spec.path}; retry shortly`);
     }
     await clock.sleep(until - now, spec.signal);
-  }
-
-  /** Waits for the endpoint's concurrency slot, but not past the deadline. */
-  private async acquireSlot(spec: CallSpec<unknown>, deadline: number): Promise<() => void> {
-    const { clock, limiter } = this.options;
-    if (clock.now() > deadline) {
-      // The caller's bound has passed (it has given up): send nothing for it.
-      if (deadline === currentDeadline()?.at) throw new RequestBudgetSpentError(1000);
-      throw new RateLimitedError(1000, `the wait bound for ${spec.method} ${spec.path} passed before it could be sent`);
-    }
-    const expired = new AbortController();
-    const stopTimer = new AbortController();
-    clock.sleep(Math.max(0, deadline - clock.now()), stopTimer.signal).then(
-      () => expired.abort(new RateLimitedError(1000, `too many concurrent requests to ${spec.method} ${spec.path}`)),
-      () => {},
-    );
-    const signal = spec.signal ? AbortSignal.any([spec.signal, expired.signal]) : expired.signal;
-    try {
-      return await limiter.acquire(spec.method, spec.api, spec.path, signal);
-    } finally {
-      stopTimer.abort();
-    }
   }
 
   private toError(

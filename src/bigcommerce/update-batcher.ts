@@ -7,7 +7,7 @@
 import type { Customer, CustomerListQuery, CustomerUpdate } from "./api.js";
 import { mayLandLate, newPending, type Pending } from "./batch-item.js";
 import { NotFoundError } from "./errors.js";
-import type { Permit } from "./governor.js";
+import type { Grant } from "./governor.js";
 import { toCustomerId } from "./ids.js";
 import { INNOCENT, KeyedWriteQueue, type WriteOutcome } from "./keyed-write-queue.js";
 import { updateApplied } from "./reconcile.js";
@@ -53,7 +53,7 @@ export class UpdateBatcher extends KeyedWriteQueue<CustomerUpdate, number, Pendi
     return customer.id;
   }
 
-  protected send(items: CustomerUpdate[], options: { deadline: number; permit?: Permit }): Promise<Customer[]> {
+  protected send(items: CustomerUpdate[], options: { deadline: number; grant?: Grant }): Promise<Customer[]> {
     return this.settings.writes.putBatch(items, options);
   }
 

@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { BatchLane } from "../../src/bigcommerce/batch-lane.js";
 import type { Clock } from "../../src/bigcommerce/clock.js";
+import { Arrivals, IdpConnections } from "../../src/bigcommerce/arrivals.js";
+import { boundedSlots, Semaphore } from "../../src/bigcommerce/concurrency.js";
 import type { Permit } from "../../src/bigcommerce/governor.js";
 import { FakeClock, settle } from "./helpers/fake-clock.js";
+
+/** An endpoint with `n` concurrency slots. */
+const slotsOf = (n: number, clock: Clock) => boundedSlots(new Semaphore(n), clock, "test");
 
 /** A clock whose timers fire a few milliseconds early, as Node's occasionally do. */
 function earlyClock(earlyByMs: number): Clock & { t: number } {
@@ -25,7 +30,7 @@ describe("BatchLane.wakeAt", () => {
     const lane = new BatchLane<number>({
       clock,
       windowMs: 0,
-      maxInFlight: 1,
+      slots: slotsOf(1, clock),
       // The item is held back until its block ends, as the update lane does after a timeout.
       pick: (queue) => (clock.now() >= blockedUntil ? queue.splice(0) : []),
       run: async (batch) => {
@@ -66,7 +71,7 @@ describe("late-bound batches (with a permit source)", () => {
     const lane = new BatchLane<number>({
       clock,
       windowMs: 0,
-      maxInFlight: 3,
+      slots: slotsOf(3, clock),
       permits: g.source,
       fullBatch: 10,
       pick: (queue) => queue.splice(0, 10),
@@ -93,7 +98,7 @@ describe("late-bound batches (with a permit source)", () => {
     const lane = new BatchLane<number>({
       clock,
       windowMs: 0,
-      maxInFlight: 1,
+      slots: slotsOf(1, clock),
       permits: {
         acquire: (options) => {
           fill = options?.fill;
@@ -119,7 +124,7 @@ describe("late-bound batches (with a permit source)", () => {
       const l = new BatchLane<number>({
         clock,
         windowMs: 0,
-        maxInFlight: 1,
+        slots: slotsOf(1, clock),
         permits: { acquire: async () => ({ fillForMs, release: () => {}, giveBack: () => void (state.givenBack += 1) }) },
         fullBatch: 10,
         pick: (queue) => queue.splice(0, 10),
@@ -163,7 +168,7 @@ describe("late-bound batches (with a permit source)", () => {
       const l = new BatchLane<number>({
         clock,
         windowMs: 0,
-        maxInFlight: 1,
+        slots: slotsOf(1, clock),
         permits: { acquire: async () => ({ fillForMs: 50, release: () => {}, giveBack: () => {} }) },
         fullBatch: 10,
         pick: (queue) => queue.splice(0, 10),
@@ -193,7 +198,7 @@ describe("late-bound batches (with a permit source)", () => {
       const l = new BatchLane<number>({
         clock,
         windowMs: 0,
-        maxInFlight: 1,
+        slots: slotsOf(1, clock),
         // The slot comes at the item's deadline (as the shared gate may grant it): the item expires first.
         permits: {
           acquire: async () => {
@@ -231,35 +236,206 @@ describe("late-bound batches (with a permit source)", () => {
     });
   });
 
-  it("a lone item on an idle lane leaves at once; while a batch is in flight a partial one waits for it", async () => {
+  it("takes the endpoint's concurrency slot before it asks for a permit, and frees both when the batch ends", async () => {
     const clock = new FakeClock();
     const g = gate();
     g.state.open = true;
+    const semaphore = new Semaphore(1);
     const sent: number[][] = [];
-    let finishFirst: () => void = () => {};
     const lane = new BatchLane<number>({
       clock,
       windowMs: 0,
-      maxInFlight: 3,
+      slots: boundedSlots(semaphore, clock, "test"),
       permits: g.source,
       fullBatch: 10,
       pick: (queue) => queue.splice(0, 10),
-      run: (batch) => {
-        sent.push(batch);
-        return sent.length === 1 ? new Promise<void>((resolve) => (finishFirst = resolve)) : Promise.resolve();
-      },
+      run: async (batch) => void sent.push(batch),
     });
+    const other = await semaphore.acquire(); // another call to the endpoint holds its only slot
     lane.add(1);
     await clock.advance(1);
-    expect(sent).toEqual([[1]]);
     lane.add(2);
-    lane.add(3);
     await clock.advance(1);
-    expect(sent).toEqual([[1]]); // partial, and one of this kind is in flight: it waits
-    finishFirst();
+    expect(g.state.granted).toBe(0); // no permit is held while the slot is awaited
+    other();
     await settle();
-    expect(sent).toEqual([[1], [2, 3]]);
-    expect(g.state.granted).toBe(2);
+    expect(sent).toEqual([[1, 2]]);
+    expect(g.state.granted).toBe(1);
+    expect(semaphore.inUse).toBe(0);
     lane.close();
+  });
+
+  it("keeps one timer however many items wait, at the earliest of their deadlines", async () => {
+    const clock = new FakeClock();
+    const start = clock.now();
+    const g = gate(); // closed: nothing is granted
+    const expired: number[] = [];
+    const lane = new BatchLane<number>({
+      clock,
+      windowMs: 0,
+      slots: slotsOf(1, clock),
+      permits: g.source,
+      fullBatch: 100,
+      pick: (queue) => queue.splice(0, 100),
+      run: async () => {},
+      deadlineOf: (n) => start + n,
+      expire: (n) => void expired.push(n),
+    });
+    for (let n = 500; n > 100; n -= 10) lane.add(n);
+    await clock.advance(1);
+    expect(clock.pendingTimers).toBe(1);
+    await clock.advance(109);
+    expect(expired).toEqual([110]);
+    expect(clock.pendingTimers).toBe(1);
+    await clock.advance(400);
+    expect(expired).toHaveLength(40);
+    expect(clock.pendingTimers).toBe(0);
+    lane.close();
+  });
+});
+
+describe("the hold for arrivals (IdP connections in another stage)", () => {
+  /** A lane whose calls carry up to 10, sent at once (no quota), on a client whose exchanges take 100 ms. */
+  function setup() {
+    const clock = new FakeClock();
+    const connections = new IdpConnections();
+    const arrivals = new Arrivals(connections);
+    arrivals.observeExchange(100);
+    const sent: { batch: string[]; at: number }[] = [];
+    const start = clock.now();
+    const finish: (() => void)[] = [];
+    const lane = (name: string, hold = false) =>
+      new BatchLane<string>({
+        clock,
+        windowMs: 0,
+        slots: slotsOf(3, clock),
+        arrivals,
+        fullBatch: 10,
+        pick: (queue) => queue.splice(0, 10),
+        run: (batch) => {
+          sent.push({ batch: batch.map((b) => `${name}:${b}`), at: clock.now() - start });
+          return hold ? new Promise<void>((resolve) => finish.push(resolve)) : Promise.resolve();
+        },
+      });
+    /** A SCIM request on connection `caller`: busy until `end()`. */
+    const request = (caller: object, fn: () => void = () => {}) => connections.serve(caller, fn).end;
+    return { clock, arrivals, lane, request, sent, finish };
+  }
+
+  it("a lone request on an idle bridge leaves at once", async () => {
+    const { clock, lane, request, sent } = setup();
+    const l = lane("get");
+    request({}, () => l.add("a"));
+    await clock.advance(0);
+    expect(sent).toEqual([{ batch: ["get:a"], at: 0 }]);
+    l.close();
+  });
+
+  it("waits for the busy connections that are not waiting anywhere, and leaves the moment they are all here", async () => {
+    const { clock, lane, request, sent } = setup();
+    const l = lane("create");
+    const [a, b, c] = [{}, {}, {}];
+    request(b); // in flight in another stage (e.g. their lookups)
+    request(c);
+    request(a, () => l.add("a"));
+    await clock.advance(40);
+    expect(sent).toEqual([]);
+    request(b, () => l.add("b"));
+    await clock.advance(20);
+    expect(sent).toEqual([]);
+    request(c, () => l.add("c"));
+    await clock.advance(0);
+    expect(sent).toEqual([{ batch: ["create:a", "create:b", "create:c"], at: 60 }]);
+    l.close();
+  });
+
+  it("waits at most 1.25 observed exchanges for connections that do not come", async () => {
+    const { clock, lane, request, sent } = setup();
+    const l = lane("create");
+    request({}); // busy elsewhere for good (e.g. a group's members)
+    request({}, () => l.add("a"));
+    await clock.advance(124);
+    expect(sent).toEqual([]);
+    await clock.advance(1);
+    expect(sent).toEqual([{ batch: ["create:a"], at: 125 }]);
+    l.close();
+  });
+
+  it("a full call does not wait", async () => {
+    const { clock, lane, request, sent } = setup();
+    const l = lane("create");
+    request({});
+    for (let i = 0; i < 10; i++) request({}, () => l.add(String(i)));
+    await clock.advance(0);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.batch).toHaveLength(10);
+    l.close();
+  });
+
+  it("does not wait for a connection waiting in another lane (two lanes never hold for each other)", async () => {
+    const { clock, arrivals, lane, request, sent } = setup();
+    const lookups = new BatchLane<string>({
+      clock,
+      windowMs: 0,
+      slots: slotsOf(1, clock),
+      permits: { acquire: () => new Promise<Permit>(() => {}) }, // no quota for it: it waits there
+      arrivals,
+      fullBatch: 10,
+      pick: (queue) => queue.splice(0, 10),
+      run: async () => {},
+    });
+    const creates = lane("create");
+    const [a, b] = [{}, {}];
+    request(b, () => lookups.add("b"));
+    request(a, () => creates.add("a"));
+    await clock.advance(0);
+    expect(sent).toEqual([{ batch: ["create:a"], at: 0 }]);
+    lookups.close();
+    creates.close();
+  });
+
+  it("while a call of this lane is in flight, a partial one waits for it (Nagle), however long", async () => {
+    const { clock, lane, request, sent, finish } = setup();
+    const l = lane("create", true);
+    request({}, () => l.add("a"));
+    await clock.advance(0);
+    request({}, () => l.add("b"));
+    await clock.advance(500);
+    expect(sent).toEqual([{ batch: ["create:a"], at: 0 }]);
+    finish.shift()?.();
+    await settle();
+    expect(sent.at(-1)).toEqual({ batch: ["create:b"], at: 500 });
+    for (const f of finish) f();
+    l.close();
+  });
+
+  it("does not wait for a connection whose last item went to this lane (its next stage is elsewhere), unless most arrivals come back to it", async () => {
+    const { clock, lane, request, sent } = setup();
+    const lookups = lane("get");
+    const [a, b] = [{}, {}];
+    const endA = request(a, () => lookups.add("a")); // a's lookup has gone; its next request is a create
+    await clock.advance(0);
+    const endB = request(b, () => lookups.add("b"));
+    await clock.advance(0);
+    expect(sent.map((s) => s.batch)).toEqual([["get:a"], ["get:b"]]);
+    endA();
+    endB();
+
+    // Bulk creates: every connection comes back to the same lane, so one that is busy is expected.
+    const creates = lane("create");
+    const [c, d] = [{}, {}];
+    for (let round = 0; round < 5; round++) {
+      request(c, () => creates.add(`c${round}`));
+      await clock.advance(0);
+    }
+    request(d); // busy; its last item went to this lane too
+    request(c, () => creates.add("c"));
+    await clock.advance(10);
+    expect(sent.at(-1)?.batch).toEqual(["create:c4"]);
+    request(d, () => creates.add("d"));
+    await clock.advance(0);
+    expect(sent.at(-1)?.batch).toEqual(["create:c", "create:d"]);
+    lookups.close();
+    creates.close();
   });
 });

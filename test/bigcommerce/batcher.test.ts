@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CustomerId } from "../../src/bigcommerce/api.js";
 import { CustomerWriteBatcher } from "../../src/bigcommerce/batcher.js";
 import { systemClock } from "../../src/bigcommerce/clock.js";
+import { boundedSlots, Semaphore } from "../../src/bigcommerce/concurrency.js";
 import {
   ConflictError,
   NotFoundError,
@@ -418,7 +419,9 @@ describe("CustomerWriteBatcher: bounded waiting", () => {
   });
 
   it("rejects queued creates at their bound while every slot is busy", async () => {
-    const { writes, batcher } = setup({ maxWaitMs: 100, maxInFlight: 1, maxBatchSize: 1 });
+    // One slot for the endpoint: the second and third wait for it, past their bound.
+    const one = boundedSlots(new Semaphore(1), systemClock, "POST /customers");
+    const { writes, batcher } = setup({ maxWaitMs: 100, slots: () => one, maxBatchSize: 1 });
     writes.delayMs = 300;
     const settled = await Promise.allSettled([1, 2, 3].map((i) => batcher.create(person(i))));
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "rejected"]);
@@ -535,7 +538,7 @@ describe("CreateBatcher.pick", () => {
       maxWaitMs: 5000,
       maxBatch: 10,
       maxAttempts: 3,
-      maxInFlight: 3,
+      slots: () => boundedSlots(new Semaphore(3), systemClock, "test"),
       resendBaseDelayMs: 5,
       resendMaxDelayMs: 10,
       rereadMinMs: 100,

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CustomerGroupId, CustomerId, NonEmpty } from "../../src/bigcommerce/api.js";
 import { createBigCommerceClient, type BigCommerceClientHandle } from "../../src/bigcommerce/client.js";
+import { endpointCap } from "../../src/bigcommerce/concurrency.js";
 import { ConflictError, NotFoundError, ValidationFailedError } from "../../src/bigcommerce/errors.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { FakeClock } from "./helpers/fake-clock.js";
@@ -267,16 +268,17 @@ describe("bounded waiting against a slow store", () => {
     emulator.faults.add({ method: "POST", path: customersPath, delayAfterHandlingMs: 3000 });
     const results = Array.from({ length: 150 }, (_, i) => track(c.customers.create(person(`slow${i}`))));
     const stored = () => emulator.store(STORE).customers.count();
-    // Three batches of 10 in flight (the lane's limit), written by the store, their answers pending.
-    while (stored() < 30) await step();
-    const postsAtBound = 3;
+    // As many batches of 10 in flight as the endpoint's concurrency cap allows (concurrency.ts),
+    // written by the store, their answers pending.
+    const postsAtBound = endpointCap("POST", "v3", "/customers").limit;
+    while (stored() < 10 * postsAtBound) await step();
     await clock.advance(maxWaitMs);
     while (!results.every((r) => r.settled)) await step();
     // No create was sent after the bound, and nobody needed a moment of (fake) time past it.
     expect(calls("POST")).toHaveLength(postsAtBound);
     expect(clock.now() - t0).toBe(maxWaitMs);
     const ok = results.filter((r) => r.error === undefined);
-    expect(ok).toHaveLength(30);
+    expect(ok).toHaveLength(10 * postsAtBound);
     for (const r of results) if (r.error !== undefined) expect(r.error).toMatchObject({ code: "BC_RATE_LIMITED" });
     // Nothing was written for the callers that were refused.
     expect(stored()).toBe(ok.length);

@@ -9,6 +9,7 @@ import { CustomerWriteBatcher } from "../../src/bigcommerce/batcher.js";
 import { createBigCommerceClient, type BigCommerceClientHandle } from "../../src/bigcommerce/client.js";
 import type { Permit, PermitSource } from "../../src/bigcommerce/governor.js";
 import { SharedWrites } from "../../src/bigcommerce/shared-writes.js";
+import { boundedSlots, Semaphore } from "../../src/bigcommerce/concurrency.js";
 import { OutcomeUnknownError, ValidationFailedError } from "../../src/bigcommerce/errors.js";
 import { currentWriteGuard, runWithWriteGuard, type WriteGuard } from "../../src/bigcommerce/write-guard.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
@@ -88,7 +89,7 @@ describe("single-item writes sharing a call (attribute values, index metafields)
       permits: permits.source,
       maxWaitMs: 30_000,
       maxBatch: 10,
-      maxInFlight: 1,
+      slots: boundedSlots(new Semaphore(1), clock, "test"),
       send: async (items) => {
         sent.push(items);
         return items.map((i) => `${i}!`);
@@ -119,7 +120,7 @@ describe("single-item writes sent again one by one after an item's error", () =>
       clock,
       maxWaitMs: 30_000,
       maxBatch: 10,
-      maxInFlight: 1,
+      slots: boundedSlots(new Semaphore(1), clock, "test"),
       send: async (items) => {
         // As the transport does right before a write leaves.
         currentWriteGuard()?.check();
