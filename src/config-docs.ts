@@ -14,7 +14,7 @@ export const SETTING_GROUPS = {
   provisioning: "Provisioning behaviour",
   audit: "Logs and audit",
   signIn: "Storefront sign-in",
-  replicas: "Replicas (several processes, one store)",
+  replicas: "Replicas (several processes sharing Redis)",
   emulator: "Embedded emulator",
 } as const;
 
@@ -138,10 +138,10 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
     description:
       "Lease of the per-user write lock (ms; a lease, not a fence: docs/operations.md); at least twice `BIGCOMMERCE_REQUEST_TIMEOUT_MS`, or start-up stops; a replica that dies releases it when the lease expires.",
   },
-  REPLICA_FORWARDING: { group: "replicas", description: "`on`: followers pass SCIM requests to the leading replica, so batches fill as with one process." },
+  REPLICA_FORWARDING: { group: "replicas", description: "`on`: followers pass SCIM requests to the leading replica, so batches fill as with one process; `off`: every replica serves what it receives." },
   REPLICA_URL: {
     group: "replicas",
-    description: "How the other replicas reach this one; `https://` for TLS between replicas (docs/replicas.md).",
+    description: "How the other replicas reach this one (the pod IP in Kubernetes, the container address in Compose): set it when the default guess is wrong; `https://` for TLS between replicas (docs/replicas.md).",
     defaultText: "http://<first IPv4 address>:PORT",
   },
   REPLICA_SECRET: {
