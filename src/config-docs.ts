@@ -14,7 +14,7 @@ export const SETTING_GROUPS = {
   provisioning: "Provisioning behaviour",
   audit: "Logs and audit",
   signIn: "Storefront sign-in",
-  replicas: "Replicas (several processes, one store)",
+  replicas: "Replicas (several processes sharing Redis)",
   emulator: "Embedded emulator",
 } as const;
 
@@ -56,7 +56,7 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
   SCIM_TENANTS_FILE: {
     group: "store",
     description:
-      "Many stores in one process: a JSON or YAML file of tenants, each served at `/t/{tenant}/scim/v2` with its own store, tokens and settings, re-read every 2 s and on `SIGHUP` (docs/tenants.md); the store variables are then per tenant (unset them), and `SCIM_BEARER_TOKENS` is the operator's token for `/metrics`.",
+      "Many stores in one process: a JSON or YAML file of tenants, each served at `/t/{tenant}/scim/v2` with its own store, tokens and settings, re-read every 2 s and on `SIGHUP` (docs/tenants.md); the store and sign-in variables are then per tenant (unset them), and `SCIM_BEARER_TOKENS` is the operator's token for `/metrics` and the detail of `/readyz`.",
     defaultText: "one store, from this environment",
   },
   BIGCOMMERCE_STORE_HASH: { group: "store", description: "The store (the code after `/stores/` in the API path); with `BIGCOMMERCE_ACCESS_TOKEN`, or neither for the embedded emulator." },
@@ -88,7 +88,8 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
   SCIM_DEACTIVATED_GROUP_ID: { group: "provisioning", description: "Customer group deactivated customers are moved to (their previous group comes back on reactivation)." },
   SCIM_LOCKOUT_CHANNEL_ID: {
     group: "provisioning",
-    description: "Channel deactivated customers are restricted to, so that no password opens a storefront (channels come back on reactivation); must not be `1`.",
+    description:
+      "Channel deactivated customers are restricted to, so that no password opens a storefront (channels come back on reactivation); must not be `1` nor one of `SCIM_DEFAULT_CHANNEL_IDS` (nor `SSO_CHANNEL_ID` with sign-in on), and must not allow global logins (start-up reads it: docs/deactivation.md).",
     defaultText: "none: password lock only",
   },
   SCIM_STORED_ATTRIBUTES: {
@@ -130,17 +131,17 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
   },
   BIGCOMMERCE_CLIENT_ID: { group: "signIn", description: "Client id of the app (Customers Login scope) whose secret signs Customer Login JWTs." },
   BIGCOMMERCE_CLIENT_SECRET: { group: "signIn", description: "Client secret of that app." },
-  REDIS_URL: { group: "replicas", description: "Redis shared by replicas of one store (`redis://` or `rediss://`): quota, locks, leadership.", defaultText: "none: state in this process" },
+  REDIS_URL: { group: "replicas", description: "Redis shared by replicas (`redis://` or `rediss://`): quota, locks, leadership, each store under its own keys (with tenants, each tenant's store).", defaultText: "none: state in this process" },
   REDIS_COMMAND_TIMEOUT_MS: { group: "replicas", description: "Bound on every Redis command (ms); past it the SCIM request answers `503`." },
   REDIS_LOCK_LEASE_MS: {
     group: "replicas",
     description:
       "Lease of the per-user write lock (ms; a lease, not a fence: docs/operations.md); at least twice `BIGCOMMERCE_REQUEST_TIMEOUT_MS`, or start-up stops; a replica that dies releases it when the lease expires.",
   },
-  REPLICA_FORWARDING: { group: "replicas", description: "`on`: followers pass SCIM requests to the leading replica, so batches fill as with one process." },
+  REPLICA_FORWARDING: { group: "replicas", description: "`on`: followers pass SCIM requests to the leading replica, so batches fill as with one process; `off`: every replica serves what it receives." },
   REPLICA_URL: {
     group: "replicas",
-    description: "How the other replicas reach this one; `https://` for TLS between replicas (docs/replicas.md).",
+    description: "How the other replicas reach this one (the pod IP in Kubernetes, the container address in Compose): set it when the default guess is wrong; `https://` for TLS between replicas (docs/replicas.md).",
     defaultText: "http://<first IPv4 address>:PORT",
   },
   REPLICA_SECRET: {

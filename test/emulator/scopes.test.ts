@@ -28,6 +28,12 @@ describe("OAuth scopes (tokenScopes)", () => {
     expect((await call("PUT", "/v3/customers", { token: NO_CHANNELS, body: [] })).status).toBe(422);
   });
 
+  it("spends no quota on a refusal (docs/emulator-differences.md, OAuth scopes)", async () => {
+    for (let i = 0; i < 3; i++) expect((await call("PUT", "/v3/customers", { token: READ_ONLY, body: [] })).status).toBe(403);
+    const first = await call("GET", "/v3/customers", { token: READ_ONLY });
+    expect(first.headers.get("x-rate-limit-requests-left")).toBe("9999");
+  });
+
   it("gives a token it does not list every scope", async () => {
     expect((await call("GET", "/v3/channels")).status).toBe(200);
     expect((await call("PUT", "/v3/customers", { body: [] })).status).toBe(422);

@@ -6,6 +6,7 @@ import { AuditFile } from "../../src/audit/audit-file.js";
 import { requestedNames } from "../../src/http/audit-writes.js";
 import { BrowserlessClient } from "../sso/browserless-client.js";
 import { startSsoWorld, type SsoWorld } from "../sso/harness.js";
+import { startTenants, tenantEntry, tenantToken } from "../../src/dev/tenants-harness.js";
 import { createUser, newUser, useBridge } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "audit-"));
@@ -145,5 +146,25 @@ describe("audit file", () => {
     expect(requestedNames("POST", { "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { department: "x" } })).toEqual([
       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
     ]);
+  });
+});
+
+describe("audit events of a tenant", () => {
+  it("name the tenant (docs/operations.md: `tenant`, when the bridge serves several stores)", async () => {
+    const lines: string[] = [];
+    const t = await startTenants((emulator) => ({ tenants: [tenantEntry(emulator, "acme-eu")] }), { env: { LOG_LEVEL: "info" }, logLines: lines });
+    try {
+      const res = await fetch(`${t.url}/t/acme-eu/scim/v2/Users`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${tenantToken("acme-eu")}`, "Content-Type": "application/scim+json" },
+        body: JSON.stringify(newUser("tenant.audit@example.com")),
+      });
+      expect(res.status).toBe(201);
+      const audit = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.audit === true);
+      for (let i = 0; i < 200 && audit().length === 0; i += 1) await new Promise((r) => setTimeout(r, 25));
+      expect(audit()).toEqual([expect.objectContaining({ tenant: "acme-eu", operation: "create", resourceType: "User", client: "token#1", outcome: "success", status: 201 })]);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -149,6 +149,15 @@ describe("npm run doctor", () => {
     expect(report.ok).toBe(false);
     expect(report.checks.find((c) => c.id === "credentials")?.status).toBe("fail");
   });
+
+  it("exits 2 on an argument it does not know (docs/operations.md)", async () => {
+    const run = promisify(execFile);
+    const code = await run(process.execPath, ["--import", "tsx", "src/doctor/main.ts", "--jsno"], { env: { PATH: process.env.PATH } }).then(
+      () => 0,
+      (err: { code: number }) => err.code,
+    );
+    expect(code).toBe(2);
+  });
 });
 
 /** A port nothing listens on (taken, then released). */

@@ -50,6 +50,8 @@ describe("upstream failures become SCIM errors", () => {
   it("endpoints the bridge does not offer say so in SCIM", async () => {
     const bulk = await b.api.post("/Bulk", { schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations: [] });
     expectScimError(bulk, 501);
+    // docs/limitations.md: "/Bulk and /Me are not offered (501)".
+    expectScimError(await b.api.get("/Me"), 501);
   });
 });
 

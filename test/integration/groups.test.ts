@@ -64,6 +64,22 @@ describe("/Groups over BigCommerce customer groups", () => {
     expect(groupOf(users[3]!)).toBe(Number(g.id));
   });
 
+  it("removing a value that names no user changes nothing and answers 204 (docs/groups.md)", async () => {
+    const own = (await b.api.post("/Users", newUser("remove-unknown@x.test"))).body.id as string;
+    const g = await group([own]);
+    const res = await b.api.patch(`/Groups/${g.id}`, [{ op: "remove", path: "members", value: [{ value: "987654" }] }]);
+    expect(res.status).toBe(204);
+    expect((await b.api.get(`/Groups/${g.id}`)).body.members.map((m: { value: string }) => m.value)).toEqual([own]);
+    expect(groupOf(own)).toBe(Number(g.id));
+  });
+
+  it("a group's externalId is not kept (docs/groups.md: no BigCommerce field for it)", async () => {
+    const res = await b.api.post("/Groups", { schemas: [GROUP], displayName: "With external id", externalId: "ext-42" });
+    expect(res.status).toBe(201);
+    expect(res.body.externalId).toBeUndefined();
+    expect((await b.api.get(`/Groups/${res.body.id}`)).body.externalId).toBeUndefined();
+  });
+
   it("Okta rename with id in a no-path replace", async () => {
     const g = await group();
     const res = await b.api.patch(`/Groups/${g.id}`, [{ op: "replace", value: { id: g.id, displayName: "Renamed Team" } }]);

@@ -163,6 +163,13 @@ describe("two tenants on two stores", () => {
     expect(res.text).toMatch(/^scim_tenants 2$/m);
     expect(res.text).toMatch(/^scim_tenants_file_valid 1$/m);
   });
+
+  it("the operator token opens no tenant, and there is no /scim/v2 without a tenant (docs/tenants.md)", async () => {
+    expect((await get("acme-eu", "/Users", auth(OPERATOR_TOKEN))).status).toBe(401);
+    const bare = await request(t.url).get("/scim/v2/Users").set(auth(OPERATOR_TOKEN));
+    expect(bare.status).toBeGreaterThanOrEqual(400);
+    expect(bare.body.Resources).toBeUndefined();
+  });
 });
 
 describe("the tenants file changes while the bridge runs", () => {

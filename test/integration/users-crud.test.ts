@@ -142,6 +142,17 @@ describe("PUT /Users/{id}", () => {
     expect(off.body.active).toBe(false);
   });
 
+  it("keeps the BigCommerce extension when the PUT leaves it out (docs/identity-providers.md, Okta)", async () => {
+    const created = await b.api.post("/Users", newUser("put.extension@x.test", { [BC]: { channelIds: [1] } }));
+    expect(created.status).toBe(201);
+    const body = { ...created.body };
+    delete body[BC];
+    const res = await b.api.put(`/Users/${created.body.id}`, { ...body, name: { givenName: "Other", familyName: "Family" } });
+    expect(res.status).toBe(200);
+    expect(res.body[BC]).toMatchObject({ channelIds: [1] });
+    expect(store(b).customers.get(Number(created.body.id))).toMatchObject({ first_name: "Other", channel_ids: [1] });
+  });
+
   it("answers 404 for an unknown id and 400 without userName", async () => {
     expect((await b.api.put("/Users/987654", newUser("nobody@x.test"))).status).toBe(404);
     const created = await b.api.post("/Users", newUser("put.nouser@x.test"));

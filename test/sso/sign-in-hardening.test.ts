@@ -208,5 +208,8 @@ describe("over https", () => {
     expect(cookie).toMatch(/; Secure/);
     expect(cookie).toMatch(/; HttpOnly/);
     expect(cookie).not.toMatch(/Domain=/i);
+    // docs/sign-in.md: "HttpOnly, SameSite=Lax, valid 10 minutes".
+    expect(cookie).toMatch(/; Max-Age=600(;|$)/);
+    expect(cookie).toMatch(/; SameSite=Lax/i);
   });
 });

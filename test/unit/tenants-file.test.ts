@@ -125,6 +125,14 @@ describe("tenantSetup: settings over the process environment, checked by the env
     expect(() => tenantSetup(entryWith({ SCIM_DELETE_MODE: "shred" }), {})).toThrow(ConfigError);
   });
 
+  it("refuses every process setting docs/tenants.md lists, and takes the replicas' secret and CA per store", () => {
+    const processOnly = ["PORT", "HOST", "PUBLIC_BASE_URL", "LOG_LEVEL", "SCIM_TENANTS_FILE", "REDIS_URL", "REDIS_COMMAND_TIMEOUT_MS", "REDIS_LOCK_LEASE_MS", "REPLICA_FORWARDING", "REPLICA_URL", "EMULATOR_LATENCY_MS", "EMULATOR_RATE_QUOTA", "EMULATOR_RATE_WINDOW_MS", "SSO_DEV_PROVIDER"];
+    for (const name of processOnly) {
+      expect(problemOf(() => tenantSetup(entryWith({ [name]: "1" }), {})), name).toMatch(new RegExp(`settings\\.${name}: is a setting of the whole process`));
+    }
+    expect(() => tenantSetup(entryWith({ REPLICA_SECRET: "r".repeat(40), REPLICA_CA: "ca.pem" }), {})).not.toThrow();
+  });
+
   it("a tenant may authenticate by JWT instead of static tokens", () => {
     const setup = tenantSetup(entryWith({ SCIM_JWT_SECRET: "s".repeat(40), SCIM_JWT_ISSUER: "https://idp.example.com", SCIM_JWT_AUDIENCE: "scim-bridge" }, { scimTokens: [] }), {});
     expect(setup.config.jwt?.secret).toBe("s".repeat(40));
