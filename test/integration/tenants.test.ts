@@ -1,4 +1,7 @@
 import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/index.js";
@@ -327,5 +330,30 @@ describe("tenants' logs", () => {
     expect(lines.join("\n")).not.toContain("the-secret-code");
     expect(lines.join("\n")).not.toContain("the-secret-state");
     expect(lines.join("\n")).not.toContain(tenantToken("logged"));
+  });
+});
+
+describe("tenants' audit trail", () => {
+  let a: RunningTenants;
+  let folder: string;
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), "scim-tenants-audit-"));
+    a = await startTenants((emulator) => ({ tenants: [tenantEntry(emulator, "audited-a"), tenantEntry(emulator, "audited-b")] }), {
+      env: { SCIM_AUDIT_FILE: join(folder, "audit.jsonl") },
+    });
+  });
+  afterAll(async () => {
+    await a?.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("every event in the one audit file names its tenant", async () => {
+    for (const id of ["audited-a", "audited-b"]) {
+      const res = await request(`${a.url}/t/${id}/scim/v2`).post("/Users").set(auth(tenantToken(id))).set("Content-Type", "application/scim+json").send(JSON.stringify(newUser(`${id}@example.com`)));
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+    }
+    const events = readFileSync(join(folder, "audit.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as { tenant?: string; operation: string });
+    expect(events.filter((e) => e.operation === "create").map((e) => e.tenant).sort()).toEqual(["audited-a", "audited-b"]);
+    for (const event of events) expect(event.tenant).toMatch(/^audited-[ab]$/);
   });
 });
