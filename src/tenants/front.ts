@@ -1,10 +1,13 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import type { Logger } from "pino";
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
-import { authenticate } from "../auth/authenticate.js";
+import { LIMIT_MAX_ADDRESSES, LIMIT_WINDOW_MS } from "../app.js";
+import { authenticate, type FailureThrottle } from "../auth/authenticate.js";
 import { StaticTokens } from "../auth/bearer-token.js";
 import { JwtVerifier } from "../auth/jwt-verifier.js";
 import type { Config } from "../config.js";
+import { AddressThrottle } from "../http/address-throttle.js";
+import { clientAddress } from "../http/client-address.js";
 import { errorHandler, notFoundHandler } from "../http/error-handler.js";
 import { HOP_HEADER } from "../http/replica-hop.js";
 import { ssoNotConfigured } from "../sso/index.js";
@@ -23,6 +26,11 @@ export const TENANT_PATH = "/t/:tenant";
 export class TenantsFront {
   readonly app: Express;
   readonly fileVersions: Counter<"outcome">;
+  /**
+   * Failed authentications, counted per client address for the whole process: every tenant's
+   * token check, unknown tenants and /metrics, so guesses spread over tenants count together.
+   */
+  readonly failures: FailureThrottle;
   private readonly registry = new Registry();
   private readonly operator: StaticTokens;
 
@@ -32,6 +40,10 @@ export class TenantsFront {
     logger: Logger,
   ) {
     this.operator = new StaticTokens(config.bearerTokens);
+    this.failures = {
+      throttle: new AddressThrottle({ limit: config.limits.authFailures, windowMs: LIMIT_WINDOW_MS, maxAddresses: LIMIT_MAX_ADDRESSES }),
+      addressOf: (req) => clientAddress(req, config.trustProxy !== null),
+    };
     collectDefaultMetrics({ register: this.registry });
     this.fileVersions = new Counter({
       name: "scim_tenants_file_versions_total",
@@ -60,13 +72,14 @@ export class TenantsFront {
     const app = express();
     app.set("etag", false);
     app.set("x-powered-by", false);
-    app.set("trust proxy", config.publicBaseUrl ? false : "loopback");
+    // As a single store's app (app.ts): TRUST_PROXY names the proxies whose X-Forwarded-For is believed.
+    app.set("trust proxy", config.trustProxy ?? (config.publicBaseUrl ? false : "loopback"));
     app.get("/healthz", (_req, res) => {
       res.json({ status: "ok" });
     });
     app.get("/readyz", this.readyz);
-    app.get("/metrics", authenticate(this.operator, config.jwt ? new JwtVerifier(config.jwt) : null), this.metrics);
-    const nobody = authenticate(new StaticTokens([]), null);
+    app.get("/metrics", authenticate(this.operator, config.jwt ? new JwtVerifier(config.jwt) : null, this.failures), this.metrics);
+    const nobody = authenticate(new StaticTokens([]), null, this.failures);
     const signInOff = ssoNotConfigured();
     app.use(TENANT_PATH, (req: Request, res: Response, next: NextFunction) => {
       const tenant = this.set().get(String(req.params.tenant));

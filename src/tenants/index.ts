@@ -46,6 +46,7 @@ export async function composeTenants(
     pollMs: options.pollMs ?? TENANTS_POLL_MS,
     retryMs: options.retryMs ?? TENANT_RETRY_MS,
     ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
+    failures: front.failures,
     onFileVersion: (outcome) => front.fileVersions.inc({ outcome }),
     build: async (setup, logger) => {
       const composed = await composeBridge(setup.config, {

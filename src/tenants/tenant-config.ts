@@ -31,6 +31,7 @@ const PROCESS_ONLY = new Set([
   "SCIM_AUDIT_FILE",
   "SCIM_AUDIT_FILE_MAX_MB",
   "SCIM_AUDIT_FILE_KEEP",
+  "AUTH_FAILURE_LIMIT",
 ]);
 
 /**

@@ -357,3 +357,32 @@ describe("tenants' audit trail", () => {
     for (const event of events) expect(event.tenant).toMatch(/^audited-[ab]$/);
   });
 });
+
+describe("tenants' failed authentications", () => {
+  const LIMIT = 3;
+  let f: RunningTenants;
+  beforeAll(async () => {
+    f = await startTenants((emulator) => ({ tenants: [tenantEntry(emulator, "guarded-a"), tenantEntry(emulator, "guarded-b")] }), {
+      env: { AUTH_FAILURE_LIMIT: String(LIMIT), TRUST_PROXY: "loopback" },
+    });
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+  const users = (tenant: string, token: string, forwardedFor: string) =>
+    request(`${f.url}/t/${tenant}/scim/v2`).get("/Users?count=1").set("Authorization", `Bearer ${token}`).set("X-Forwarded-For", forwardedFor);
+
+  it("are counted per client address (TRUST_PROXY) across tenants and unknown tenants; past the limit 429, a valid token still works", async () => {
+    const guesser = "203.0.113.20";
+    const paths = ["guarded-a", "guarded-b", "nobody"];
+    for (let i = 0; i < LIMIT; i++) expect((await users(paths[i % paths.length]!, `wrong-token-${i}-aaaaaaaaaaaa`, guesser)).status).toBe(401);
+    for (const tenant of paths) {
+      const refused = await users(tenant, "wrong-token-again-aaaaaaaa", guesser);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    }
+    // Another client behind the same proxy has its own count; the guesser's valid token works.
+    expect((await users("guarded-a", "wrong-token-aaaaaaaaaaaaaa", "203.0.113.21")).status).toBe(401);
+    expect((await users("guarded-a", tenantToken("guarded-a"), guesser)).status).toBe(200);
+  });
+});
