@@ -10,7 +10,7 @@ import { AddressThrottle } from "../http/address-throttle.js";
 import { clientAddress } from "../http/client-address.js";
 import { errorHandler, notFoundHandler } from "../http/error-handler.js";
 import { HOP_HEADER } from "../http/replica-hop.js";
-import { ssoNotConfigured } from "../sso/index.js";
+import { ssoNotConfigured, ssoUnavailable } from "../sso/index.js";
 import type { TenantSet } from "./tenant-set.js";
 
 /** Where tenant T is served: /t/T/scim/v2 (and /t/T/sso/… for its storefront sign-in). */
@@ -81,19 +81,22 @@ export class TenantsFront {
     app.get("/metrics", authenticate(this.operator, config.jwt ? new JwtVerifier(config.jwt) : null, this.failures), this.metrics);
     const nobody = authenticate(new StaticTokens([]), null, this.failures);
     const signInOff = ssoNotConfigured();
+    const signInDown = ssoUnavailable();
     app.use(TENANT_PATH, (req: Request, res: Response, next: NextFunction) => {
       const tenant = this.set().get(String(req.params.tenant));
       // Storefront sign-in is a browser's, without a bearer token (its own checks are in src/sso).
       if (req.path === "/sso" || req.path.startsWith("/sso/")) {
         if (!tenant) return signInOff(req, res, next);
-        void tenant.serve(req, res, next).catch(next);
+        // While its store cannot be used: a tenant without sign-in looks like an unknown one.
+        void tenant.serve(req, res, next, tenant.signInConfigured ? signInDown : signInOff).catch(next);
         return;
       }
       if (!tenant) return nobody(req, res, next);
       // A request another replica passed on carries a hop credential instead of a token: the
-      // tenant's own bridge checks it first (src/http/replica-hop.ts) and refuses a bad one with 401.
+      // tenant's own bridge checks it first (src/http/replica-hop.ts) and refuses a bad one with 401;
+      // without a bridge, nothing checks it, and the answer is an unknown tenant's.
       if (req.headers[HOP_HEADER] !== undefined) {
-        void tenant.serve(req, res, next).catch(next);
+        void tenant.serve(req, res, next, nobody).catch(next);
         return;
       }
       tenant.auth(req, res, (err?: unknown) => {

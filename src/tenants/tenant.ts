@@ -78,12 +78,25 @@ export class Tenant {
     await this.generation?.composed.serving(url);
   }
 
-  /** Serves an authenticated request (the caller ran `auth`), or answers 503 while the tenant's store fails. */
-  async serve(req: Request, res: Response, next: NextFunction): Promise<void> {
+  /** Whether the tenant has storefront sign-in (its sign-in routes are public anyway: storefronts link to them). */
+  get signInConfigured(): boolean {
+    return this.setup.config.sso !== null;
+  }
+
+  /**
+   * Serves an authenticated request (the caller ran `auth`), or answers 503 while the tenant's
+   * store fails. A request whose caller has not proved to be the tenant's (a replica hop, checked
+   * by the bridge; a browser's sign-in) goes to `unproven` instead, which tells nothing of the reason.
+   */
+  async serve(req: Request, res: Response, next: NextFunction, unproven?: RequestHandler): Promise<void> {
     for (;;) {
       await this.whenIdle();
       const generation = this.generation;
       if (generation === undefined) {
+        if (unproven) {
+          void unproven(req, res, next);
+          return;
+        }
         if (this.closed) return next(new ScimError(503, null, "This tenant is being removed", { "Retry-After": "10" }));
         const reason = this.failure?.reason ?? "it is starting";
         // The caller proved it is this tenant's: it may learn why its store is out of reach.

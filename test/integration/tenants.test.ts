@@ -257,6 +257,17 @@ describe("the tenants file changes while the bridge runs", () => {
     expect(refused.body.detail).toMatch(/BigCommerce rejected the API credentials/);
     // Its credentials check still comes first: without its token, the same 401 as anyone's.
     expect((await get("bad-creds", "/Users", A)).status).toBe(401);
+    // Nor does anything else without its token learn that it exists or why it fails: a made-up
+    // replica hop, or its sign-in routes (it has no sign-in), answer as an unknown tenant's.
+    const hop = { "x-scim-bridge-hop": "1.AAAAAAAAAAAAAAAAAAAAAA.forged", "x-scim-bridge-hop-to": "x", "x-scim-bridge-client": "x", "x-scim-bridge-body-sha256": "x" };
+    const hopToFailing = await get("bad-creds", "/Users", hop);
+    const hopToUnknown = await get("nobody", "/Users", hop);
+    expect(hopToFailing.status).toBe(hopToUnknown.status);
+    expect(hopToFailing.body).toEqual(hopToUnknown.body);
+    const signInFailing = await request(t.url).get("/t/bad-creds/sso/login");
+    const signInUnknown = await request(t.url).get("/t/nobody/sso/login");
+    expect(signInFailing.status).toBe(signInUnknown.status);
+    expect(signInFailing.text).toBe(signInUnknown.text);
     expect((await get("acme-eu", "/Users", A)).status).toBe(200);
 
     const publicReady = await request(t.url).get("/readyz");
