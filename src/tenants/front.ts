@@ -1,7 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import type { Logger } from "pino";
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
-import { LIMIT_MAX_ADDRESSES, LIMIT_WINDOW_MS } from "../app.js";
+import { LIMIT_MAX_ADDRESSES, LIMIT_WINDOW_MS, SCIM_BASE_PATH } from "../app.js";
 import { authenticate, type FailureThrottle } from "../auth/authenticate.js";
 import { StaticTokens } from "../auth/bearer-token.js";
 import { JwtVerifier } from "../auth/jwt-verifier.js";
@@ -95,7 +95,10 @@ export class TenantsFront {
       // A request another replica passed on carries a hop credential instead of a token: the
       // tenant's own bridge checks it first (src/http/replica-hop.ts) and refuses a bad one with 401;
       // without a bridge, nothing checks it, and the answer is an unknown tenant's.
-      if (req.headers[HOP_HEADER] !== undefined) {
+      // Only the SCIM API is passed on between replicas: elsewhere (/healthz, /readyz, /metrics
+      // of the tenant) the header opens nothing, and the tenant's token is asked for as always.
+      const scimApi = req.path === SCIM_BASE_PATH || req.path.startsWith(`${SCIM_BASE_PATH}/`);
+      if (scimApi && req.headers[HOP_HEADER] !== undefined) {
         void tenant.serve(req, res, next, nobody).catch(next);
         return;
       }

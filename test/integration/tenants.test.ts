@@ -42,7 +42,8 @@ const post = (tenant: string, path: string, body: unknown, headers: Record<strin
 
 beforeAll(async () => {
   t = await startTenants((emulator) => tenantsFile(emulator), {
-    env: { ACME_EU_STORE_TOKEN: "emulator-token" },
+    // Many refusals from this one address on purpose: past the failed-authentication limit they would be 429s.
+    env: { ACME_EU_STORE_TOKEN: "emulator-token", AUTH_FAILURE_LIMIT: "1000" },
     // The emulator refuses any other store token, so a tenant with a wrong one fails as in production.
     emulator: { accessToken: "emulator-token" },
     files: { "brand-b.token": `${B_TOKEN_IN_FILE}\n` },
@@ -151,6 +152,15 @@ describe("two tenants on two stores", () => {
   it("a tenant's own /readyz and /metrics answer its own token only", async () => {
     expect((await request(t.url).get("/t/acme-eu/readyz").set(A)).status).toBe(200);
     expect((await request(t.url).get("/t/acme-eu/readyz").set(B)).status).toBe(401);
+    // A replica hop credential is the SCIM API's alone: elsewhere it opens nothing, and a known
+    // tenant answers as an unknown one.
+    const hop = { "x-scim-bridge-hop": "1.AAAAAAAAAAAAAAAAAAAAAA.forged", "x-scim-bridge-hop-to": "x", "x-scim-bridge-client": "x", "x-scim-bridge-body-sha256": "x" };
+    for (const path of ["/healthz", "/readyz", "/metrics"]) {
+      const known = await request(t.url).get(`/t/acme-eu${path}`).set(hop);
+      const unknown = await request(t.url).get(`/t/nobody${path}`).set(hop);
+      expect(known.status, path).toBe(401);
+      expect(known.body).toEqual(unknown.body);
+    }
     const own = await request(t.url).get("/t/brand-b/metrics").set(B);
     expect(own.status).toBe(200);
     expect(own.text).not.toContain('tenant="acme-eu"');
