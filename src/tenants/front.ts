@@ -10,6 +10,7 @@ import { AddressThrottle } from "../http/address-throttle.js";
 import { clientAddress } from "../http/client-address.js";
 import { errorHandler, notFoundHandler } from "../http/error-handler.js";
 import { HOP_HEADER } from "../http/replica-hop.js";
+import { ScimError } from "../scim-error.js";
 import { ssoNotConfigured, ssoUnavailable } from "../sso/index.js";
 import type { TenantSet } from "./tenant-set.js";
 
@@ -82,6 +83,9 @@ export class TenantsFront {
     const nobody = authenticate(new StaticTokens([]), null, this.failures);
     const signInOff = ssoNotConfigured();
     const signInDown = ssoUnavailable();
+    // With replicas every tenant's bridge refuses a bad hop as replica-hop.ts does; where no bridge
+    // checks it (an unknown tenant, a tenant whose store cannot be used) the refusal is the same.
+    const hopRefused: RequestHandler = config.redis ? (_req, _res, next) => next(new ScimError(401, null, "Invalid replica credential")) : nobody;
     app.use(TENANT_PATH, (req: Request, res: Response, next: NextFunction) => {
       const tenant = this.set().get(String(req.params.tenant));
       // Storefront sign-in is a browser's, without a bearer token (its own checks are in src/sso).
@@ -91,15 +95,16 @@ export class TenantsFront {
         void tenant.serve(req, res, next, tenant.signInConfigured ? signInDown : signInOff).catch(next);
         return;
       }
-      if (!tenant) return nobody(req, res, next);
       // A request another replica passed on carries a hop credential instead of a token: the
       // tenant's own bridge checks it first (src/http/replica-hop.ts) and refuses a bad one with 401;
       // without a bridge, nothing checks it, and the answer is an unknown tenant's.
       // Only the SCIM API is passed on between replicas: elsewhere (/healthz, /readyz, /metrics
       // of the tenant) the header opens nothing, and the tenant's token is asked for as always.
       const scimApi = req.path === SCIM_BASE_PATH || req.path.startsWith(`${SCIM_BASE_PATH}/`);
-      if (scimApi && req.headers[HOP_HEADER] !== undefined) {
-        void tenant.serve(req, res, next, nobody).catch(next);
+      const hop = scimApi && req.headers[HOP_HEADER] !== undefined;
+      if (!tenant) return (hop ? hopRefused : nobody)(req, res, next);
+      if (hop) {
+        void tenant.serve(req, res, next, hopRefused).catch(next);
         return;
       }
       tenant.auth(req, res, (err?: unknown) => {
