@@ -57,8 +57,8 @@ import { refusalPage } from "./sso/page.js";
 
 export const SCIM_BASE_PATH = "/scim/v2";
 /** The per-address limits count per minute, for at most this many addresses at once. */
-const LIMIT_WINDOW_MS = 60_000;
-const LIMIT_MAX_ADDRESSES = 10_000;
+export const LIMIT_WINDOW_MS = 60_000;
+export const LIMIT_MAX_ADDRESSES = 10_000;
 
 /** /sso/login and /sso/callback, per client address: past the limit a 429 page with Retry-After. */
 function limitSignIns(throttle: AddressThrottle, addressOf: (req: Request) => string, storefrontUrl: string | null): express.RequestHandler {

@@ -149,6 +149,7 @@ async function forward(
       ifMatch: headers["if-match"] ?? "",
       ifNoneMatch: headers["if-none-match"] ?? "",
       proto: req.protocol,
+      deadline: headers[FORWARDED_DEADLINE_HEADER] ?? "",
       client: req.scimClient ?? "unknown",
     },
     bodyText,

@@ -13,7 +13,8 @@ import { ScimError } from "../scim-error.js";
  *
  * Request: HMAC-SHA256 over the method, path and query, a digest of the body as sent (JSON of
  * the checked body, which the leader parses and serialises back to the same text), the headers
- * that change the answer (Host, If-Match, If-None-Match, the scheme), the original client's
+ * that change the answer (Host, If-Match, If-None-Match, the scheme, the deadline the follower
+ * passes on: request-deadline.ts), the original client's
  * identity (who authenticated at the follower, for audit lines), the leader's replica id, a
  * timestamp and a random nonce. Fresh = within HOP_WINDOW_MS of the leader's clock (replicas
  * keep their clocks in sync, see docs/replicas.md); each nonce is accepted once.
@@ -26,6 +27,8 @@ export const SERVED_HEADER = "x-scim-bridge-served";
 const HOP_TO_HEADER = "x-scim-bridge-hop-to";
 const CLIENT_HEADER = "x-scim-bridge-client";
 const BODY_HEADER = "x-scim-bridge-body-sha256";
+/** What the follower has left of the request's time (read by src/http/request-deadline.ts). */
+export const FORWARDED_DEADLINE_HEADER = "x-scim-bridge-deadline";
 
 /** How far a hop's timestamp may be from the leader's clock. */
 export const HOP_WINDOW_MS = 30_000;
@@ -65,6 +68,8 @@ export interface HopRequest {
   ifMatch: string;
   ifNoneMatch: string;
   proto: string;
+  /** The FORWARDED_DEADLINE_HEADER value, "" without one. */
+  deadline: string;
   client: string;
   to: string;
   bodyDigest: string;
@@ -73,7 +78,7 @@ export interface HopRequest {
 }
 
 const requestString = (r: HopRequest): string =>
-  ["scim-bridge hop request v1", r.to, r.method, r.target, r.host, r.ifMatch, r.ifNoneMatch, r.proto, r.client, r.bodyDigest, String(r.timestamp), r.nonce].join("\n");
+  ["scim-bridge hop request v1", r.to, r.method, r.target, r.host, r.ifMatch, r.ifNoneMatch, r.proto, r.deadline, r.client, r.bodyDigest, String(r.timestamp), r.nonce].join("\n");
 
 const answerString = (nonce: string, status: number, headers: Record<string, string>, bodyDigest: string): string =>
   ["scim-bridge hop answer v1", nonce, String(status), ...PASSED_RESPONSE_HEADERS.map((name) => `${name}:${headers[name] ?? ""}`), bodyDigest].join("\n");
@@ -151,6 +156,7 @@ export class ReplicaHops {
           ifMatch: headerText(req, "if-match"),
           ifNoneMatch: headerText(req, "if-none-match"),
           proto: headerText(req, "x-forwarded-proto"),
+          deadline: headerText(req, FORWARDED_DEADLINE_HEADER),
           client: clientName,
           bodyDigest,
           timestamp,

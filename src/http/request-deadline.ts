@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from "express";
 import { runWithDeadline, type RequestDeadline } from "../bigcommerce/index.js";
 import { REQUEST_HARD_LIMIT_MS } from "../config.js";
-import { isForwarded } from "./replica-hop.js";
+import { FORWARDED_DEADLINE_HEADER, isForwarded } from "./replica-hop.js";
 
 /**
  * Sets the SCIM request's one deadline where it enters (bigcommerce/deadline.ts): its work must
@@ -9,9 +9,10 @@ import { isForwarded } from "./replica-hop.js";
  *
  * A request another replica passed on carries what that replica had left of both (FORWARDED_DEADLINE_HEADER);
  * this replica keeps a little less, so its answer is back before the follower stops waiting.
- * The header can only shorten the deadline, never lengthen it.
+ * The header can only shorten the deadline, never lengthen it, and it is part of what the hop
+ * signs (replica-hop.ts): nobody on the way can cut the time the leader keeps for an undo.
  */
-export const FORWARDED_DEADLINE_HEADER = "x-scim-bridge-deadline";
+export { FORWARDED_DEADLINE_HEADER };
 /** What the hop back to the follower may take. */
 export const FORWARD_HOP_MS = 500;
 

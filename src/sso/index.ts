@@ -106,6 +106,15 @@ export function createSso(deps: SsoDeps): Router {
   });
 }
 
+/** /sso of a tenant whose store cannot be used now (src/tenants): the shopper's page, without the reason. */
+export function ssoUnavailable(): Router {
+  const router = Router();
+  router.use((_req, res) => {
+    res.status(REFUSALS.store_unavailable.status).type("html").send(refusalPage(REFUSALS.store_unavailable.message, null));
+  });
+  return router;
+}
+
 /** /sso when sign-in is off: a page that says so (the paths exist, the feature is not set up). */
 export function ssoNotConfigured(): Router {
   const router = Router();

@@ -21,8 +21,18 @@ import type { RelyingParty } from "./relying-party.js";
  * The pending sign-in cookie. Over https it is a `__Host-` cookie (Secure, Path=/, no Domain), so
  * no sibling subdomain can plant or overwrite it. Browsers refuse that prefix without Secure, so
  * on plain http (allowed on loopback only: tests and local demos) it is a plain cookie on /sso.
+ * At Path=/ every sign-in route of the host shares the cookie's name space: routes under another
+ * path (a tenant's /t/<id>/sso) name their cookie after that path (`pendingCookieName`), so a
+ * sign-in started at one tenant does not overwrite a sign-in in progress at another.
  */
 export const PENDING_COOKIE = { secure: "__Host-scim_bridge_sso", plain: "scim_bridge_sso" } as const;
+
+/** The pending cookie's name for sign-in routes at `cookiePath` ("/sso", "/t/<id>/sso"). */
+export function pendingCookieName(secure: boolean, cookiePath: string): string {
+  if (!secure) return PENDING_COOKIE.plain; // scoped by its Path already
+  const scope = cookiePath.replace(/\/sso$/, "");
+  return scope === "" ? PENDING_COOKIE.secure : `${PENDING_COOKIE.secure}.${scope.slice(1).replace(/[^A-Za-z0-9-]/g, "_")}`;
+}
 const PENDING_TTL_MS = 10 * 60_000;
 
 export interface SsoRouterDeps {
@@ -63,7 +73,7 @@ const rawQueryOf = (req: Request): string => {
 export function ssoRouter(deps: SsoRouterDeps): Router {
   const pending = new SealedLogins(deps.sealSecret, PENDING_TTL_MS);
   const { audit } = deps;
-  const COOKIE = deps.secureCookie ? PENDING_COOKIE.secure : PENDING_COOKIE.plain;
+  const COOKIE = pendingCookieName(deps.secureCookie, deps.cookiePath);
   // A __Host- cookie must have path "/"; over plain http (loopback) it stays on the sign-in routes.
   const cookieOptions = { httpOnly: true, sameSite: "lax" as const, secure: deps.secureCookie, path: deps.secureCookie ? "/" : deps.cookiePath };
   const router = Router();

@@ -1,13 +1,17 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import type { Logger } from "pino";
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
-import { authenticate } from "../auth/authenticate.js";
+import { LIMIT_MAX_ADDRESSES, LIMIT_WINDOW_MS, SCIM_BASE_PATH } from "../app.js";
+import { authenticate, type FailureThrottle } from "../auth/authenticate.js";
 import { StaticTokens } from "../auth/bearer-token.js";
 import { JwtVerifier } from "../auth/jwt-verifier.js";
 import type { Config } from "../config.js";
+import { AddressThrottle } from "../http/address-throttle.js";
+import { clientAddress } from "../http/client-address.js";
 import { errorHandler, notFoundHandler } from "../http/error-handler.js";
 import { HOP_HEADER } from "../http/replica-hop.js";
-import { ssoNotConfigured } from "../sso/index.js";
+import { ScimError } from "../scim-error.js";
+import { ssoNotConfigured, ssoUnavailable } from "../sso/index.js";
 import type { TenantSet } from "./tenant-set.js";
 
 /** Where tenant T is served: /t/T/scim/v2 (and /t/T/sso/… for its storefront sign-in). */
@@ -23,6 +27,11 @@ export const TENANT_PATH = "/t/:tenant";
 export class TenantsFront {
   readonly app: Express;
   readonly fileVersions: Counter<"outcome">;
+  /**
+   * Failed authentications, counted per client address for the whole process: every tenant's
+   * token check, unknown tenants and /metrics, so guesses spread over tenants count together.
+   */
+  readonly failures: FailureThrottle;
   private readonly registry = new Registry();
   private readonly operator: StaticTokens;
 
@@ -32,6 +41,10 @@ export class TenantsFront {
     logger: Logger,
   ) {
     this.operator = new StaticTokens(config.bearerTokens);
+    this.failures = {
+      throttle: new AddressThrottle({ limit: config.limits.authFailures, windowMs: LIMIT_WINDOW_MS, maxAddresses: LIMIT_MAX_ADDRESSES }),
+      addressOf: (req) => clientAddress(req, config.trustProxy !== null),
+    };
     collectDefaultMetrics({ register: this.registry });
     this.fileVersions = new Counter({
       name: "scim_tenants_file_versions_total",
@@ -60,27 +73,38 @@ export class TenantsFront {
     const app = express();
     app.set("etag", false);
     app.set("x-powered-by", false);
-    app.set("trust proxy", config.publicBaseUrl ? false : "loopback");
+    // As a single store's app (app.ts): TRUST_PROXY names the proxies whose X-Forwarded-For is believed.
+    app.set("trust proxy", config.trustProxy ?? (config.publicBaseUrl ? false : "loopback"));
     app.get("/healthz", (_req, res) => {
       res.json({ status: "ok" });
     });
     app.get("/readyz", this.readyz);
-    app.get("/metrics", authenticate(this.operator, config.jwt ? new JwtVerifier(config.jwt) : null), this.metrics);
-    const nobody = authenticate(new StaticTokens([]), null);
+    app.get("/metrics", authenticate(this.operator, config.jwt ? new JwtVerifier(config.jwt) : null, this.failures), this.metrics);
+    const nobody = authenticate(new StaticTokens([]), null, this.failures);
     const signInOff = ssoNotConfigured();
+    const signInDown = ssoUnavailable();
+    // With replicas every tenant's bridge refuses a bad hop as replica-hop.ts does; where no bridge
+    // checks it (an unknown tenant, a tenant whose store cannot be used) the refusal is the same.
+    const hopRefused: RequestHandler = config.redis ? (_req, _res, next) => next(new ScimError(401, null, "Invalid replica credential")) : nobody;
     app.use(TENANT_PATH, (req: Request, res: Response, next: NextFunction) => {
       const tenant = this.set().get(String(req.params.tenant));
       // Storefront sign-in is a browser's, without a bearer token (its own checks are in src/sso).
       if (req.path === "/sso" || req.path.startsWith("/sso/")) {
         if (!tenant) return signInOff(req, res, next);
-        void tenant.serve(req, res, next).catch(next);
+        // While its store cannot be used: a tenant without sign-in looks like an unknown one.
+        void tenant.serve(req, res, next, tenant.signInConfigured ? signInDown : signInOff).catch(next);
         return;
       }
-      if (!tenant) return nobody(req, res, next);
       // A request another replica passed on carries a hop credential instead of a token: the
-      // tenant's own bridge checks it first (src/http/replica-hop.ts) and refuses a bad one with 401.
-      if (req.headers[HOP_HEADER] !== undefined) {
-        void tenant.serve(req, res, next).catch(next);
+      // tenant's own bridge checks it first (src/http/replica-hop.ts) and refuses a bad one with 401;
+      // without a bridge, nothing checks it, and the answer is an unknown tenant's.
+      // Only the SCIM API is passed on between replicas: elsewhere (/healthz, /readyz, /metrics
+      // of the tenant) the header opens nothing, and the tenant's token is asked for as always.
+      const scimApi = req.path === SCIM_BASE_PATH || req.path.startsWith(`${SCIM_BASE_PATH}/`);
+      const hop = scimApi && req.headers[HOP_HEADER] !== undefined;
+      if (!tenant) return (hop ? hopRefused : nobody)(req, res, next);
+      if (hop) {
+        void tenant.serve(req, res, next, hopRefused).catch(next);
         return;
       }
       tenant.auth(req, res, (err?: unknown) => {

@@ -1,5 +1,6 @@
 import type { Express } from "express";
 import type { Logger } from "pino";
+import { AuditTrail } from "../audit/audit-trail.js";
 import { composeBridge } from "../compose.js";
 import type { Config } from "../config.js";
 import { TenantsFront } from "./front.js";
@@ -35,6 +36,9 @@ export async function composeTenants(
   let servingAt: string | undefined;
   let set: TenantSet | undefined;
   const front = new TenantsFront(() => set!, config, options.logger);
+  // One audit trail for the process (one writer of SCIM_AUDIT_FILE, which rotates it): each
+  // tenant's events name the tenant.
+  const audit = AuditTrail.open(options.logger, config.auditFile);
   set = new TenantSet({
     file: config.tenantsFile!,
     logger: options.logger,
@@ -42,11 +46,13 @@ export async function composeTenants(
     pollMs: options.pollMs ?? TENANTS_POLL_MS,
     retryMs: options.retryMs ?? TENANT_RETRY_MS,
     ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
+    failures: front.failures,
     onFileVersion: (outcome) => front.fileVersions.inc({ outcome }),
     build: async (setup, logger) => {
       const composed = await composeBridge(setup.config, {
         logger,
         upstream: setup.upstream,
+        audit: audit.forTenant(setup.id),
         tenant: { basePath: `/t/${setup.id}`, tokens: setup.tokens },
       });
       // A tenant added while the process runs joins leadership at once.

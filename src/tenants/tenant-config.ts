@@ -12,7 +12,7 @@ const FROM_TENANT_FIELDS: Record<string, string> = {
   SCIM_BEARER_TOKENS: "scimTokens",
 };
 
-/** The process's own settings: one listener, one log, one Redis, one tenants file. */
+/** The process's own settings: one listener, one log, one Redis, one tenants file, one audit file. */
 const PROCESS_ONLY = new Set([
   "PORT",
   "HOST",
@@ -28,6 +28,10 @@ const PROCESS_ONLY = new Set([
   "EMULATOR_RATE_QUOTA",
   "EMULATOR_RATE_WINDOW_MS",
   "SSO_DEV_PROVIDER",
+  "SCIM_AUDIT_FILE",
+  "SCIM_AUDIT_FILE_MAX_MB",
+  "SCIM_AUDIT_FILE_KEEP",
+  "AUTH_FAILURE_LIMIT",
 ]);
 
 /**

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
-import { authenticate } from "../auth/authenticate.js";
+import { authenticate, type FailureThrottle } from "../auth/authenticate.js";
 import { JwtVerifier } from "../auth/jwt-verifier.js";
 import type { ComposedBridge } from "../compose.js";
 import { ConfigError, IDP_REQUEST_BUDGET_MS } from "../config.js";
@@ -23,6 +23,8 @@ export interface TenantDeps {
   build(setup: TenantSetup, logger: Logger): Promise<ComposedBridge>;
   /** A tenant whose bridge could not be built (credentials refused, store unreachable) is tried again this often. */
   retryMs: number;
+  /** Failed authentications of the process (src/tenants/front.ts), counted per client address. */
+  failures?: FailureThrottle;
   /** A retiring generation's requests get this long to finish before it is closed anyway. */
   drainMs?: number;
 }
@@ -49,7 +51,7 @@ export class Tenant {
     private readonly deps: TenantDeps,
   ) {
     this.logger = deps.logger.child({ tenant: setup.id });
-    this.auth = authOf(setup);
+    this.auth = authOf(setup, deps.failures);
     this.enqueue(() => this.build());
   }
 
@@ -76,12 +78,25 @@ export class Tenant {
     await this.generation?.composed.serving(url);
   }
 
-  /** Serves an authenticated request (the caller ran `auth`), or answers 503 while the tenant's store fails. */
-  async serve(req: Request, res: Response, next: NextFunction): Promise<void> {
+  /** Whether the tenant has storefront sign-in (its sign-in routes are public anyway: storefronts link to them). */
+  get signInConfigured(): boolean {
+    return this.setup.config.sso !== null;
+  }
+
+  /**
+   * Serves an authenticated request (the caller ran `auth`), or answers 503 while the tenant's
+   * store fails. A request whose caller has not proved to be the tenant's (a replica hop, checked
+   * by the bridge; a browser's sign-in) goes to `unproven` instead, which tells nothing of the reason.
+   */
+  async serve(req: Request, res: Response, next: NextFunction, unproven?: RequestHandler): Promise<void> {
     for (;;) {
       await this.whenIdle();
       const generation = this.generation;
       if (generation === undefined) {
+        if (unproven) {
+          void unproven(req, res, next);
+          return;
+        }
         if (this.closed) return next(new ScimError(503, null, "This tenant is being removed", { "Retry-After": "10" }));
         const reason = this.failure?.reason ?? "it is starting";
         // The caller proved it is this tenant's: it may learn why its store is out of reach.
@@ -101,7 +116,7 @@ export class Tenant {
   /** The file changed this tenant: the current bridge finishes its requests and closes, then a new one is built. */
   replace(setup: TenantSetup): void {
     this.setup = setup;
-    this.auth = authOf(setup);
+    this.auth = authOf(setup, this.deps.failures);
     this.enqueue(async () => {
       await this.retire();
       await this.build();
@@ -186,8 +201,8 @@ export class Tenant {
   }
 }
 
-function authOf(setup: TenantSetup): RequestHandler {
-  return authenticate(setup.tokens, setup.config.jwt ? new JwtVerifier(setup.config.jwt) : null);
+function authOf(setup: TenantSetup, failures: FailureThrottle | undefined): RequestHandler {
+  return authenticate(setup.tokens, setup.config.jwt ? new JwtVerifier(setup.config.jwt) : null, failures);
 }
 
 /** Why a tenant's bridge could not be built, for its callers and operators (never an upstream message or a secret). */

@@ -77,10 +77,17 @@ export function readTenantsFile(path: string, env: NodeJS.ProcessEnv = process.e
   const entries: TenantEntry[] = [];
   const seenIds = new Set<string>();
   const tokenOwner = new Map<string, string>();
+  const storeOwner = new Map<string, string>();
   for (const t of parsed.data.tenants) {
     const fail = (where: string, message: string) => problems.push(`  tenant "${t.id}": ${where}: ${message}`);
     if (seenIds.has(t.id)) fail("id", "is given twice");
     seenIds.add(t.id);
+    // One bridge per store: two would each spend the store's whole quota, and with replicas share
+    // its Redis keys (locks, leadership) while serving different paths.
+    const store = `${(t.bigcommerce.apiUrl ?? "https://api.bigcommerce.com").replace(/\/+$/, "")} ${t.bigcommerce.storeHash}`;
+    const storeTenant = storeOwner.get(store);
+    if (storeTenant !== undefined && storeTenant !== t.id) fail("bigcommerce.storeHash", `is also tenant "${storeTenant}"'s store; one tenant per store`);
+    storeOwner.set(store, t.id);
     const reveal = (ref: SecretRef, where: string): string | undefined => {
       const value = resolveSecret(ref, folder, env);
       if (typeof value === "string") return value;

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { errorHandler } from "../../src/http/error-handler.js";
 import { forwardToLeader, type LeaderView } from "../../src/http/forward-to-leader.js";
 import { jsonBody } from "../../src/http/json-body.js";
+import { FORWARDED_DEADLINE_HEADER } from "../../src/http/request-deadline.js";
 import { ScimError } from "../../src/scim-error.js";
 import { HOP_HEADER, HOP_WINDOW_MS, ReplicaHops, SERVED_HEADER } from "../../src/http/replica-hop.js";
 
@@ -279,6 +280,9 @@ describe("the leader's check of a hop", () => {
     ["another If-Match", (h: Record<string, string>) => (h["if-match"] = 'W/"1"')],
     ["a hop meant for another replica", (h: Record<string, string>) => (h["x-scim-bridge-hop-to"] = "someone-else")],
     ["a malformed credential", (h: Record<string, string>) => (h[HOP_HEADER] = "garbage")],
+    // What the follower had left of the request's time: a deadline made up on the way would leave
+    // the leader no time to take back a write its deadline stopped.
+    ["a deadline added on the way", (h: Record<string, string>) => (h[FORWARDED_DEADLINE_HEADER] = "5000,0")],
   ])("refuses %s with 401, and never falls back to other credentials", async (_what, change) => {
     const hop = await capturedHop();
     const res = await replay(leaderApp(), hop, (h) => {

@@ -1,4 +1,7 @@
 import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/index.js";
@@ -39,7 +42,8 @@ const post = (tenant: string, path: string, body: unknown, headers: Record<strin
 
 beforeAll(async () => {
   t = await startTenants((emulator) => tenantsFile(emulator), {
-    env: { ACME_EU_STORE_TOKEN: "emulator-token" },
+    // Many refusals from this one address on purpose: past the failed-authentication limit they would be 429s.
+    env: { ACME_EU_STORE_TOKEN: "emulator-token", AUTH_FAILURE_LIMIT: "1000" },
     // The emulator refuses any other store token, so a tenant with a wrong one fails as in production.
     emulator: { accessToken: "emulator-token" },
     files: { "brand-b.token": `${B_TOKEN_IN_FILE}\n` },
@@ -148,6 +152,15 @@ describe("two tenants on two stores", () => {
   it("a tenant's own /readyz and /metrics answer its own token only", async () => {
     expect((await request(t.url).get("/t/acme-eu/readyz").set(A)).status).toBe(200);
     expect((await request(t.url).get("/t/acme-eu/readyz").set(B)).status).toBe(401);
+    // A replica hop credential is the SCIM API's alone: elsewhere it opens nothing, and a known
+    // tenant answers as an unknown one.
+    const hop = { "x-scim-bridge-hop": "1.AAAAAAAAAAAAAAAAAAAAAA.forged", "x-scim-bridge-hop-to": "x", "x-scim-bridge-client": "x", "x-scim-bridge-body-sha256": "x" };
+    for (const path of ["/healthz", "/readyz", "/metrics"]) {
+      const known = await request(t.url).get(`/t/acme-eu${path}`).set(hop);
+      const unknown = await request(t.url).get(`/t/nobody${path}`).set(hop);
+      expect(known.status, path).toBe(401);
+      expect(known.body).toEqual(unknown.body);
+    }
     const own = await request(t.url).get("/t/brand-b/metrics").set(B);
     expect(own.status).toBe(200);
     expect(own.text).not.toContain('tenant="acme-eu"');
@@ -261,6 +274,17 @@ describe("the tenants file changes while the bridge runs", () => {
     expect(refused.body.detail).toMatch(/BigCommerce rejected the API credentials/);
     // Its credentials check still comes first: without its token, the same 401 as anyone's.
     expect((await get("bad-creds", "/Users", A)).status).toBe(401);
+    // Nor does anything else without its token learn that it exists or why it fails: a made-up
+    // replica hop, or its sign-in routes (it has no sign-in), answer as an unknown tenant's.
+    const hop = { "x-scim-bridge-hop": "1.AAAAAAAAAAAAAAAAAAAAAA.forged", "x-scim-bridge-hop-to": "x", "x-scim-bridge-client": "x", "x-scim-bridge-body-sha256": "x" };
+    const hopToFailing = await get("bad-creds", "/Users", hop);
+    const hopToUnknown = await get("nobody", "/Users", hop);
+    expect(hopToFailing.status).toBe(hopToUnknown.status);
+    expect(hopToFailing.body).toEqual(hopToUnknown.body);
+    const signInFailing = await request(t.url).get("/t/bad-creds/sso/login");
+    const signInUnknown = await request(t.url).get("/t/nobody/sso/login");
+    expect(signInFailing.status).toBe(signInUnknown.status);
+    expect(signInFailing.text).toBe(signInUnknown.text);
     expect((await get("acme-eu", "/Users", A)).status).toBe(200);
 
     const publicReady = await request(t.url).get("/readyz");
@@ -334,5 +358,59 @@ describe("tenants' logs", () => {
     expect(lines.join("\n")).not.toContain("the-secret-code");
     expect(lines.join("\n")).not.toContain("the-secret-state");
     expect(lines.join("\n")).not.toContain(tenantToken("logged"));
+  });
+});
+
+describe("tenants' audit trail", () => {
+  let a: RunningTenants;
+  let folder: string;
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), "scim-tenants-audit-"));
+    a = await startTenants((emulator) => ({ tenants: [tenantEntry(emulator, "audited-a"), tenantEntry(emulator, "audited-b")] }), {
+      env: { SCIM_AUDIT_FILE: join(folder, "audit.jsonl") },
+    });
+  });
+  afterAll(async () => {
+    await a?.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("every event in the one audit file names its tenant", async () => {
+    for (const id of ["audited-a", "audited-b"]) {
+      const res = await request(`${a.url}/t/${id}/scim/v2`).post("/Users").set(auth(tenantToken(id))).set("Content-Type", "application/scim+json").send(JSON.stringify(newUser(`${id}@example.com`)));
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+    }
+    const events = readFileSync(join(folder, "audit.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as { tenant?: string; operation: string });
+    expect(events.filter((e) => e.operation === "create").map((e) => e.tenant).sort()).toEqual(["audited-a", "audited-b"]);
+    for (const event of events) expect(event.tenant).toMatch(/^audited-[ab]$/);
+  });
+});
+
+describe("tenants' failed authentications", () => {
+  const LIMIT = 3;
+  let f: RunningTenants;
+  beforeAll(async () => {
+    f = await startTenants((emulator) => ({ tenants: [tenantEntry(emulator, "guarded-a"), tenantEntry(emulator, "guarded-b")] }), {
+      env: { AUTH_FAILURE_LIMIT: String(LIMIT), TRUST_PROXY: "loopback" },
+    });
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+  const users = (tenant: string, token: string, forwardedFor: string) =>
+    request(`${f.url}/t/${tenant}/scim/v2`).get("/Users?count=1").set("Authorization", `Bearer ${token}`).set("X-Forwarded-For", forwardedFor);
+
+  it("are counted per client address (TRUST_PROXY) across tenants and unknown tenants; past the limit 429, a valid token still works", async () => {
+    const guesser = "203.0.113.20";
+    const paths = ["guarded-a", "guarded-b", "nobody"];
+    for (let i = 0; i < LIMIT; i++) expect((await users(paths[i % paths.length]!, `wrong-token-${i}-aaaaaaaaaaaa`, guesser)).status).toBe(401);
+    for (const tenant of paths) {
+      const refused = await users(tenant, "wrong-token-again-aaaaaaaa", guesser);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    }
+    // Another client behind the same proxy has its own count; the guesser's valid token works.
+    expect((await users("guarded-a", "wrong-token-aaaaaaaaaaaaaa", "203.0.113.21")).status).toBe(401);
+    expect((await users("guarded-a", tenantToken("guarded-a"), guesser)).status).toBe(200);
   });
 });

@@ -75,5 +75,10 @@ describe.skipIf(!redisServerAvailable)(`tenants processes as replicas${redisServ
     // A forged hop credential on a tenant's path is checked by that tenant's bridge, and refused.
     const forged = await request(`${leader.url}/t/north/scim/v2`).get("/Users").set({ "x-scim-bridge-hop": "forged", "x-scim-bridge-hop-to": "anyone" });
     expect(forged.status).toBe(401);
+    // The same refusal as on an unknown tenant's path: a made-up hop does not tell which tenants exist.
+    const unknown = await request(`${leader.url}/t/nobody/scim/v2`).get("/Users").set({ "x-scim-bridge-hop": "forged", "x-scim-bridge-hop-to": "anyone" });
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toEqual(forged.body);
+    expect(unknown.headers["www-authenticate"]).toBe(forged.headers["www-authenticate"]);
   });
 });

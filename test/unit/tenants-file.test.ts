@@ -65,6 +65,11 @@ describe("readTenantsFile", () => {
   it("refuses duplicate ids, a token shared by two tenants, short tokens, bad ids and unknown fields", () => {
     expect(problemOf(() => readTenantsFile(write({ tenants: [tenant(), tenant({ scimTokens: ["another-long-token-here"] })] }), {}))).toMatch(/tenant "acme-eu": id: is given twice/);
     expect(problemOf(() => readTenantsFile(write({ tenants: [tenant(), tenant({ id: "other" })] }), {}))).toMatch(/tenant "other": scimTokens: a token is also tenant "acme-eu"'s/);
+    // Two bridges on one store would each spend its whole quota, and with replicas share its Redis
+    // keys (leadership included) while serving different paths.
+    expect(
+      problemOf(() => readTenantsFile(write({ tenants: [tenant(), tenant({ id: "other", scimTokens: ["another-long-token-here"] })] }), {})),
+    ).toMatch(/tenant "other": bigcommerce\.storeHash: is also tenant "acme-eu"'s store/);
     expect(problemOf(() => readTenantsFile(write({ tenants: [tenant({ scimTokens: ["short"] })] }), {}))).toMatch(/scimTokens\[0\]: must be at least 16 characters/);
     expect(problemOf(() => readTenantsFile(write({ tenants: [tenant({ id: "Not/A/Path" })] }), {}))).toMatch(/tenant "Not\/A\/Path": id: must be/);
     expect(problemOf(() => readTenantsFile(write({ tenants: [tenant({ bigcommerce: { storeHash: "abc", accessToken: "x", region: "eu" } })] }), {}))).toMatch(/tenant "acme-eu": bigcommerce/);
