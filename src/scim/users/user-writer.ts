@@ -312,7 +312,8 @@ export class UserWriter {
       await undo.rollBack();
       throw err;
     }
-    this.audit({ operation: "create", customerId: customer.id, changed: Object.keys(item) });
+    const wroteAddresses = addressRequest !== undefined && addressRequest.wanted.size > 0;
+    this.audit({ operation: "create", customerId: customer.id, changed: [...Object.keys(item), ...(wroteAddresses ? ["addresses"] : [])] });
     return userFromCustomer(customer, view);
   }
 
