@@ -205,6 +205,19 @@ export class BatchLane<P> {
     this.schedule();
   }
 
+  /**
+   * Runs `work`, a call that carries `item` alone (an item of a failed batch sent again by
+   * itself, while its batch is in flight), under that item's own call tally and deadline rather
+   * than the batch's: its call serves that one request, which neither counts for the others nor
+   * waits past that request's deadline.
+   */
+  asItem<T>(item: P, work: () => T): T {
+    const tally = new BatchTally([this.tallies.get(item)]);
+    const deadline = this.deadlines.get(item as object);
+    const counted = () => runWithCallTally(tally, work);
+    return deadline ? runWithDeadline(deadline, counted) : runWithoutDeadline(counted);
+  }
+
   /** Stops the lane and hands back everything not yet sent. */
   close(): P[] {
     this.closed = true;

@@ -93,8 +93,9 @@ export class SharedWrites<I, O> {
         return;
       }
       for (const [i, e] of batch.entries()) {
-        // Each under its own item's guard, not the batch's (which a neighbour's may refuse).
-        await runWithWriteGuard(guard.ofItem(i), () => this.options.send([e.item], undefined)).then(
+        // Each under its own item's guard, not the batch's (which a neighbour's may refuse), and
+        // as its own request's work (call tally, deadline).
+        await this.lane.asItem(e, () => runWithWriteGuard(guard.ofItem(i), () => this.options.send([e.item], undefined))).then(
           ([result]) => e.resolve(result as O),
           (reason: unknown) => e.reject(reason),
         );

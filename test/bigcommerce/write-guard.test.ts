@@ -12,6 +12,8 @@ import { SharedWrites } from "../../src/bigcommerce/shared-writes.js";
 import { boundedSlots, Semaphore } from "../../src/bigcommerce/concurrency.js";
 import { OutcomeUnknownError, ValidationFailedError } from "../../src/bigcommerce/errors.js";
 import { currentWriteGuard, runWithWriteGuard, type WriteGuard } from "../../src/bigcommerce/write-guard.js";
+import { CallCounter, currentCallTally, runWithCallTally } from "../../src/bigcommerce/call-tally.js";
+import { currentDeadline, runWithDeadline } from "../../src/bigcommerce/deadline.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { FakeClock } from "./helpers/fake-clock.js";
 import { customer, json, page, scriptedServer } from "./helpers/scripted-server.js";
@@ -144,6 +146,42 @@ describe("single-item writes sent again one by one after an item's error", () =>
     expect(bad.error).toBeInstanceOf(ValidationFailedError);
     expect([held.value, unguarded.value]).toEqual(["held!", "unguarded!"]);
     expect(sent).toEqual([["stale", "held", "unguarded", "bad"], ["held"], ["unguarded"], ["bad"]]);
+  });
+});
+
+describe("single-item writes sent again one by one carry their own request's tally and deadline", () => {
+  it("each lone call counts for its own request only and is bounded by that request's deadline, not a neighbour's", async () => {
+    const clock = new FakeClock();
+    const seen: { items: string[]; deadline: number | undefined }[] = [];
+    const writes = new SharedWrites<string, string>({
+      clock,
+      maxWaitMs: 30_000,
+      maxBatch: 10,
+      maxInFlight: 1,
+      send: async (items) => {
+        // As the transport does for every call it makes.
+        currentCallTally()?.count({ method: "PUT", endpoint: "/v3/customers/attribute-values", status: 200 });
+        seen.push({ items, deadline: currentDeadline()?.at });
+        if (items.length > 1 || items[0] === "bad") throw new ValidationFailedError(422, "invalid value", [{ field: "value", message: "bad" }]);
+        return items.map((i) => `${i}!`);
+      },
+    });
+    const [first, second] = [new CallCounter(), new CallCounter()];
+    const soon = { at: clock.now() + 5_000, hardAt: clock.now() + 6_000 };
+    const later = { at: clock.now() + 20_000, hardAt: clock.now() + 21_000 };
+    const bad = track(runWithCallTally(first, () => runWithDeadline(soon, () => writes.submit("bad"))));
+    const good = track(runWithCallTally(second, () => runWithDeadline(later, () => writes.submit("good"))));
+    await drive(clock, () => bad.settled && good.settled);
+
+    expect(bad.error).toBeInstanceOf(ValidationFailedError);
+    expect(good.value).toBe("good!");
+    // The shared call carried both; each lone call carried one request's work.
+    expect(seen).toEqual([
+      { items: ["bad", "good"], deadline: later.at },
+      { items: ["bad"], deadline: soon.at },
+      { items: ["good"], deadline: later.at },
+    ]);
+    expect([first.total, second.total]).toEqual([2, 2]);
   });
 });
 

@@ -98,6 +98,22 @@ describe("audit trail of SCIM writes (SCIM_AUDIT_FILE)", () => {
   });
 });
 
+describe("audit trail of a create with the bridge's addresses", () => {
+  const file = join(dir, "addresses", "audit.jsonl");
+  const mapping = join(dir, "addresses-mapping.json");
+  writeFileSync(mapping, JSON.stringify({ addresses: { types: ["work"] } }));
+  const b = useBridge({ SCIM_AUDIT_FILE: file, SCIM_MAPPING_FILE: mapping });
+
+  it("names the addresses among what the create changed", async () => {
+    const address = { type: "work", streetAddress: "1 Main Street", locality: "Austin", region: "TX", postalCode: "78701", country: "US" };
+    const user = await createUser(b.api, "addressed.person@example.com", { addresses: [address] });
+    const [create] = await eventsOnceThere(file, 1);
+    expect(create).toMatchObject({ operation: "create", resourceId: user.id, outcome: "success" });
+    expect(Object.keys(create!.upstreamCallsByEndpoint as object)).toContain("POST /v3/customers/addresses");
+    expect(create!.changed).toEqual(expect.arrayContaining(["email", "addresses"]));
+  });
+});
+
 describe("audit trail of storefront sign-in", () => {
   const file = join(dir, "sso", "audit.jsonl");
   let world: SsoWorld;

@@ -147,6 +147,28 @@ describe("item 9: replacing members cancels the pending return of parked users",
   });
 });
 
+describe("replacing members counts each parked user once", () => {
+  it("a member list that removes 260 parked users is within the bound (each is one move) and cancels every return", async () => {
+    await withBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" }, async (own) => {
+      const s = store(own);
+      s.groups.insert({ name: "Deactivated" });
+      const team = (await own.api.post("/Groups", { schemas: [GROUP], displayName: "Team" })).body.id as string;
+      const attribute = (name: string) => s.attributes.all().find((a) => a.name === name)!.id;
+      const [active, returnsTo] = [attribute("scim_active"), attribute("scim_group_before_deactivation")];
+      // Deactivated users parked in group 1 who return to Team on reactivation.
+      const parked = Array.from({ length: 260 }, (_, i) => {
+        const id = s.customers.insert({ email: `parked${i}@x.test`, first_name: "P", last_name: "K", customer_group_id: 1 }).id;
+        s.attributeValues.insert({ customer_id: id, attribute_id: active, attribute_value: "false" });
+        s.attributeValues.insert({ customer_id: id, attribute_id: returnsTo, attribute_value: team });
+        return id;
+      });
+      const res = await own.api.put(`/Groups/${team}`, { schemas: [GROUP], displayName: "Team", members: [] });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      for (const id of parked) expect(s.attributeValues.find(id, returnsTo)?.attribute_value ?? "0").toBe("0");
+    });
+  });
+});
+
 describe("a failed group write leaves the group's name as it was", () => {
   it("PATCH rename + add member while customer reads fail: 503 and the name is unchanged", async () => {
     const u = await user();

@@ -209,6 +209,24 @@ describe("with SCIM_LOCKOUT_CHANNEL_ID", () => {
     expect(bridgeValues).not.toContain("scim_active");
   });
 
+  it("a reactivation without a password that fails after its customer PUT keeps the password lock (forced reset) too", async () => {
+    const id = await provision("half.reset@x.test");
+    await b.api.patch(`/Users/${id}`, deactivate);
+    expect(customer(id).force_password_reset).toBe(true);
+    // As above: the customer PUT (which lifts the forced reset) lands, clearing the remembered
+    // values after it does not, and the request fails.
+    b.emulator.faults.add({ method: "DELETE", path: "/v3/customers/attribute-values", skip: 1, status: 503, count: 10 });
+    const first = await b.api.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: true }]);
+    b.emulator.faults.clear();
+    expect(first.status).toBe(503);
+    expect((await b.api.get(`/Users/${id}`)).body.active).toBe(false);
+    expect(customer(id)).toMatchObject({ channel_ids: [LOCKOUT], customer_group_id: parking, force_password_reset: true });
+
+    const retry = await b.api.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: true }]);
+    expect(retry.status).toBe(200);
+    expect(customer(id)).toMatchObject({ channel_ids: null, force_password_reset: false });
+  });
+
   it("a reactivation whose customer PUT fails changes nothing; the retry restores the channels", async () => {
     const id = await provision("half.put@x.test");
     await b.api.patch(`/Users/${id}`, deactivate);

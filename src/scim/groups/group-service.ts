@@ -175,12 +175,12 @@ export class GroupService {
   }
 
   /**
-   * Who leaves when a list replaces the members: current members not in `staying`, and parked
-   * (deactivated) customers who would otherwise return to the group on reactivation.
+   * Who leaves when a list replaces the members: current members not in `staying`. They include
+   * the parked (deactivated) customers who would otherwise return to the group on reactivation
+   * (member-listing.ts), each once.
    */
   private async membersOutside(groupId: number, staying: ReadonlySet<CustomerId>): Promise<CustomerId[]> {
-    const [current, parked] = await Promise.all([this.members(groupId), this.membership.parkedReturningTo(groupId)]);
-    return [...current.map((c) => c.id as CustomerId), ...parked].filter((id) => !staying.has(id));
+    return (await this.members(groupId)).map((c) => c.id as CustomerId).filter((id) => !staying.has(id));
   }
 
   async get(id: string, opts: GroupReadOptions): Promise<Json> {

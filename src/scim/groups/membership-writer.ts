@@ -142,26 +142,6 @@ export class MembershipWriter {
     return (await this.effective(standing.memberships, refreshNames)) === standing.effective;
   }
 
-  /**
-   * Deactivated customers parked in the deactivated group who will return to `groupId` on
-   * reactivation: a member list that replaces the group's members must cancel their return too.
-   * One call per 250 parked customers; none when no deactivated group is configured.
-   */
-  async parkedReturningTo(groupId: number): Promise<CustomerId[]> {
-    if (this.parkingGroupId === null) return [];
-    const out: CustomerId[] = [];
-    for (let page = 1; ; page++) {
-      const result = await this.client.customers.list({ "customer_group_id:in": [this.parkingGroupId], include: ["attributes"], page, limit: PAGE });
-      for (const c of result.data) {
-        const values = readBridgeAttributes(c, this.catalog).values;
-        // Deactivated, or a deactivation left half-done (flag not recorded): either way the
-        // remembered group is where reactivation puts the customer (user-writer.ts).
-        if (Number(values.groupBeforeDeactivation ?? 0) === groupId) out.push(c.id as CustomerId);
-      }
-      if (result.data.length < PAGE || page >= result.pagination.total_pages) return out;
-    }
-  }
-
   private standingOf(customer: Customer): Standing {
     const bridge = readBridgeAttributes(customer, this.catalog);
     // Parked: deactivated, or a deactivation left half-done (flag not recorded, group remembered),

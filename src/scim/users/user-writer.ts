@@ -109,7 +109,14 @@ function isRefusal(err: unknown): boolean {
 function previousFields(current: Customer, diff: Omit<CustomerUpdate, "id">): Omit<CustomerUpdate, "id"> {
   const out: Record<string, unknown> = {};
   for (const field of Object.keys(diff)) {
-    if (field === "authentication") continue;
+    if (field === "authentication") {
+      // A lifted forced reset (reactivation without a password) is a flag, and goes back: the
+      // password lock of a user still shown inactive stays whole. A new password cannot.
+      if (diff.authentication?.new_password === undefined && current.authentication?.force_password_reset !== undefined) {
+        out.authentication = { force_password_reset: current.authentication.force_password_reset };
+      }
+      continue;
+    }
     if (field === "form_fields") {
       // Form fields upsert by name: each written one goes back to its value, or to none ("").
       out.form_fields = (diff.form_fields ?? []).map((w) => current.form_fields?.find((f) => f.name === w.name) ?? { name: w.name, value: "" });
@@ -312,7 +319,8 @@ export class UserWriter {
       await undo.rollBack();
       throw err;
     }
-    this.audit({ operation: "create", customerId: customer.id, changed: Object.keys(item) });
+    const wroteAddresses = addressRequest !== undefined && addressRequest.wanted.size > 0;
+    this.audit({ operation: "create", customerId: customer.id, changed: [...Object.keys(item), ...(wroteAddresses ? ["addresses"] : [])] });
     return userFromCustomer(customer, view);
   }
 
