@@ -157,7 +157,7 @@ describe("single-item writes sent again one by one carry their own request's tal
       clock,
       maxWaitMs: 30_000,
       maxBatch: 10,
-      maxInFlight: 1,
+      slots: boundedSlots(new Semaphore(1), clock, "test"),
       send: async (items) => {
         // As the transport does for every call it makes.
         currentCallTally()?.count({ method: "PUT", endpoint: "/v3/customers/attribute-values", status: 200 });
