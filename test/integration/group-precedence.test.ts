@@ -190,3 +190,96 @@ describe("with the deactivated group (SCIM_DEACTIVATED_GROUP_ID)", () => {
     );
   });
 });
+
+describe("deleting a group (DELETE /Groups/{id})", () => {
+  it("takes every member out first: the effective group falls back by precedence, parked users return to the next group", async () => {
+    await withBridge(
+      { SCIM_DEACTIVATED_GROUP_ID: "1", SCIM_MAPPING_FILE: mappingFile({ groupPrecedence: ["Alpha", "Beta"] }) },
+      async (own) => {
+        store(own).groups.insert({ name: "Deactivated" });
+        const groupOf = (id: string) => store(own).customers.get(Number(id))!.customer_group_id;
+        const alpha = await makeGroup(own.api, "Alpha");
+        const beta = await makeGroup(own.api, "Beta");
+        const make = async (email: string) => (await own.api.post("/Users", newUser(email))).body.id as string;
+        const [u, parked, alone, parkedAlone] = [await make("del.u@x.test"), await make("del.parked@x.test"), await make("del.alone@x.test"), await make("del.parked.alone@x.test")];
+        for (const id of [u, parked]) {
+          await add(own.api, beta, id);
+          await add(own.api, alpha, id);
+          expect(groupOf(id)).toBe(Number(alpha));
+        }
+        await add(own.api, alpha, alone);
+        await add(own.api, alpha, parkedAlone);
+        for (const id of [parked, parkedAlone]) {
+          expect((await own.api.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: false }])).status).toBe(200);
+          expect(groupOf(id)).toBe(1);
+        }
+
+        expect((await own.api.delete(`/Groups/${alpha}`)).status).toBe(204);
+        expect((await own.api.get(`/Groups/${alpha}`)).status).toBe(404);
+        expect(groupOf(u)).toBe(Number(beta));
+        expect(groupOf(alone)).toBe(0);
+        const groups = (await own.api.get(`/Users/${u}`)).body.groups as { value: string }[];
+        expect(groups.map((g) => g.value)).toEqual([beta]);
+        expect((await own.api.get(`/Users/${alone}`)).body.groups).toBeUndefined();
+        expect(await memberIds(own.api, beta)).toEqual([u, parked].sort());
+
+        // The parked users stay parked, and come back in the next group (or in none).
+        expect(groupOf(parked)).toBe(1);
+        for (const id of [parked, parkedAlone]) expect((await own.api.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: true }])).status).toBe(200);
+        expect(groupOf(parked)).toBe(Number(beta));
+        expect(groupOf(parkedAlone)).toBe(0);
+        expect(((await own.api.get(`/Users/${parked}`)).body.groups as { value: string }[]).map((g) => g.value)).toEqual([beta]);
+      },
+    );
+  });
+
+  it("a failed member move leaves the group and the members not yet moved; the IdP's retry finishes the delete", async () => {
+    await withBridge({ SCIM_MAPPING_FILE: mappingFile({ groupPrecedence: ["Gamma", "Delta"] }) }, async (own) => {
+      const groupOf = (id: string) => store(own).customers.get(Number(id))!.customer_group_id;
+      const gamma = await makeGroup(own.api, "Gamma");
+      const delta = await makeGroup(own.api, "Delta");
+      const u = (await createUser(own.api, "del.retry@x.test")).id;
+      await add(own.api, delta, u);
+      await add(own.api, gamma, u);
+      own.emulator.faults.add({ method: "PUT", path: "/v3/customers", status: 503, count: 3 });
+      const failed = await own.api.delete(`/Groups/${gamma}`);
+      own.emulator.faults.clear();
+      expect(failed.status).toBe(503);
+      expect(store(own).groups.get(Number(gamma))).toBeDefined();
+      expect(groupOf(u)).toBe(Number(gamma));
+      expect(await memberIds(own.api, gamma)).toEqual([u]);
+
+      expect((await own.api.delete(`/Groups/${gamma}`)).status).toBe(204);
+      expect(groupOf(u)).toBe(Number(delta));
+      expect(await memberIds(own.api, delta)).toEqual([u]);
+    });
+  });
+
+  it("is refused (413, nothing changed) when more than 500 members need a move; members of the group alone do not count", async () => {
+    await withBridge({}, async (own) => {
+      const s = store(own);
+      const big = await makeGroup(own.api, "Big");
+      const other = await makeGroup(own.api, "Other");
+      const memberships = s.attributes.all().find((a) => a.name === "scim_groups")!.id;
+      const seed = (prefix: string, count: number) =>
+        Array.from({ length: count }, (_, i) => s.customers.insert({ email: `${prefix}${i}@x.test`, first_name: "M", last_name: "G", customer_group_id: Number(big) }).id);
+      // 600 shoppers in Big alone: the delete leaves them in no group, as before.
+      seed("alone", 600);
+      const multi = seed("multi", 501);
+      for (const id of multi) s.attributeValues.insert({ customer_id: id, attribute_id: memberships, attribute_value: `${other},${big}` });
+
+      const refused = await own.api.delete(`/Groups/${big}`);
+      expect(refused.status).toBe(413);
+      expect(refused.body.detail).toMatch(/501 members/);
+      expect(s.groups.get(Number(big))).toBeDefined();
+      expect(multi.every((id) => s.customers.get(id)!.customer_group_id === Number(big))).toBe(true);
+      expect(s.attributeValues.find(multi[0]!, memberships)?.attribute_value).toBe(`${other},${big}`);
+
+      // Within the bound once the IdP has removed one of them.
+      expect((await remove(own.api, big, String(multi[0]))).status).toBe(204);
+      expect((await own.api.delete(`/Groups/${big}`)).status).toBe(204);
+      expect(multi.every((id) => s.customers.get(id)!.customer_group_id === Number(other))).toBe(true);
+      expect(s.customers.where((c) => c.customer_group_id === Number(big))).toHaveLength(0);
+    });
+  });
+});

@@ -22,3 +22,14 @@ export function tooManyMembers(count: number, what: string): ScimError {
       "Send the change as several PATCH requests of at most that many members each.",
   );
 }
+
+/** A group DELETE that would first have to move more members than one request moves. */
+export function tooManyToDelete(count: number): ScimError {
+  return new ScimError(
+    413,
+    null,
+    `Deleting this group would first move ${count} members who are in other groups too or deactivated (their fallback ` +
+      `group, remembered memberships or return group change); the bridge moves at most ${MAX_GROUP_MEMBERS_PER_REQUEST} ` +
+      "per request. Nothing was changed: remove members from the group with PATCH (at most that many per request), then delete it.",
+  );
+}

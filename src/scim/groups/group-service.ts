@@ -12,7 +12,7 @@ import type { ListParams } from "../scimmy/query-params.js";
 import { canonicalise, GROUP_SHAPE } from "../normalise/canonical-keys.js";
 import type { GroupDirectory } from "./group-directory.js";
 import { UndoLog } from "../undo-log.js";
-import { MAX_GROUP_MEMBERS_PER_REQUEST, tooManyMembers } from "./group-limits.js";
+import { MAX_GROUP_MEMBERS_PER_REQUEST, tooManyMembers, tooManyToDelete } from "./group-limits.js";
 import type { MemberListing } from "./member-listing.js";
 import { membershipPlan } from "./membership-patch.js";
 import type { MembershipWriter } from "./membership-writer.js";
@@ -355,6 +355,15 @@ export class GroupService {
     // Deleting these would strip every member's group (and its discounts) as a side effect.
     if (group.id === this.parkingGroupId) throw mutability("This group holds deactivated customers (SCIM_DEACTIVATED_GROUP_ID) and cannot be deleted through SCIM");
     if (group.is_default) throw mutability("This is the store's default customer group and cannot be deleted through SCIM");
+    // Every member leaves the group first, as if the IdP had removed it: the effective group
+    // falls back by precedence, remembered memberships and parked customers' return group drop
+    // it. Only members whose stored state names the group need a write; the others (in this
+    // group alone) end in no group (0) through the delete itself, as their removal would leave
+    // them. A failure leaves the group in place, some members already out of it: the IdP's
+    // retry finds only the rest and finishes (membership moves are idempotent).
+    const leaving = await this.listing.membersRemembering(group.id);
+    if (leaving.length > MAX_GROUP_MEMBERS_PER_REQUEST) throw tooManyToDelete(leaving.length);
+    if (leaving.length > 0) await this.writing(() => this.membership.apply(group.id, [], leaving));
     await this.writing(() => this.client.customerGroups.delete(group.id));
     this.directory.forget(group.id);
     this.audit({ operation: "delete", groupId: group.id, changed: [] });

@@ -72,6 +72,20 @@ export class MemberListing {
     return out;
   }
 
+  /**
+   * The members of `groupId` whose stored state names it beyond their customer group: the
+   * customers whose remembered memberships name it (in two or more groups) and the parked
+   * customers who return to it. Deleting the group must take them out of it first; its other
+   * members (in this group alone) are left in no group by the delete itself, as a removal would.
+   */
+  async membersRemembering(groupId: number): Promise<CustomerId[]> {
+    const out = new Set(await this.rememberedMembers(groupId));
+    const parked = new Map<number, Customer[]>([[groupId, []]]);
+    await this.addParked(parked);
+    for (const c of parked.get(groupId) ?? []) out.add(c.id as CustomerId);
+    return [...out].sort((a, b) => a - b);
+  }
+
   /** Customers whose memberships name one of these groups that does not list them yet, with those groups. */
   private async membersElsewhere(listed: ReadonlyMap<number, Customer[]>): Promise<Map<CustomerId, number[]>> {
     const out = new Map<CustomerId, number[]>();
