@@ -1,16 +1,14 @@
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildToTempDir, root, spawnWithLines } from "./built-process.js";
 
 /**
  * Issue 8, item 11: the Docker image's exact CMD (and ENV), run on a fresh build, drains a request
  * in flight when it receives SIGTERM and exits 0. The build goes to a temporary directory beside a
  * link to this checkout's node_modules, as the image has dist/ beside its production modules.
  */
-const root = fileURLToPath(new URL("../../", import.meta.url));
 const TOKEN = "sigterm-drain-token-0123456789";
 
 /** CMD and ENV of the Dockerfile's last stage, read from the file itself. */
@@ -29,42 +27,20 @@ function imageCommand(): { cmd: string[]; env: Record<string, string> } {
   return { cmd: JSON.parse(cmdLine) as string[], env };
 }
 
+let build: ReturnType<typeof buildToTempDir>;
 let dir: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "bridge-image-"));
-  copyFileSync(join(root, "package.json"), join(dir, "package.json"));
-  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
-  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", join(dir, "dist")], {
-    stdio: "inherit",
-  });
+  build = buildToTempDir("bridge-image-");
+  dir = build.dir;
 });
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-function waitForLine(child: ChildProcess, lines: string[], test: (line: string) => boolean): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const found = lines.find(test);
-      if (found !== undefined) {
-        child.stdout!.off("data", check);
-        child.off("exit", early);
-        resolve(found);
-      }
-    };
-    const early = (code: number | null) => reject(new Error(`exited (${code}) before the expected line:\n${lines.join("\n")}`));
-    child.stdout!.on("data", check);
-    child.once("exit", early);
-    check();
-  });
-}
+afterAll(() => build?.remove());
 
 describe("the image's CMD", () => {
   it("is node itself, and it drains a request in flight on SIGTERM, then exits 0", async () => {
     const { cmd, env } = imageCommand();
     expect(cmd[0]).toBe("node");
     expect(env.NODE_OPTIONS).toContain("--enable-source-maps");
-    const child = spawn(cmd[0]!, cmd.slice(1), {
+    const { child, lines, exited, waitForLine } = spawnWithLines(cmd[0]!, cmd.slice(1), {
       cwd: dir,
       env: {
         PATH: process.env.PATH ?? "",
@@ -75,19 +51,9 @@ describe("the image's CMD", () => {
         LOG_LEVEL: "debug",
         EMULATOR_LATENCY_MS: "700",
       },
-      stdio: ["ignore", "pipe", "pipe"],
     });
-    const lines: string[] = [];
-    let partial = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      const parts = (partial + chunk.toString()).split("\n");
-      partial = parts.pop() ?? "";
-      lines.push(...parts);
-    });
-    child.stderr!.on("data", (chunk: Buffer) => lines.push(`stderr: ${chunk.toString()}`));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
-    const listening = await waitForLine(child, lines, (l) => l.includes("SCIM bridge listening"));
+    const listening = await waitForLine((l) => l.includes("SCIM bridge listening"));
     const port = (JSON.parse(listening) as { port: number }).port;
     const seenBefore = lines.length;
 
@@ -98,7 +64,7 @@ describe("the image's CMD", () => {
       headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/scim+json" },
       body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "drain@x.test", name: { givenName: "D", familyName: "R" } }),
     });
-    await waitForLine(child, lines, (l) => lines.indexOf(l) >= seenBefore && l.includes('"bigcommerce call"'));
+    await waitForLine((l) => lines.indexOf(l) >= seenBefore && l.includes('"bigcommerce call"'));
     child.kill("SIGTERM");
 
     const res = await inFlight;
