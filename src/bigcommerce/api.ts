@@ -155,23 +155,6 @@ export interface AttributeDefinition {
   date_modified?: string;
 }
 
-/** A customer address (`/v3/customers/addresses`, or inside a customer with include=addresses). */
-export interface CustomerAddress {
-  id: number;
-  customer_id: number;
-  first_name: string;
-  last_name: string;
-  company: string;
-  address1: string;
-  address2: string;
-  city: string;
-  state_or_province: string;
-  postal_code: string;
-  country_code: string;
-  phone: string;
-  address_type: string;
-}
-
 /** The address fields the bridge writes (the others keep BigCommerce's defaults or the stored value). */
 export interface AddressFields {
   first_name: string;
@@ -182,6 +165,15 @@ export interface AddressFields {
   state_or_province: string;
   postal_code: string;
   country_code: string;
+}
+
+/** A customer address (`/v3/customers/addresses`, or inside a customer with include=addresses). */
+export interface CustomerAddress extends AddressFields {
+  id: number;
+  customer_id: number;
+  company: string;
+  phone: string;
+  address_type: string;
 }
 
 export interface AddressCreate extends AddressFields {

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer, connect } from "node:net";
+import { freePort } from "./free-port.js";
+import { connect } from "node:net";
 
 /**
  * A real, throw-away redis-server (Debian's package) on a free loopback port, persistence off.
@@ -12,17 +13,6 @@ const BINARY = process.env.REDIS_SERVER_BIN ?? "redis-server";
 export const redisServerAvailable: boolean = spawnSync(BINARY, ["--version"], { stdio: "ignore" }).status === 0;
 export const SKIP_REASON = "redis-server is not installed (apt-get install redis-server): Redis tests skipped";
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One raw PING over TCP: true when the server answers (+PONG, or NOAUTH with a password). */
 function ping(port: number): Promise<boolean> {

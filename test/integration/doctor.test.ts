@@ -1,6 +1,6 @@
+import { freePort } from "../../src/dev/free-port.js";
 import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -110,7 +110,7 @@ describe("npm run doctor", () => {
   });
 
   it("fails when Redis does not answer, without printing its password", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const env = await store();
     const report = await runDoctor({ ...env, REDIS_URL: `redis://:hunter2-secret@127.0.0.1:${port}`, REDIS_COMMAND_TIMEOUT_MS: "200" }, logger);
     expect(check(report, "redis")).toMatchObject({ status: "fail", detail: `redis://127.0.0.1:${port} does not answer` });
@@ -160,11 +160,3 @@ describe("npm run doctor", () => {
   });
 });
 
-/** A port nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -1,6 +1,6 @@
+import { freePort } from "../../src/dev/free-port.js";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { composeEnvironment } from "../support/compose-environment.js";
@@ -28,13 +28,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** ENV of the Dockerfile's last stage. */
 function imageEnvironment(): Record<string, string> {

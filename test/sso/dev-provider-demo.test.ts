@@ -1,17 +1,10 @@
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "../../src/dev/free-port.js";
 import { describe, expect, it } from "vitest";
 import { BrowserlessClient } from "./browserless-client.js";
 
 const TSX = "node_modules/.bin/tsx";
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Starts src/main.ts (what `npm start` runs) and waits until its output matches `ready`. */
 function startMain(env: Record<string, string>, ready: RegExp) {
