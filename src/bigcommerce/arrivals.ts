@@ -12,34 +12,66 @@
  * filling half a call per stage) merge into one, and stay merged, since then every connection
  * arrives with the others and nothing waits.
  *
+ * Expected too, briefly: the next request after each answer just sent. An IdP's sync engine
+ * sends a connection's next request a few milliseconds after its answer (its turnaround), and a
+ * lane that cut its call in that gap would split a cohort that was about to be whole
+ * (IdpConnections, below).
+ *
  * Not expected: a connection waiting in any lane (it waits itself: two lanes holding for each
- * other's waiting connections would only stall); an idle one (between requests; so on an idle
- * bridge a lone request leaves at once); and one whose last item went to this same lane, as its
- * next stage is elsewhere (a lookup's connection goes on to its create), unless the lane feeds
- * itself: most arrivals come from the lane itself, as in bulk creates. A connection is named by its socket
- * (`IdpConnections.serve`, around each SCIM request in the HTTP layer). Work outside any SCIM
- * request (start-up, the group directory's refresh) has no caller.
+ * other's waiting connections would only stall); an idle one (between requests, past the grace;
+ * so on an idle bridge a lone request leaves at once); and one whose last item went to this same
+ * lane, as its next stage is elsewhere (a lookup's connection goes on to its create), unless the
+ * lane feeds itself: most arrivals come from the lane itself, as in bulk creates. A connection is
+ * named by its socket (`IdpConnections.serve`, around each SCIM request in the HTTP layer). Work
+ * outside any SCIM request (start-up, the group directory's refresh) has no caller.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { systemClock, type Clock } from "./clock.js";
 
 /** Any object naming an IdP connection (the HTTP layer passes the request's socket). */
 export type Caller = object;
 
 const callers = new AsyncLocalStorage<Caller>();
 
+/** Weight of the latest gap in the running estimate of an IdP's turnaround between requests. */
+const TURNAROUND_WEIGHT = 0.2;
+/** A gap longer than this is a connection at rest, not an IdP's turnaround between requests. */
+const MAX_TURNAROUND_MS = 1_000;
+/** An answer's follow-up request is due for this many typical turnarounds after it. */
+const TURNAROUND_GRACE = 3;
+
 /**
  * The IdP connections a bridge is serving SCIM requests on, shared by its HTTP layer (which
  * reports them) and its client (whose lanes expect them). One per bridge (compose.ts).
+ *
+ * Work may come at any moment from a connection serving a request, and, for a short grace, from
+ * an IdP that just got an answer: its sync engine sends the cycle's next request after its own
+ * turnaround (a few milliseconds for a sync engine), and a lane that cut its call in that gap
+ * would split a cohort that was about to be whole. Answers are counted, not connections: an IdP's
+ * HTTP client pools its sockets, so the next request of the same worker may come on any of them.
+ * Each request that starts takes the oldest answer still waiting for its follow-up (the gap
+ * between them is the turnaround observed); an answer not followed within the grace (a few
+ * observed turnarounds) is expected no longer. No grace until a turnaround was observed, so a
+ * lone request on an idle bridge still leaves at once.
  */
 export class IdpConnections {
   /** Callers serving SCIM requests now, and how many each. */
   private readonly busy = new Map<Caller, number>();
+  /** When recent answers ended whose follow-up has not come yet, oldest first. */
+  private readonly answered: number[] = [];
+  private turnaroundMs: number | undefined;
+
+  constructor(private readonly clock: Clock = systemClock) {}
 
   /**
    * Runs `fn` as work of `caller` (whatever it queues in a batch lane counts as that caller's
    * arrival), which is busy until `end()` is called (when the SCIM request's answer is done).
    */
   serve<T>(caller: Caller, fn: () => T): { result: T; end: () => void } {
+    const now = this.clock.now();
+    this.forgetAnswersBefore(now - MAX_TURNAROUND_MS);
+    const answeredAt = this.answered.shift();
+    if (answeredAt !== undefined) this.observeTurnaround(now - answeredAt);
     this.busy.set(caller, (this.busy.get(caller) ?? 0) + 1);
     let ended = false;
     const end = (): void => {
@@ -48,6 +80,7 @@ export class IdpConnections {
       const left = (this.busy.get(caller) ?? 1) - 1;
       if (left > 0) this.busy.set(caller, left);
       else this.busy.delete(caller);
+      this.answered.push(this.clock.now());
     };
     return { result: callers.run(caller, fn), end };
   }
@@ -55,6 +88,25 @@ export class IdpConnections {
   /** Callers serving a SCIM request now. */
   busyCallers(): Iterable<Caller> {
     return this.busy.keys();
+  }
+
+  /** Until when a follow-up to a recent answer may still come (undefined: none is due). */
+  followUpsDueUntil(): number | undefined {
+    const now = this.clock.now();
+    this.forgetAnswersBefore(now - MAX_TURNAROUND_MS);
+    const latest = this.answered.at(-1);
+    if (latest === undefined || this.turnaroundMs === undefined) return undefined;
+    const until = latest + Math.ceil(TURNAROUND_GRACE * this.turnaroundMs) + 1;
+    return until > now ? until : undefined;
+  }
+
+  private forgetAnswersBefore(at: number): void {
+    while (this.answered.length > 0 && this.answered[0]! < at) this.answered.shift();
+  }
+
+  private observeTurnaround(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0 || ms > MAX_TURNAROUND_MS) return;
+    this.turnaroundMs = this.turnaroundMs === undefined ? ms : this.turnaroundMs + TURNAROUND_WEIGHT * (ms - this.turnaroundMs);
   }
 }
 
@@ -92,11 +144,14 @@ export class Arrivals {
     this.lanes.add(lane);
   }
 
-  /** `caller`'s item reached `lane`; true when its previous item had gone to the same lane. */
-  arrived(caller: Caller, lane: LaneCensus): boolean {
-    const again = this.lastLane.get(caller) === lane;
+  /**
+   * `caller`'s item reached `lane`: true when its previous item had gone to the same lane, false
+   * when to another, undefined for the caller's first item.
+   */
+  arrived(caller: Caller, lane: LaneCensus): boolean | undefined {
+    const last = this.lastLane.get(caller);
     this.lastLane.set(caller, lane);
-    return again;
+    return last === undefined ? undefined : last === lane;
   }
 
 
@@ -112,16 +167,17 @@ export class Arrivals {
   }
 
   /**
-   * How many callers are busy, not waiting in any lane and (unless `feedsItself`) did not last
-   * go to `lane`: they may arrive there at any moment.
+   * Until when someone may arrive at `lane` (undefined: nobody is expected; Infinity: a caller
+   * serving a request). Expected: callers serving a request, not waiting in any lane and (unless
+   * `feedsItself`) whose last item did not go to `lane`; and follow-ups to recent answers
+   * (IdpConnections.followUpsDueUntil).
    */
-  expected(lane: LaneCensus, feedsItself: boolean): number {
+  expectedUntil(lane: LaneCensus, feedsItself: boolean): number | undefined {
     const waiting = new Set<Caller>();
     for (const l of this.lanes) for (const caller of l.queuedCallers()) waiting.add(caller);
-    let count = 0;
     for (const caller of this.connections.busyCallers()) {
-      if (!waiting.has(caller) && (feedsItself || this.lastLane.get(caller) !== lane)) count += 1;
+      if (!waiting.has(caller) && (feedsItself || this.lastLane.get(caller) !== lane)) return Number.POSITIVE_INFINITY;
     }
-    return count;
+    return this.connections.followUpsDueUntil();
   }
 }

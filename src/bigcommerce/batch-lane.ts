@@ -14,16 +14,18 @@
  *   2. The holds of a call that would not be full (`fullBatch`); a full one never waits here:
  *      a. Nagle's rule: while a call of this lane is in flight, until it ends (a steady stream
  *         fills its calls instead of spending the store's shared quota on third-full ones).
- *      b. The hold for arrivals (with `arrivals`): while IdP connections are busy serving a
- *         SCIM request, not waiting in any lane, and not on their way from this lane to
- *         another (they are in flight in the previous stage of their cycle, and will be here
- *         within about one upstream exchange), at most
- *         `Arrivals.holdMs()` (1.25 observed exchanges), ending as soon as they are all here.
- *         Cohorts of connections that drifted apart merge this way, and once merged nobody
- *         waits. On an idle bridge nobody else is busy, so a lone request leaves at once. Not
- *         while the lane's last permit came on the pacing line: then the quota bounds the
- *         bridge, and calls fill while they wait for their permits (rules 4 and 5).
- *         Reasons in arrivals.ts.
+ *      b. The hold for arrivals (with `arrivals`): while someone may still come with work for
+ *         it, at most `Arrivals.holdMs()` (1.25 observed exchanges), ending the moment nobody
+ *         is expected any more. Expected: IdP connections busy serving a SCIM request, not
+ *         waiting in any lane and not on their way from this lane to another (they are in
+ *         flight in the previous stage of their cycle, and will be here within about one
+ *         upstream exchange); and, for a few of the IdP's observed turnarounds, the next
+ *         request after each answer just sent. Cohorts of connections that drifted apart merge
+ *         this way, and once merged nobody waits. On an idle bridge nobody is expected, so a
+ *         lone request leaves at once. On the pacing line too: a lane that holds has not asked
+ *         for its permit, so it holds no slot and spends none; the paced slots that pass
+ *         meanwhile stay due to it (pacing.ts counts what was spent against the time elapsed),
+ *         and a held call leaves fuller instead of later. Reasons in arrivals.ts.
  *   3. The endpoint's concurrency slot (`slots`, concurrency.ts: BigCommerce's cap per endpoint,
  *      shared with every other call to it): the lane's only cap on calls in flight.
  *   4. The store's rate permit (`permits`: the governor, or the replicas' shared gate). While
@@ -134,9 +136,7 @@ export class BatchLane<P> {
   /** This lane as Arrivals knows it. */
   private readonly census: LaneCensus = { queuedCallers: () => this.queuedCallers() };
   /** Share of recent arrivals whose previous item had come to this lane too (bulk creates: all). */
-  private selfFed = 0;
-  /** The lane's last permit came on the pacing line (the quota bounds the bridge). */
-  private paced = false;
+  private selfFed: number | undefined;
 
   constructor(private readonly options: BatchLaneOptions<P>) {
     options.arrivals?.register(this.census);
@@ -178,8 +178,9 @@ export class BatchLane<P> {
     const caller = arrivals ? currentCaller() : undefined;
     if (caller && arrivals) {
       this.callers.set(item, caller);
-      const again = arrivals.arrived(caller, this.census) ? 1 : 0;
-      this.selfFed += SELF_FED_WEIGHT * (again - this.selfFed);
+      const again = arrivals.arrived(caller, this.census);
+      // The first item of a connection says nothing; the first that does sets the share.
+      if (again !== undefined) this.selfFed = this.selfFed === undefined ? Number(again) : this.selfFed + SELF_FED_WEIGHT * (Number(again) - this.selfFed);
     }
     const tally = currentCallTally();
     if (tally) this.tallies.set(item, tally);
@@ -379,13 +380,13 @@ export class BatchLane<P> {
   /** Rule 2b: until when a call that is not full waits for arrivals (undefined: it goes). */
   private holdForArrivals(now: number): number | undefined {
     const { arrivals } = this.options;
-    // While the quota paces the bridge, calls fill as they wait for their permits (rules 4, 5).
-    if (!arrivals || this.paced || this.fill() >= 1) return undefined;
+    if (!arrivals || this.fill() >= 1) return undefined;
     const horizon = arrivals.holdMs();
     const end = (this.arrivalHold?.since ?? now) + horizon;
     // Never held close to a queued item's deadline: it still needs its slot and permit.
     if (end <= now || end + horizon > this.earliestDeadline()) return undefined;
-    return arrivals.expected(this.census, this.selfFed > 0.5) > 0 ? end : undefined;
+    const due = arrivals.expectedUntil(this.census, (this.selfFed ?? 0) > 0.5);
+    return due === undefined || due <= now ? undefined : Math.min(end, due);
   }
 
   private earliestDeadline(): number {
@@ -432,7 +433,6 @@ export class BatchLane<P> {
       return;
     }
     const fillForMs = grant.permit?.fillForMs ?? 0;
-    this.paced = fillForMs > 0;
     if (!this.closed && fillForMs > 0) {
       // Held only for items that may still go: a slot for none goes back at once (held, it
       // would count as spent and only push back everyone else's next slot).

@@ -298,7 +298,7 @@ describe("the hold for arrivals (IdP connections in another stage)", () => {
   /** A lane whose calls carry up to 10, sent at once (no quota), on a client whose exchanges take 100 ms. */
   function setup() {
     const clock = new FakeClock();
-    const connections = new IdpConnections();
+    const connections = new IdpConnections(clock);
     const arrivals = new Arrivals(connections);
     arrivals.observeExchange(100);
     const sent: { batch: string[]; at: number }[] = [];
@@ -406,6 +406,52 @@ describe("the hold for arrivals (IdP connections in another stage)", () => {
     await settle();
     expect(sent.at(-1)).toEqual({ batch: ["create:b"], at: 500 });
     for (const f of finish) f();
+    l.close();
+  });
+
+  /** The IdP has been seen to send its next request `ms` after an answer (its turnaround). */
+  async function learnTurnaround(clock: FakeClock, request: (caller: object) => () => void, ms: number) {
+    const caller = {};
+    request(caller)();
+    await clock.advance(ms);
+    request(caller)();
+  }
+
+  it("waits, a few turnarounds at most, for the follow-up of an answer just sent (the IdP's next request)", async () => {
+    const { clock, lane, request, sent } = setup();
+    await learnTurnaround(clock, request, 5);
+    await clock.advance(2_000); // long after: that answer is expected no longer
+    const l = lane("create");
+    const [a, b] = [{}, {}];
+    const lookups = [request(a), request(b)]; // both in flight
+    for (const answer of lookups) answer(); // answered now: their creates are on their way
+    request(a, () => l.add("a"));
+    await clock.advance(4);
+    expect(sent).toEqual([]);
+    request(b, () => l.add("b"));
+    await clock.advance(0);
+    expect(sent.map((s) => s.batch)).toEqual([["create:a", "create:b"]]);
+
+    // An answer whose follow-up never comes (the IdP's last user): waited for a few turnarounds only.
+    const [c, d] = [{}, {}];
+    for (const answer of [request(c), request(d)]) answer();
+    request(c, () => l.add("c"));
+    await clock.advance(1);
+    expect(sent).toHaveLength(1);
+    await clock.advance(30);
+    expect(sent.map((s) => s.batch)).toEqual([["create:a", "create:b"], ["create:c"]]);
+    l.close();
+  });
+
+  it("a lone request long after the last answer leaves at once (the bridge is idle again)", async () => {
+    const { clock, lane, request, sent } = setup();
+    await learnTurnaround(clock, request, 5);
+    const l = lane("create");
+    request({})(); // an answer whose follow-up never came
+    await clock.advance(500);
+    request({}, () => l.add("a"));
+    await clock.advance(0);
+    expect(sent.map((s) => s.batch)).toEqual([["create:a"]]);
     l.close();
   });
 
