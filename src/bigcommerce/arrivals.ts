@@ -33,8 +33,11 @@ export type Caller = object;
 
 const callers = new AsyncLocalStorage<Caller>();
 
-/** Weight of the latest gap in the running estimate of an IdP's turnaround between requests. */
-const TURNAROUND_WEIGHT = 0.2;
+/**
+ * The IdP's turnaround is the median of this many recent gaps: robust to the odd gap that pairs a
+ * request with an answer whose own follow-up never came (a worker that had finished).
+ */
+const TURNAROUND_SAMPLES = 15;
 /** A gap longer than this is a connection at rest, not an IdP's turnaround between requests. */
 const MAX_TURNAROUND_MS = 1_000;
 /** An answer's follow-up request is due for this many typical turnarounds after it. */
@@ -50,15 +53,17 @@ const TURNAROUND_GRACE = 3;
  * would split a cohort that was about to be whole. Answers are counted, not connections: an IdP's
  * HTTP client pools its sockets, so the next request of the same worker may come on any of them.
  * Each request that starts takes the oldest answer still waiting for its follow-up (the gap
- * between them is the turnaround observed); an answer not followed within the grace (a few
- * observed turnarounds) is expected no longer. No grace until a turnaround was observed, so a
- * lone request on an idle bridge still leaves at once.
+ * between them is a turnaround observed; the IdP's turnaround is the median of the recent ones);
+ * an answer not followed within the grace (a few turnarounds) is expected no longer. No grace
+ * until a turnaround was observed, so a lone request on an idle bridge still leaves at once.
  */
 export class IdpConnections {
   /** Callers serving SCIM requests now, and how many each. */
   private readonly busy = new Map<Caller, number>();
   /** When recent answers ended whose follow-up has not come yet, oldest first. */
   private readonly answered: number[] = [];
+  /** The latest observed turnarounds (at most TURNAROUND_SAMPLES), and their median. */
+  private readonly gaps: number[] = [];
   private turnaroundMs: number | undefined;
 
   constructor(private readonly clock: Clock = systemClock) {}
@@ -106,7 +111,10 @@ export class IdpConnections {
 
   private observeTurnaround(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0 || ms > MAX_TURNAROUND_MS) return;
-    this.turnaroundMs = this.turnaroundMs === undefined ? ms : this.turnaroundMs + TURNAROUND_WEIGHT * (ms - this.turnaroundMs);
+    this.gaps.push(ms);
+    if (this.gaps.length > TURNAROUND_SAMPLES) this.gaps.shift();
+    const sorted = [...this.gaps].sort((a, b) => a - b);
+    this.turnaroundMs = sorted[Math.floor(sorted.length / 2)];
   }
 }
 

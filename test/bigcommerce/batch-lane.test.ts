@@ -443,6 +443,21 @@ describe("the hold for arrivals (IdP connections in another stage)", () => {
     l.close();
   });
 
+  it("a request that follows an answer long unanswered does not stretch the wait (the turnaround is a median)", async () => {
+    const { clock, lane, request, sent } = setup();
+    for (let i = 0; i < 3; i++) await learnTurnaround(clock, request, 5);
+    request({})(); // a worker's last answer: its follow-up never comes
+    await clock.advance(800);
+    request({})(); // the next request pairs with it: one gap of 800 ms
+    const l = lane("create");
+    const [a, b] = [{}, {}];
+    for (const answer of [request(a), request(b)]) answer();
+    request(a, () => l.add("a")); // b's follow-up is due for a few turnarounds of about 5 ms, not 800
+    await clock.advance(20);
+    expect(sent.map((s) => s.batch)).toEqual([["create:a"]]);
+    l.close();
+  });
+
   it("a lone request long after the last answer leaves at once (the bridge is idle again)", async () => {
     const { clock, lane, request, sent } = setup();
     await learnTurnaround(clock, request, 5);
