@@ -52,10 +52,14 @@ const TURNAROUND_GRACE = 3;
  * turnaround (a few milliseconds for a sync engine), and a lane that cut its call in that gap
  * would split a cohort that was about to be whole. Answers are counted, not connections: an IdP's
  * HTTP client pools its sockets, so the next request of the same worker may come on any of them.
- * Each request that starts takes the oldest answer still waiting for its follow-up (the gap
+ * Each request that starts takes the latest answer still waiting for its follow-up (the gap
  * between them is a turnaround observed; the IdP's turnaround is the median of the recent ones);
- * an answer not followed within the grace (a few turnarounds) is expected no longer. No grace
- * until a turnaround was observed, so a lone request on an idle bridge still leaves at once.
+ * an answer not followed within the grace (a few turnarounds) is expected no longer. The latest,
+ * not the oldest: after an answer whose follow-up never came (the IdP's last user, a one-off
+ * request on another socket), taking the oldest would pair every later request with the answer
+ * before its own, so its own answer would still look due while it is served (a lone
+ * connection's every call would wait) and each turnaround observed would be a whole cycle. No
+ * grace until a turnaround was observed, so a lone request on an idle bridge still leaves at once.
  */
 export class IdpConnections {
   /** Callers serving SCIM requests now, and how many each. */
@@ -75,7 +79,7 @@ export class IdpConnections {
   serve<T>(caller: Caller, fn: () => T): { result: T; end: () => void } {
     const now = this.clock.now();
     this.forgetAnswersBefore(now - MAX_TURNAROUND_MS);
-    const answeredAt = this.answered.shift();
+    const answeredAt = this.answered.pop();
     if (answeredAt !== undefined) this.observeTurnaround(now - answeredAt);
     this.busy.set(caller, (this.busy.get(caller) ?? 0) + 1);
     let ended = false;

@@ -470,6 +470,28 @@ describe("the hold for arrivals (IdP connections in another stage)", () => {
     l.close();
   });
 
+  it("a lone connection's requests still leave at once after another's answer whose follow-up never came", async () => {
+    const { clock, lane, request, sent } = setup();
+    await learnTurnaround(clock, request, 5);
+    await clock.advance(2_000);
+    const l = lane("create");
+    const w = {};
+    let answer = request(w); // the connection's lookup, in flight
+    request({})(); // meanwhile a one-off request on another socket, answered; nothing follows it
+    await clock.advance(20);
+    answer();
+    // Each request follows the answer just before it; the one-off's answer is not its own.
+    for (const n of ["1", "2", "3"]) {
+      await clock.advance(5);
+      answer = request(w, () => l.add(n));
+      await clock.advance(0);
+      expect(sent.at(-1)?.batch).toEqual([`create:${n}`]);
+      await clock.advance(100);
+      answer();
+    }
+    l.close();
+  });
+
   it("does not wait for a connection whose last item went to this lane (its next stage is elsewhere), unless most arrivals come back to it", async () => {
     const { clock, lane, request, sent } = setup();
     const lookups = lane("get");
