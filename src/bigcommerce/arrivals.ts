@@ -69,6 +69,8 @@ export class IdpConnections {
   /** The latest observed turnarounds (at most TURNAROUND_SAMPLES), and their median. */
   private readonly gaps: number[] = [];
   private turnaroundMs: number | undefined;
+  /** Told when a request ends (who is expected has changed). */
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
@@ -90,8 +92,14 @@ export class IdpConnections {
       if (left > 0) this.busy.set(caller, left);
       else this.busy.delete(caller);
       this.answered.push(this.clock.now());
+      for (const listener of this.listeners) listener();
     };
     return { result: callers.run(caller, fn), end };
+  }
+
+  /** Calls `listener` each time a request ends. */
+  onEnd(listener: () => void): void {
+    this.listeners.add(listener);
   }
 
   /** Callers serving a SCIM request now. */
@@ -130,6 +138,8 @@ export function currentCaller(): Caller | undefined {
 /** What a lane tells the client's Arrivals: which callers wait in it now. */
 export interface LaneCensus {
   queuedCallers(): Iterable<Caller>;
+  /** Who is expected has changed: a lane holding for arrivals decides again. */
+  recheck(): void;
 }
 
 /** Weight of the latest exchange in the running estimate of an upstream exchange's duration. */
@@ -149,8 +159,13 @@ export class Arrivals {
   private readonly lastLane = new WeakMap<Caller, LaneCensus>();
   private typicalMs: number | undefined;
 
+  /** A recheck of every lane is queued (one per tick, however many changes come in it). */
+  private recheckQueued = false;
+
   /** `connections`: the bridge's (without them, as for a bare client, nobody is expected). */
-  constructor(private readonly connections: IdpConnections = new IdpConnections()) {}
+  constructor(private readonly connections: IdpConnections = new IdpConnections()) {
+    connections.onEnd(() => this.changed());
+  }
 
   register(lane: LaneCensus): void {
     this.lanes.add(lane);
@@ -163,9 +178,25 @@ export class Arrivals {
   arrived(caller: Caller, lane: LaneCensus): boolean | undefined {
     const last = this.lastLane.get(caller);
     this.lastLane.set(caller, lane);
+    // The caller waits now: lanes holding for it (from another stage) need not any more.
+    this.changed();
     return last === undefined ? undefined : last === lane;
   }
 
+
+  /**
+   * Someone's state changed (a request ended, a caller reached a lane): every lane holding for
+   * arrivals decides again, in the next microtask, so a hold ends the moment nobody is expected
+   * (or is re-timed to the end of a follow-up's grace) instead of at its bound.
+   */
+  private changed(): void {
+    if (this.recheckQueued) return;
+    this.recheckQueued = true;
+    queueMicrotask(() => {
+      this.recheckQueued = false;
+      for (const lane of this.lanes) lane.recheck();
+    });
+  }
 
   /** An upstream exchange took `ms` (the transport's onCall). */
   observeExchange(ms: number): void {

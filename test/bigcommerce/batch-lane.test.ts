@@ -458,6 +458,46 @@ describe("the hold for arrivals (IdP connections in another stage)", () => {
     l.close();
   });
 
+  it("decides again when who is expected changes: a connection that ends its request, or waits in another lane", async () => {
+    const { clock, arrivals, lane, request, sent } = setup();
+    await learnTurnaround(clock, request, 5);
+    await clock.advance(2_000);
+    const l = lane("create");
+    const b = {};
+    const endB = request(b); // busy in another stage
+    request({}, () => l.add("a"));
+    await clock.advance(10);
+    expect(sent).toEqual([]);
+    endB(); // answered without coming here: now only its follow-up is expected, for a few turnarounds
+    await clock.advance(16);
+    expect(sent.map((s) => s.batch)).toEqual([["create:a"]]);
+
+    // A busy connection that starts waiting in another lane is no longer waited for.
+    const lookups = new BatchLane<string>({
+      clock,
+      windowMs: 0,
+      slots: slotsOf(1, clock),
+      permits: { acquire: () => new Promise<Permit>(() => {}) }, // no quota for it: it waits there
+      arrivals,
+      fullBatch: 10,
+      pick: (queue) => queue.splice(0, 10),
+      run: async () => {},
+    });
+    await clock.advance(2_000);
+    const c = {};
+    const endC = request(c);
+    request({}, () => l.add("d"));
+    await clock.advance(10);
+    expect(sent).toHaveLength(1);
+    const cWaits = request(c, () => lookups.add("c"));
+    await clock.advance(0);
+    expect(sent.map((s) => s.batch)).toEqual([["create:a"], ["create:d"]]);
+    endC();
+    cWaits();
+    lookups.close();
+    l.close();
+  });
+
   it("a lone request long after the last answer leaves at once (the bridge is idle again)", async () => {
     const { clock, lane, request, sent } = setup();
     await learnTurnaround(clock, request, 5);
