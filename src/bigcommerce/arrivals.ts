@@ -33,8 +33,11 @@ export type Caller = object;
 
 const callers = new AsyncLocalStorage<Caller>();
 
-/** Weight of the latest gap in the running estimate of an IdP's turnaround between requests. */
-const TURNAROUND_WEIGHT = 0.2;
+/**
+ * The IdP's turnaround is the median of this many recent gaps: robust to the odd gap that pairs a
+ * request with an answer whose own follow-up never came (a worker that had finished).
+ */
+const TURNAROUND_SAMPLES = 15;
 /** A gap longer than this is a connection at rest, not an IdP's turnaround between requests. */
 const MAX_TURNAROUND_MS = 1_000;
 /** An answer's follow-up request is due for this many typical turnarounds after it. */
@@ -49,17 +52,25 @@ const TURNAROUND_GRACE = 3;
  * turnaround (a few milliseconds for a sync engine), and a lane that cut its call in that gap
  * would split a cohort that was about to be whole. Answers are counted, not connections: an IdP's
  * HTTP client pools its sockets, so the next request of the same worker may come on any of them.
- * Each request that starts takes the oldest answer still waiting for its follow-up (the gap
- * between them is the turnaround observed); an answer not followed within the grace (a few
- * observed turnarounds) is expected no longer. No grace until a turnaround was observed, so a
- * lone request on an idle bridge still leaves at once.
+ * Each request that starts takes the latest answer still waiting for its follow-up (the gap
+ * between them is a turnaround observed; the IdP's turnaround is the median of the recent ones);
+ * an answer not followed within the grace (a few turnarounds) is expected no longer. The latest,
+ * not the oldest: after an answer whose follow-up never came (the IdP's last user, a one-off
+ * request on another socket), taking the oldest would pair every later request with the answer
+ * before its own, so its own answer would still look due while it is served (a lone
+ * connection's every call would wait) and each turnaround observed would be a whole cycle. No
+ * grace until a turnaround was observed, so a lone request on an idle bridge still leaves at once.
  */
 export class IdpConnections {
   /** Callers serving SCIM requests now, and how many each. */
   private readonly busy = new Map<Caller, number>();
   /** When recent answers ended whose follow-up has not come yet, oldest first. */
   private readonly answered: number[] = [];
+  /** The latest observed turnarounds (at most TURNAROUND_SAMPLES), and their median. */
+  private readonly gaps: number[] = [];
   private turnaroundMs: number | undefined;
+  /** Told when a request ends (who is expected has changed). */
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
@@ -70,7 +81,7 @@ export class IdpConnections {
   serve<T>(caller: Caller, fn: () => T): { result: T; end: () => void } {
     const now = this.clock.now();
     this.forgetAnswersBefore(now - MAX_TURNAROUND_MS);
-    const answeredAt = this.answered.shift();
+    const answeredAt = this.answered.pop();
     if (answeredAt !== undefined) this.observeTurnaround(now - answeredAt);
     this.busy.set(caller, (this.busy.get(caller) ?? 0) + 1);
     let ended = false;
@@ -81,8 +92,14 @@ export class IdpConnections {
       if (left > 0) this.busy.set(caller, left);
       else this.busy.delete(caller);
       this.answered.push(this.clock.now());
+      for (const listener of this.listeners) listener();
     };
     return { result: callers.run(caller, fn), end };
+  }
+
+  /** Calls `listener` each time a request ends. */
+  onEnd(listener: () => void): void {
+    this.listeners.add(listener);
   }
 
   /** Callers serving a SCIM request now. */
@@ -106,7 +123,10 @@ export class IdpConnections {
 
   private observeTurnaround(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0 || ms > MAX_TURNAROUND_MS) return;
-    this.turnaroundMs = this.turnaroundMs === undefined ? ms : this.turnaroundMs + TURNAROUND_WEIGHT * (ms - this.turnaroundMs);
+    this.gaps.push(ms);
+    if (this.gaps.length > TURNAROUND_SAMPLES) this.gaps.shift();
+    const sorted = [...this.gaps].sort((a, b) => a - b);
+    this.turnaroundMs = sorted[Math.floor(sorted.length / 2)];
   }
 }
 
@@ -118,6 +138,8 @@ export function currentCaller(): Caller | undefined {
 /** What a lane tells the client's Arrivals: which callers wait in it now. */
 export interface LaneCensus {
   queuedCallers(): Iterable<Caller>;
+  /** Who is expected has changed: a lane holding for arrivals decides again. */
+  recheck(): void;
 }
 
 /** Weight of the latest exchange in the running estimate of an upstream exchange's duration. */
@@ -137,8 +159,13 @@ export class Arrivals {
   private readonly lastLane = new WeakMap<Caller, LaneCensus>();
   private typicalMs: number | undefined;
 
+  /** A recheck of every lane is queued (one per tick, however many changes come in it). */
+  private recheckQueued = false;
+
   /** `connections`: the bridge's (without them, as for a bare client, nobody is expected). */
-  constructor(private readonly connections: IdpConnections = new IdpConnections()) {}
+  constructor(private readonly connections: IdpConnections = new IdpConnections()) {
+    connections.onEnd(() => this.changed());
+  }
 
   register(lane: LaneCensus): void {
     this.lanes.add(lane);
@@ -151,9 +178,25 @@ export class Arrivals {
   arrived(caller: Caller, lane: LaneCensus): boolean | undefined {
     const last = this.lastLane.get(caller);
     this.lastLane.set(caller, lane);
+    // The caller waits now: lanes holding for it (from another stage) need not any more.
+    this.changed();
     return last === undefined ? undefined : last === lane;
   }
 
+
+  /**
+   * Someone's state changed (a request ended, a caller reached a lane): every lane holding for
+   * arrivals decides again, in the next microtask, so a hold ends the moment nobody is expected
+   * (or is re-timed to the end of a follow-up's grace) instead of at its bound.
+   */
+  private changed(): void {
+    if (this.recheckQueued) return;
+    this.recheckQueued = true;
+    queueMicrotask(() => {
+      this.recheckQueued = false;
+      for (const lane of this.lanes) lane.recheck();
+    });
+  }
 
   /** An upstream exchange took `ms` (the transport's onCall). */
   observeExchange(ms: number): void {

@@ -4,7 +4,7 @@
  * attribute values and index metafields: shared-writes.ts).
  *
  * THE WAITING RULES, from a SCIM request to the call that carries it. A SCIM request (an IdP's
- * connection, named by `runAsCaller` in the HTTP layer, arrivals.ts) adds one item to a lane and
+ * connection, named by `IdpConnections.serve` in the HTTP layer, arrivals.ts) adds one item to a lane and
  * waits for its answer. The item then waits for at most these, in this order, each bounded by
  * the item's deadline (its caller's bound on waiting: it is never sent at or after it, and is
  * handed to `expire`, "nothing was sent", instead):
@@ -15,17 +15,18 @@
  *      a. Nagle's rule: while a call of this lane is in flight, until it ends (a steady stream
  *         fills its calls instead of spending the store's shared quota on third-full ones).
  *      b. The hold for arrivals (with `arrivals`): while someone may still come with work for
- *         it, at most `Arrivals.holdMs()` (1.25 observed exchanges), ending the moment nobody
- *         is expected any more. Expected: IdP connections busy serving a SCIM request, not
- *         waiting in any lane and not on their way from this lane to another (they are in
- *         flight in the previous stage of their cycle, and will be here within about one
- *         upstream exchange); and, for a few of the IdP's observed turnarounds, the next
- *         request after each answer just sent. Cohorts of connections that drifted apart merge
- *         this way, and once merged nobody waits. On an idle bridge nobody is expected, so a
- *         lone request leaves at once. On the pacing line too: a lane that holds has not asked
- *         for its permit, so it holds no slot and spends none; the paced slots that pass
- *         meanwhile stay due to it (pacing.ts counts what was spent against the time elapsed),
- *         and a held call leaves fuller instead of later. Reasons in arrivals.ts.
+ *         it, at most `Arrivals.holdMs()` (1.25 observed exchanges). Expected: IdP connections
+ *         busy serving a SCIM request, not waiting in any lane and not on their way from this
+ *         lane to another (they are in flight in the previous stage of their cycle, and will be
+ *         here within about one upstream exchange); and, for a few of the IdP's observed
+ *         turnarounds, the next request after each answer just sent. The lane decides again
+ *         whenever that changes (a request ends, a caller reaches a lane), so the hold ends the
+ *         moment nobody is expected. Cohorts of connections that drifted apart merge this way,
+ *         and once merged nobody waits. On an idle bridge nobody is expected, so a lone request
+ *         leaves at once. On the pacing line too: a lane that holds has not asked for its
+ *         permit, so it holds no slot and spends none, and the paced slots that pass meanwhile
+ *         are not lost (pacing.ts counts what was spent in the window against the time
+ *         elapsed): a held call leaves fuller, not later. Reasons in arrivals.ts.
  *   3. The endpoint's concurrency slot (`slots`, concurrency.ts: BigCommerce's cap per endpoint,
  *      shared with every other call to it): the lane's only cap on calls in flight.
  *   4. The store's rate permit (`permits`: the governor, or the replicas' shared gate). While
@@ -134,7 +135,12 @@ export class BatchLane<P> {
   private readonly closing = new AbortController();
 
   /** This lane as Arrivals knows it. */
-  private readonly census: LaneCensus = { queuedCallers: () => this.queuedCallers() };
+  private readonly census: LaneCensus = {
+    queuedCallers: () => this.queuedCallers(),
+    recheck: () => {
+      if (this.arrivalHold && !this.closed && !this.asking) this.flush();
+    },
+  };
   /** Share of recent arrivals whose previous item had come to this lane too (bulk creates: all). */
   private selfFed: number | undefined;
 

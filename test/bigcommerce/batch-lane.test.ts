@@ -443,6 +443,61 @@ describe("the hold for arrivals (IdP connections in another stage)", () => {
     l.close();
   });
 
+  it("a request that follows an answer long unanswered does not stretch the wait (the turnaround is a median)", async () => {
+    const { clock, lane, request, sent } = setup();
+    for (let i = 0; i < 3; i++) await learnTurnaround(clock, request, 5);
+    request({})(); // a worker's last answer: its follow-up never comes
+    await clock.advance(800);
+    request({})(); // the next request pairs with it: one gap of 800 ms
+    const l = lane("create");
+    const [a, b] = [{}, {}];
+    for (const answer of [request(a), request(b)]) answer();
+    request(a, () => l.add("a")); // b's follow-up is due for a few turnarounds of about 5 ms, not 800
+    await clock.advance(20);
+    expect(sent.map((s) => s.batch)).toEqual([["create:a"]]);
+    l.close();
+  });
+
+  it("decides again when who is expected changes: a connection that ends its request, or waits in another lane", async () => {
+    const { clock, arrivals, lane, request, sent } = setup();
+    await learnTurnaround(clock, request, 5);
+    await clock.advance(2_000);
+    const l = lane("create");
+    const b = {};
+    const endB = request(b); // busy in another stage
+    request({}, () => l.add("a"));
+    await clock.advance(10);
+    expect(sent).toEqual([]);
+    endB(); // answered without coming here: now only its follow-up is expected, for a few turnarounds
+    await clock.advance(16);
+    expect(sent.map((s) => s.batch)).toEqual([["create:a"]]);
+
+    // A busy connection that starts waiting in another lane is no longer waited for.
+    const lookups = new BatchLane<string>({
+      clock,
+      windowMs: 0,
+      slots: slotsOf(1, clock),
+      permits: { acquire: () => new Promise<Permit>(() => {}) }, // no quota for it: it waits there
+      arrivals,
+      fullBatch: 10,
+      pick: (queue) => queue.splice(0, 10),
+      run: async () => {},
+    });
+    await clock.advance(2_000);
+    const c = {};
+    const endC = request(c);
+    request({}, () => l.add("d"));
+    await clock.advance(10);
+    expect(sent).toHaveLength(1);
+    const cWaits = request(c, () => lookups.add("c"));
+    await clock.advance(0);
+    expect(sent.map((s) => s.batch)).toEqual([["create:a"], ["create:d"]]);
+    endC();
+    cWaits();
+    lookups.close();
+    l.close();
+  });
+
   it("a lone request long after the last answer leaves at once (the bridge is idle again)", async () => {
     const { clock, lane, request, sent } = setup();
     await learnTurnaround(clock, request, 5);
@@ -452,6 +507,28 @@ describe("the hold for arrivals (IdP connections in another stage)", () => {
     request({}, () => l.add("a"));
     await clock.advance(0);
     expect(sent.map((s) => s.batch)).toEqual([["create:a"]]);
+    l.close();
+  });
+
+  it("a lone connection's requests still leave at once after another's answer whose follow-up never came", async () => {
+    const { clock, lane, request, sent } = setup();
+    await learnTurnaround(clock, request, 5);
+    await clock.advance(2_000);
+    const l = lane("create");
+    const w = {};
+    let answer = request(w); // the connection's lookup, in flight
+    request({})(); // meanwhile a one-off request on another socket, answered; nothing follows it
+    await clock.advance(20);
+    answer();
+    // Each request follows the answer just before it; the one-off's answer is not its own.
+    for (const n of ["1", "2", "3"]) {
+      await clock.advance(5);
+      answer = request(w, () => l.add(n));
+      await clock.advance(0);
+      expect(sent.at(-1)?.batch).toEqual([`create:${n}`]);
+      await clock.advance(100);
+      answer();
+    }
     l.close();
   });
 
