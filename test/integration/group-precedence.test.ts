@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { api, createUser, newUser, startBridge, store, useBridge, withBridge, type Api } from "./helpers.js";
+import { api, countCalls, createUser, newUser, startBridge, store, useBridge, withBridge, type Api } from "./helpers.js";
 
 /**
  * Issue 18, item 3: a user in several SCIM groups gets the customer group the mapping file's
@@ -188,6 +188,54 @@ describe("with the deactivated group (SCIM_DEACTIVATED_GROUP_ID)", () => {
         expect(groupOf(v)).toBe(Number(wholesale));
       },
     );
+  });
+});
+
+describe("a parked user is a member of the groups it returns to", () => {
+  it("alone in one group or in several: the Group, its member filters, the user's groups and a /Users groups filter agree", async () => {
+    await withBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" }, async (own) => {
+      store(own).groups.insert({ name: "Deactivated" });
+      const solo = await makeGroup(own.api, "Solo");
+      const other = await makeGroup(own.api, "Elsewhere");
+      const make = async (email: string) => (await own.api.post("/Users", newUser(email))).body.id as string;
+      const [alone, multi, active] = [await make("parked.alone@x.test"), await make("parked.multi@x.test"), await make("still.active@x.test")];
+      await add(own.api, solo, alone);
+      await add(own.api, other, multi);
+      await add(own.api, solo, multi);
+      await add(own.api, solo, active);
+      for (const id of [alone, multi]) {
+        expect((await own.api.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: false }])).status).toBe(200);
+        expect(store(own).customers.get(Number(id))!.customer_group_id).toBe(1);
+      }
+      const members = [alone, multi, active].sort();
+
+      expect(await memberIds(own.api, solo)).toEqual(members);
+      const shown = async (id: string) => ((await own.api.get(`/Users/${id}`)).body.groups as { value: string }[]).map((g) => g.value).sort();
+      expect(await shown(alone)).toEqual(["1", solo].sort());
+      expect(await shown(multi)).toEqual(["1", solo, other].sort());
+      const groupsNaming = await own.api.get(`/Groups?filter=${encodeURIComponent(`members[value eq "${alone}"]`)}&excludedAttributes=members`);
+      expect(groupsNaming.body.Resources.map((g: { id: string }) => g.id).sort()).toEqual(["1", solo].sort());
+      const entra = await own.api.get(`/Groups?filter=${encodeURIComponent(`id eq "${solo}" and members eq "${alone}"`)}&excludedAttributes=members`);
+      expect(entra.body.totalResults).toBe(1);
+
+      for (const filter of [`groups.value eq "${solo}"`, `groups[value eq "${solo}"]`]) {
+        const { result, calls } = await countCalls(own, () => own.api.get(`/Users?filter=${encodeURIComponent(filter)}`));
+        expect(result.body.Resources.map((u: { id: string }) => u.id).sort(), filter).toEqual(members);
+        // The customer group listing, one attribute-values listing (memberships and return groups
+        // together) and one id:in read of the customers it found: as for users in several groups.
+        expect(calls.sort(), filter).toEqual(["GET /v3/customers", "GET /v3/customers", "GET /v3/customers/attribute-values"]);
+      }
+      const inactive = await own.api.get(`/Users?filter=${encodeURIComponent(`groups.value eq "${solo}" and active eq false`)}`);
+      expect(inactive.body.Resources.map((u: { id: string }) => u.id).sort()).toEqual([alone, multi].sort());
+      // The parking group lists them too, as their customer group.
+      const parked = await own.api.get(`/Users?filter=${encodeURIComponent('groups.value eq "1"')}`);
+      expect(parked.body.Resources.map((u: { id: string }) => u.id).sort()).toEqual([alone, multi].sort());
+
+      // Back from parking, the same memberships, and no longer in the parking group.
+      expect((await own.api.patch(`/Users/${alone}`, [{ op: "replace", path: "active", value: true }])).status).toBe(200);
+      expect(await shown(alone)).toEqual([solo]);
+      expect(await memberIds(own.api, solo)).toEqual(members);
+    });
   });
 });
 
