@@ -160,7 +160,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   // Replicas: every replica's writes make a remembered read stale, through Redis.
   const recentReads = new RecentReads(config.recentReadMs, shared ? { shared: new RedisWriteEpochs(shared.redis, shared.keys) } : {});
   const listing = new MemberListing(client, catalog, config.deactivatedGroupId);
-  const reader = new UserReader(client, index, config.maxScan, recentReads, addressMapping.mapped, (groupId) => listing.rememberedMembers(groupId));
+  const reader = new UserReader(client, index, config.maxScan, recentReads, addressMapping.mapped, (groupId) => listing.storedMembers(groupId));
   const perCustomer = new ForgettingLock(recentReads, shared?.writeLock ?? new KeyedLock());
   const writer = new UserWriter(
     client,
@@ -206,6 +206,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
       storedAttributes,
       mapping,
       groupName: (id) => directory.nameOf(id),
+      parkingGroupId: config.deactivatedGroupId,
       baseUrl,
       ...(addressMapping.mapped ? { addresses: addressMapping } : {}),
     }),

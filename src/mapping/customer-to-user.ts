@@ -5,7 +5,7 @@ import { readBridgeAttributes, type AttributeCatalog } from "./bridge-attributes
 import { copiedValuesIn } from "./copied-fields.js";
 import type { AddressMapping } from "./customer-addresses.js";
 import { placeCustomValues, type CustomMapping } from "./custom-mapping.js";
-import { parseMemberships } from "./group-memberships.js";
+import { groupsOf } from "./group-memberships.js";
 import { recallChannels } from "./remembered-channels.js";
 import { BIGCOMMERCE_CUSTOMER, CORE_USER, ENTERPRISE_USER } from "./urns.js";
 
@@ -22,6 +22,8 @@ export interface UserViewContext {
   baseUrl: string;
   /** SCIM addresses, when the mapping file maps them (customer-addresses.ts). */
   addresses?: AddressMapping;
+  /** SCIM_DEACTIVATED_GROUP_ID: a deactivated customer parked there is a member of the group it returns to. */
+  parkingGroupId: number | null;
 }
 
 
@@ -87,8 +89,9 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
   }
   Object.assign(user, copiedValuesIn(customer, CORE_USER));
 
-  // The customer group, then the other SCIM groups the IdP put the user in (group-memberships.ts).
-  const groupIds = [...new Set([customer.customer_group_id, ...(parseMemberships(v.groupMemberships) ?? [])])].filter((g) => g > 0);
+  // The customer group, then the other SCIM groups the IdP put the user in, the group a parked
+  // user returns to among them (group-memberships.ts).
+  const groupIds = groupsOf(customer.customer_group_id, v, view.parkingGroupId);
   if (groupIds.length > 0) {
     user.groups = groupIds.map((groupId) => {
       const display = view.groupName(groupId);

@@ -36,6 +36,34 @@ export function membershipsOf(stored: string | undefined, effectiveGroupId: numb
   return parseMemberships(stored) ?? (effectiveGroupId > 0 ? [effectiveGroupId] : []);
 }
 
+/** The bridge values that say whether a customer is parked, and where it returns to. */
+export interface ParkingValues {
+  active?: string | undefined;
+  groupBeforeDeactivation?: string | undefined;
+}
+
+/**
+ * Where a customer stands: parked or not, and its effective group. Parked: in the deactivated
+ * group (SCIM_DEACTIVATED_GROUP_ID) and deactivated, or a deactivation left half-done (flag not
+ * recorded, group remembered) that a later write finishes. The effective group of a parked
+ * customer is the group it returns to on reactivation (user-writer.ts), else its customer group.
+ */
+export function standingOf(customerGroupId: number, values: ParkingValues, parkingGroupId: number | null): { parked: boolean; effective: number } {
+  const parked =
+    parkingGroupId !== null && customerGroupId === parkingGroupId && (values.active === "false" || Boolean(values.groupBeforeDeactivation));
+  return { parked, effective: parked ? Number(values.groupBeforeDeactivation ?? 0) || 0 : customerGroupId };
+}
+
+/**
+ * The groups a customer is a member of, as the User's `groups`, the Group's member listing and
+ * a `groups.value` filter all see them (member-listing.ts): its customer group, the group it
+ * returns to when parked, and its remembered memberships. None is 0.
+ */
+export function groupsOf(customerGroupId: number, values: ParkingValues & { groupMemberships?: string | undefined }, parkingGroupId: number | null): number[] {
+  const { effective } = standingOf(customerGroupId, values, parkingGroupId);
+  return [...new Set([customerGroupId, effective, ...(parseMemberships(values.groupMemberships) ?? [])])].filter((g) => g > 0);
+}
+
 /**
  * The value to store for `memberships` whose effective group is `effective`: "" when the group
  * alone says it (none, or only the effective one). Refused (400) when it does not fit.

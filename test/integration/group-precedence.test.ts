@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { api, createUser, newUser, startBridge, store, useBridge, withBridge, type Api } from "./helpers.js";
+import { api, BC, countCalls, createUser, newUser, startBridge, store, useBridge, withBridge, type Api } from "./helpers.js";
 
 /**
  * Issue 18, item 3: a user in several SCIM groups gets the customer group the mapping file's
@@ -188,6 +188,131 @@ describe("with the deactivated group (SCIM_DEACTIVATED_GROUP_ID)", () => {
         expect(groupOf(v)).toBe(Number(wholesale));
       },
     );
+  });
+});
+
+describe("a parked user is a member of the groups it returns to", () => {
+  it("alone in one group or in several: the Group, its member filters, the user's groups and a /Users groups filter agree", async () => {
+    await withBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" }, async (own) => {
+      store(own).groups.insert({ name: "Deactivated" });
+      const solo = await makeGroup(own.api, "Solo");
+      const other = await makeGroup(own.api, "Elsewhere");
+      const make = async (email: string) => (await own.api.post("/Users", newUser(email))).body.id as string;
+      const [alone, multi, active] = [await make("parked.alone@x.test"), await make("parked.multi@x.test"), await make("still.active@x.test")];
+      await add(own.api, solo, alone);
+      await add(own.api, other, multi);
+      await add(own.api, solo, multi);
+      await add(own.api, solo, active);
+      for (const id of [alone, multi]) {
+        expect((await own.api.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: false }])).status).toBe(200);
+        expect(store(own).customers.get(Number(id))!.customer_group_id).toBe(1);
+      }
+      const members = [alone, multi, active].sort();
+
+      expect(await memberIds(own.api, solo)).toEqual(members);
+      const shown = async (id: string) => ((await own.api.get(`/Users/${id}`)).body.groups as { value: string }[]).map((g) => g.value).sort();
+      expect(await shown(alone)).toEqual(["1", solo].sort());
+      expect(await shown(multi)).toEqual(["1", solo, other].sort());
+      const groupsNaming = await own.api.get(`/Groups?filter=${encodeURIComponent(`members[value eq "${alone}"]`)}&excludedAttributes=members`);
+      expect(groupsNaming.body.Resources.map((g: { id: string }) => g.id).sort()).toEqual(["1", solo].sort());
+      const entra = await own.api.get(`/Groups?filter=${encodeURIComponent(`id eq "${solo}" and members eq "${alone}"`)}&excludedAttributes=members`);
+      expect(entra.body.totalResults).toBe(1);
+
+      for (const filter of [`groups.value eq "${solo}"`, `groups[value eq "${solo}"]`]) {
+        const { result, calls } = await countCalls(own, () => own.api.get(`/Users?filter=${encodeURIComponent(filter)}`));
+        expect(result.body.Resources.map((u: { id: string }) => u.id).sort(), filter).toEqual(members);
+        // The customer group listing, one attribute-values listing (memberships and return groups
+        // together) and one id:in read of the customers it found: as for users in several groups.
+        expect(calls.sort(), filter).toEqual(["GET /v3/customers", "GET /v3/customers", "GET /v3/customers/attribute-values"]);
+      }
+      const inactive = await own.api.get(`/Users?filter=${encodeURIComponent(`groups.value eq "${solo}" and active eq false`)}`);
+      expect(inactive.body.Resources.map((u: { id: string }) => u.id).sort()).toEqual([alone, multi].sort());
+      // The parking group lists them too, as their customer group.
+      const parked = await own.api.get(`/Users?filter=${encodeURIComponent('groups.value eq "1"')}`);
+      expect(parked.body.Resources.map((u: { id: string }) => u.id).sort()).toEqual([alone, multi].sort());
+
+      // Back from parking, the same memberships, and no longer in the parking group.
+      expect((await own.api.patch(`/Users/${alone}`, [{ op: "replace", path: "active", value: true }])).status).toBe(200);
+      expect(await shown(alone)).toEqual([solo]);
+      expect(await memberIds(own.api, solo)).toEqual(members);
+    });
+  });
+});
+
+describe("writing customerGroupId directly", () => {
+  const b = useBridge();
+  const groupOf = (id: string) => store(b).customers.get(Number(id))!.customer_group_id;
+  const setGroup = (id: string, group: string | number) => b.api.patch(`/Users/${id}`, [{ op: "replace", path: `${BC}:customerGroupId`, value: Number(group) }]);
+
+  it("is refused (400 mutability, nothing changed) for a user in several groups, unless it names the effective group", async () => {
+    const [x, y, z] = [await makeGroup(b.api, "X"), await makeGroup(b.api, "Y"), await makeGroup(b.api, "Z")];
+    const u = (await createUser(b.api, "direct.multi@x.test")).id;
+    await add(b.api, x, u);
+    await add(b.api, y, u);
+    expect(groupOf(u)).toBe(Number(y));
+    const memberships = store(b).attributes.all().find((a) => a.name === "scim_groups")!.id;
+    const stored = () => store(b).attributeValues.find(Number(u), memberships)?.attribute_value;
+    const before = stored();
+
+    for (const attempt of [
+      () => setGroup(u, z),
+      () => setGroup(u, x),
+      () => setGroup(u, 0),
+      () => b.api.patch(`/Users/${u}`, [{ op: "remove", path: BC }]),
+    ]) {
+      const refused = await attempt();
+      expect(refused.status).toBe(400);
+      expect(refused.body.scimType).toBe("mutability");
+      expect(refused.body.detail).toMatch(/customerGroupId.*\/Groups/);
+      expect(groupOf(u)).toBe(Number(y));
+      expect(stored()).toBe(before);
+    }
+    // The effective group itself, or a PUT of the user as shown, changes nothing and is fine.
+    expect((await setGroup(u, y)).status).toBe(200);
+    const shown = (await b.api.get(`/Users/${u}`)).body;
+    expect((await b.api.put(`/Users/${u}`, shown)).status).toBe(200);
+    // A later removal still falls back to the right group.
+    expect((await remove(b.api, y, u)).status).toBe(204);
+    expect(groupOf(u)).toBe(Number(x));
+    expect(((await b.api.get(`/Users/${u}`)).body.groups as { value: string }[]).map((g) => g.value)).toEqual([x]);
+  });
+
+  it("moves a user in one group: its old group no longer lists it, the new one does", async () => {
+    const [from, to] = [await makeGroup(b.api, "From"), await makeGroup(b.api, "To")];
+    const u = (await createUser(b.api, "direct.single@x.test")).id;
+    await add(b.api, from, u);
+    const moved = await setGroup(u, to);
+    expect(moved.status).toBe(200);
+    expect(groupOf(u)).toBe(Number(to));
+    expect((moved.body.groups as { value: string }[]).map((g) => g.value)).toEqual([to]);
+    expect(await memberIds(b.api, from)).toEqual([]);
+    expect(await memberIds(b.api, to)).toEqual([u]);
+    const found = await b.api.get(`/Users?filter=${encodeURIComponent(`groups.value eq "${from}"`)}`);
+    expect(found.body.totalResults).toBe(0);
+  });
+
+  it("is refused for a parked user in several groups; a parked user in one group returns to the group written", async () => {
+    await withBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" }, async (own) => {
+      store(own).groups.insert({ name: "Deactivated" });
+      const [p, q, r] = [await makeGroup(own.api, "P"), await makeGroup(own.api, "Q"), await makeGroup(own.api, "R")];
+      const make = async (email: string) => (await own.api.post("/Users", newUser(email))).body.id as string;
+      const [multi, single] = [await make("parked.direct.multi@x.test"), await make("parked.direct.single@x.test")];
+      await add(own.api, p, multi);
+      await add(own.api, q, multi);
+      await add(own.api, p, single);
+      for (const id of [multi, single]) expect((await own.api.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: false }])).status).toBe(200);
+      const write = (id: string, group: string) => own.api.patch(`/Users/${id}`, [{ op: "replace", path: `${BC}:customerGroupId`, value: Number(group) }]);
+
+      const refused = await write(multi, r);
+      expect(refused.status).toBe(400);
+      expect(refused.body.scimType).toBe("mutability");
+      expect((await write(single, r)).status).toBe(200);
+      expect(await memberIds(own.api, p)).toEqual([multi]);
+      expect(await memberIds(own.api, r)).toEqual([single]);
+      for (const id of [multi, single]) expect((await own.api.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: true }])).status).toBe(200);
+      expect(store(own).customers.get(Number(multi))!.customer_group_id).toBe(Number(q));
+      expect(store(own).customers.get(Number(single))!.customer_group_id).toBe(Number(r));
+    });
   });
 });
 

@@ -98,7 +98,7 @@ describe("the attribute table", () => {
       const catalog = new AttributeCatalog(new Map<BridgeAttributeKey, number>([[key, 31]]));
       const customer = customerWith({ attributes: [{ id: 9, attribute_id: 31, attribute_value: valueOf(key), customer_id: 5 }] } as Partial<Customer>);
       const view = (stored: StorableAttribute[]) =>
-        userFromCustomer(customer, { catalog, storedAttributes: stored, groupName: () => undefined, baseUrl: "/scim/v2" });
+        userFromCustomer(customer, { catalog, storedAttributes: stored, groupName: () => undefined, baseUrl: "/scim/v2", parkingGroupId: null });
       const row = STORABLE_ROWS.find((r) => r.key === key)!;
       const holderOf = (u: Record<string, unknown>) => (row.schema === ENTERPRISE_USER ? (u[ENTERPRISE_USER] as Record<string, unknown> | undefined) : u);
       const shown = holderOf(view([key]))?.[key];
@@ -155,7 +155,7 @@ describe("the attribute table", () => {
 
     it("is read back where the request put it; the unassigned value is left out", () => {
       const view = (customer: Customer) =>
-        userFromCustomer(customer, { catalog: new AttributeCatalog(new Map()), storedAttributes: [], groupName: () => undefined, baseUrl: "/scim/v2" });
+        userFromCustomer(customer, { catalog: new AttributeCatalog(new Map()), storedAttributes: [], groupName: () => undefined, baseUrl: "/scim/v2", parkingGroupId: null });
       const holderOf = (u: Record<string, unknown>) => (row.schema === CORE_USER ? u : (u[row.schema] as Record<string, unknown> | undefined));
       expect(holderOf(view(customerWith({ [row.field]: value })))?.[key]).toBe(value);
       expect(holderOf(view(customerWith({ [row.field]: "" })))?.[key]).toBeUndefined();

@@ -20,7 +20,7 @@ export interface Lookup {
   params: CustomerFilterParams;
   /** Resolve this externalId through the bridge's index first; its customer ids join `id:in`. */
   externalId?: string;
-  /** The customers whose remembered group memberships name this group (group-memberships.ts) join `id:in`. */
+  /** The customers whose remembered memberships or return group (parked) name this group (group-memberships.ts) join `id:in`. */
   memberOfGroup?: number;
 }
 
@@ -75,7 +75,8 @@ function planComparison(key: string, op: CompareOperator, value: Literal): UserQ
     const n = Number(value);
     if (typeof value === "boolean" || !Number.isInteger(n) || n < 0) return NOTHING;
     if (key === GROUP_ID_KEY) return lookup({ "customer_group_id:in": [n] });
-    // Members of the group: in it as their customer group, or remembered as members of it.
+    // Members of the group: in it as their customer group, or remembered as members of it (in
+    // other groups too, or parked and returning to it).
     return { kind: "lookups", lookups: [{ params: { "customer_group_id:in": [n] } }, { params: {}, memberOfGroup: n }] };
   }
   return SCAN;

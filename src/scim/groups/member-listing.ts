@@ -1,10 +1,13 @@
 import type { BigCommerceClient, Customer, CustomerId } from "../../bigcommerce/index.js";
 import { readBridgeAttributes, type AttributeCatalog } from "../../mapping/bridge-attributes.js";
-import { parseMemberships } from "../../mapping/group-memberships.js";
+import { parseMemberships, standingOf } from "../../mapping/group-memberships.js";
 
 const PAGE = 250;
 const GROUP_IDS_PER_QUERY = 50;
 const IDS_PER_READ = 50;
+
+/** The bridge attributes whose values say a customer is a member of a group beyond its customer group. */
+type ScannedKey = "groupMemberships" | "groupBeforeDeactivation";
 
 /**
  * The members of customer groups as the IdP pushed them: the customers whose customer group it
@@ -51,25 +54,40 @@ export class MemberListing {
     for (let page = 1; ; page++) {
       const result = await this.client.customers.list({ "customer_group_id:in": [parking], include: ["attributes"], page, limit: PAGE });
       for (const c of result.data) {
-        const values = readBridgeAttributes(c, this.catalog).values;
-        if (values.active !== "false" && !values.groupBeforeDeactivation) continue; // not parked: a member of the group itself
-        const returnsTo = Number(values.groupBeforeDeactivation ?? 0);
-        if (returnsTo !== parking) out.get(returnsTo)?.push(c);
+        const standing = standingOf(c.customer_group_id, readBridgeAttributes(c, this.catalog).values, parking);
+        if (!standing.parked) continue; // a member of the group itself
+        if (standing.effective !== parking) out.get(standing.effective)?.push(c);
       }
       if (result.data.length < PAGE || page >= result.pagination.total_pages) return;
     }
   }
 
-  /**
-   * Customers whose remembered memberships name `groupId` (users in two or more groups), for a
-   * `/Users` filter on `groups.value`: the customer group lookup finds the others.
-   */
-  async rememberedMembers(groupId: number): Promise<CustomerId[]> {
+  /** Customers whose remembered memberships name `groupId` (users in two or more groups). */
+  private async rememberedMembers(groupId: number): Promise<CustomerId[]> {
     const out: CustomerId[] = [];
     await this.scanMemberships((customerId, groups) => {
       if (groups.includes(groupId)) out.push(customerId);
     });
     return out;
+  }
+
+  /**
+   * For a `/Users` filter on `groups.value`: the customers whose stored values name `groupId`
+   * beyond their customer group (which the customer group lookup covers), that is remembered
+   * memberships and the group a parked customer returns to. Both attributes are read in the
+   * same attribute-values listing (one call per 250 values, as many as the multi-group and the
+   * parked customers), so the parked members cost no call of their own. The filter, evaluated
+   * on each user's `groups` (groupsOf), drops a customer whose value does not make it a member
+   * (a deactivation left half-done before the customer was parked).
+   */
+  async storedMembers(groupId: number): Promise<CustomerId[]> {
+    const out = new Set<CustomerId>();
+    const keys: ScannedKey[] = this.parkingGroupId === null ? ["groupMemberships"] : ["groupMemberships", "groupBeforeDeactivation"];
+    await this.scanValues(keys, (customerId, key, value) => {
+      const names = key === "groupMemberships" ? (parseMemberships(value) ?? []).includes(groupId) : Number(value) === groupId;
+      if (names) out.add(customerId);
+    });
+    return [...out].sort((a, b) => a - b);
   }
 
   /**
@@ -100,14 +118,26 @@ export class MemberListing {
   }
 
   /** Every remembered memberships value: one call per 250 customers in two or more groups. */
-  private async scanMemberships(visit: (customerId: CustomerId, groups: number[]) => void): Promise<void> {
-    const attributeId = this.catalog.idOf("groupMemberships");
-    if (attributeId === undefined) return;
+  private scanMemberships(visit: (customerId: CustomerId, groups: number[]) => void): Promise<void> {
+    return this.scanValues(["groupMemberships"], (customerId, _key, value) => {
+      const groups = parseMemberships(value);
+      if (groups) visit(customerId, groups);
+    });
+  }
+
+  /** Every value of these bridge attributes, in one listing: one call per 250 values. */
+  private async scanValues(keys: readonly ScannedKey[], visit: (customerId: CustomerId, key: ScannedKey, value: string) => void): Promise<void> {
+    const keyOf = new Map<number, ScannedKey>();
+    for (const key of keys) {
+      const attributeId = this.catalog.idOf(key);
+      if (attributeId !== undefined) keyOf.set(attributeId, key);
+    }
+    if (keyOf.size === 0) return;
     for (let page = 1; ; page++) {
-      const result = await this.client.attributeValues.list({ "attribute_id:in": [attributeId], page, limit: PAGE });
+      const result = await this.client.attributeValues.list({ "attribute_id:in": [...keyOf.keys()], page, limit: PAGE });
       for (const value of result.data) {
-        const groups = parseMemberships(value.attribute_value);
-        if (groups) visit(value.customer_id as CustomerId, groups);
+        const key = keyOf.get(value.attribute_id);
+        if (key !== undefined) visit(value.customer_id as CustomerId, key, value.attribute_value);
       }
       if (result.data.length < PAGE || page >= result.pagination.total_pages) return;
     }

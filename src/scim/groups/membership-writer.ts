@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { BigCommerceClient, Customer, CustomerGroupId, CustomerId } from "../../bigcommerce/index.js";
 import { toCustomerId } from "../../bigcommerce/index.js";
 import { readBridgeAttributes, type AttributeCatalog } from "../../mapping/bridge-attributes.js";
-import { GroupPrecedence, membershipsOf, storedMemberships } from "../../mapping/group-memberships.js";
+import { GroupPrecedence, membershipsOf, standingOf, storedMemberships } from "../../mapping/group-memberships.js";
 import { invalidValue, ScimError } from "../errors.js";
 import type { WriteLock } from "../keyed-lock.js";
 import { UndoLog } from "../undo-log.js";
@@ -144,13 +144,7 @@ export class MembershipWriter {
 
   private standingOf(customer: Customer): Standing {
     const bridge = readBridgeAttributes(customer, this.catalog);
-    // Parked: deactivated, or a deactivation left half-done (flag not recorded, group remembered),
-    // which any later reactivation or write finishes by restoring the remembered group.
-    const parked =
-      this.parkingGroupId !== null &&
-      customer.customer_group_id === this.parkingGroupId &&
-      (bridge.values.active === "false" || Boolean(bridge.values.groupBeforeDeactivation));
-    const effective = parked ? Number(bridge.values.groupBeforeDeactivation ?? 0) || 0 : customer.customer_group_id;
+    const { parked, effective } = standingOf(customer.customer_group_id, bridge.values, this.parkingGroupId);
     const stored = bridge.values.groupMemberships ?? "";
     return { parked, effective, memberships: membershipsOf(stored, effective), stored };
   }

@@ -54,8 +54,8 @@ export class UserReader {
     readonly recent: RecentReads = new RecentReads(0),
     /** Whether SCIM shows addresses (then every list includes them, as single reads do). */
     withAddresses = false,
-    /** Customers whose remembered group memberships name a group (groups/member-listing.ts). */
-    private readonly rememberedMembers: (groupId: number) => Promise<readonly CustomerId[]> = async () => [],
+    /** Customers whose remembered memberships or return group (parked) name a group (groups/member-listing.ts). */
+    private readonly storedMembers: (groupId: number) => Promise<readonly CustomerId[]> = async () => [],
   ) {
     this.include = withAddresses ? [...CUSTOMER_INCLUDE, "addresses"] : [...CUSTOMER_INCLUDE];
   }
@@ -150,7 +150,7 @@ export class UserReader {
       return found;
     }
     if (lookup.memberOfGroup !== undefined) {
-      const ids = await this.rememberedMembers(lookup.memberOfGroup);
+      const ids = await this.storedMembers(lookup.memberOfGroup);
       const out: Customer[] = [];
       // `id:in` in reads of 50 ids, each bounded like any other lookup.
       for (let i = 0; i < ids.length; i += 50) out.push(...(await this.readAll({ ...params, "id:in": ids.slice(i, i + 50) }, "this filter")));

@@ -23,7 +23,8 @@ import {
 import type { Logger } from "pino";
 import type { StorableAttribute } from "../../config.js";
 import { USER_BOOLEANS, USER_MULTI_VALUED, USER_READ_ONLY } from "../../mapping/attribute-table.js";
-import { readBridgeAttributes, type AttributeCatalog, type CatalogKey } from "../../mapping/bridge-attributes.js";
+import { readBridgeAttributes, type AttributeCatalog, type BridgeAttributeValues, type CatalogKey } from "../../mapping/bridge-attributes.js";
+import { parseMemberships, standingOf } from "../../mapping/group-memberships.js";
 import { withCustomCleared, type CustomMapping } from "../../mapping/custom-mapping.js";
 import { unmappedAttributes } from "../../mapping/unmapped.js";
 import { userShapeWith, type Shape } from "../normalise/canonical-keys.js";
@@ -467,8 +468,11 @@ export class UserWriter {
     const parkingGroup = this.settings.deactivatedGroupId;
     let event = operation;
     let restoresRememberedGroup = false;
-    // A group the IdP asks for must exist, also for a deactivated user (where it is remembered).
-    if (diff.customer_group_id !== undefined) diff.customer_group_id = await this.checkedGroup(diff.customer_group_id, false);
+    if (diff.customer_group_id !== undefined) {
+      this.refuseGroupBesideMemberships(current, have.values, diff.customer_group_id);
+      // A group the IdP asks for must exist, also for a deactivated user (where it is remembered).
+      diff.customer_group_id = await this.checkedGroup(diff.customer_group_id, false);
+    }
 
     if (!wantsActive) {
       // (Re)apply the lock whenever it is not fully in place: an earlier attempt may have
@@ -711,6 +715,23 @@ export class UserWriter {
     if (step.holdRequested) delete diff.channel_ids;
     if (step.channelIds !== undefined) diff.channel_ids = step.channelIds;
     if (step.remember !== undefined) attributes.channelsBeforeDeactivation = step.remember;
+  }
+
+  /**
+   * The customer group of a user in several SCIM groups (remembered memberships) is the one
+   * they make effective (group-memberships.ts); a direct write of another would leave `groups`,
+   * the groups' member lists and the next membership change disagreeing, so it is refused
+   * before any write. A user in one group (or none) has no remembered memberships: its customer
+   * group is its membership, and a write moves it, as a Group membership change would.
+   */
+  private refuseGroupBesideMemberships(current: Customer, values: BridgeAttributeValues["values"], requested: number): void {
+    const memberships = parseMemberships(values.groupMemberships);
+    if (memberships === null) return;
+    if (requested === standingOf(current.customer_group_id, values, this.settings.deactivatedGroupId).effective) return;
+    throw mutability(
+      `'${BIGCOMMERCE_CUSTOMER}:customerGroupId' of user ${current.id} follows its ${memberships.length} SCIM group memberships ` +
+        "(group precedence) and cannot be written directly; change its memberships through /Groups",
+    );
   }
 
   /**
