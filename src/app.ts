@@ -321,6 +321,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
         publicBaseUrl: config.publicBaseUrl === null ? null : `${config.publicBaseUrl}${basePath}`,
         lockoutChannelId: config.lockoutChannelId,
         deactivatedGroupId: config.deactivatedGroupId,
+        defaultChannelIds: config.defaultChannelIds,
         clientAddressKnown: config.trustProxy !== null,
         storeHash: config.bigcommerce?.storeHash ?? storeHash ?? "",
         client,
