@@ -1,4 +1,4 @@
-import express, { type Express, type Request } from "express";
+import express, { type Express, type Request, type RequestHandler } from "express";
 import { pinoHttp } from "pino-http";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
@@ -91,8 +91,11 @@ export interface AppDeps {
   replica?: { hops: ReplicaHops; ca?: string };
   /** Where the app is mounted ("/t/acme" for a tenant, src/tenants); "" = at the root. */
   basePath?: string;
-  /** The SCIM tokens (a tenant's may be digests only); absent = config.bearerTokens. */
-  tokens?: StaticTokens;
+  /**
+   * How a caller of the SCIM API and /metrics proves it may call; absent = config.bearerTokens
+   * (and JWT) checked here. A tenant's is its own (src/tenants/tenant.ts: the front checked it).
+   */
+  authenticate?: RequestHandler;
   /** Where the client learns which IdP connections are busy (bigcommerce/arrivals.ts). */
   connections?: IdpConnections;
 }
@@ -122,7 +125,7 @@ function baseUrlOf(config: Config, basePath: string, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState, storeHash, shared, replica, audit: trail = AuditTrail.open(logger, null), basePath = "", tokens: givenTokens, connections }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client, logger, upstreamState, storeHash, shared, replica, audit: trail = AuditTrail.open(logger, null), basePath = "", authenticate: givenAuthenticate, connections }: AppDeps): Promise<Bridge> {
   // With replicas, a write made under a user's lock is refused once its lease is lost, also when
   // it has already been queued: the client checks the lease as it sends (bigcommerce/write-guard.ts).
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
@@ -214,8 +217,6 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   };
 
   declareResources();
-  const tokens = givenTokens ?? new StaticTokens(config.bearerTokens);
-  const jwt = config.jwt ? new JwtVerifier(config.jwt) : null;
 
   const app = express();
   app.set("etag", false);
@@ -225,10 +226,12 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   // client address for the per-address limits never comes from a header.
   app.set("trust proxy", config.trustProxy ?? (config.publicBaseUrl ? false : "loopback"));
   const addressOf = (req: Request) => clientAddress(req, config.trustProxy !== null);
-  const checkToken = authenticate(tokens, jwt, {
-    throttle: new AddressThrottle({ limit: config.limits.authFailures, windowMs: LIMIT_WINDOW_MS, maxAddresses: LIMIT_MAX_ADDRESSES }),
-    addressOf,
-  });
+  const checkToken =
+    givenAuthenticate ??
+    authenticate(new StaticTokens(config.bearerTokens), config.jwt ? new JwtVerifier(config.jwt) : null, {
+      throttle: new AddressThrottle({ limit: config.limits.authFailures, windowMs: LIMIT_WINDOW_MS, maxAddresses: LIMIT_MAX_ADDRESSES }),
+      addressOf,
+    });
   app.use(
     pinoHttp({
       logger,
@@ -319,6 +322,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
         publicBaseUrl: config.publicBaseUrl === null ? null : `${config.publicBaseUrl}${basePath}`,
         lockoutChannelId: config.lockoutChannelId,
         deactivatedGroupId: config.deactivatedGroupId,
+        defaultChannelIds: config.defaultChannelIds,
         clientAddressKnown: config.trustProxy !== null,
         storeHash: config.bigcommerce?.storeHash ?? storeHash ?? "",
         client,

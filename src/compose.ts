@@ -71,8 +71,8 @@ export async function composeBridge(
     sharedReadyMs?: number;
     /** The process's audit trail (several bridges in one process share one); default: opened from config. */
     audit?: AuditTrail;
-    /** A tenant of many (src/tenants): where its app is mounted, and its SCIM tokens. */
-    tenant?: Pick<AppDeps, "basePath" | "tokens">;
+    /** A tenant of many (src/tenants): where its app is mounted, and how its callers are authenticated. */
+    tenant?: Pick<AppDeps, "basePath" | "authenticate">;
   },
 ): Promise<ComposedBridge> {
   const { logger, upstream } = options;

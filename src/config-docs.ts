@@ -124,7 +124,7 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
   SSO_CHANNEL_ID: { group: "signIn", description: "Channel the shopper signs in to." },
   SSO_MATCH: { group: "signIn", description: "How a signed-in identity finds its customer: by `email`, or by `externalId` (the claim in `SSO_SUBJECT_CLAIM`)." },
   SSO_SUBJECT_CLAIM: { group: "signIn", description: "ID token claim compared with the stored externalId when `SSO_MATCH=externalId`." },
-  SSO_JIT_CREATE: { group: "signIn", description: "Create a customer for a verified email that matches none." },
+  SSO_JIT_CREATE: { group: "signIn", description: "Create a customer for a verified email that matches none, allowed on `SSO_CHANNEL_ID` (docs/sign-in.md)." },
   SSO_DEV_PROVIDER: {
     group: "signIn",
     description: "`1`: start a development OpenID provider that signs anyone in (embedded emulator only); `SSO_CHANNEL_ID`, `SSO_MATCH`, `SSO_SUBJECT_CLAIM` and `SSO_JIT_CREATE` apply to it too.",

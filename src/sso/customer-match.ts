@@ -1,4 +1,5 @@
 import type { BigCommerceClient, Customer } from "../bigcommerce/api.js";
+import { NotFoundError } from "../bigcommerce/index.js";
 import { type AttributeCatalog, readBridgeAttributes } from "../mapping/bridge-attributes.js";
 import { isActiveCustomer } from "../mapping/customer-to-user.js";
 import type { ExternalIdIndex } from "../scim/users/external-id-index.js";
@@ -58,10 +59,34 @@ export class CustomerMatcher {
   async find(identity: Identity & { emailClaimed: boolean }): Promise<Customer | undefined> {
     const customer = this.settings.match === "email" ? await this.byEmail(identity) : await this.bySubject(identity);
     if (customer === undefined) return undefined;
+    await this.admit(customer);
+    return customer;
+  }
+
+  /**
+   * Refuses a customer that may not be signed in: a trace of a deactivation, or not allowed on
+   * SSO_CHANNEL_ID. The one rule for a customer found and one just created at sign-in.
+   */
+  async admit(customer: Customer): Promise<void> {
     const lock = this.signOfLock(customer);
     if (lock !== null) throw new SsoRefusal("deactivated", `customer ${customer.id}: ${lock}`);
     if (!(await this.mayUseChannel(customer))) throw new SsoRefusal("channel_not_allowed", `customer ${customer.id}, channel ${this.settings.channelId}`);
-    return customer;
+  }
+
+  /**
+   * The `channel_ids` a customer created at sign-in needs to be allowed on SSO_CHANNEL_ID, from
+   * those creation gives it (SCIM_DEFAULT_CHANNEL_IDS): a list naming the channel as it is; a list
+   * without it, with it added; global access (`null`) as it is where the channel allows global
+   * logins, else the channel alone (only a list can allow it). The channel's setting is read even
+   * when the list will name the channel: a channel that does not exist is refused, as it is for a
+   * customer found, before anything is created.
+   */
+  async channelIdsForNew(defaults: readonly number[] | null): Promise<number[] | null> {
+    const channelId = this.settings.channelId;
+    if (defaults !== null && defaults.includes(channelId)) return [...defaults];
+    const global = await this.allowsGlobalLogins();
+    if (defaults === null) return global ? null : [channelId];
+    return [...defaults, channelId];
   }
 
   /**
@@ -87,8 +112,23 @@ export class CustomerMatcher {
   private async mayUseChannel(customer: Customer): Promise<boolean> {
     const channelId = this.settings.channelId;
     if (customer.channel_ids !== null && customer.channel_ids !== undefined) return customer.channel_ids.includes(channelId);
-    const settings = await this.client.channels.loginSettings(channelId);
-    return settings.allow_global_logins ?? channelId === 1;
+    return this.allowsGlobalLogins();
+  }
+
+  /**
+   * Whether SSO_CHANNEL_ID allows global logins. BigCommerce answering that the channel does not
+   * exist is an answer, not a failure: such a channel lets nobody in, so the shopper is refused
+   * as one not allowed on it (any other failure still throws).
+   */
+  private async allowsGlobalLogins(): Promise<boolean> {
+    const channelId = this.settings.channelId;
+    try {
+      const settings = await this.client.channels.loginSettings(channelId);
+      return settings.allow_global_logins ?? channelId === 1;
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new SsoRefusal("channel_not_allowed", `channel ${channelId} does not exist`);
+      throw error;
+    }
   }
 
   private async byEmail(identity: Identity & { emailClaimed: boolean }): Promise<Customer | undefined> {

@@ -4,7 +4,7 @@ import type { AuditTrail } from "../audit/audit-trail.js";
 import type { BigCommerceClient, Customer } from "../bigcommerce/api.js";
 import { ConfigError, type SsoConfig } from "../config.js";
 import type { AttributeCatalog } from "../mapping/bridge-attributes.js";
-import { CORE_USER } from "../mapping/urns.js";
+import { BIGCOMMERCE_CUSTOMER, CORE_USER } from "../mapping/urns.js";
 import type { ExternalIdIndex } from "../scim/users/external-id-index.js";
 import type { UserReader } from "../scim/users/user-reader.js";
 import type { UserWriter } from "../scim/users/user-writer.js";
@@ -30,6 +30,8 @@ export interface SsoDeps {
   /** Where a deactivation puts a customer (SCIM_LOCKOUT_CHANNEL_ID, SCIM_DEACTIVATED_GROUP_ID): a trace of it refuses sign-in. */
   lockoutChannelId: number | null;
   deactivatedGroupId: number | null;
+  /** SCIM_DEFAULT_CHANNEL_IDS: the channels creation gives a customer (null = global access). */
+  defaultChannelIds: number[] | null;
   /** TRUST_PROXY is configured: req.ip is the browser's address, so the login JWT carries it as `request_ip`. */
   clientAddressKnown: boolean;
   storeHash: string;
@@ -71,16 +73,19 @@ export function createSso(deps: SsoDeps): Router {
     deactivatedGroupId: deps.deactivatedGroupId,
   });
   // Just-in-time creation goes through the SCIM create path, so the customer gets exactly what a
-  // provisioned one gets (defaults, channels, externalId index, audit line).
+  // provisioned one gets (defaults, externalId index, audit line), with one difference: its
+  // channels also allow SSO_CHANNEL_ID, or the customer it creates could not sign in.
   const createCustomer = sso.jitCreate
     ? async (identity: Identity & { email: string }): Promise<Customer> => {
+        const channelIds = await matcher.channelIdsForNew(deps.defaultChannelIds);
         const user = await deps.writer.create(
           {
-            schemas: [CORE_USER],
+            schemas: [CORE_USER, BIGCOMMERCE_CUSTOMER],
             userName: identity.email,
             ...(identity.subject !== null && sso.match === "externalId" ? { externalId: identity.subject } : {}),
             name: { ...(identity.givenName ? { givenName: identity.givenName } : {}), ...(identity.familyName ? { familyName: identity.familyName } : {}) },
             active: true,
+            [BIGCOMMERCE_CUSTOMER]: { channelIds },
           },
           deps.view,
         );

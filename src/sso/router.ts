@@ -108,6 +108,9 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
       if (customer === undefined && deps.createCustomer !== null && identity.email !== null) {
         customer = await deps.createCustomer({ ...identity, email: identity.email });
         audit.record({ kind: "sign-in", operation: "customer_created", resourceType: "User", resourceId: String(customer.id), requestId: String(req.id), outcome: "success" });
+        // Created to be allowed on the channel, and held to the same rule as a customer found: if
+        // the store's answer says otherwise, the refusal is the one the next sign-in would get.
+        await deps.matcher.admit(customer);
       }
     } catch (error) {
       if (error instanceof SsoRefusal) throw error;

@@ -5,6 +5,7 @@ import { composeBridge } from "../compose.js";
 import type { Config } from "../config.js";
 import { TenantsFront } from "./front.js";
 import { TenantSet } from "./tenant-set.js";
+import { tenantAppAuthentication } from "./tenant.js";
 
 export { TENANT_PATH } from "./front.js";
 export type { TenantSet } from "./tenant-set.js";
@@ -53,7 +54,7 @@ export async function composeTenants(
         logger,
         upstream: setup.upstream,
         audit: audit.forTenant(setup.id),
-        tenant: { basePath: `/t/${setup.id}`, tokens: setup.tokens },
+        tenant: { basePath: `/t/${setup.id}`, authenticate: tenantAppAuthentication(setup, front.failures) },
       });
       // A tenant added while the process runs joins leadership at once.
       if (servingAt !== undefined) await composed.serving(servingAt);

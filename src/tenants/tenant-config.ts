@@ -54,6 +54,10 @@ export interface TenantSetup {
  * A tenant's Config: its `settings` over the process environment's other settings, parsed by the
  * very schema that parses the environment (src/config.ts), so every per-store setting works by its
  * environment name and is checked as it would be there. Errors name the tenant and the setting.
+ * An empty (or blank) value is unset, as it is in the environment: the tenant then has what it has
+ * without the entry, the environment's value. It never means the schema's default over a value the
+ * environment sets: a templated file that leaves `"SCIM_DELETE_MODE": ""` must not turn a
+ * process-wide `deactivate` into deletion for one store.
  */
 export function tenantSetup(entry: TenantEntry, processEnv: NodeJS.ProcessEnv = process.env): TenantSetup {
   const problems: string[] = [];
@@ -63,6 +67,7 @@ export function tenantSetup(entry: TenantEntry, processEnv: NodeJS.ProcessEnv = 
     else if (!SETTING_NAMES.includes(name)) problems.push(`settings.${name}: is not a setting (see docs/configuration.md)`);
   }
   if (problems.length > 0) throw tenantError(entry.id, problems);
+  const own = Object.fromEntries(Object.entries(entry.settings).filter(([, value]) => value.trim() !== ""));
   const inherited = Object.fromEntries(Object.entries(processEnv).filter(([name]) => !NOT_INHERITED(name)));
   // loadConfig insists that a real store has a SCIM token; the tenant's may be digests only, so a
   // random stand-in satisfies that check and is dropped from the result (the tokens are `tokens`).
@@ -71,7 +76,7 @@ export function tenantSetup(entry: TenantEntry, processEnv: NodeJS.ProcessEnv = 
   try {
     config = loadConfig({
       ...inherited,
-      ...entry.settings,
+      ...own,
       ...standIn,
       SCIM_TENANTS_FILE: "",
       BIGCOMMERCE_STORE_HASH: entry.storeHash,
@@ -86,7 +91,7 @@ export function tenantSetup(entry: TenantEntry, processEnv: NodeJS.ProcessEnv = 
       lines.map((line) => {
         const name = /^([A-Z0-9_]+):/.exec(line)?.[1];
         if (name === undefined) return line;
-        const where = FROM_TENANT_FIELDS[name] ?? (name in entry.settings ? `settings.${name}` : `${name} (environment)`);
+        const where = FROM_TENANT_FIELDS[name] ?? (name in own ? `settings.${name}` : `${name} (environment)`);
         return `${where}${line.slice(name.length)}`;
       }),
     );

@@ -201,8 +201,30 @@ export class Tenant {
   }
 }
 
+/**
+ * Requests the front authenticated (`Tenant.auth`), with the tenant they proved to be: the tenant's
+ * app lets them through, so a token (or JWT) is checked once per request and a failure counted once.
+ */
+const proven = new WeakMap<Request, string>();
+
 function authOf(setup: TenantSetup, failures: FailureThrottle | undefined): RequestHandler {
-  return authenticate(setup.tokens, setup.config.jwt ? new JwtVerifier(setup.config.jwt) : null, failures);
+  const check = authenticate(setup.tokens, setup.config.jwt ? new JwtVerifier(setup.config.jwt) : null, failures);
+  return (req, res, next) =>
+    check(req, res, (err?: unknown) => {
+      if (err === undefined) proven.set(req, setup.id);
+      next(err);
+    });
+}
+
+/**
+ * The authentication of a tenant's own app (its SCIM API and /metrics, src/app.ts): a request the
+ * front authenticated for this tenant passes as it is; any other that reaches the app (a replica
+ * hop header where the tenant has no replicas: the front leaves those to the app) is checked here
+ * as the front would check it, its failures counted with the process's.
+ */
+export function tenantAppAuthentication(setup: TenantSetup, failures: FailureThrottle | undefined): RequestHandler {
+  const check = authOf(setup, failures);
+  return (req, res, next) => (proven.get(req) === setup.id ? next() : check(req, res, next));
 }
 
 /** Why a tenant's bridge could not be built, for its callers and operators (never an upstream message or a secret). */

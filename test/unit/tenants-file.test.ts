@@ -107,6 +107,20 @@ describe("tenantSetup: settings over the process environment, checked by the env
     expect(setup.config.bearerTokens).toEqual([]);
   });
 
+  it("an empty or blank value is unset, as in the environment: the environment's value, never the default over it (docs/tenants.md)", () => {
+    const env = { SCIM_DELETE_MODE: "deactivate", SCIM_DEFAULT_CHANNEL_IDS: "1,2", SCIM_LOCKOUT_CHANNEL_ID: "4", SCIM_MAX_SCAN: "33" };
+    const blank = tenantSetup(entryWith({ SCIM_DELETE_MODE: "", SCIM_DEFAULT_CHANNEL_IDS: "  ", SCIM_LOCKOUT_CHANNEL_ID: "", SCIM_MAX_SCAN: 50 }), env);
+    const absent = tenantSetup(entryWith({ SCIM_MAX_SCAN: 50 }), env);
+    expect(blank.config).toEqual(absent.config);
+    expect(blank.config).toMatchObject({ deleteMode: "deactivate", defaultChannelIds: [1, 2], lockoutChannelId: 4, maxScan: 50 });
+    // Without an environment value: the setting's default, as when the entry is left out.
+    expect(tenantSetup(entryWith({ SCIM_DELETE_MODE: "" }), {}).config.deleteMode).toBe("delete");
+    // Not inherited stays not inherited: an empty SSO_OIDC_ISSUER is no sign-in, not the environment's.
+    expect(tenantSetup(entryWith({ SSO_OIDC_ISSUER: "" }), { SSO_OIDC_ISSUER: "https://idp.example" }).config.sso).toBeNull();
+    // A refusal of the environment's value names the environment, not the tenant's empty entry.
+    expect(problemOf(() => tenantSetup(entryWith({ SCIM_DELETE_MODE: "" }), { SCIM_DELETE_MODE: "shred" }))).toMatch(/tenant "acme-eu": SCIM_DELETE_MODE \(environment\)/);
+  });
+
   it("never inherits the process's tokens, JWT settings or sign-in app", () => {
     const setup = tenantSetup(entryWith({}), { SCIM_BEARER_TOKENS: "operator-token-0123456789", SCIM_JWT_SECRET: "x".repeat(40), SSO_OIDC_ISSUER: "https://idp.example" });
     expect(setup.tokens.match("operator-token-0123456789")).toBe(-1);
