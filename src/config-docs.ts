@@ -75,7 +75,7 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
   BIGCOMMERCE_MAX_WAIT_MS: {
     group: "quota",
     description:
-      "Longest a SCIM request waits for API quota (ms); past it the IdP gets `429` with `Retry-After`. Plus `BIGCOMMERCE_REQUEST_TIMEOUT_MS` it must stay within `SCIM_REQUEST_BUDGET_MS`, or start-up stops.",
+      "Longest a SCIM request waits for one BigCommerce call's turn (ms); past it the IdP gets `429` with `Retry-After` when the API quota made it wait, `503` when BigCommerce's calls in flight did. Plus `BIGCOMMERCE_REQUEST_TIMEOUT_MS` it must stay within `SCIM_REQUEST_BUDGET_MS`, or start-up stops.",
   },
   BIGCOMMERCE_RATE_RESERVE: { group: "quota", description: "Requests per quota window left unused for the store's other apps." },
   BIGCOMMERCE_PACE_BURST_SHARE: {

@@ -6,6 +6,7 @@
 import { boundedBy } from "./deadline.js";
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerUpdate, Page } from "./api.js";
 import type { Arrivals } from "./arrivals.js";
+import type { LaneExpiry } from "./batch-lane.js";
 import type { Clock } from "./clock.js";
 import type { EndpointSlots } from "./concurrency.js";
 import type { Grant, PermitSource } from "./governor.js";
@@ -135,16 +136,12 @@ export function mayLandLate(error: unknown): boolean {
 
 /**
  * For an item still queued at its deadline: nothing of this attempt was sent. A never-sent item
- * gets RateLimitedError (the SCIM layer answers 429 with Retry-After); one that was sent before
- * (and that the re-read showed as not written) gets UpstreamUnavailableError (503).
+ * gets the lane's `why` (batch-lane.ts: RateLimitedError, a 429, when it waited for the quota;
+ * RequestBudgetSpentError, a 503, when for BigCommerce's calls in flight); one that was sent
+ * before (and that the re-read showed as not written) gets UpstreamUnavailableError (503).
  */
-export function expiredError(p: Pending<unknown>): Error {
-  if (p.attempts === 0) {
-    return new RateLimitedError(
-      1000,
-      "the customer write waited for its turn longer than its bound; nothing was sent",
-    );
-  }
+export function expiredError(p: Pending<unknown>, why: LaneExpiry): Error {
+  if (p.attempts === 0) return why;
   if (p.uncertain) {
     return new OutcomeUnknownError("an earlier attempt of this customer write got no answer, and there was no time to try again");
   }

@@ -7,7 +7,10 @@
  * connection, named by `IdpConnections.serve` in the HTTP layer, arrivals.ts) adds one item to a lane and
  * waits for its answer. The item then waits for at most these, in this order, each bounded by
  * the item's deadline (its caller's bound on waiting: it is never sent at or after it, and is
- * handed to `expire`, "nothing was sent", instead):
+ * handed to `expire`, "nothing was sent", instead, with what it waited for: its rate permit
+ * (rule 4 or 5: the quota, RateLimitedError, a 429) or anything else (rules 1 to 3, its key in
+ * flight, a backoff: BigCommerce's slowness, RequestBudgetSpentError, a 503), so that an IdP
+ * and the operator hear the real cause):
  *
  *   1. The collection window (`windowMs` after the first item reaches an idle lane; 0 = the same
  *      tick): items that arrive together leave together.
@@ -61,7 +64,16 @@ import { RateLimitedError } from "./errors.js";
 import type { Grant, PermitSource } from "./governor.js";
 import { BatchGuard, currentWriteGuard, refusalOf, runWithWriteGuard, type WriteGuard } from "./write-guard.js";
 import { BatchTally, currentCallTally, runWithCallTally, type CallTally } from "./call-tally.js";
-import { currentDeadline, runWithDeadline, runWithoutDeadline, type RequestDeadline } from "./deadline.js";
+import { currentDeadline, RequestBudgetSpentError, runWithDeadline, runWithoutDeadline, type RequestDeadline } from "./deadline.js";
+
+/**
+ * Why a queued item's deadline passed before it could be sent: the quota (RateLimitedError, with
+ * the quota's Retry-After) when it waited for its rate permit, else RequestBudgetSpentError.
+ */
+export type LaneExpiry = RateLimitedError | RequestBudgetSpentError;
+
+/** Retry-After of an item the lane gives up on for any wait but the quota's (it is not known when BigCommerce frees up). */
+const BUSY_RETRY_AFTER_MS = 1000;
 
 /** Weight of the latest arrival in a lane's self-fed share. */
 const SELF_FED_WEIGHT = 0.2;
@@ -89,12 +101,12 @@ export interface BatchLaneOptions<P> {
   arrivals?: Arrivals;
   /** The item's deadline (clock ms); it is never picked at or after it. */
   deadlineOf?: (item: P) => number;
-  /** Settles an item taken out of the queue at its deadline. */
-  expire?: (item: P) => void;
+  /** Settles an item taken out of the queue at its deadline (nothing of it was sent), saying why. */
+  expire?: (item: P, why: LaneExpiry) => void;
   /**
-   * Settles an item when the slot source failed for another reason than the quota (e.g. the
-   * shared quota in Redis did not answer): nothing was sent, and its caller hears that error,
-   * not a rate limit. Without it such items expire like items the quota cannot serve.
+   * Settles an item when the slot source failed for another reason than the quota or a wait
+   * bound (e.g. the shared quota in Redis did not answer): nothing was sent, and its caller hears
+   * that error, not a rate limit. Without it such items expire (RequestBudgetSpentError).
    */
   fail?: (item: P, error: unknown) => void;
   /** Settles an item given back (requeueFront) after the lane was closed. */
@@ -129,6 +141,8 @@ export class BatchLane<P> {
   private closed = false;
   /** A slot (and permit) has been asked for and not yet used (at most one at a time). */
   private asking = false;
+  /** The lane holds its slot and waits for the rate permit, or holds the permit to fill its call (rules 4, 5). */
+  private awaitingPermit = false;
   /** Rule 5: a granted slot kept a moment to fill its call. */
   private holding: { grant: Grant; until: number } | undefined;
   /** Aborted by close(): cancels waits for slots and permits, and backoff sleeps of batches about to re-send. */
@@ -348,10 +362,27 @@ export class BatchLane<P> {
     for (const item of this.queue) (now >= deadlineOf(item) ? gone : keep).push(item);
     if (gone.length === 0) return;
     this.queue = keep;
+    const why = this.expiry();
     for (const item of gone) {
       this.forget(item);
-      expire(item);
+      expire(item, why);
     }
+  }
+
+  /**
+   * What an item whose deadline passes now waited for: the quota while the lane waits for its
+   * permit (Retry-After: when the permit source says requests are held back, at least 1 s; the
+   * source's own refusal, refuseUnservable, carries its estimate), else BigCommerce's slowness.
+   */
+  private expiry(): LaneExpiry {
+    if (this.awaitingPermit) {
+      const blockedMs = this.options.permits?.blockedForMs?.() ?? 0;
+      return new RateLimitedError(Math.max(1000, blockedMs), "no BigCommerce rate permit for this call within its wait bound; nothing was sent");
+    }
+    return new RequestBudgetSpentError(
+      BUSY_RETRY_AFTER_MS,
+      "BigCommerce's calls in flight left no turn for this call within its wait bound (the quota was not the cause); nothing was sent",
+    );
   }
 
   /** Does what is due: sweeps, cuts a fill hold that is over, or asks for a slot (rules 1-3). */
@@ -424,6 +455,7 @@ export class BatchLane<P> {
       return;
     }
     let grant: Grant;
+    this.awaitingPermit = true;
     try {
       const deadline = this.earliestDeadline();
       const permit = await permits.acquire({
@@ -457,6 +489,7 @@ export class BatchLane<P> {
   /** A slot or permit was refused (or the lane closed while it waited). */
   private refused(error: unknown): void {
     this.asking = false;
+    this.awaitingPermit = false;
     if (this.closed) return;
     this.refuseUnservable(error);
     this.flush();
@@ -465,6 +498,7 @@ export class BatchLane<P> {
   /** Cuts the batch for a granted slot and sends it (or gives the slot back when nothing may go). */
   private cutWith(grant: Grant): void {
     this.sweep();
+    this.awaitingPermit = false;
     const batch = this.closed || this.queue.length === 0 ? [] : this.options.pick(this.queue);
     if (batch.length === 0) {
       // Nothing may go now (expired, or blocked until a batch ends or a wake-up): the next add,
@@ -531,8 +565,10 @@ export class BatchLane<P> {
   /** The slot or permit cannot come in time for some items: they fail now, as never sent. */
   private refuseUnservable(error: unknown): void {
     const { deadlineOf, expire, clock, fail } = this.options;
-    if (fail && !(error instanceof RateLimitedError)) {
-      // Not the quota: the slot source itself failed (Redis down). Every item hears why.
+    const quota = error instanceof RateLimitedError ? error : undefined;
+    const late = error instanceof RequestBudgetSpentError ? error : undefined;
+    if (fail && !quota && !late) {
+      // Neither the quota nor a wait bound: the slot source itself failed (Redis down). Every item hears why.
       const gone = this.queue;
       this.queue = [];
       for (const item of gone) {
@@ -542,13 +578,18 @@ export class BatchLane<P> {
       return;
     }
     if (!deadlineOf || !expire || this.queue.length === 0) return;
-    const horizon = error instanceof RateLimitedError ? clock.now() + error.retryAfterMs : Number.POSITIVE_INFINITY;
+    const now = clock.now();
+    // The quota's refusal says when a permit could come: who cannot wait that long goes now, with
+    // its Retry-After. A slot that did not come by the earliest deadline fails who is due by now.
     const earliest = this.earliestDeadline();
-    const gone = this.queue.filter((item) => deadlineOf(item) <= horizon || deadlineOf(item) === earliest);
+    const gone = this.queue.filter((item) =>
+      quota ? deadlineOf(item) <= now + quota.retryAfterMs || deadlineOf(item) === earliest : late ? deadlineOf(item) <= now : true,
+    );
     this.queue = this.queue.filter((item) => !gone.includes(item));
+    const why: LaneExpiry = quota ?? late ?? new RequestBudgetSpentError(BUSY_RETRY_AFTER_MS);
     for (const item of gone) {
       this.forget(item);
-      expire(item);
+      expire(item, why);
     }
   }
 }

@@ -4,8 +4,7 @@
  * its own requests under each cap with a small FIFO semaphore per endpoint.
  */
 import type { Clock } from "./clock.js";
-import { RateLimitedError } from "./errors.js";
-import { currentDeadline, RequestBudgetSpentError } from "./deadline.js";
+import { RequestBudgetSpentError } from "./deadline.js";
 import type { HttpMethod } from "./retry-policy.js";
 
 export interface ConcurrencyRule {
@@ -111,8 +110,8 @@ export interface EndpointSlots {
   readonly limit: number;
   /**
    * Resolves with the slot's release (idempotent) once one is free; rejects with
-   * RateLimitedError when none is free by `deadline` (clock ms; Infinity: no bound), or with the
-   * signal's reason.
+   * RequestBudgetSpentError when none is free by `deadline` (clock ms; Infinity: no bound), or
+   * with the signal's reason.
    */
   acquire(deadline: number, signal?: AbortSignal): Promise<() => void>;
 }
@@ -122,18 +121,15 @@ export function boundedSlots(semaphore: Semaphore, clock: Clock, what: string): 
   return {
     limit: semaphore.limit,
     async acquire(deadline, signal) {
-      // Bounded by the SCIM request's own deadline (deadline.ts): past it, its time is spent (503), not the quota (429).
-      const budgetSpent = deadline === currentDeadline()?.at;
-      if (clock.now() > deadline) {
-        // The caller's bound has passed (it has given up): send nothing for it.
-        if (budgetSpent) throw new RequestBudgetSpentError(1000);
-        throw new RateLimitedError(1000, `the wait bound for ${what} passed before it could be sent`);
-      }
+      // The slots are taken by calls in flight: a wait that outlasts its bound (the SCIM request's
+      // deadline, deadline.ts, or the call's own) is BigCommerce's slowness (503), not the quota (429).
+      const late = () => new RequestBudgetSpentError(1000, `no concurrency slot of ${what} came free within the wait bound; nothing was sent`);
+      if (clock.now() > deadline) throw late(); // the caller has given up: send nothing for it
       const expired = new AbortController();
       const stopTimer = new AbortController();
       if (Number.isFinite(deadline)) {
         clock.sleep(Math.max(0, deadline - clock.now()), stopTimer.signal).then(
-          () => expired.abort(budgetSpent ? new RequestBudgetSpentError(1000) : new RateLimitedError(1000, `too many concurrent requests to ${what}`)),
+          () => expired.abort(late()),
           () => {},
         );
       }

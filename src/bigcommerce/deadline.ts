@@ -45,9 +45,11 @@ export function boundedBy(own: number, deadline: RequestDeadline | undefined = c
 }
 
 /**
- * The request's time ran out before this step could be taken: nothing of the step was sent.
- * The SCIM layer answers 503 with Retry-After (a rate limit that made it wait stays a 429:
- * RateLimitedError).
+ * The request's time ran out before this step could be taken, for another cause than the quota:
+ * nothing of the step was sent. Its bound was the request's deadline, or the wait's own when that
+ * came first (a batch lane's item, a concurrency slot), and what it waited for was BigCommerce:
+ * calls in flight that took the endpoint's slots or its turn, or a slow answer. The SCIM layer
+ * answers 503 with Retry-After; a wait for the rate permit is a 429 instead (RateLimitedError).
  */
 export class RequestBudgetSpentError extends BigCommerceError {
   readonly code = "BC_BUDGET_SPENT" as const;

@@ -78,7 +78,7 @@ export abstract class KeyedWriteQueue<T extends { email?: string }, K, P extends
       ...(settings.permits ? { permits: settings.permits } : {}),
       ...(settings.arrivals ? { arrivals: settings.arrivals } : {}),
       deadlineOf: (p) => p.deadline,
-      expire: (p) => p.reject(expiredError(p)),
+      expire: (p, why) => p.reject(expiredError(p, why)),
       onClosed: (p) => p.reject(this.closedWith ?? new OutcomeUnknownError("customer write batcher is closed")),
       refuse: (p, error) => p.reject(refusedError(p, error)),
       // The slot source failed (not the quota): nothing of this attempt was sent.

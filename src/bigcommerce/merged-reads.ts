@@ -112,7 +112,7 @@ export class MergedReads {
       pick: (queue) => pickFitting(queue),
       run: (batch, grant) => this.run(param, batch, grant),
       deadlineOf: (r) => r.deadline,
-      expire: (r) => r.reject(new RateLimitedError(1000, "no BigCommerce rate budget for this read within the wait bound")),
+      expire: (r, why) => r.reject(why),
       onClosed: (r) => r.reject(new RateLimitedError(1000, "BigCommerce client is closed")),
       fail: (r, error) => r.reject(error),
     });

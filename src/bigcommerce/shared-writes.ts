@@ -57,7 +57,7 @@ export class SharedWrites<I, O> {
       pick: (queue) => queue.splice(0, options.maxBatch),
       run: (batch, grant, guard) => this.run(batch, grant, guard),
       deadlineOf: (e) => e.deadline,
-      expire: (e) => e.reject(new RateLimitedError(1000, "no BigCommerce rate budget for this write within the wait bound; nothing was sent")),
+      expire: (e, why) => e.reject(why),
       onClosed: (e) => e.reject(new RateLimitedError(1000, "BigCommerce client is closed; nothing was sent")),
       refuse: (e, error) => e.reject(error),
       fail: (e, error) => e.reject(error),

@@ -23,7 +23,6 @@ import { errorFromResponse } from "./error-mapping.js";
 import {
   BigCommerceError,
   OutcomeUnknownError,
-  RateLimitedError,
   UnexpectedResponseError,
   UpstreamUnavailableError,
 } from "./errors.js";
@@ -301,7 +300,8 @@ export class Transport {
       return;
     }
     if (until > deadline) {
-      throw new RateLimitedError(until - now, `too many concurrent requests to ${spec.method} ${spec.path}; retry shortly`);
+      // Other calls hold the endpoint's concurrency cap, with quota to spare: BigCommerce is busy (503), not the quota (429).
+      throw new RequestBudgetSpentError(until - now, `BigCommerce's concurrency cap for ${spec.method} ${spec.path} stays taken past the wait bound; nothing was sent`);
     }
     await clock.sleep(until - now, spec.signal);
   }

@@ -1,5 +1,5 @@
 import type { RequestHandler } from "express";
-import { AuthenticationError, RateLimitedError, UpstreamUnavailableError } from "../bigcommerce/index.js";
+import { AuthenticationError, RateLimitedError, RequestBudgetSpentError, UpstreamUnavailableError } from "../bigcommerce/index.js";
 import type { Redis } from "ioredis";
 import type { BigCommerceClient } from "../bigcommerce/api.js";
 
@@ -89,7 +89,7 @@ export class Readiness {
       return { ok: true };
     } catch (error) {
       check = { ok: false, reason: reasonOf(error) };
-      const busy = error instanceof RateLimitedError || (error as { name?: unknown }).name === "TimeoutError";
+      const busy = error instanceof RateLimitedError || error instanceof RequestBudgetSpentError || (error as { name?: unknown }).name === "TimeoutError";
       if (busy && this.now() - this.lastSuccessAt < this.busyGraceMs) return { ok: true };
     }
     this.lastFailure = { at: this.now(), check };
@@ -101,6 +101,7 @@ export class Readiness {
 export function reasonOf(error: unknown): string {
   if (error instanceof AuthenticationError) return "BigCommerce rejected the API credentials";
   if (error instanceof RateLimitedError) return "the store's API quota is used up";
+  if (error instanceof RequestBudgetSpentError) return "BigCommerce is slow: its calls in flight took every slot";
   if (error instanceof UpstreamUnavailableError) return "BigCommerce is not answering";
   if ((error as { name?: unknown }).name === "TimeoutError") return "BigCommerce did not answer in time";
   return "BigCommerce answered unexpectedly";

@@ -16,10 +16,20 @@ export { FORWARDED_DEADLINE_HEADER };
 /** What the hop back to the follower may take. */
 export const FORWARD_HOP_MS = 500;
 
+/**
+ * When a front before the bridge took the request in (Date.now() ms): with tenants, a request
+ * that waited for its tenant's rebuild (src/tenants/tenant.ts) has spent that time of its budget.
+ */
+const entered = new WeakMap<Request, number>();
+
+export function noteEntry(req: Request, at: number): void {
+  entered.set(req, at);
+}
+
 export function enterRequestDeadline(budgetMs: number, options: { hardLimitMs?: number; now?: () => number } = {}): RequestHandler {
   const { hardLimitMs = REQUEST_HARD_LIMIT_MS, now = Date.now } = options;
   return (req, _res, next) => {
-    const start = now();
+    const start = entered.get(req) ?? now();
     let at = start + budgetMs;
     let hardAt = start + hardLimitMs;
     const passed = isForwarded(req) ? forwardedDeadline(req) : undefined;

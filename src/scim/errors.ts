@@ -64,7 +64,7 @@ export function toScimError(err: unknown): ScimError {
     });
   }
   if (err instanceof RequestBudgetSpentError) {
-    return new ScimError(503, null, "The request could not be completed within its time budget (SCIM_REQUEST_BUDGET_MS); retry it (it is safe to repeat)", {
+    return new ScimError(503, null, "BigCommerce was too slow for the request to finish within its time budget (SCIM_REQUEST_BUDGET_MS); the API quota was not the cause; retry it (it is safe to repeat)", {
       "Retry-After": retryAfterSeconds(err.retryAfterMs, 5),
     });
   }

@@ -5,9 +5,13 @@ import { JwtVerifier } from "../auth/jwt-verifier.js";
 import type { ComposedBridge } from "../compose.js";
 import { ConfigError, IDP_REQUEST_BUDGET_MS } from "../config.js";
 import { Readiness, reasonOf } from "../http/readiness.js";
+import { noteEntry } from "../http/request-deadline.js";
 import { ScimError } from "../scim/errors.js";
 import { SharedStateUnavailableError } from "../shared-state/errors.js";
 import type { TenantSetup } from "./tenant-config.js";
+
+/** How soon a request refused while its tenant is rebuilt may try again (the old bridge's drain has no foreseeable end). */
+const REBUILD_RETRY_AFTER_S = 5;
 
 /** One built bridge of a tenant; a changed tenant gets a new one once this one's requests finished. */
 interface Generation {
@@ -35,7 +39,8 @@ export type TenantHealth = { ready: true } | { ready: false; reason: string };
  * A tenant: its credentials check (from the file, so it answers even while its bridge is down)
  * and the bridge built for its store (src/compose.ts), which gives it its own client, governor,
  * caches, locks, recent reads and create memory. Rebuilds and retirement wait for the requests in
- * flight; requests that arrive meanwhile wait for the new bridge.
+ * flight; requests that arrive meanwhile wait for the new bridge, within their own deadline
+ * (SCIM_REQUEST_BUDGET_MS from when they arrived, which the bridge then counts from too).
  */
 export class Tenant {
   /** Authorization of the tenant's SCIM API, by its own tokens (and JWT settings) only. */
@@ -64,8 +69,8 @@ export class Tenant {
   }
 
   /** Built (or failed to build) for the first time. */
-  settled(): Promise<void> {
-    return this.whenIdle();
+  async settled(): Promise<void> {
+    await this.whenIdle();
   }
 
   /** The registry of the serving bridge's metrics, if one serves. */
@@ -89,8 +94,23 @@ export class Tenant {
    * by the bridge; a browser's sign-in) goes to `unproven` instead, which tells nothing of the reason.
    */
   async serve(req: Request, res: Response, next: NextFunction, unproven?: RequestHandler): Promise<void> {
+    // The request's one deadline starts now (the bridge's request-deadline.ts counts from here):
+    // the old bridge's requests may run for up to the drain bound, longer than an IdP waits.
+    const enteredAt = Date.now();
+    noteEntry(req, enteredAt);
+    const deadline = enteredAt + this.setup.config.requestBudgetMs;
     for (;;) {
-      await this.whenIdle();
+      if (!(await this.whenIdle(deadline))) {
+        if (unproven) {
+          void unproven(req, res, next);
+          return;
+        }
+        return next(
+          new ScimError(503, null, "This tenant is being rebuilt (the tenants file changed) and was not ready within the request's time budget (SCIM_REQUEST_BUDGET_MS); retry later", {
+            "Retry-After": String(REBUILD_RETRY_AFTER_S),
+          }),
+        );
+      }
       const generation = this.generation;
       if (generation === undefined) {
         if (unproven) {
@@ -144,8 +164,24 @@ export class Tenant {
     return check.ready ? { ready: true } : { ready: false, reason: check.reason ?? "not ready" };
   }
 
-  private async whenIdle(): Promise<void> {
-    while (this.pending) await this.pending;
+  /** Waits until no change is pending; with `until` (Date.now() ms), no longer: false if one still is. */
+  private async whenIdle(until = Number.POSITIVE_INFINITY): Promise<boolean> {
+    while (this.pending) {
+      const left = until - Date.now();
+      if (left <= 0) return false;
+      if (!Number.isFinite(left)) {
+        await this.pending;
+        continue;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, left);
+        timer.unref();
+      });
+      await Promise.race([this.pending, timedOut]);
+      clearTimeout(timer);
+    }
+    return true;
   }
 
   private enqueue(step: () => Promise<void>): void {

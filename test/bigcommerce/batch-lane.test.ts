@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { BatchLane } from "../../src/bigcommerce/batch-lane.js";
 import type { Clock } from "../../src/bigcommerce/clock.js";
 import { Arrivals, IdpConnections } from "../../src/bigcommerce/arrivals.js";
-import { boundedSlots, Semaphore } from "../../src/bigcommerce/concurrency.js";
-import type { Permit } from "../../src/bigcommerce/governor.js";
+import { boundedSlots, Semaphore, type EndpointSlots } from "../../src/bigcommerce/concurrency.js";
+import { RequestBudgetSpentError } from "../../src/bigcommerce/deadline.js";
+import { RateLimitedError } from "../../src/bigcommerce/errors.js";
+import type { Permit, PermitSource } from "../../src/bigcommerce/governor.js";
 import { FakeClock, settle } from "./helpers/fake-clock.js";
 
 /** An endpoint with `n` concurrency slots. */
@@ -560,5 +562,78 @@ describe("the hold for arrivals (IdP connections in another stage)", () => {
     expect(sent.at(-1)?.batch).toEqual(["create:c", "create:d"]);
     lookups.close();
     creates.close();
+  });
+});
+
+describe("an item whose deadline passes says what it waited for (429 only for the quota)", () => {
+  /** A lane of numbers (item n's caller gives up n ms after `start`) whose calls end when the test says. */
+  function setup(options: { slots?: (clock: Clock) => EndpointSlots; permits?: PermitSource } = {}) {
+    const clock = new FakeClock();
+    const start = clock.now();
+    const expired = new Map<number, unknown>();
+    const sent: number[][] = [];
+    const finish: (() => void)[] = [];
+    const lane = new BatchLane<number>({
+      clock,
+      windowMs: 0,
+      slots: options.slots?.(clock) ?? slotsOf(3, clock),
+      ...(options.permits ? { permits: options.permits } : {}),
+      fullBatch: 10,
+      pick: (queue) => queue.splice(0, 10),
+      run: (batch) => {
+        sent.push(batch);
+        return new Promise<void>((resolve) => finish.push(resolve));
+      },
+      deadlineOf: (n) => start + n,
+      expire: (n, why) => void expired.set(n, why),
+      fail: (n, error) => void expired.set(n, error),
+    });
+    return { clock, lane, expired, sent, finish };
+  }
+
+  it("behind a slow call of its own lane (Nagle), plenty of quota: 503 (RequestBudgetSpentError), not 429", async () => {
+    const { clock, lane, expired, sent, finish } = setup({ permits: { acquire: async () => ({ release: () => {}, giveBack: () => {} }) } });
+    lane.add(60_000); // its call takes 20 s
+    await clock.advance(0);
+    lane.add(5_000);
+    await clock.advance(5_000);
+    expect(sent).toEqual([[60_000]]);
+    expect(expired.get(5_000)).toBeInstanceOf(RequestBudgetSpentError);
+    expect((expired.get(5_000) as RequestBudgetSpentError).retryAfterMs).toBeGreaterThan(0);
+    for (const f of finish) f();
+    lane.close();
+  });
+
+  it("waiting for the endpoint's concurrency slot, taken by slow calls: 503, and only who is due then (a later item still goes)", async () => {
+    const semaphore = new Semaphore(1);
+    const { clock, lane, expired, sent } = setup({ slots: (c) => boundedSlots(semaphore, c, "PUT /customers") });
+    const other = await semaphore.acquire(); // another call to the endpoint, slow
+    lane.add(100);
+    await clock.advance(50);
+    lane.add(300);
+    await clock.advance(50);
+    expect(expired.get(100)).toBeInstanceOf(RequestBudgetSpentError);
+    expect(expired.has(300)).toBe(false);
+    other();
+    await settle();
+    expect(sent).toEqual([[300]]);
+    lane.close();
+  });
+
+  it("refused by the quota: 429 (RateLimitedError) with the quota's own Retry-After", async () => {
+    const { clock, lane, expired } = setup({ permits: { acquire: () => Promise.reject(new RateLimitedError(20_000)) } });
+    lane.add(5_000);
+    await clock.advance(0);
+    expect(expired.get(5_000)).toBeInstanceOf(RateLimitedError);
+    expect((expired.get(5_000) as RateLimitedError).retryAfterMs).toBe(20_000);
+    lane.close();
+  });
+
+  it("still waiting for its rate permit at its deadline: 429", async () => {
+    const { clock, lane, expired } = setup({ permits: { acquire: () => new Promise<Permit>(() => {}) } });
+    lane.add(5_000);
+    await clock.advance(5_000);
+    expect(expired.get(5_000)).toBeInstanceOf(RateLimitedError);
+    lane.close();
   });
 });

@@ -3,6 +3,7 @@ import type { CustomerId } from "../../src/bigcommerce/api.js";
 import { CustomerWriteBatcher } from "../../src/bigcommerce/batcher.js";
 import { systemClock } from "../../src/bigcommerce/clock.js";
 import { boundedSlots, Semaphore } from "../../src/bigcommerce/concurrency.js";
+import { RequestBudgetSpentError } from "../../src/bigcommerce/deadline.js";
 import {
   ConflictError,
   NotFoundError,
@@ -396,7 +397,7 @@ describe("CustomerWriteBatcher: creates without a definite answer", () => {
 });
 
 describe("CustomerWriteBatcher: bounded waiting", () => {
-  it("rejects an item still queued at its bound with RateLimitedError and never sends it", async () => {
+  it("rejects an item still queued at its bound, behind its id's slow write, with RequestBudgetSpentError (503, not the quota's 429) and never sends it", async () => {
     // Fake time: the first PUT (1 s of real time in the fake store) is sent at once; the second
     // update waits behind it and is refused exactly at its bound.
     const clock = new FakeClock();
@@ -410,7 +411,7 @@ describe("CustomerWriteBatcher: bounded waiting", () => {
     expect(second.settled).toBe(false);
     await clock.advance(1);
     await drive(clock, () => second.settled);
-    expect(second.error).toBeInstanceOf(RateLimitedError);
+    expect(second.error).toBeInstanceOf(RequestBudgetSpentError);
     expect(first.settled).toBe(false);
     await drive(clock, () => first.settled);
     expect(first.error).toBeUndefined();
@@ -418,14 +419,14 @@ describe("CustomerWriteBatcher: bounded waiting", () => {
     expect(writes.count("put")).toBe(1);
   });
 
-  it("rejects queued creates at their bound while every slot is busy", async () => {
+  it("rejects queued creates at their bound while every slot is busy (503: BigCommerce is slow, not the quota)", async () => {
     // One slot for the endpoint: the second and third wait for it, past their bound.
     const one = boundedSlots(new Semaphore(1), systemClock, "POST /customers");
     const { writes, batcher } = setup({ maxWaitMs: 100, slots: () => one, maxBatchSize: 1 });
     writes.delayMs = 300;
     const settled = await Promise.allSettled([1, 2, 3].map((i) => batcher.create(person(i))));
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "rejected"]);
-    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(RateLimitedError);
+    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(RequestBudgetSpentError);
     expect(writes.count("post")).toBe(1);
   });
 
@@ -486,7 +487,7 @@ describe("CustomerWriteBatcher: an update that may land late", () => {
     // A later update of the customer whose PUT timed out waits (here: past its own bound).
     const quick = new CustomerWriteBatcher({ writes, clock: systemClock, windowMs: 0, maxWaitMs: 100, resendBaseDelayMs: 5, lateWriteGraceMs: 5000 });
     await quick.update({ id: cid(a.id), company: "p" });
-    await expect(quick.update({ id: cid(a.id), company: "q" })).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(quick.update({ id: cid(a.id), company: "q" })).rejects.toBeInstanceOf(RequestBudgetSpentError);
     expect(writes.customers.find((c) => c.id === a.id)?.company).toBe("p");
   });
 });

@@ -12,6 +12,7 @@ import {
   UpstreamUnavailableError,
   ValidationFailedError,
 } from "../../src/bigcommerce/errors.js";
+import { RequestBudgetSpentError } from "../../src/bigcommerce/deadline.js";
 import { FakeClock } from "./helpers/fake-clock.js";
 import { customer, json, page, scriptedServer, type Handler } from "./helpers/scripted-server.js";
 import { track, type Tracked } from "./helpers/track.js";
@@ -369,8 +370,9 @@ describe("deadlines below the batcher", () => {
     const transport = new Transport({ http, governor, limiter: new ConcurrencyLimiter(), policy: DEFAULT_RETRY_POLICY, clock: systemClock, maxWaitMs: 1000 });
     const customers = new CustomersEndpoint(transport);
     const item = { email: "a@example.com", first_name: "A", last_name: "B" };
-    await expect(customers.postBatch([item], { deadline: Date.now() - 5 })).rejects.toBeInstanceOf(RateLimitedError);
-    await expect(customers.putBatch([{ id: 1 as CustomerId, company: "x" }], { deadline: Date.now() - 5 })).rejects.toBeInstanceOf(RateLimitedError);
+    // Its time was spent before it was asked for: a 503, not the quota's 429.
+    await expect(customers.postBatch([item], { deadline: Date.now() - 5 })).rejects.toBeInstanceOf(RequestBudgetSpentError);
+    await expect(customers.putBatch([{ id: 1 as CustomerId, company: "x" }], { deadline: Date.now() - 5 })).rejects.toBeInstanceOf(RequestBudgetSpentError);
     expect(server.requests).toHaveLength(0);
     expect(governor.state().inFlight).toBe(0);
   });

@@ -235,6 +235,43 @@ describe("the tenants file changes while the bridge runs", () => {
     }
   });
 
+  it("a request arriving while its tenant is rebuilt waits for the old bridge's requests no longer than its own budget: 503 with Retry-After", async () => {
+    // brand-b's request in flight on the old bridge takes at least one call of 4 s.
+    t.emulator.setOptions({ latencyMs: 4_000 });
+    try {
+      let inFlightDone = false;
+      const inFlight = post("brand-b", "/Users", newUser("slow.in.flight@example.com"), B).then((r) => {
+        inFlightDone = true;
+        return r;
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      // The new settings give brand-b's requests 2 s (the old bridge's keep 55 s).
+      const changed = tenantsFile(t.emulator);
+      (changed.tenants[1] as { settings?: Record<string, string> }).settings = {
+        SCIM_REQUEST_BUDGET_MS: "2000",
+        BIGCOMMERCE_MAX_WAIT_MS: "1000",
+        BIGCOMMERCE_REQUEST_TIMEOUT_MS: "1000",
+      };
+      t.write(changed);
+      const rebuilt = t.reload();
+      const waiting = await get("brand-b", "/Users?count=1", B);
+      expect(waiting.status, JSON.stringify(waiting.body)).toBe(503);
+      expect(Number(waiting.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+      expect(waiting.body.detail).toMatch(/being rebuilt/);
+      // It answered while the old bridge's request was still running, not after the drain.
+      expect(inFlightDone).toBe(false);
+      // The new bridge is built at full speed (its 1 s request timeout would not outlast 4 s calls).
+      t.emulator.setOptions({ latencyMs: 0 });
+      expect((await inFlight).status).toBe(201);
+      await rebuilt;
+      expect((await get("brand-b", "/Users?count=1", B)).status).toBe(200);
+    } finally {
+      t.emulator.setOptions({ latencyMs: 0 });
+      t.write(tenantsFile(t.emulator));
+      await t.reload();
+    }
+  });
+
   it("an invalid file keeps the last valid set serving, and is reported in /metrics and /readyz", async () => {
     const before = await request(t.url).get("/metrics").set(auth(OPERATOR_TOKEN));
     const invalidBefore = Number(/scim_tenants_file_versions_total\{outcome="invalid"\} (\d+)/.exec(before.text)?.[1] ?? 0);
