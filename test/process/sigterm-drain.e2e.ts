@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildToTempDir, root, spawnWithLines } from "./built-process.js";
@@ -69,9 +71,43 @@ describe("the image's CMD", () => {
 
     const res = await inFlight;
     expect(res.status).toBe(201);
+    expect(res.headers.get("connection")).toBe("close");
     expect(((await res.json()) as { userName: string }).userName).toBe("drain@x.test");
     expect(await exited).toBe(0);
     expect(lines.some((l) => l.includes('"shutting down"'))).toBe(true);
+  });
+
+  it("exits 1 when a request is still running at the drain limit (10 s after SIGTERM), not before", async () => {
+    const { cmd, env } = imageCommand();
+    const { child, lines, exited, waitForLine } = spawnWithLines(cmd[0]!, cmd.slice(1), {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", ...env, PORT: "0", HOST: "127.0.0.1", SCIM_BEARER_TOKENS: TOKEN },
+    });
+    const listening = await waitForLine((l) => l.includes("SCIM bridge listening"));
+    const port = (JSON.parse(listening) as { port: number }).port;
+
+    // A request whose body never comes: the server answers `100 Continue` once it has taken the
+    // headers in, so the request is certainly in flight when the signal arrives.
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    await once(socket, "connect");
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString()));
+    socket.write(
+      `POST /scim/v2/Users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/scim+json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    while (!received.includes("100 Continue")) await once(socket, "data");
+    socket.write('{"schemas":');
+    const signalled = Date.now();
+    child.kill("SIGTERM");
+
+    expect(await exited).toBe(1);
+    // A lower bound only: it waited for the request as long as the drain limit allows.
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(9_900);
+    expect(lines.some((l) => l.includes('"shutting down"'))).toBe(true);
+    expect(lines.some((l) => l.includes("exiting anyway"))).toBe(true);
+    expect(received).not.toMatch(/HTTP\/1\.1 [2-5]\d\d/);
+    socket.destroy();
   });
 });
 
