@@ -8,6 +8,7 @@ import { answerClientErrors } from "./http/client-error.js";
 import { createLogger } from "./logger.js";
 import { composeTenants } from "./tenants/index.js";
 import { embeddedSso } from "./sso/embedded.js";
+import { gracefulShutdown } from "./shutdown.js";
 
 /**
  * Process entry: configuration -> (embedded emulator) -> BigCommerce client -> SCIM server ->
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   closers.unshift(() => composed.close());
   const server: Server = composed.app.listen(config.port, config.host);
   answerClientErrors(server);
+  const stop = gracefulShutdown({ server, closers, logger });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -70,19 +72,6 @@ async function main(): Promise<void> {
   logger.info({ port, scim: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}${scimPath}` }, "SCIM bridge listening");
   await composed.serving(`http://${reachableAddress(config.host)}:${port}`);
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    server.close(async () => {
-      for (const close of closers) await close().catch(() => undefined);
-      process.exit(0);
-    });
-    server.closeIdleConnections();
-  };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   // Many stores: SIGHUP reads the tenants file now (it is also read every few seconds).

@@ -117,6 +117,34 @@ describe("npm run doctor", () => {
     expect(JSON.stringify(report)).not.toContain("hunter2");
   });
 
+  /** Another app's calls in the current window of the store's quota (100 requests per 10 min). */
+  async function otherAppCalls(count: number): Promise<void> {
+    for (let i = 0; i < count; i += 1) {
+      const res = await fetch(`${emulator!.url}/stores/${STORE}/v3/customers?limit=1`, { headers: { "X-Auth-Token": TOKEN } });
+      expect(res.status).toBe(200);
+    }
+  }
+
+  // docs/operations.md: the quota check "warns when other apps use more than half of the window".
+  it("passes the quota when other apps have used half of the window", async () => {
+    const env = await store({ rateQuota: 100, rateWindowMs: 600_000 });
+    await otherAppCalls(50);
+    const report = await runDoctor(env, logger);
+    expect(check(report, "quota")).toMatchObject({ status: "pass", detail: "100 requests per 600 s; other apps used 50 (50 %) of this window so far" });
+  });
+
+  it("warns when other apps have used more than half of the window", async () => {
+    const env = await store({ rateQuota: 100, rateWindowMs: 600_000 });
+    await otherAppCalls(51);
+    const report = await runDoctor(env, logger);
+    expect(report.ok).toBe(true);
+    expect(check(report, "quota")).toMatchObject({
+      status: "warn",
+      detail: "100 requests per 600 s; other apps used 51 (51 %) of this window so far",
+      fix: expect.stringMatching(/Other apps use most of the store's quota/),
+    });
+  });
+
   it("fails plain http for PUBLIC_BASE_URL outside loopback", async () => {
     const env = await store();
     const report = await runDoctor({ ...env, PUBLIC_BASE_URL: "http://scim.example.com" }, logger);

@@ -113,7 +113,8 @@ describe("GET /Users/{id}", () => {
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "404" });
       expect(res.body.detail).toBeTruthy();
-      expect(calls.length).toBeLessThanOrEqual(id === "999999" ? 1 : 0);
+      // (an earlier create's index entry may still be written behind meanwhile)
+      expect(calls.filter((c) => c !== "POST /v3/customers/metafields").length).toBeLessThanOrEqual(id === "999999" ? 1 : 0);
     },
   );
 });

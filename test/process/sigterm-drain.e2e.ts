@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildToTempDir, root, spawnWithLines } from "./built-process.js";
@@ -35,6 +37,32 @@ beforeAll(() => {
 });
 afterAll(() => build?.remove());
 
+/**
+ * A POST /Users whose body is held back: the server answers `100 Continue` once it has taken the
+ * headers in, so the request is certainly in flight from then on, whatever the machine's speed.
+ */
+async function heldCreate(port: number, userName: string) {
+  const body = JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName, name: { givenName: "D", familyName: "R" } });
+  const req = httpRequest({
+    host: "127.0.0.1",
+    port,
+    method: "POST",
+    path: "/scim/v2/Users",
+    headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/scim+json", "Content-Length": Buffer.byteLength(body), Expect: "100-continue" },
+  });
+  const answer = new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+    req.once("response", (res) => {
+      let text = "";
+      res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      res.once("end", () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: text }));
+    });
+    req.once("error", reject);
+  });
+  req.flushHeaders();
+  await once(req, "continue");
+  return { answer, sendBody: () => req.end(body) };
+}
+
 describe("the image's CMD", () => {
   it("is node itself, and it drains a request in flight on SIGTERM, then exits 0", async () => {
     const { cmd, env } = imageCommand();
@@ -42,36 +70,50 @@ describe("the image's CMD", () => {
     expect(env.NODE_OPTIONS).toContain("--enable-source-maps");
     const { child, lines, exited, waitForLine } = spawnWithLines(cmd[0]!, cmd.slice(1), {
       cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? "",
-        ...env,
-        PORT: "0",
-        HOST: "127.0.0.1",
-        SCIM_BEARER_TOKENS: TOKEN,
-        LOG_LEVEL: "debug",
-        EMULATOR_LATENCY_MS: "700",
-      },
+      env: { PATH: process.env.PATH ?? "", ...env, PORT: "0", HOST: "127.0.0.1", SCIM_BEARER_TOKENS: TOKEN },
     });
-
     const listening = await waitForLine((l) => l.includes("SCIM bridge listening"));
     const port = (JSON.parse(listening) as { port: number }).port;
-    const seenBefore = lines.length;
 
-    // A create makes several emulator calls, each 700 ms: once the first has been answered the
-    // request is certainly in flight, with more upstream work still to do.
-    const inFlight = fetch(`http://127.0.0.1:${port}/scim/v2/Users`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/scim+json" },
-      body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "drain@x.test", name: { givenName: "D", familyName: "R" } }),
+    // The signal arrives while the request is in flight; its body (and so all its work) only after.
+    const create = await heldCreate(port, "drain@x.test");
+    child.kill("SIGTERM");
+    await waitForLine((l) => l.includes('"shutting down"'));
+    create.sendBody();
+
+    const res = await create.answer;
+    expect(res.status).toBe(201);
+    expect((JSON.parse(res.body) as { userName: string }).userName).toBe("drain@x.test");
+    // Its connection is closed after the answer, so no kept-alive connection holds the exit.
+    expect(res.connection).toBe("close");
+    expect(await exited).toBe(0);
+    expect(lines.some((l) => l.includes("exiting anyway"))).toBe(false);
+  });
+
+  it("exits 1 when a request is still running at the drain limit (10 s after SIGTERM), not before", async () => {
+    const { cmd, env } = imageCommand();
+    const { child, lines, exited, waitForLine } = spawnWithLines(cmd[0]!, cmd.slice(1), {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", ...env, PORT: "0", HOST: "127.0.0.1", SCIM_BEARER_TOKENS: TOKEN },
     });
-    await waitForLine((l) => lines.indexOf(l) >= seenBefore && l.includes('"bigcommerce call"'));
+    const listening = await waitForLine((l) => l.includes("SCIM bridge listening"));
+    const port = (JSON.parse(listening) as { port: number }).port;
+
+    // Its body never comes.
+    const create = await heldCreate(port, "never@x.test");
+    const answered = create.answer.then(
+      () => true,
+      () => false,
+    );
+    const signalled = Date.now();
     child.kill("SIGTERM");
 
-    const res = await inFlight;
-    expect(res.status).toBe(201);
-    expect(((await res.json()) as { userName: string }).userName).toBe("drain@x.test");
-    expect(await exited).toBe(0);
+    expect(await exited).toBe(1);
+    // A lower bound only: it waited for the request as long as the drain limit allows.
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(9_900);
     expect(lines.some((l) => l.includes('"shutting down"'))).toBe(true);
+    expect(lines.some((l) => l.includes("exiting anyway"))).toBe(true);
+    expect(await answered).toBe(false);
   });
 });
 
