@@ -85,6 +85,18 @@ describe("a tenant's credentials", () => {
     }
   });
 
+  it("of one tenant open no other: its token, its JWT and its proof are refused on the other tenant's paths", async () => {
+    const token = await jwt();
+    // Each refusal counts towards the limit: one address per path keeps them all 401s.
+    for (const [i, path] of PATHS.entries()) {
+      expect((await send("by-jwt", path, `Bearer ${tenantToken("by-token")}`, `198.51.100.${i + 1}`)).status, path[1]).toBe(401);
+      expect((await send("by-token", path, `Bearer ${token}`, `198.51.100.${i + 1}`)).status, path[1]).toBe(401);
+    }
+    // Without a token, a replica hop header (neither tenant has replicas) opens nothing either.
+    const hop = { "x-scim-bridge-hop": "1.AAAAAAAAAAAAAAAAAAAAAA.forged" };
+    expect((await request(`${t.url}/t/by-token/scim/v2/Users`).get("").set("X-Forwarded-For", "203.0.113.36").set(hop)).status).toBe(401);
+  });
+
   it("refuse a wrong token or JWT on every path, each refusal checked once and counted once towards AUTH_FAILURE_LIMIT", async () => {
     const match = vi.spyOn(StaticTokens.prototype, "match");
     const verify = vi.spyOn(JwtVerifier.prototype, "verify");
