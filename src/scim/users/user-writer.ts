@@ -247,6 +247,7 @@ export class UserWriter {
     const doc = this.documentOf(requireUserSchema(requireBody(body, "POST")));
     const change = userChangeFromDocument(doc, { mode: "create", ...this.changeOptions() });
     this.refuseLockoutChannel(change, undefined);
+    this.refuseParkingGroupOnCreate(change);
     const addressRequest = this.addressRequest(doc, "create");
     const active = change.active ?? true;
     const f = change.fields;
@@ -468,6 +469,11 @@ export class UserWriter {
     const parkingGroup = this.settings.deactivatedGroupId;
     let event = operation;
     let restoresRememberedGroup = false;
+    // The parking group is the bridge's state, never where a write puts a user: a customerGroupId
+    // naming it is the echo of a parked user as read (Okta's GET-merge-PUT, or that PUT retried
+    // after the user was reactivated), and (de)activation alone parks and unparks. So it asks
+    // for no group, whatever the user's standing; the answer shows the group the user is in.
+    if (parkingGroup !== null && diff.customer_group_id === parkingGroup) delete diff.customer_group_id;
     if (diff.customer_group_id !== undefined) {
       this.refuseGroupBesideMemberships(current, have.values, diff.customer_group_id);
       // A group the IdP asks for must exist, also for a deactivated user (where it is remembered).
@@ -715,6 +721,22 @@ export class UserWriter {
     if (step.holdRequested) delete diff.channel_ids;
     if (step.channelIds !== undefined) diff.channel_ids = step.channelIds;
     if (step.remember !== undefined) attributes.channelsBeforeDeactivation = step.remember;
+  }
+
+  /**
+   * A new user has never been read, so a create naming the parking group (SCIM_DEACTIVATED_GROUP_ID)
+   * echoes no parked state: the value comes from an attribute mapping that names it. Creating the
+   * user elsewhere would store what nobody asked for, and creating it there would put an active
+   * user where only deactivated ones are kept (or make the parking group the one a created-inactive
+   * user returns to), so it is refused before anything is written. `active: false` parks a user.
+   */
+  private refuseParkingGroupOnCreate(change: UserChange): void {
+    const parking = this.settings.deactivatedGroupId;
+    if (parking === null || change.fields.customer_group_id !== parking) return;
+    throw invalidValue(
+      `'${BIGCOMMERCE_CUSTOMER}:customerGroupId' must not be ${parking}: it is the deactivated group (SCIM_DEACTIVATED_GROUP_ID), ` +
+        "where the bridge parks users it deactivates; send the group the user belongs to, and active: false to deactivate it",
+    );
   }
 
   /**
