@@ -77,7 +77,7 @@ function summary(): void {
   const all = [...after.values()].map((r) => r[0]!);
   const latencies = [...new Set(all.map((c) => c.latencyMs))].sort((a, b) => a - b);
   const concurrencies = [...new Set(all.map((c) => c.concurrency))].sort((a, b) => a - b);
-  console.log(`| IdP connections | ${latencies.map((l) => `${l} ms`).join(" | ")} |`);
+  console.log(`| IdP connections / BigCommerce latency | ${latencies.map((l) => `${l} ms`).join(" | ")} |`);
   console.log(`|---|${latencies.map(() => "---").join("|")}|`);
   for (const c of concurrencies) {
     console.log(`| ${c} | ${latencies.map((l) => `${worst(before, l, c)} → **${worst(after, l, c)}**`).join(" | ")} |`);
