@@ -157,3 +157,72 @@ describe("customerGroupId naming the parking group", () => {
     });
   });
 });
+
+describe("membership writes to the parking group through /Groups", () => {
+  const refused = (res: { status: number; body: Record<string, unknown> }, label: string) => {
+    expect(res.status, label).toBe(400);
+    expect(res.body.scimType, label).toBe("mutability");
+    expect(res.body.detail, label).toMatch(/SCIM_DEACTIVATED_GROUP_ID/);
+  };
+
+  it("PATCH add, remove, replace and PUT with members: 400 mutability, nothing written, nobody parked or unparked", async () => {
+    await withParking(async (own, groupOf) => {
+      const parking = String(PARKING);
+      const gold = await makeGroup(own.api, "Gold");
+      const [active, parked] = [
+        (await own.api.post("/Users", newUser("parking.active@x.test"))).body.id as string,
+        (await own.api.post("/Users", newUser("parking.parked@x.test"))).body.id as string,
+      ];
+      await add(own.api, gold, parked);
+      expect((await own.api.patch(`/Users/${parked}`, [{ op: "replace", path: "active", value: false }])).status).toBe(200);
+      expect(groupOf(parked)).toBe(PARKING);
+      const before = (await own.api.get(`/Groups/${parking}`)).body as Record<string, unknown>;
+
+      const attempts: [string, () => Promise<{ status: number; body: Record<string, unknown> }>][] = [
+        ["add", () => add(own.api, parking, active)],
+        ["remove", () => own.api.patch(`/Groups/${parking}`, [{ op: "remove", path: `members[value eq "${parked}"]`, value: undefined }])],
+        ["remove all", () => own.api.patch(`/Groups/${parking}`, [{ op: "remove", path: "members" }])],
+        ["replace", () => own.api.patch(`/Groups/${parking}`, [{ op: "replace", path: "members", value: [{ value: active }] }])],
+        ["rename and add", () => own.api.patch(`/Groups/${parking}`, [{ op: "replace", path: "displayName", value: "Renamed" }, { op: "add", path: "members", value: [{ value: active }] }])],
+        ["PUT", () => own.api.put(`/Groups/${parking}`, { schemas: [GROUP], displayName: "Deactivated", members: [{ value: active }] })],
+        ["PUT empty", () => own.api.put(`/Groups/${parking}`, { schemas: [GROUP], displayName: "Deactivated", members: [] })],
+      ];
+      for (const [label, attempt] of attempts) {
+        const { result, calls } = await countCalls(own, attempt);
+        refused(result, label);
+        expect(writes(calls), label).toEqual([]);
+      }
+      expect(groupOf(active)).toBe(0);
+      expect(groupOf(parked)).toBe(PARKING);
+      expect((await own.api.get(`/Users/${active}`)).body.active).toBe(true);
+      expect((await own.api.get(`/Groups/${parking}`)).body).toEqual(before);
+      // Only `active` unparks: reactivation still returns the user to its group.
+      expect((await own.api.patch(`/Users/${parked}`, [{ op: "replace", path: "active", value: true }])).status).toBe(200);
+      expect(groupOf(parked)).toBe(Number(gold));
+    });
+  });
+
+  it("a rename alone (PATCH, or PUT without members) is allowed: the bridge knows the group by id", async () => {
+    await withParking(async (own, groupOf) => {
+      const parking = String(PARKING);
+      const u = (await own.api.post("/Users", newUser("parking.rename@x.test"))).body.id as string;
+      expect((await own.api.patch(`/Users/${u}`, [{ op: "replace", path: "active", value: false }])).status).toBe(200);
+      expect((await own.api.patch(`/Groups/${parking}`, [{ op: "replace", path: "displayName", value: "Parked" }])).status).toBe(204);
+      const put = await own.api.put(`/Groups/${parking}`, { schemas: [GROUP], displayName: "Parked again" });
+      expect(put.status).toBe(200);
+      expect(put.body.displayName).toBe("Parked again");
+      expect(put.body.members.map((m: { value: string }) => m.value)).toEqual([u]);
+      expect(groupOf(u)).toBe(PARKING);
+      expect((await own.api.patch(`/Users/${u}`, [{ op: "replace", path: "active", value: true }])).status).toBe(200);
+      expect(groupOf(u)).toBe(0);
+    });
+  });
+
+  it("DELETE stays refused, naming the setting", async () => {
+    await withParking(async (own) => {
+      const { result, calls } = await countCalls(own, () => own.api.delete(`/Groups/${PARKING}`));
+      refused(result, "delete");
+      expect(writes(calls)).toEqual([]);
+    });
+  });
+});

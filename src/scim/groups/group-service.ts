@@ -281,6 +281,7 @@ export class GroupService {
   async replace(id: string, body: unknown, baseUrl: string): Promise<Json> {
     const group = await this.requireGroup(id);
     const { displayName, members } = this.parseBody(body, "PUT");
+    if (members !== null) this.refuseParkingGroup(group, "given or relieved of members");
     const changed: string[] = [];
     // A PUT without `members` keeps them (RFC 7644 §3.5.1 lets a server keep what is not sent):
     // emptying a customer group because a client left the attribute out would be destructive.
@@ -302,6 +303,7 @@ export class GroupService {
     const named = plan.add.size + plan.remove.size;
     if (named > MAX_GROUP_MEMBERS_PER_REQUEST) throw tooManyMembers(named, "names");
     const group = await this.requireGroup(id);
+    if (plan.touchesMembers) this.refuseParkingGroup(group, "given or relieved of members");
     const changed: string[] = [];
     const rename = plan.displayName !== undefined && plan.displayName !== group.name ? plan.displayName : undefined;
     if (rename !== undefined) {
@@ -350,10 +352,22 @@ export class GroupService {
     return current;
   }
 
+  /**
+   * The deactivated group is the bridge's own state: only a user's `active` parks and unparks it.
+   * A member added through /Groups would be an active user parked, a member removed a deactivated
+   * user unparked behind the bridge's back, and a delete would do the latter to all. Its name is
+   * only a label (the bridge knows it by id), so a rename stays allowed.
+   */
+  private refuseParkingGroup(group: { id: CustomerGroupId }, what: "deleted" | "given or relieved of members"): void {
+    if (group.id === this.parkingGroupId) {
+      throw mutability(`This group holds deactivated customers (SCIM_DEACTIVATED_GROUP_ID) and cannot be ${what} through SCIM: deactivating or reactivating a user (active) parks and unparks it`);
+    }
+  }
+
   async remove(id: string): Promise<void> {
     const group = await this.requireGroup(id);
     // Deleting these would strip every member's group (and its discounts) as a side effect.
-    if (group.id === this.parkingGroupId) throw mutability("This group holds deactivated customers (SCIM_DEACTIVATED_GROUP_ID) and cannot be deleted through SCIM");
+    this.refuseParkingGroup(group, "deleted");
     if (group.is_default) throw mutability("This is the store's default customer group and cannot be deleted through SCIM");
     // Every member leaves the group first, as if the IdP had removed it: the effective group
     // falls back by precedence, remembered memberships and parked customers' return group drop
