@@ -321,7 +321,19 @@ describe("the hold for arrivals (IdP connections in another stage)", () => {
       });
     /** A SCIM request on connection `caller`: busy until `end()`. */
     const request = (caller: object, fn: () => void = () => {}) => connections.serve(caller, fn).end;
-    return { clock, arrivals, lane, request, sent, finish };
+    /** A lane with no quota: whoever reaches it waits there. */
+    const waitingLane = () =>
+      new BatchLane<string>({
+        clock,
+        windowMs: 0,
+        slots: slotsOf(1, clock),
+        permits: { acquire: () => new Promise<Permit>(() => {}) },
+        arrivals,
+        fullBatch: 10,
+        pick: (queue) => queue.splice(0, 10),
+        run: async () => {},
+      });
+    return { clock, arrivals, lane, request, sent, finish, waitingLane };
   }
 
   it("a lone request on an idle bridge leaves at once", async () => {
@@ -375,17 +387,8 @@ describe("the hold for arrivals (IdP connections in another stage)", () => {
   });
 
   it("does not wait for a connection waiting in another lane (two lanes never hold for each other)", async () => {
-    const { clock, arrivals, lane, request, sent } = setup();
-    const lookups = new BatchLane<string>({
-      clock,
-      windowMs: 0,
-      slots: slotsOf(1, clock),
-      permits: { acquire: () => new Promise<Permit>(() => {}) }, // no quota for it: it waits there
-      arrivals,
-      fullBatch: 10,
-      pick: (queue) => queue.splice(0, 10),
-      run: async () => {},
-    });
+    const { clock, lane, request, sent, waitingLane } = setup();
+    const lookups = waitingLane();
     const creates = lane("create");
     const [a, b] = [{}, {}];
     request(b, () => lookups.add("b"));
@@ -461,7 +464,7 @@ describe("the hold for arrivals (IdP connections in another stage)", () => {
   });
 
   it("decides again when who is expected changes: a connection that ends its request, or waits in another lane", async () => {
-    const { clock, arrivals, lane, request, sent } = setup();
+    const { clock, lane, request, sent, waitingLane } = setup();
     await learnTurnaround(clock, request, 5);
     await clock.advance(2_000);
     const l = lane("create");
@@ -475,16 +478,7 @@ describe("the hold for arrivals (IdP connections in another stage)", () => {
     expect(sent.map((s) => s.batch)).toEqual([["create:a"]]);
 
     // A busy connection that starts waiting in another lane is no longer waited for.
-    const lookups = new BatchLane<string>({
-      clock,
-      windowMs: 0,
-      slots: slotsOf(1, clock),
-      permits: { acquire: () => new Promise<Permit>(() => {}) }, // no quota for it: it waits there
-      arrivals,
-      fullBatch: 10,
-      pick: (queue) => queue.splice(0, 10),
-      run: async () => {},
-    });
+    const lookups = waitingLane();
     await clock.advance(2_000);
     const c = {};
     const endC = request(c);
