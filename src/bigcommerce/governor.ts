@@ -141,6 +141,11 @@ export class RateGovernor {
     return { ...this.budget.state(), waiting: this.waiters.length };
   }
 
+  /** How long requests are held back after a 429 (PermitSource.blockedForMs; 0: not blocked). */
+  blockedForMs(): number {
+    return Math.max(0, this.budget.state().blockedUntil - this.clock.now());
+  }
+
   /** Rejects every waiter and stops the timer. */
   close(): void {
     this.closed = true;

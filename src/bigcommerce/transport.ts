@@ -283,9 +283,7 @@ export class Transport {
   private blockedForMs(): number {
     // The source that grants the slots knows the block (with replicas the shared gate: this
     // process's governor is not consulted and learns nothing).
-    const source = this.options.permits;
-    if (source?.blockedForMs) return source.blockedForMs();
-    return Math.max(0, this.options.governor.state().blockedUntil - this.options.clock.now());
+    return (this.options.permits ?? this.options.governor).blockedForMs?.() ?? this.options.governor.blockedForMs();
   }
 
   /** Honours a per-endpoint backoff after a concurrency-cap 429, but not past the deadline. */

@@ -118,6 +118,8 @@ describe("RateGovernor", () => {
     if (retryAfter !== undefined) headers["x-retry-after"] = retryAfter;
     if (resetMs !== undefined) headers["x-rate-limit-time-reset-ms"] = resetMs;
     await roundTrip(governor, headers, 429);
+    // What a batch lane tells a caller it gives up on (its Retry-After): the block as it stands.
+    expect(governor.blockedForMs()).toBe(wait);
     const next = track(governor.acquire());
     await clock.advance(wait - 1);
     expect(next.settled).toBe(false);
