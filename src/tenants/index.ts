@@ -5,7 +5,6 @@ import { composeBridge } from "../compose.js";
 import type { Config } from "../config.js";
 import { TenantsFront } from "./front.js";
 import { TenantSet } from "./tenant-set.js";
-import { tenantAppAuthentication } from "./tenant.js";
 
 export { TENANT_PATH } from "./front.js";
 export type { TenantSet } from "./tenant-set.js";
@@ -49,12 +48,12 @@ export async function composeTenants(
     ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
     failures: front.failures,
     onFileVersion: (outcome) => front.fileVersions.inc({ outcome }),
-    build: async (setup, logger) => {
+    build: async (setup, logger, authenticate) => {
       const composed = await composeBridge(setup.config, {
         logger,
         upstream: setup.upstream,
         audit: audit.forTenant(setup.id),
-        tenant: { basePath: `/t/${setup.id}`, authenticate: tenantAppAuthentication(setup, front.failures) },
+        tenant: { basePath: `/t/${setup.id}`, authenticate },
       });
       // A tenant added while the process runs joins leadership at once.
       if (servingAt !== undefined) await composed.serving(servingAt);

@@ -24,7 +24,8 @@ interface Generation {
 
 export interface TenantDeps {
   logger: Logger;
-  build(setup: TenantSetup, logger: Logger): Promise<ComposedBridge>;
+  /** `authenticate`: the tenant's own check of its callers (Tenant.auth), for its app's unproven requests. */
+  build(setup: TenantSetup, logger: Logger, authenticate: RequestHandler): Promise<ComposedBridge>;
   /** A tenant whose bridge could not be built (credentials refused, store unreachable) is tried again this often. */
   retryMs: number;
   /** Failed authentications of the process (src/tenants/front.ts), counted per client address. */
@@ -197,7 +198,7 @@ export class Tenant {
   private async build(): Promise<void> {
     if (this.closed) return;
     try {
-      const composed = await this.deps.build(this.setup, this.logger);
+      const composed = await this.deps.build(this.setup, this.logger, tenantAppAuthentication(this.setup.id, this.auth));
       composed.bridge.metrics.registry.setDefaultLabels({ tenant: this.setup.id });
       this.generation = {
         composed,
@@ -255,12 +256,11 @@ function authOf(setup: TenantSetup, failures: FailureThrottle | undefined): Requ
 /**
  * The authentication of a tenant's own app (its SCIM API and /metrics, src/app.ts): a request the
  * front authenticated for this tenant passes as it is; any other that reaches the app (a replica
- * hop header where the tenant has no replicas: the front leaves those to the app) is checked here
- * as the front would check it, its failures counted with the process's.
+ * hop header where the tenant has no replicas: the front leaves those to the app) goes through
+ * the tenant's own check (`check`, Tenant.auth: the same tokens, JWT keys and failure count).
  */
-export function tenantAppAuthentication(setup: TenantSetup, failures: FailureThrottle | undefined): RequestHandler {
-  const check = authOf(setup, failures);
-  return (req, res, next) => (proven.get(req) === setup.id ? next() : check(req, res, next));
+function tenantAppAuthentication(id: string, check: RequestHandler): RequestHandler {
+  return (req, res, next) => (proven.get(req) === id ? next() : check(req, res, next));
 }
 
 /** Why a tenant's bridge could not be built, for its callers and operators (never an upstream message or a secret). */
