@@ -3,7 +3,7 @@
  * the caller-facing pending item, the customers calls they build on, and the rules for turning
  * a failed batch into each item's own error.
  */
-import { boundedBy } from "./deadline.js";
+import { boundedBy, RequestBudgetSpentError } from "./deadline.js";
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerUpdate, Page } from "./api.js";
 import type { Arrivals } from "./arrivals.js";
 import type { LaneExpiry } from "./batch-lane.js";
@@ -109,9 +109,18 @@ export function deadlineOf(batch: readonly Pending<unknown>[]): number {
   return Math.min(...batch.map((p) => p.deadline));
 }
 
-/** Failures that prove nothing was written: no re-read needed, every item gets the error. */
+/**
+ * Failures that prove this attempt wrote nothing: no re-read needed, every item gets the error
+ * (refusedError: unless an earlier attempt of it got no answer). RequestBudgetSpentError is
+ * thrown only before a request leaves or on a 429 that BigCommerce did not process.
+ */
 export function provesNothingWritten(error: unknown): boolean {
-  return error instanceof RateLimitedError || error instanceof AuthenticationError || error instanceof InvalidQueryError;
+  return (
+    error instanceof RateLimitedError ||
+    error instanceof RequestBudgetSpentError ||
+    error instanceof AuthenticationError ||
+    error instanceof InvalidQueryError
+  );
 }
 
 /** Did this failure leave the write's fate open (it may have landed, or land later)? */
@@ -151,12 +160,13 @@ export function expiredError(p: Pending<unknown>, why: LaneExpiry): Error {
 }
 
 /**
- * For an item whose write guard refused (write-guard.ts): the guard's error, unless an earlier
- * attempt got no answer and may have been written; its caller must not hear "nothing was written".
+ * For an item refused before this attempt could write (its write guard, write-guard.ts, or an
+ * error that proves nothing was written): that error, unless an earlier attempt got no answer
+ * and may have been written; its caller must not hear "nothing was written".
  */
 export function refusedError(p: Pending<unknown>, refusal: unknown): unknown {
   if (!p.uncertain) return refusal;
-  return new OutcomeUnknownError("an earlier attempt of this customer write got no answer, and its write guard refused sending it again", {
+  return new OutcomeUnknownError("an earlier attempt of this customer write got no answer, and sending it again was refused", {
     cause: refusal,
   });
 }

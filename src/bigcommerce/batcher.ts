@@ -21,8 +21,9 @@
  *   OutcomeUnknownError; when a 422 could not be attributed they go one per batch, so that the
  *   next error can only be their own; after a transient failure (5xx, lost answer) they wait a
  *   backoff first, and a caller whose bound that wait would pass gets UpstreamUnavailableError.
- * RateLimitedError and AuthenticationError prove nothing was written: every item of the batch
- * gets that error, without a re-read.
+ * RateLimitedError, RequestBudgetSpentError and AuthenticationError prove this attempt wrote
+ * nothing: every item of the batch gets that error, without a re-read (OutcomeUnknownError for
+ * an item an earlier attempt of which got no answer: that one may still land).
  *
  * Bounds: an item is never sent at or after its deadline (now + maxWaitMs at the call): still
  * queued then, it gets RateLimitedError (never sent) or UpstreamUnavailableError/

@@ -161,7 +161,7 @@ export abstract class KeyedWriteQueue<T extends { email?: string }, K, P extends
 
   private async reconcile(batch: P[], error: unknown): Promise<void> {
     if (provesNothingWritten(error)) {
-      for (const p of batch) p.reject(error);
+      for (const p of batch) p.reject(refusedError(p, error));
       return;
     }
     let found: Map<K, Customer>;

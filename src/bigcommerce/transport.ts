@@ -243,7 +243,14 @@ export class Transport {
       if (!response && spec.method === "GET" && request && clock.now() >= request.at) throw new RequestBudgetSpentError(1000);
       if (!decision.retry) throw this.toError(spec, where, response, failure, undefined);
       const retryAfterMs = decision.reason === "rate-limited" ? this.blockedForMs() : decision.delayMs;
-      if (clock.now() + retryAfterMs > deadline) throw this.toError(spec, where, response, failure, retryAfterMs);
+      if (clock.now() + retryAfterMs > deadline) {
+        // Another client holds the endpoint's concurrency cap, with quota to spare: BigCommerce is
+        // busy (503, as in waitForEndpoint), not the quota (429, which would tell the IdP to slow down).
+        if (decision.reason === "concurrency-limited") {
+          throw new RequestBudgetSpentError(retryAfterMs, `BigCommerce's concurrency cap for ${where} answered 429 with quota to spare, and its backoff does not fit the request's time budget`);
+        }
+        throw this.toError(spec, where, response, failure, retryAfterMs);
+      }
       this.counters.retries += 1;
       if (decision.reason === "concurrency-limited") {
         // Another client holds the endpoint's slots: every request to this endpoint waits a

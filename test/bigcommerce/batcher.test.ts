@@ -191,6 +191,15 @@ describe("CustomerWriteBatcher: creates", () => {
     expect(writes.count("list")).toBe(0);
   });
 
+  it("passes RequestBudgetSpentError straight through too (a 503: nothing was sent or BigCommerce refused it, no re-read)", async () => {
+    const { writes, batcher } = setup();
+    writes.beforePost = () => {
+      throw new RequestBudgetSpentError(2000);
+    };
+    await expect(batcher.create(person(1))).rejects.toMatchObject({ code: "BC_BUDGET_SPENT", retryAfterMs: 2000 });
+    expect(writes.count("list")).toBe(0);
+  });
+
   it("refuses an email with a comma before anything is sent", async () => {
     const { writes, batcher } = setup();
     const error = await batcher.create({ ...person(1), email: "a@x.com,b@y.com" }).catch((e: unknown) => e);
@@ -261,6 +270,17 @@ describe("CustomerWriteBatcher: updates", () => {
     };
     const result = await batcher.update({ id: cid(a.id), first_name: "Renamed" });
     expect(result.first_name).toBe("Renamed");
+    expect(writes.count("put")).toBe(2);
+  });
+
+  it("answers OutcomeUnknownError, not the quota's 429, when the resend after a lost answer is refused (the first may still land)", async () => {
+    const { writes, batcher } = setup();
+    const a = writes.seed("a@example.com");
+    writes.beforePut = (_items, n) => {
+      if (n === 1) throw new UpstreamUnavailableError("no answer");
+      throw new RateLimitedError(4000);
+    };
+    await expect(batcher.update({ id: cid(a.id), first_name: "Renamed" })).rejects.toBeInstanceOf(OutcomeUnknownError);
     expect(writes.count("put")).toBe(2);
   });
 

@@ -255,6 +255,23 @@ describe("429 handling", () => {
     expect(server.requests.filter((r) => r.method === "PUT")).toHaveLength(2);
   });
 
+  it("answers a concurrency-cap 429 whose backoff does not fit the bound as BigCommerce busy (503), not the quota's 429", async () => {
+    const capHeaders = { "X-Rate-Limit-Requests-Left": "140", "X-Rate-Limit-Requests-Quota": "150", "X-Rate-Limit-Time-Reset-Ms": "25000", "X-Rate-Limit-Time-Window-Ms": "30000" };
+    const clock = new FakeClock();
+    const { server, client } = await setup((_req, res) => json(res, 429, { status: 429, title: "Too many concurrent requests" }, capHeaders), {
+      retry: { concurrency429BaseDelayMs: 5000, concurrency429MaxDelayMs: 5000 },
+      clock,
+    });
+    const update = track(client.customers.update({ id: 7 as CustomerId, first_name: "New" }));
+    await drive(clock, update);
+    expect(update.error).toBeInstanceOf(RequestBudgetSpentError);
+    expect(update.error).not.toBeInstanceOf(RateLimitedError);
+    expect((update.error as RequestBudgetSpentError).retryAfterMs).toBe(5000);
+    expect(server.requests).toHaveLength(1);
+    // The quota was never the cause: the store is not held back.
+    expect(client.governorState().blockedUntil).toBeLessThanOrEqual(clock.now());
+  });
+
   it("answers RateLimitedError at once when the wait exceeds the bound", async () => {
     const clock = new FakeClock();
     const { server, client } = await setup(
