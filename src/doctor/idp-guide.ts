@@ -1,5 +1,6 @@
 import type { Config } from "../config.js";
 import { scimNameOf, STORABLE_ROWS, USER_ATTRIBUTES } from "../mapping/attribute-table.js";
+import { BRIDGE_ATTRIBUTE_NAMES } from "../mapping/bridge-attributes.js";
 
 /** What to type into one identity provider's provisioning settings. */
 export interface IdpGuide {
@@ -75,6 +76,9 @@ export function mappedAttributes(config: Config): { scim: string; bigcommerce: s
   out.push({ scim: "active", bigcommerce: "customer attribute scim_active, password lock (and lockout channel / group when configured)" });
   for (const entry of config.mapping.attributes) {
     out.push({ scim: entry.scim, bigcommerce: entry.customerAttribute !== undefined ? `customer attribute ${entry.customerAttribute}` : `form field ${entry.formField}` });
+  }
+  for (const type of config.mapping.addresses.types) {
+    out.push({ scim: `addresses[type eq "${type}"]`, bigcommerce: `a customer address the bridge owns (its id kept in customer attribute ${BRIDGE_ATTRIBUTE_NAMES.addresses})` });
   }
   return out;
 }

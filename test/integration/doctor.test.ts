@@ -109,6 +109,16 @@ describe("npm run doctor", () => {
     expect(check(report, "configuration")).toMatchObject({ status: "fail", detail: expect.stringMatching(/SCIM_MAPPING_FILE: .*cannot be read/) });
   });
 
+  it("lists the mapping file's attributes and address types among the mapped attributes", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "doctor-")), "mapping.json");
+    writeFileSync(file, JSON.stringify({ attributes: [{ scim: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter", customerAttribute: "Cost center" }], addresses: { types: ["work", "home"] } }));
+    const report = await runDoctor({ SCIM_MAPPING_FILE: file }, logger);
+    expect(report.ok).toBe(true);
+    const mapped = report.guide?.mapped.map((m) => m.scim) ?? [];
+    expect(mapped).toEqual(expect.arrayContaining(['addresses[type eq "work"]', 'addresses[type eq "home"]', "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter"]));
+    expect(formatReport(report)).toMatch(/addresses\[type eq "home"\] → a customer address the bridge owns/);
+  });
+
   it("fails when Redis does not answer, without printing its password", async () => {
     const port = await freePort();
     const env = await store();
