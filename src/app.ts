@@ -59,6 +59,8 @@ export const SCIM_BASE_PATH = "/scim/v2";
 /** The per-address limits count per minute, for at most this many addresses at once. */
 export const LIMIT_WINDOW_MS = 60_000;
 export const LIMIT_MAX_ADDRESSES = 10_000;
+/** How long a stop waits for externalId index entries still written behind (shutdown.ts allows 10 s in all). */
+const INDEX_SETTLE_ON_CLOSE_MS = 5_000;
 
 /** /sso/login and /sso/callback, per client address: past the limit a 429 page with Retry-After. */
 function limitSignIns(throttle: AddressThrottle, addressOf: (req: Request) => string, storefrontUrl: string | null): express.RequestHandler {
@@ -105,6 +107,8 @@ export interface Bridge {
   services: ScimServices;
   /** Record BigCommerce calls here (the client's onCall hook). */
   metrics: Metrics;
+  /** Resolves once the externalId index entries written behind so far have landed (or been given up), or after `withinMs`. */
+  settled(withinMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -345,9 +349,12 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     app,
     services,
     metrics,
+    settled: (withinMs) => index.settled(withinMs),
     close: async () => {
       directory.stop();
       await forwarder?.close();
+      // Answered creates' index entries still on their way: a few seconds, not the drain's whole limit.
+      await index.settled(INDEX_SETTLE_ON_CLOSE_MS);
     },
   };
 }

@@ -24,6 +24,9 @@ const BEHIND_MAX_RETRY_MS = 60_000;
 export const BEHIND_GIVE_UP_MS = 3_600_000;
 
 export class ExternalIdIndex {
+  /** Entries being written behind (add()), until written or given up. */
+  private readonly behind = new Set<Promise<void>>();
+
   constructor(
     private readonly client: BigCommerceClient,
     private readonly logger: Logger,
@@ -70,7 +73,24 @@ export class ExternalIdIndex {
       await this.write(customerId, externalId);
       return;
     }
-    void this.writeBehind(customerId, externalId);
+    const writing = this.writeBehind(customerId, externalId);
+    this.behind.add(writing);
+    void writing.finally(() => this.behind.delete(writing));
+  }
+
+  /**
+   * Resolves once every entry written behind so far is written (or given up), or after
+   * `withinMs`: a stopping process waits for them briefly instead of leaving them to the next
+   * start-up's repair (which SCIM_INDEX_REPAIR_HOURS=0 turns off).
+   */
+  async settled(withinMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const all = Promise.all(this.behind).then(() => undefined);
+    if (!Number.isFinite(withinMs)) return all;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, withinMs);
+    });
+    await Promise.race([all, bound]).finally(() => clearTimeout(timer));
   }
 
   async remove(customerId: CustomerId, externalId: string): Promise<void> {
