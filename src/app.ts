@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import SCIMMYRouters from "scimmy-routers";
 import { AuditTrail } from "./audit/audit-trail.js";
 import { authenticate } from "./auth/authenticate.js";
-import { AddressThrottle, retryAfterSeconds } from "./http/address-throttle.js";
+import { retryAfterSeconds, type AddressLimiter, type AddressThrottleSettings } from "./http/address-throttle.js";
 import { clientAddress } from "./http/client-address.js";
 import { StaticTokens } from "./auth/bearer-token.js";
 import { JwtVerifier } from "./auth/jwt-verifier.js";
@@ -36,6 +36,7 @@ import { MembershipWriter } from "./scim/groups/membership-writer.js";
 import { KeyedLock } from "./scim/keyed-lock.js";
 import { forwardToLeader } from "./http/forward-to-leader.js";
 import { isForwarded, ReplicaHops } from "./http/replica-hop.js";
+import { addressLimiter } from "./shared-state/redis-address-throttle.js";
 import { RedisPendingIndex } from "./shared-state/redis-pending-index.js";
 import { RedisUnfinishedGroupCreates } from "./shared-state/redis-unfinished-group-creates.js";
 import { RedisWriteEpochs } from "./shared-state/redis-write-epochs.js";
@@ -56,23 +57,25 @@ import { createSso, loggableUrl, SSO_BASE_PATH, ssoNotConfigured } from "./sso/i
 import { refusalPage } from "./sso/page.js";
 
 export const SCIM_BASE_PATH = "/scim/v2";
-/** The per-address limits count per minute, for at most this many addresses at once. */
-export const LIMIT_WINDOW_MS = 60_000;
-export const LIMIT_MAX_ADDRESSES = 10_000;
+/** The per-address limits count per minute, for at most this many addresses at once (in a process's own table). */
+const LIMIT_WINDOW_MS = 60_000;
+const LIMIT_MAX_ADDRESSES = 10_000;
+export const perMinute = (limit: number): AddressThrottleSettings => ({ limit, windowMs: LIMIT_WINDOW_MS, maxAddresses: LIMIT_MAX_ADDRESSES });
 /** How long a stop waits for externalId index entries still written behind (shutdown.ts allows 10 s in all). */
 const INDEX_SETTLE_ON_CLOSE_MS = 5_000;
 
 /** /sso/login and /sso/callback, per client address: past the limit a 429 page with Retry-After. */
-function limitSignIns(throttle: AddressThrottle, addressOf: (req: Request) => string, storefrontUrl: string | null): express.RequestHandler {
+function limitSignIns(throttle: AddressLimiter, addressOf: (req: Request) => string, storefrontUrl: string | null): express.RequestHandler {
   return (req, res, next) => {
     if (req.path !== "/login" && req.path !== "/callback") return next();
-    const waitMs = throttle.hit(addressOf(req));
-    if (waitMs === 0) return next();
-    res
-      .status(429)
-      .set({ "Retry-After": retryAfterSeconds(waitMs), "Cache-Control": "no-store" })
-      .type("html")
-      .send(refusalPage("Too many sign-in attempts from your network. Try again in a minute.", storefrontUrl));
+    Promise.resolve(throttle.hit(addressOf(req))).then((waitMs) => {
+      if (waitMs === 0) return next();
+      res
+        .status(429)
+        .set({ "Retry-After": retryAfterSeconds(waitMs), "Cache-Control": "no-store" })
+        .type("html")
+        .send(refusalPage("Too many sign-in attempts from your network. Try again in a minute.", storefrontUrl));
+    }, next);
   };
 }
 const PAGE_SIZE = { default: 100, max: 250 };
@@ -233,7 +236,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   const checkToken =
     givenAuthenticate ??
     authenticate(new StaticTokens(config.bearerTokens), config.jwt ? new JwtVerifier(config.jwt) : null, {
-      throttle: new AddressThrottle({ limit: config.limits.authFailures, windowMs: LIMIT_WINDOW_MS, maxAddresses: LIMIT_MAX_ADDRESSES }),
+      // Replicas count an address's failures together, in Redis (keys per store).
+      throttle: addressLimiter("auth-failures", perMinute(config.limits.authFailures), shared, logger),
       addressOf,
     });
   app.use(
@@ -320,7 +324,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     app.use(
       SSO_BASE_PATH,
       // Every sign-in start costs the IdP a round trip and every callback the store's quota.
-      limitSignIns(new AddressThrottle({ limit: config.limits.ssoRequests, windowMs: LIMIT_WINDOW_MS, maxAddresses: LIMIT_MAX_ADDRESSES }), addressOf, config.sso.storefrontUrl),
+      limitSignIns(addressLimiter("sign-ins", perMinute(config.limits.ssoRequests), shared, logger), addressOf, config.sso.storefrontUrl),
       createSso({
         sso: config.sso,
         publicBaseUrl: config.publicBaseUrl === null ? null : `${config.publicBaseUrl}${basePath}`,

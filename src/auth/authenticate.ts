@@ -1,5 +1,5 @@
-import type { Request, RequestHandler } from "express";
-import { retryAfterSeconds, type AddressThrottle } from "../http/address-throttle.js";
+import type { NextFunction, Request, RequestHandler } from "express";
+import { retryAfterSeconds, type AddressLimiter } from "../http/address-throttle.js";
 import { ScimError } from "../scim/errors.js";
 import type { StaticTokens } from "./bearer-token.js";
 import type { JwtVerifier } from "./jwt-verifier.js";
@@ -21,7 +21,8 @@ function unauthorized(detail: string, tokenSent: boolean): ScimError {
 
 /** Failed authentications counted per client address; past the limit a failure is a 429. */
 export interface FailureThrottle {
-  throttle: AddressThrottle;
+  /** With replicas, counted in Redis (shared-state/redis-address-throttle.ts). */
+  throttle: AddressLimiter;
   addressOf(req: Request): string;
 }
 
@@ -31,17 +32,21 @@ export interface FailureThrottle {
  * Retry-After instead of 401, so tokens cannot be guessed at line rate.
  */
 export function authenticate(tokens: StaticTokens, jwt: JwtVerifier | null, failures?: FailureThrottle): RequestHandler {
-  const refuse = (req: Request, error: ScimError): ScimError => {
-    const waitMs = failures?.throttle.hit(failures.addressOf(req)) ?? 0;
+  const throttled = async (req: Request, error: ScimError): Promise<ScimError> => {
+    const waitMs = failures ? await failures.throttle.hit(failures.addressOf(req)) : 0;
     if (waitMs === 0) return error;
     return new ScimError(429, null, "Too many failed authentications from this address; try again later", { "Retry-After": retryAfterSeconds(waitMs) });
+  };
+  // A refusal is always an error passed on: the count decides only between 401 and 429.
+  const refuse = (req: Request, next: NextFunction, error: ScimError): void => {
+    throttled(req, error).then(next, next);
   };
   return (req, _res, next) => {
     const header = req.get("authorization");
     // "Bearer Bearer <token>": Entra adds the scheme itself, and admins often paste it too.
     const match = header ? /^Bearer\s+(?:Bearer\s+)?(\S+)\s*$/i.exec(header) : null;
     if (!match) {
-      next(refuse(req, unauthorized("Missing bearer token (Authorization: Bearer <token>)", false)));
+      refuse(req, next, unauthorized("Missing bearer token (Authorization: Bearer <token>)", false));
       return;
     }
     const token = match[1]!;
@@ -57,10 +62,10 @@ export function authenticate(tokens: StaticTokens, jwt: JwtVerifier | null, fail
           req.scimClient = `jwt:${String(payload.sub ?? payload.azp ?? "unknown").slice(0, 64)}`;
           next();
         },
-        () => next(refuse(req, unauthorized("Invalid bearer token", true))),
+        () => refuse(req, next, unauthorized("Invalid bearer token", true)),
       );
       return;
     }
-    next(refuse(req, unauthorized("Invalid bearer token", true)));
+    refuse(req, next, unauthorized("Invalid bearer token", true));
   };
 }

@@ -11,7 +11,19 @@
  * stop anyway. IPv6 addresses count per /64, the block one subscriber usually holds.
  *
  * Time comes from `now`, so tests drive the window with a fake clock.
+ *
+ * This table counts one process's events. With replicas (REDIS_URL) the count of an address is
+ * shared instead (src/shared-state/redis-address-throttle.ts), with this table as its fallback.
  */
+
+/**
+ * What the per-address limits ask: count one event for this address, and say 0 while it is
+ * within the limit, else the milliseconds until its window ends (what Retry-After says).
+ */
+export interface AddressLimiter {
+  hit(address: string): number | Promise<number>;
+}
+
 export interface AddressThrottleSettings {
   /** Events per address per window; the next one is over the limit. */
   limit: number;
@@ -24,7 +36,7 @@ interface Window {
   count: number;
 }
 
-export class AddressThrottle {
+export class AddressThrottle implements AddressLimiter {
   private readonly windows = new Map<string, Window>();
 
   constructor(

@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
 
+/** The per-address limits counted in Redis: failed SCIM authentications, storefront sign-in requests. */
+export type AddressLimitName = "auth-failures" | "sign-ins";
+
 /**
  * Every key the bridge writes to Redis, in one place: namespaced by store hash, so that bridges
  * for several stores can share one Redis, and hash-tagged (`{store}`) so that one store's keys
@@ -10,6 +13,24 @@ export class Keyspace {
 
   constructor(storeHash: string) {
     this.prefix = `scim-bridge:{${storeHash}}`;
+  }
+
+  /**
+   * The keys of a tenants process's front (src/tenants/front.ts), which counts failed
+   * authentications for all its tenants together. Store hashes are alphanumeric, so this
+   * namespace is no store's.
+   */
+  static tenantsFront(): Keyspace {
+    return new Keyspace("tenants-front");
+  }
+
+  /**
+   * One client address's count in a per-address limit's window (it expires with the window).
+   * The address (normalised: http/address-throttle.ts addressKey) is hashed: Redis holds no
+   * client address, and a key's length does not depend on what a header said.
+   */
+  addressCount(limit: AddressLimitName, addressKey: string): string {
+    return `${this.prefix}:limit:${limit}:${createHash("sha256").update(addressKey).digest("hex").slice(0, 32)}`;
   }
 
   /** The per-user write lock's lease. */

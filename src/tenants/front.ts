@@ -1,16 +1,18 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import type { Logger } from "pino";
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
-import { LIMIT_MAX_ADDRESSES, LIMIT_WINDOW_MS, SCIM_BASE_PATH } from "../app.js";
+import type { Redis } from "ioredis";
+import { perMinute, SCIM_BASE_PATH } from "../app.js";
 import { authenticate, type FailureThrottle } from "../auth/authenticate.js";
 import { StaticTokens } from "../auth/bearer-token.js";
 import { JwtVerifier } from "../auth/jwt-verifier.js";
 import type { Config } from "../config.js";
-import { AddressThrottle } from "../http/address-throttle.js";
 import { clientAddress } from "../http/client-address.js";
 import { errorHandler, notFoundHandler } from "../http/error-handler.js";
 import { HOP_HEADER } from "../http/replica-hop.js";
 import { ScimError } from "../scim-error.js";
+import { Keyspace } from "../shared-state/keyspace.js";
+import { addressLimiter } from "../shared-state/redis-address-throttle.js";
 import { ssoNotConfigured, ssoUnavailable } from "../sso/index.js";
 import type { TenantSet } from "./tenant-set.js";
 
@@ -30,6 +32,7 @@ export class TenantsFront {
   /**
    * Failed authentications, counted per client address for the whole process: every tenant's
    * token check, unknown tenants and /metrics, so guesses spread over tenants count together.
+   * With REDIS_URL, for every tenants process sharing that Redis (keys of no store: Keyspace.tenantsFront).
    */
   readonly failures: FailureThrottle;
   private readonly registry = new Registry();
@@ -39,10 +42,12 @@ export class TenantsFront {
     private readonly set: () => TenantSet,
     config: Config,
     logger: Logger,
+    /** The process's connection to REDIS_URL, when set. */
+    redis?: Redis,
   ) {
     this.operator = new StaticTokens(config.bearerTokens);
     this.failures = {
-      throttle: new AddressThrottle({ limit: config.limits.authFailures, windowMs: LIMIT_WINDOW_MS, maxAddresses: LIMIT_MAX_ADDRESSES }),
+      throttle: addressLimiter("auth-failures", perMinute(config.limits.authFailures), redis ? { redis, keys: Keyspace.tenantsFront() } : undefined, logger),
       addressOf: (req) => clientAddress(req, config.trustProxy !== null),
     };
     collectDefaultMetrics({ register: this.registry });

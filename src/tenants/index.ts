@@ -5,6 +5,7 @@ import { composeBridge } from "../compose.js";
 import type { Config } from "../config.js";
 import { TenantsFront } from "./front.js";
 import { TenantSet } from "./tenant-set.js";
+import { connectRedis } from "../shared-state/redis-connection.js";
 
 export { TENANT_PATH } from "./front.js";
 export type { TenantSet } from "./tenant-set.js";
@@ -35,7 +36,9 @@ export async function composeTenants(
 ): Promise<ComposedTenants> {
   let servingAt: string | undefined;
   let set: TenantSet | undefined;
-  const front = new TenantsFront(() => set!, config, options.logger);
+  // The front's count of failed authentications is the process's, not a tenant's: its own connection.
+  const redis = config.redis ? connectRedis(config.redis, options.logger.child({ component: "redis" })) : undefined;
+  const front = new TenantsFront(() => set!, config, options.logger, redis);
   // One audit trail for the process (one writer of SCIM_AUDIT_FILE, which rotates it): each
   // tenant's events name the tenant.
   const audit = AuditTrail.open(options.logger, config.auditFile);
@@ -61,7 +64,12 @@ export async function composeTenants(
     },
   });
   const tenants = set;
-  await tenants.start();
+  try {
+    await tenants.start();
+  } catch (err) {
+    redis?.disconnect();
+    throw err;
+  }
   return {
     app: front.app,
     tenants,
@@ -70,6 +78,9 @@ export async function composeTenants(
       await Promise.all(tenants.all().map((t) => t.serving(url)));
     },
     reload: (trigger) => tenants.reload(trigger),
-    close: () => tenants.close(),
+    close: async () => {
+      await tenants.close();
+      redis?.disconnect();
+    },
   };
 }
