@@ -51,8 +51,8 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
       "Behind a reverse proxy: the number of proxies in front (`1`) or their addresses/subnets (`10.0.0.0/8,loopback`), whose `X-Forwarded-For` gives the client address for the per-address limits and sign-in's `request_ip`. Never `true`.",
     defaultText: "none: no header is believed",
   },
-  AUTH_FAILURE_LIMIT: { group: "auth", description: "Failed SCIM authentications per client address per minute; past it failures answer `429` with `Retry-After` (valid tokens keep working)." },
-  SSO_RATE_LIMIT: { group: "signIn", description: "`/sso/login` and `/sso/callback` requests per client address per minute; past it `429` with `Retry-After`." },
+  AUTH_FAILURE_LIMIT: { group: "auth", description: "Failed SCIM authentications per client address per minute; past it failures answer `429` with `Retry-After` (valid tokens keep working). With `REDIS_URL` replicas count together." },
+  SSO_RATE_LIMIT: { group: "signIn", description: "`/sso/login` and `/sso/callback` requests per client address per minute; past it `429` with `Retry-After`. With `REDIS_URL` replicas count together." },
   SCIM_TENANTS_FILE: {
     group: "store",
     description:
