@@ -16,6 +16,13 @@ export interface MatchSettings {
   deactivatedGroupId: number | null;
 }
 
+/** A customer to create at sign-in: its channels, and what deciding them read of SSO_CHANNEL_ID. */
+export interface NewCustomerPlan {
+  channelIds: number[] | null;
+  /** The channel's allow_global_logins as read for this plan; absent when the list names the channel already (nothing was read). */
+  globalLogins?: boolean;
+}
+
 /** Who the ID token is about, as far as the store is concerned. */
 export interface Identity {
   /** The verified email, when the provider vouches for one. */
@@ -65,28 +72,32 @@ export class CustomerMatcher {
 
   /**
    * Refuses a customer that may not be signed in: a trace of a deactivation, or not allowed on
-   * SSO_CHANNEL_ID. The one rule for a customer found and one just created at sign-in.
+   * SSO_CHANNEL_ID. The one rule for a customer found and one just created at sign-in. `known`
+   * carries what this sign-in has already read of the channel (the plan of a customer it created),
+   * so the channel's setting is read at most once per sign-in.
    */
-  async admit(customer: Customer): Promise<void> {
+  async admit(customer: Customer, known: Pick<NewCustomerPlan, "globalLogins"> = {}): Promise<void> {
     const lock = this.signOfLock(customer);
     if (lock !== null) throw new SsoRefusal("deactivated", `customer ${customer.id}: ${lock}`);
-    if (!(await this.mayUseChannel(customer))) throw new SsoRefusal("channel_not_allowed", `customer ${customer.id}, channel ${this.settings.channelId}`);
+    if (!(await this.mayUseChannel(customer, known.globalLogins))) throw new SsoRefusal("channel_not_allowed", `customer ${customer.id}, channel ${this.settings.channelId}`);
   }
 
   /**
-   * The `channel_ids` a customer created at sign-in needs to be allowed on SSO_CHANNEL_ID, from
-   * those creation gives it (SCIM_DEFAULT_CHANNEL_IDS): a list naming the channel as it is; a list
-   * without it, with it added; global access (`null`) as it is where the channel allows global
-   * logins, else the channel alone (only a list can allow it). The channel's setting is read even
-   * when the list will name the channel: a channel that does not exist is refused, as it is for a
-   * customer found, before anything is created.
+   * What a customer created at sign-in is given so as to be allowed on SSO_CHANNEL_ID, decided
+   * before anything is created, from the channels creation gives it (SCIM_DEFAULT_CHANNEL_IDS): a
+   * list naming the channel as it is; a list without it, with it added; global access (`null`) as
+   * it is where the channel allows global logins, else the channel alone (only a list can allow
+   * it). The channel's setting is read unless the defaults name the channel already, also when
+   * the list only gets it added: a channel that does not exist is refused, as it is for a customer
+   * found, before anything is created. What was read is kept in the plan, for the admission of
+   * the customer created (admit), which then reads nothing of the channel again.
    */
-  async channelIdsForNew(defaults: readonly number[] | null): Promise<number[] | null> {
+  async planNew(defaults: readonly number[] | null): Promise<NewCustomerPlan> {
     const channelId = this.settings.channelId;
-    if (defaults !== null && defaults.includes(channelId)) return [...defaults];
-    const global = await this.allowsGlobalLogins();
-    if (defaults === null) return global ? null : [channelId];
-    return [...defaults, channelId];
+    if (defaults !== null && defaults.includes(channelId)) return { channelIds: [...defaults] };
+    const globalLogins = await this.allowsGlobalLogins();
+    if (defaults === null) return { channelIds: globalLogins ? null : [channelId], globalLogins };
+    return { channelIds: [...defaults, channelId], globalLogins };
   }
 
   /**
@@ -106,13 +117,14 @@ export class CustomerMatcher {
 
   /**
    * Whether BigCommerce lets this customer sign in to SSO_CHANNEL_ID: a listed channel, or
-   * global access (`channel_ids: null`) on a channel that allows global logins. A channel that
-   * inherits the setting (`null`) allows them only as the default storefront (1) does.
+   * global access (`channel_ids: null`) on a channel that allows global logins (`known`: as this
+   * sign-in read it already). A channel that inherits the setting (`null`) allows them only as the
+   * default storefront (1) does.
    */
-  private async mayUseChannel(customer: Customer): Promise<boolean> {
+  private async mayUseChannel(customer: Customer, known: boolean | undefined): Promise<boolean> {
     const channelId = this.settings.channelId;
     if (customer.channel_ids !== null && customer.channel_ids !== undefined) return customer.channel_ids.includes(channelId);
-    return this.allowsGlobalLogins();
+    return known ?? this.allowsGlobalLogins();
   }
 
   /**

@@ -1,15 +1,15 @@
 import { Router } from "express";
 import type { Logger } from "pino";
 import type { AuditTrail } from "../audit/audit-trail.js";
-import type { BigCommerceClient, Customer } from "../bigcommerce/api.js";
+import type { BigCommerceClient } from "../bigcommerce/api.js";
 import { ConfigError, type SsoConfig } from "../config.js";
 import type { AttributeCatalog } from "../mapping/bridge-attributes.js";
-import { BIGCOMMERCE_CUSTOMER, CORE_USER } from "../mapping/urns.js";
 import type { ExternalIdIndex } from "../scim/users/external-id-index.js";
 import type { UserReader } from "../scim/users/user-reader.js";
 import type { UserWriter } from "../scim/users/user-writer.js";
 import type { UserViewContext } from "../mapping/customer-to-user.js";
-import { CustomerMatcher, type Identity } from "./customer-match.js";
+import { CustomerMatcher } from "./customer-match.js";
+import { JitCreation } from "./jit-create.js";
 import { refusalPage } from "./page.js";
 import { REFUSALS } from "./refusals.js";
 import { RelyingParty } from "./relying-party.js";
@@ -72,30 +72,21 @@ export function createSso(deps: SsoDeps): Router {
     lockoutChannelId: deps.lockoutChannelId,
     deactivatedGroupId: deps.deactivatedGroupId,
   });
-  // Just-in-time creation goes through the SCIM create path, so the customer gets exactly what a
-  // provisioned one gets (defaults, externalId index, audit line), with one difference: its
-  // channels also allow SSO_CHANNEL_ID, or the customer it creates could not sign in.
-  const createCustomer = sso.jitCreate
-    ? async (identity: Identity & { email: string }): Promise<Customer> => {
-        const channelIds = await matcher.channelIdsForNew(deps.defaultChannelIds);
-        const user = await deps.writer.create(
-          {
-            schemas: [CORE_USER, BIGCOMMERCE_CUSTOMER],
-            userName: identity.email,
-            ...(identity.subject !== null && sso.match === "externalId" ? { externalId: identity.subject } : {}),
-            name: { ...(identity.givenName ? { givenName: identity.givenName } : {}), ...(identity.familyName ? { familyName: identity.familyName } : {}) },
-            active: true,
-            [BIGCOMMERCE_CUSTOMER]: { channelIds },
-          },
-          deps.view,
-        );
-        return deps.reader.getCustomer(user.id);
-      }
+  const jit = sso.jitCreate
+    ? new JitCreation(
+        matcher,
+        deps.writer,
+        deps.reader,
+        deps.view,
+        { subjectAsExternalId: sso.match === "externalId", defaultChannelIds: deps.defaultChannelIds },
+        deps.logger,
+        deps.audit,
+      )
     : null;
   return ssoRouter({
     relyingParty,
     matcher,
-    createCustomer,
+    createCustomer: jit === null ? null : (identity, requestId) => jit.create(identity, requestId),
     storefrontUrl: sso.storefrontUrl,
     app: sso.app,
     storeHash: deps.storeHash,

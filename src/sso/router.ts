@@ -38,8 +38,11 @@ const PENDING_TTL_MS = 10 * 60_000;
 export interface SsoRouterDeps {
   relyingParty: RelyingParty;
   matcher: CustomerMatcher;
-  /** Creates the customer for an unmatched verified identity; absent = just-in-time creation off. */
-  createCustomer: ((identity: Identity & { email: string }) => Promise<Customer>) | null;
+  /**
+   * Creates and admits the customer for an unmatched verified identity (audited under the
+   * request's id), or refuses with nothing left behind; absent = just-in-time creation off.
+   */
+  createCustomer: ((identity: Identity & { email: string }, requestId: string) => Promise<Customer>) | null;
   storefrontUrl: string;
   app: { clientId: string; clientSecret: string };
   storeHash: string;
@@ -106,11 +109,8 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
     try {
       customer = await deps.matcher.find(identity);
       if (customer === undefined && deps.createCustomer !== null && identity.email !== null) {
-        customer = await deps.createCustomer({ ...identity, email: identity.email });
-        audit.record({ kind: "sign-in", operation: "customer_created", resourceType: "User", resourceId: String(customer.id), requestId: String(req.id), outcome: "success" });
-        // Created to be allowed on the channel, and held to the same rule as a customer found: if
-        // the store's answer says otherwise, the refusal is the one the next sign-in would get.
-        await deps.matcher.admit(customer);
+        // Created, audited and admitted by the rule of a customer found, or refused with nothing left behind (jit-create.ts).
+        customer = await deps.createCustomer({ ...identity, email: identity.email }, String(req.id));
       }
     } catch (error) {
       if (error instanceof SsoRefusal) throw error;

@@ -24,6 +24,9 @@ const customerOf = (world: SsoWorld, login: string) =>
     .store(STORE_HASH)
     .customers.all()
     .find((c) => c.email === `${login}@example.com`);
+/** The sign-in channel's login settings read (GET /v3/customers/settings/channels/{id}) since the request log was cleared. */
+const settingsReads = (world: SsoWorld) =>
+  world.emulator.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/v3/customers/settings/channels/${WHOLESALE}`)).length;
 const minted = (client: BrowserlessClient) => client.history.some((s) => (s.location ?? "").includes("/login/token/"));
 
 async function signIn(world: SsoWorld, login: string): Promise<{ client: BrowserlessClient; status: number; url: string; body: string }> {
@@ -48,31 +51,37 @@ describe("SSO_JIT_CREATE on a channel without global logins, no SCIM_DEFAULT_CHA
     expect(page.body).toContain(`data-customer-id="${customerOf(world, "first")!.id}"`);
   });
 
-  it("keeps global access where the channel allows global logins", async () => {
+  it("keeps global access where the channel allows global logins, read once for the sign-in", async () => {
     const s = world.emulator.store(STORE_HASH);
     s.settings.setChannel(WHOLESALE, { ...s.settings.channel(WHOLESALE), allow_global_logins: true });
     try {
+      world.emulator.clearRequests();
       const page = await signIn(world, "globe");
       expect(customerOf(world, "globe")?.channel_ids).toBeNull();
       expect(page.url).toBe(`${world.storefrontUrl}/account.php`);
+      // Decided before the create, and that decision admits the customer created: no second read.
+      expect(settingsReads(world)).toBe(1);
     } finally {
       s.settings.setChannel(WHOLESALE, { ...s.settings.channel(WHOLESALE), allow_global_logins: false });
     }
   });
 
-  it("refuses as not allowed, without a token, a customer the store's answer does not allow; its next sign-in gets the same answer", async () => {
-    // The channel's setting read before creation says global logins are on; the store's own
-    // setting (read again for the customer created) says they are off: it changed meanwhile.
+  it("a setting changed after the sign-in's one read is BigCommerce's to refuse: the storefront turns the token down", async () => {
+    // The one read says global logins are on; the store's own setting says they are off.
+    world.emulator.clearRequests();
     world.emulator.faults.add({ method: "GET", path: `/v3/customers/settings/channels/${WHOLESALE}`, status: 200, body: { data: { allow_global_logins: true }, meta: {} }, count: 1 });
-    const first = await signIn(world, "raced");
+    const page = await signIn(world, "raced");
     world.emulator.faults.clear();
+    expect(settingsReads(world)).toBe(1);
     expect(customerOf(world, "raced")?.channel_ids).toBeNull();
-    expect(first.status).toBe(403);
-    expect(first.body).toMatch(/cannot sign in to this storefront/);
-    expect(minted(first.client)).toBe(false);
+    expect(minted(page.client)).toBe(true);
+    expect(page.url).toBe(`${world.storefrontUrl}/login.php?login_failed=1`);
+    // Its next sign-in finds it, reads the channel (once) and refuses it as not allowed.
+    world.emulator.clearRequests();
     const again = await signIn(world, "raced");
+    expect(settingsReads(world)).toBe(1);
     expect(again.status).toBe(403);
-    expect(again.body).toBe(first.body);
+    expect(again.body).toMatch(/cannot sign in to this storefront/);
     expect(minted(again.client)).toBe(false);
   });
 

@@ -101,6 +101,24 @@ export class ExternalIdIndex {
     if (ids) await this.client.metafields.delete(ids);
   }
 
+  /**
+   * A deleted customer's entry: BigCommerce deletes its metafields with the customer, so only the
+   * pending entry is left to drop. Once it is gone, lookups stop naming the customer and a
+   * write-behind still trying for it gives up (writeBehind).
+   */
+  async forget(customerId: CustomerId, externalId: string): Promise<void> {
+    await this.pending.remove(indexKey(externalId), customerId);
+  }
+
+  /** Whether an entry written behind is still wanted; when that cannot be told, it is. */
+  private async stillPending(customerId: CustomerId, externalId: string): Promise<boolean> {
+    try {
+      return (await this.pending.lookup(indexKey(externalId))).includes(customerId);
+    } catch {
+      return true;
+    }
+  }
+
   private async write(customerId: CustomerId, externalId: string): Promise<void> {
     try {
       await this.client.metafields.createOne({
@@ -120,6 +138,8 @@ export class ExternalIdIndex {
   private async writeBehind(customerId: CustomerId, externalId: string): Promise<void> {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
+      // Forgotten since the last attempt (its customer deleted, or the entry removed): not written.
+      if (attempt > 1 && !(await this.stillPending(customerId, externalId))) return;
       try {
         await this.write(customerId, externalId);
         await this.pending.remove(indexKey(externalId), customerId).catch((err: unknown) => {

@@ -381,8 +381,29 @@ export class UserWriter {
       await this.apply(current, { fields: {}, attributes: {}, active: false }, view, "delete");
       return;
     }
-    await this.client.customers.delete([toCustomerId(current.id)!]);
-    this.audit({ operation: "delete", customerId: current.id, changed: [] });
+    await this.deleteNow(toCustomerId(current.id)!, readBridgeAttributes(current, this.catalog).values.externalId);
+  }
+
+  /**
+   * Takes back a user its creator could not keep: storefront sign-in's just-in-time customer that
+   * the store's answer refuses. Deleted whatever SCIM_DELETE_MODE says (a customer that should
+   * never have been is not kept deactivated), through the deletion of a SCIM DELETE.
+   */
+  async removeCreated(userId: string, externalId: string | undefined, view: UserViewContext): Promise<void> {
+    const id = toCustomerId(userId);
+    if (!id) throw notFound(`User ${userId}`);
+    await this.locked(userId, view, () => this.deleteNow(id, externalId));
+  }
+
+  /**
+   * Deletes a customer. Its externalId index entry goes with it: BigCommerce deletes a customer's
+   * metafields with the customer, and an entry still pending is forgotten, so that lookups stop
+   * naming the customer and a write-behind still trying gives up.
+   */
+  private async deleteNow(id: CustomerId, externalId: string | undefined): Promise<void> {
+    await this.client.customers.delete([id]);
+    this.audit({ operation: "delete", customerId: id, changed: [] });
+    if (externalId) await this.index.forget(id, externalId).catch((err: unknown) => this.warnIndex(err, id));
   }
 
   /**
