@@ -28,6 +28,7 @@ import { resourceIdGuard } from "./http/resource-id-guard.js";
 import { auditWrites, noteChange } from "./http/audit-writes.js";
 import { enterRequestScope } from "./http/request-scope.js";
 import { enterRequestDeadline } from "./http/request-deadline.js";
+import { serveIdpConnection } from "./http/idp-connection.js";
 import type { ScimServices } from "./scim/context.js";
 import { GroupDirectory } from "./scim/groups/group-directory.js";
 import { GroupService } from "./scim/groups/group-service.js";
@@ -282,7 +283,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   scim.use(ReplicaHops.orAuthenticate(checkToken));
   scim.use(enterRequestScope);
   // The IdP's connection is busy until the answer is done: the client's batch lanes expect it.
-  if (connections) scim.use((req, res, next) => res.once("close", connections.serve(req.socket, next).end));
+  if (connections) scim.use(serveIdpConnection(connections));
   scim.use(jsonBody(config.bodyLimit));
   if (hops) scim.use(hops.checkBody);
   // Replicas: a follower passes the (checked) request to the leader, where batches fill.

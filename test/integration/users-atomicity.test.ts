@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { FaultRule } from "../../src/emulator/faults.js";
-import { BC, createUser, ENT, newUser, store, useBridge } from "./helpers.js";
+import { BC, createUser, ENT, newUser, store, useBridge, withBridge } from "./helpers.js";
 
 /**
  * RFC 7644 §3.5.2: a PATCH or PUT that fails leaves the resource as it was; one that succeeds
@@ -156,3 +156,23 @@ describe("a failed user create leaves no customer", () => {
     b.emulator.faults.clear();
   });
 });
+
+describe("an externalId index entry written behind the answer", () => {
+  it("is still tried after its create's own deadline has passed (its retries are work of their own)", async () => {
+    // A short request budget: the retries (2 s, then 4 s after a failure) come after it.
+    const env = { SCIM_REQUEST_BUDGET_MS: "2500", BIGCOMMERCE_REQUEST_TIMEOUT_MS: "1000", BIGCOMMERCE_MAX_WAIT_MS: "1500" };
+    await withBridge(env, async (own) => {
+      own.emulator.faults.add({ method: "POST", path: "/v3/customers/metafields", status: 503, count: 2 });
+      const created = await own.api.post("/Users", newUser("behind.late@x.test", { externalId: "behind-late" }));
+      expect(created.status).toBe(201);
+      // The third attempt, about 6 s after the create, is the first BigCommerce accepts.
+      await vi.waitFor(
+        () => expect(store(own).metafields.where((m) => m.resource_id === Number(created.body.id)).length).toBeGreaterThan(0),
+        { timeout: 30_000, interval: 200 },
+      );
+      const posts = own.upstreamCalls().filter((c) => c.method === "POST" && c.path.endsWith("/v3/customers/metafields"));
+      expect(posts.map((c) => c.status)).toEqual([503, 503, 200]);
+    });
+  });
+});
+

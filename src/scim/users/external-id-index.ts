@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { BigCommerceClient, CustomerId } from "../../bigcommerce/index.js";
-import { ConflictError, nonEmpty, toCustomerId } from "../../bigcommerce/index.js";
+import { ConflictError, nonEmpty, runWithoutDeadline, toCustomerId } from "../../bigcommerce/index.js";
 import { InProcessPendingIndex, type PendingIndexEntries } from "./pending-index.js";
 
 /**
@@ -73,7 +73,9 @@ export class ExternalIdIndex {
       await this.write(customerId, externalId);
       return;
     }
-    const writing = this.writeBehind(customerId, externalId);
+    // Work of its own, not bound by the create's deadline: its retries come after that has passed
+    // (under it, each would expire in its batch lane without being sent, for the whole hour).
+    const writing = runWithoutDeadline(() => this.writeBehind(customerId, externalId));
     this.behind.add(writing);
     void writing.finally(() => this.behind.delete(writing));
   }
