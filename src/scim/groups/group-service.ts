@@ -371,11 +371,14 @@ export class GroupService {
     if (group.is_default) throw mutability("This is the store's default customer group and cannot be deleted through SCIM");
     // Every member leaves the group first, as if the IdP had removed it: the effective group
     // falls back by precedence, remembered memberships and parked customers' return group drop
-    // it. Only members whose stored state names the group need a write; the others (in this
-    // group alone) end in no group (0) through the delete itself, as their removal would leave
-    // them. A failure leaves the group in place, some members already out of it: the IdP's
-    // retry finds only the rest and finishes (membership moves are idempotent).
-    const leaving = await this.listing.membersRemembering(group.id);
+    // it. Only members whose stored values name the group need a write (member-listing.ts, the
+    // same listing as the groups.value filter's); the others (in this group alone) end in no
+    // group (0) through the delete itself, as their removal would leave them. A customer whose
+    // stale value names the group without making it a member is read and left as it is (a
+    // removal of a non-member writes nothing). A failure leaves the group in place, some
+    // members already out of it: the IdP's retry finds only the rest and finishes (membership
+    // moves are idempotent).
+    const leaving = await this.listing.storedMembers(group.id);
     if (leaving.length > MAX_GROUP_MEMBERS_PER_REQUEST) throw tooManyToDelete(leaving.length);
     if (leaving.length > 0) await this.writing(() => this.membership.apply(group.id, [], leaving));
     await this.writing(() => this.client.customerGroups.delete(group.id));
