@@ -78,6 +78,13 @@ function userReference(member: Record<string, unknown>): unknown {
   return value ?? named;
 }
 
+/** Whether a member list names exactly these customers (order and repeats aside). */
+function sameIds(customers: readonly Customer[], ids: readonly CustomerId[]): boolean {
+  const listed = new Set<number>(customers.map((c) => c.id));
+  const named = new Set<number>(ids);
+  return listed.size === named.size && [...named].every((id) => listed.has(id));
+}
+
 export class GroupService {
   private warnedUnavailable = false;
   constructor(
@@ -280,8 +287,19 @@ export class GroupService {
 
   async replace(id: string, body: unknown, baseUrl: string): Promise<Json> {
     const group = await this.requireGroup(id);
-    const { displayName, members } = this.parseBody(body, "PUT");
-    if (members !== null) this.refuseParkingGroup(group, "given or relieved of members");
+    const parsed = this.parseBody(body, "PUT");
+    const { displayName } = parsed;
+    let { members } = parsed;
+    // Okta and Entra PUT the whole group, members included, to rename it. For the deactivated
+    // group, members equal to the ones it lists change nothing and are read as left out (the
+    // rename applies, no member is read again); any other list is a membership write, refused.
+    let unchanged: Customer[] | null = null;
+    if (members !== null && group.id === this.parkingGroupId) {
+      const current = await this.members(group.id);
+      if (!sameIds(current, members)) this.refuseParkingGroup(group, "given or relieved of members");
+      unchanged = current;
+      members = null;
+    }
     const changed: string[] = [];
     // A PUT without `members` keeps them (RFC 7644 §3.5.1 lets a server keep what is not sent):
     // emptying a customer group because a client left the attribute out would be destructive.
@@ -292,7 +310,7 @@ export class GroupService {
     if (displayName !== group.name) await this.assertNameFree(displayName, group.id);
     const current = await this.writeAll(group, displayName, wanted === null ? null : { join: wanted, leave: leaving }, changed);
     this.audit({ operation: "replace", groupId: group.id, changed });
-    return this.toScim(current, await this.members(group.id), baseUrl);
+    return this.toScim(current, unchanged ?? (await this.members(group.id)), baseUrl);
   }
 
   async patch(id: string, body: unknown): Promise<void> {
