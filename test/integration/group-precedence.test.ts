@@ -445,6 +445,11 @@ describe("deleting a group (DELETE /Groups/{id})", () => {
       expect(groupOf(parked)).toBe(1);
       expect(s.customers.get(Number(stale))).toEqual(staleBefore);
       expect(s.attributeValues.find(Number(stale), returnGroup)?.attribute_value).toBe(doomed);
+      // The value left behind names a group the bridge deleted: neither its groups nor the filter report it.
+      expect(((await own.api.get(`/Users/${stale}`)).body.groups as { value: string }[]).map((g) => g.value)).toEqual([kept]);
+      const filtered = await countCalls(own, () => own.api.get(`/Users?filter=${encodeURIComponent(`groups.value eq "${doomed}"`)}`));
+      expect(filtered.result.body.totalResults).toBe(0);
+      expect(filtered.calls).toEqual(["GET /v3/customers"]);
       expect(((await own.api.get(`/Users/${multi}`)).body.groups as { value: string }[]).map((g) => g.value)).toEqual([kept]);
       expect((await own.api.patch(`/Users/${parked}`, [{ op: "replace", path: "active", value: true }])).status).toBe(200);
       expect(groupOf(parked)).toBe(0);

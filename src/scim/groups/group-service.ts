@@ -158,6 +158,8 @@ export class GroupService {
 
   private async allGroups(): Promise<CustomerGroup[]> {
     const out: CustomerGroup[] = [];
+    const mark = this.directory.mark();
+    let complete = false;
     for (let page = 1; page <= 40; page++) {
       let groups: CustomerGroup[];
       try {
@@ -167,9 +169,12 @@ export class GroupService {
         throw err;
       }
       out.push(...groups);
-      if (groups.length < PAGE) break;
+      if (groups.length < PAGE) {
+        complete = true;
+        break;
+      }
     }
-    this.directory.remember(out);
+    this.directory.remember(out, complete, mark);
     return out;
   }
 
