@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { BigCommerceClient, CustomerGroup } from "../../bigcommerce/index.js";
+import { systemClock, type BigCommerceClient, type Clock, type CustomerGroup } from "../../bigcommerce/index.js";
 
 /** Pages of 250 groups a load reads at most. */
 const LOAD_PAGES = 20;
@@ -38,6 +38,7 @@ export class GroupDirectory {
     private readonly client: BigCommerceClient,
     private readonly logger: Logger,
     private readonly refreshMs = 60_000,
+    private readonly clock: Pick<Clock, "now"> = systemClock,
   ) {}
 
   nameOf(id: number): string | undefined {
@@ -130,9 +131,9 @@ export class GroupDirectory {
 
   /** One listing at a time, at most one per CONFIRM_GAP_MS, to settle the unconfirmed ids. */
   private confirmSoon(): void {
-    if (this.confirming || Date.now() - this.lastConfirmAt < CONFIRM_GAP_MS) return;
+    if (this.confirming || this.clock.now() - this.lastConfirmAt < CONFIRM_GAP_MS) return;
     this.confirming = true;
-    this.lastConfirmAt = Date.now();
+    this.lastConfirmAt = this.clock.now();
     void this.refresh().finally(() => {
       this.confirming = false;
     });
