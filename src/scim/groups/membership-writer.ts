@@ -88,7 +88,7 @@ export class MembershipWriter {
         const standing = this.standingOf(customer);
         if (standing.memberships.includes(groupId)) return;
         const next = [...standing.memberships, groupId];
-        storedMemberships(next, await this.effective(next, refreshNames), customer.id);
+        storedMemberships(this.existing(next), await this.effective(next, refreshNames), customer.id);
       },
     );
 
@@ -162,6 +162,11 @@ export class MembershipWriter {
     return this.precedence.effective(existing, (g) => this.names.nameOf(g));
   }
 
+  /** Memberships without the groups known deleted (group-directory.ts). */
+  private existing(memberships: readonly number[]): number[] {
+    return memberships.filter((g) => !this.names.isDeleted(g));
+  }
+
   /** The customer, or null when it is no customer of this store; any other failure fails the request. */
   private readOrNull(id: CustomerId, recent: boolean): Promise<Customer | null> {
     return this.reader.getCustomer(String(id), { recent }).catch((err: unknown) => {
@@ -183,8 +188,7 @@ export class MembershipWriter {
       const target = await this.effective(next, refreshNames);
       // Groups known deleted since they were joined leave the value whenever it is written;
       // never a write for that alone, which would cost an attribute-value write of its own.
-      const kept = next.filter((g) => !this.names.isDeleted(g));
-      const stored = membershipsValue(next, target) === standing.stored ? standing.stored : storedMemberships(kept, target, id);
+      const stored = membershipsValue(next, target) === standing.stored ? standing.stored : storedMemberships(this.existing(next), target, id);
       await this.write(customer, standing, stored, target, parked);
     });
   }
