@@ -171,7 +171,10 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   // Replicas: every replica's writes make a remembered read stale, through Redis.
   const recentReads = new RecentReads(config.recentReadMs, shared ? { shared: new RedisWriteEpochs(shared.redis, shared.keys) } : {});
   const listing = new MemberListing(client, catalog, config.deactivatedGroupId);
-  const reader = new UserReader(client, index, config.maxScan, recentReads, addressMapping.mapped, (groupId) => listing.storedMembers(groupId));
+  // A group known deleted has no members for a groups.value filter: no listing of stored values.
+  const reader = new UserReader(client, index, config.maxScan, recentReads, addressMapping.mapped, async (groupId) =>
+    directory.isDeleted(groupId) ? [] : listing.storedMembers(groupId),
+  );
   const perCustomer = new ForgettingLock(recentReads, shared?.writeLock ?? new KeyedLock());
   const writer = new UserWriter(
     client,
@@ -201,7 +204,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     catalog,
     perCustomer,
     config.deactivatedGroupId,
-    { nameOf: (id) => directory.nameOf(id), refresh: () => directory.load() },
+    { nameOf: (id) => directory.nameOf(id), isDeleted: (id) => directory.isDeleted(id), refresh: () => directory.load() },
     config.mapping.groupPrecedence,
     logger,
   );
@@ -217,6 +220,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
       storedAttributes,
       mapping,
       groupName: (id) => directory.nameOf(id),
+      groupDeleted: (id) => directory.isDeleted(id),
       parkingGroupId: config.deactivatedGroupId,
       baseUrl,
       ...(addressMapping.mapped ? { addresses: addressMapping } : {}),

@@ -18,6 +18,8 @@ export interface UserViewContext {
   mapping?: CustomMapping;
   /** Display name of a customer group, when known (cached; never an upstream call here). */
   groupName(groupId: number): string | undefined;
+  /** Whether a group a stored value names is known deleted (cached; never an upstream call here): not shown in `groups`. */
+  groupDeleted?: (groupId: number) => boolean;
   /** Base URL of the SCIM endpoint (absolute or path), without a trailing slash. */
   baseUrl: string;
   /** SCIM addresses, when the mapping file maps them (customer-addresses.ts). */
@@ -90,8 +92,8 @@ export function userFromCustomer(customer: Customer, view: UserViewContext): Sci
   Object.assign(user, copiedValuesIn(customer, CORE_USER));
 
   // The customer group, then the other SCIM groups the IdP put the user in, the group a parked
-  // user returns to among them (group-memberships.ts).
-  const groupIds = groupsOf(customer.customer_group_id, v, view.parkingGroupId);
+  // user returns to among them (group-memberships.ts), none that no longer exists.
+  const groupIds = groupsOf(customer.customer_group_id, v, view.parkingGroupId, view.groupDeleted);
   if (groupIds.length > 0) {
     user.groups = groupIds.map((groupId) => {
       const display = view.groupName(groupId);

@@ -57,11 +57,20 @@ export function standingOf(customerGroupId: number, values: ParkingValues, parki
 /**
  * The groups a customer is a member of, as the User's `groups`, the Group's member listing and
  * a `groups.value` filter all see them (member-listing.ts): its customer group, the group it
- * returns to when parked, and its remembered memberships. None is 0.
+ * returns to when parked, and its remembered memberships. None is 0, and none is a group
+ * `isDeleted` knows gone (group-directory.ts): a stored value may outlive its group (deleted in
+ * the control panel, or before deletes took members out), which BigCommerce does not tell the
+ * customer's values; the customer group itself is BigCommerce's own and always exists.
  */
-export function groupsOf(customerGroupId: number, values: ParkingValues & { groupMemberships?: string | undefined }, parkingGroupId: number | null): number[] {
+export function groupsOf(
+  customerGroupId: number,
+  values: ParkingValues & { groupMemberships?: string | undefined },
+  parkingGroupId: number | null,
+  isDeleted: (groupId: number) => boolean = () => false,
+): number[] {
   const { effective } = standingOf(customerGroupId, values, parkingGroupId);
-  return [...new Set([customerGroupId, effective, ...(parseMemberships(values.groupMemberships) ?? [])])].filter((g) => g > 0);
+  const stored = [effective, ...(parseMemberships(values.groupMemberships) ?? [])].filter((g) => g !== customerGroupId && g > 0 && !isDeleted(g));
+  return [...new Set([customerGroupId, ...stored])].filter((g) => g > 0);
 }
 
 /**
@@ -69,8 +78,7 @@ export function groupsOf(customerGroupId: number, values: ParkingValues & { grou
  * alone says it (none, or only the effective one). Refused (400) when it does not fit.
  */
 export function storedMemberships(memberships: readonly number[], effective: number, customerId: number): string {
-  if (memberships.length === 0 || (memberships.length === 1 && memberships[0] === effective)) return "";
-  const value = memberships.join(",");
+  const value = membershipsValue(memberships, effective);
   if (value.length > VALUE_MAX) {
     throw new ScimError(
       400,
@@ -80,6 +88,12 @@ export function storedMemberships(memberships: readonly number[], effective: num
     );
   }
   return value;
+}
+
+/** storedMemberships() without the length check. */
+export function membershipsValue(memberships: readonly number[], effective: number): string {
+  if (memberships.length === 0 || (memberships.length === 1 && memberships[0] === effective)) return "";
+  return memberships.join(",");
 }
 
 /**

@@ -218,6 +218,53 @@ describe("membership writes to the parking group through /Groups", () => {
     });
   });
 
+  it("a PUT renaming it with its members as listed (Okta's and Entra's full resource) is allowed; a list that differs is refused", async () => {
+    await withParking(async (own, groupOf) => {
+      const parking = String(PARKING);
+      const make = async (email: string) => (await own.api.post("/Users", newUser(email))).body.id as string;
+      const [first, second, active] = [await make("parking.put.one@x.test"), await make("parking.put.two@x.test"), await make("parking.put.active@x.test")];
+      for (const id of [first, second]) expect((await own.api.patch(`/Users/${id}`, [{ op: "replace", path: "active", value: false }])).status).toBe(200);
+      const asRead = (await own.api.get(`/Groups/${parking}`)).body as { members: { value: string }[] } & Record<string, unknown>;
+      expect(asRead.members.map((m) => m.value)).toEqual([first, second]);
+
+      // Members that differ, with a rename: refused before any write, the name kept.
+      const refusals: [string, unknown[]][] = [
+        ["one left out", [asRead.members[0]]],
+        ["one more", [...asRead.members, { value: active }]],
+        ["one swapped", [asRead.members[0], { value: active }]],
+      ];
+      for (const [label, members] of refusals) {
+        const { result, calls } = await countCalls(own, () => own.api.put(`/Groups/${parking}`, { ...asRead, displayName: "Renamed", members }));
+        refused(result, label);
+        expect(writes(calls), label).toEqual([]);
+      }
+      expect(store(own).groups.get(PARKING)!.name).toBe("Deactivated");
+
+      // The members as read (objects as listed, in another order, or bare values): the rename alone.
+      const echoes: [string, unknown[]][] = [
+        ["as read", asRead.members],
+        ["reordered", [...asRead.members].reverse()],
+        ["values", [{ value: second }, { value: first }, { value: first }]],
+      ];
+      for (const [index, [label, members]] of echoes.entries()) {
+        const name = `Parked ${index}`;
+        const { result, calls } = await countCalls(own, () => own.api.put(`/Groups/${parking}`, { ...asRead, displayName: name, members }));
+        expect(result.status, label).toBe(200);
+        expect(result.body.displayName, label).toBe(name);
+        expect(result.body.members.map((m: { value: string }) => m.value), label).toEqual([first, second]);
+        expect(writes(calls), label).toEqual([`PUT /v2/customer_groups/${PARKING}`]);
+        // The members are read once, for the comparison, and that read answers the PUT.
+        expect(calls.filter((c) => c === "GET /v3/customers/attribute-values"), label).toHaveLength(1);
+        expect(calls.filter((c) => c === "GET /v3/customers"), label).toHaveLength(1);
+        expect(store(own).groups.get(PARKING)!.name, label).toBe(name);
+      }
+      expect([groupOf(first), groupOf(second), groupOf(active)]).toEqual([PARKING, PARKING, 0]);
+      // Still parked, and `active` still returns them.
+      expect((await own.api.patch(`/Users/${first}`, [{ op: "replace", path: "active", value: true }])).status).toBe(200);
+      expect(groupOf(first)).toBe(0);
+    });
+  });
+
   it("DELETE stays refused, naming the setting", async () => {
     await withParking(async (own) => {
       const { result, calls } = await countCalls(own, () => own.api.delete(`/Groups/${PARKING}`));

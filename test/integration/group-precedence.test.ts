@@ -407,4 +407,52 @@ describe("deleting a group (DELETE /Groups/{id})", () => {
       expect(s.customers.where((c) => c.customer_group_id === Number(big))).toHaveLength(0);
     });
   });
+
+  it("finds the members to move in one attribute-values listing; a stale return group on a member of another group is left alone, with no write", async () => {
+    await withBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" }, async (own) => {
+      const s = store(own);
+      s.groups.insert({ name: "Deactivated" });
+      const groupOf = (id: string) => s.customers.get(Number(id))!.customer_group_id;
+      const [doomed, kept] = [await makeGroup(own.api, "Doomed"), await makeGroup(own.api, "Kept")];
+      const make = async (email: string) => (await own.api.post("/Users", newUser(email))).body.id as string;
+      const [multi, parked, stale, alone] = [await make("one.multi@x.test"), await make("one.parked@x.test"), await make("one.stale@x.test"), await make("one.alone@x.test")];
+      await add(own.api, kept, multi);
+      await add(own.api, doomed, multi);
+      await add(own.api, doomed, parked);
+      await add(own.api, kept, stale);
+      await add(own.api, doomed, alone);
+      expect((await own.api.patch(`/Users/${parked}`, [{ op: "replace", path: "active", value: false }])).status).toBe(200);
+      // A return group left behind by an earlier reactivation (its clean-up lost): the customer
+      // is in Kept alone, active, and no member of Doomed.
+      const returnGroup = s.attributes.all().find((a) => a.name === "scim_group_before_deactivation")!.id;
+      s.attributeValues.insert({ customer_id: Number(stale), attribute_id: returnGroup, attribute_value: doomed });
+      const staleBefore = structuredClone(s.customers.get(Number(stale)));
+      expect(await memberIds(own.api, doomed)).toEqual([multi, parked, alone].sort());
+
+      const { result, calls } = await countCalls(own, () => own.api.delete(`/Groups/${doomed}`));
+      expect(result.status).toBe(204);
+      // The group, one listing of both stored values (memberships and return groups), one id:in
+      // read of the customers it names: no listing of the parked customers of their own.
+      expect(calls.filter((c) => c.startsWith("GET ")).sort()).toEqual([`GET /v2/customer_groups/${doomed}`, "GET /v3/customers", "GET /v3/customers/attribute-values"]);
+      // Writes for the two members only: Multi's memberships and group, Parked's return group.
+      const items = (method: string, path: string) =>
+        own.emulator.requests.filter((r) => r.method === method && r.path.endsWith(path) && r.status < 300).reduce((n, r) => n + (r.items ?? 0), 0);
+      expect(items("PUT", "/v3/customers/attribute-values")).toBe(2);
+      expect(items("PUT", "/v3/customers")).toBe(1);
+      expect(calls.filter((c) => !c.startsWith("GET ") && !c.startsWith("PUT ")).sort()).toEqual([`DELETE /v2/customer_groups/${doomed}`]);
+      expect(groupOf(multi)).toBe(Number(kept));
+      expect(groupOf(alone)).toBe(0);
+      expect(groupOf(parked)).toBe(1);
+      expect(s.customers.get(Number(stale))).toEqual(staleBefore);
+      expect(s.attributeValues.find(Number(stale), returnGroup)?.attribute_value).toBe(doomed);
+      // The value left behind names a group the bridge deleted: neither its groups nor the filter report it.
+      expect(((await own.api.get(`/Users/${stale}`)).body.groups as { value: string }[]).map((g) => g.value)).toEqual([kept]);
+      const filtered = await countCalls(own, () => own.api.get(`/Users?filter=${encodeURIComponent(`groups.value eq "${doomed}"`)}`));
+      expect(filtered.result.body.totalResults).toBe(0);
+      expect(filtered.calls).toEqual(["GET /v3/customers"]);
+      expect(((await own.api.get(`/Users/${multi}`)).body.groups as { value: string }[]).map((g) => g.value)).toEqual([kept]);
+      expect((await own.api.patch(`/Users/${parked}`, [{ op: "replace", path: "active", value: true }])).status).toBe(200);
+      expect(groupOf(parked)).toBe(0);
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GroupPrecedence, membershipsOf, parseMemberships, storedMemberships } from "../../src/mapping/group-memberships.js";
+import { GroupPrecedence, groupsOf, membershipsOf, parseMemberships, storedMemberships } from "../../src/mapping/group-memberships.js";
 
 const names = new Map([
   [1, "Retail"],
@@ -51,5 +51,17 @@ describe("GroupPrecedence", () => {
     expect(p.effective([4, 3], nameOf)).toBe(3);
     expect(new GroupPrecedence([]).effective([2, 1, 3], nameOf)).toBe(3);
     expect(new GroupPrecedence([]).effective([], nameOf)).toBe(0);
+  });
+});
+
+describe("groupsOf", () => {
+  it("leaves out groups known deleted that stored values name, never the customer group itself", () => {
+    const deleted = (id: number) => id === 5 || id === 9;
+    expect(groupsOf(1, { groupMemberships: "5,1,2" }, null, deleted)).toEqual([1, 2]);
+    // Parked (group 9 is the parking group here), returning to a deleted group: in the parking group only.
+    expect(groupsOf(9, { active: "false", groupBeforeDeactivation: "5" }, 9, deleted)).toEqual([9]);
+    expect(groupsOf(9, { active: "false", groupBeforeDeactivation: "5", groupMemberships: "5,3" }, 9, deleted)).toEqual([9, 3]);
+    // Without the directory's word, every named group is shown.
+    expect(groupsOf(1, { groupMemberships: "5,1" }, null)).toEqual([1, 5]);
   });
 });

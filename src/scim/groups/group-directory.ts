@@ -1,24 +1,64 @@
 import type { Logger } from "pino";
-import type { BigCommerceClient, CustomerGroup } from "../../bigcommerce/index.js";
+import { systemClock, type BigCommerceClient, type Clock, type CustomerGroup } from "../../bigcommerce/index.js";
+
+/** Pages of 250 groups a load reads at most. */
+const LOAD_PAGES = 20;
+/** Least time between two loads started to confirm group ids the directory does not know. */
+const CONFIRM_GAP_MS = 5_000;
 
 /**
  * Customer group names, cached so that a user's `groups[].display` never costs a BigCommerce
  * call on the read path. Refreshed in the background and updated by the bridge's own group
  * writes. Customer groups are plan-dependent: when the store refuses them, names stay unknown.
+ *
+ * It also says, without a call, which groups named by a customer's stored values (remembered
+ * memberships, the group a parked customer returns to) no longer exist: deleted through SCIM,
+ * or outside it (the control panel, or before deletes took members out). BigCommerce numbers
+ * customer groups in creation order and never reuses an id, so a group missing from a complete
+ * listing whose highest id is above its own was deleted before that listing. A higher id the
+ * directory has not seen may be a group created since: it counts as existing until a listing
+ * started after it was first asked about (one, started then, shared by every id asked meanwhile)
+ * says otherwise.
  */
 export class GroupDirectory {
   private names = new Map<number, string>();
   private defaultId = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** The highest id of the last complete listing; null before the first one. */
+  private highestListed: number | null = null;
+  /** Groups known deleted: by the bridge itself, or missing from a listing started after they were asked about. */
+  private readonly deleted = new Set<number>();
+  /** Ids above highestListed the directory does not know, with the ask sequence number when first asked. */
+  private readonly unconfirmed = new Map<number, number>();
+  private asks = 0;
+  private confirming = false;
+  private lastConfirmAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly client: BigCommerceClient,
     private readonly logger: Logger,
     private readonly refreshMs = 60_000,
+    private readonly clock: Pick<Clock, "now"> = systemClock,
   ) {}
 
   nameOf(id: number): string | undefined {
     return this.names.get(id);
+  }
+
+  /**
+   * Whether a group named by a stored value is known to be gone (never a call here). Unknown
+   * ids that may be new count as existing, and a listing to confirm them starts in the
+   * background. Before the first complete listing (or on a store that refuses customer
+   * groups) nothing is known gone.
+   */
+  isDeleted(id: number): boolean {
+    if (this.names.has(id)) return false;
+    if (this.deleted.has(id)) return true;
+    if (this.highestListed === null) return false;
+    if (id < this.highestListed) return true;
+    if (!this.unconfirmed.has(id)) this.unconfirmed.set(id, ++this.asks);
+    this.confirmSoon();
+    return false;
   }
 
   /** The group BigCommerce puts new customers in (`is_default`), 0 when none is known. */
@@ -28,25 +68,54 @@ export class GroupDirectory {
 
   set(id: number, name: string): void {
     this.names.set(id, name);
+    this.deleted.delete(id);
+    this.unconfirmed.delete(id);
   }
 
-  /** Takes in a complete listing of the store's groups (names and the default group). */
-  remember(groups: readonly CustomerGroup[]): void {
+  /** Where the asks stand before a listing is read: pass it to remember(). */
+  mark(): number {
+    return this.asks;
+  }
+
+  /**
+   * Takes in a listing of the store's groups (names and the default group). A complete one
+   * (read to its last page) also says which ids asked about before `mark` are gone.
+   */
+  remember(groups: readonly CustomerGroup[], complete = false, mark = Number.NEGATIVE_INFINITY): void {
     this.names = new Map(groups.map((g) => [g.id, g.name]));
     this.defaultId = groups.find((g) => g.is_default)?.id ?? 0;
+    if (!complete) {
+      // Names beyond this listing are unknown: nothing is gone for being absent from it.
+      this.highestListed = null;
+      return;
+    }
+    this.highestListed = groups.reduce((max, g) => Math.max(max, g.id), 0);
+    for (const [id, askedAt] of this.unconfirmed) {
+      if (this.names.has(id)) this.unconfirmed.delete(id);
+      else if (askedAt <= mark) {
+        this.unconfirmed.delete(id);
+        this.deleted.add(id);
+      }
+    }
   }
 
   forget(id: number): void {
     this.names.delete(id);
+    this.deleted.add(id);
+    this.unconfirmed.delete(id);
   }
 
   /** Reads every group now; fails when BigCommerce does (group precedence needs the names). */
   async load(): Promise<void> {
+    const mark = this.mark();
     const all: CustomerGroup[] = [];
-    for (let page = 1; page <= 20; page++) {
+    for (let page = 1; page <= LOAD_PAGES; page++) {
       const groups = await this.client.customerGroups.list({ page, limit: 250 });
       all.push(...groups);
-      if (groups.length < 250) break;
+      if (groups.length < 250) {
+        this.remember(all, true, mark);
+        return;
+      }
     }
     this.remember(all);
   }
@@ -58,6 +127,16 @@ export class GroupDirectory {
     } catch (err) {
       this.logger.warn({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, "customer group names not refreshed");
     }
+  }
+
+  /** One listing at a time, at most one per CONFIRM_GAP_MS, to settle the unconfirmed ids. */
+  private confirmSoon(): void {
+    if (this.confirming || this.clock.now() - this.lastConfirmAt < CONFIRM_GAP_MS) return;
+    this.confirming = true;
+    this.lastConfirmAt = this.clock.now();
+    void this.refresh().finally(() => {
+      this.confirming = false;
+    });
   }
 
   start(): void {

@@ -78,6 +78,13 @@ function userReference(member: Record<string, unknown>): unknown {
   return value ?? named;
 }
 
+/** Whether a member list names exactly these customers (order and repeats aside). */
+function sameIds(customers: readonly Customer[], ids: readonly CustomerId[]): boolean {
+  const listed = new Set<number>(customers.map((c) => c.id));
+  const named = new Set<number>(ids);
+  return listed.size === named.size && [...named].every((id) => listed.has(id));
+}
+
 export class GroupService {
   private warnedUnavailable = false;
   constructor(
@@ -151,6 +158,8 @@ export class GroupService {
 
   private async allGroups(): Promise<CustomerGroup[]> {
     const out: CustomerGroup[] = [];
+    const mark = this.directory.mark();
+    let complete = false;
     for (let page = 1; page <= 40; page++) {
       let groups: CustomerGroup[];
       try {
@@ -160,9 +169,12 @@ export class GroupService {
         throw err;
       }
       out.push(...groups);
-      if (groups.length < PAGE) break;
+      if (groups.length < PAGE) {
+        complete = true;
+        break;
+      }
     }
-    this.directory.remember(out);
+    this.directory.remember(out, complete, mark);
     return out;
   }
 
@@ -280,8 +292,19 @@ export class GroupService {
 
   async replace(id: string, body: unknown, baseUrl: string): Promise<Json> {
     const group = await this.requireGroup(id);
-    const { displayName, members } = this.parseBody(body, "PUT");
-    if (members !== null) this.refuseParkingGroup(group, "given or relieved of members");
+    const parsed = this.parseBody(body, "PUT");
+    const { displayName } = parsed;
+    let { members } = parsed;
+    // Okta and Entra PUT the whole group, members included, to rename it. For the deactivated
+    // group, members equal to the ones it lists change nothing and are read as left out (the
+    // rename applies, no member is read again); any other list is a membership write, refused.
+    let unchanged: Customer[] | null = null;
+    if (members !== null && group.id === this.parkingGroupId) {
+      const current = await this.members(group.id);
+      if (!sameIds(current, members)) this.refuseParkingGroup(group, "given or relieved of members");
+      unchanged = current;
+      members = null;
+    }
     const changed: string[] = [];
     // A PUT without `members` keeps them (RFC 7644 §3.5.1 lets a server keep what is not sent):
     // emptying a customer group because a client left the attribute out would be destructive.
@@ -292,7 +315,7 @@ export class GroupService {
     if (displayName !== group.name) await this.assertNameFree(displayName, group.id);
     const current = await this.writeAll(group, displayName, wanted === null ? null : { join: wanted, leave: leaving }, changed);
     this.audit({ operation: "replace", groupId: group.id, changed });
-    return this.toScim(current, await this.members(group.id), baseUrl);
+    return this.toScim(current, unchanged ?? (await this.members(group.id)), baseUrl);
   }
 
   async patch(id: string, body: unknown): Promise<void> {
@@ -371,11 +394,14 @@ export class GroupService {
     if (group.is_default) throw mutability("This is the store's default customer group and cannot be deleted through SCIM");
     // Every member leaves the group first, as if the IdP had removed it: the effective group
     // falls back by precedence, remembered memberships and parked customers' return group drop
-    // it. Only members whose stored state names the group need a write; the others (in this
-    // group alone) end in no group (0) through the delete itself, as their removal would leave
-    // them. A failure leaves the group in place, some members already out of it: the IdP's
-    // retry finds only the rest and finishes (membership moves are idempotent).
-    const leaving = await this.listing.membersRemembering(group.id);
+    // it. Only members whose stored values name the group need a write (member-listing.ts, the
+    // same listing as the groups.value filter's); the others (in this group alone) end in no
+    // group (0) through the delete itself, as their removal would leave them. A customer whose
+    // stale value names the group without making it a member is read and left as it is (a
+    // removal of a non-member writes nothing). A failure leaves the group in place, some
+    // members already out of it: the IdP's retry finds only the rest and finishes (membership
+    // moves are idempotent).
+    const leaving = await this.listing.storedMembers(group.id);
     if (leaving.length > MAX_GROUP_MEMBERS_PER_REQUEST) throw tooManyToDelete(leaving.length);
     if (leaving.length > 0) await this.writing(() => this.membership.apply(group.id, [], leaving));
     await this.writing(() => this.client.customerGroups.delete(group.id));

@@ -18,6 +18,8 @@ type ScannedKey = "groupMemberships" | "groupBeforeDeactivation";
  * Deactivated customers parked in the deactivated group are members of the group they return to
  * (one call per 250 parked customers, when SCIM_DEACTIVATED_GROUP_ID is set). The cost grows
  * with the members, the multi-group and the parked customers, never with the whole store.
+ * Finding only the customers whose stored values name a group (storedMembers) costs one
+ * listing of both values instead.
  */
 export class MemberListing {
   constructor(
@@ -62,23 +64,17 @@ export class MemberListing {
     }
   }
 
-  /** Customers whose remembered memberships name `groupId` (users in two or more groups). */
-  private async rememberedMembers(groupId: number): Promise<CustomerId[]> {
-    const out: CustomerId[] = [];
-    await this.scanMemberships((customerId, groups) => {
-      if (groups.includes(groupId)) out.push(customerId);
-    });
-    return out;
-  }
-
   /**
-   * For a `/Users` filter on `groups.value`: the customers whose stored values name `groupId`
-   * beyond their customer group (which the customer group lookup covers), that is remembered
-   * memberships and the group a parked customer returns to. Both attributes are read in the
-   * same attribute-values listing (one call per 250 values, as many as the multi-group and the
-   * parked customers), so the parked members cost no call of their own. The filter, evaluated
-   * on each user's `groups` (groupsOf), drops a customer whose value does not make it a member
-   * (a deactivation left half-done before the customer was parked).
+   * The customers whose stored values name `groupId` beyond their customer group (which a
+   * customer group lookup covers): remembered memberships (users in two or more groups) and the
+   * group a parked customer returns to. Both attributes are read in the same attribute-values
+   * listing (one call per 250 values, as many as the multi-group and the parked customers), so
+   * the parked members cost no call of their own. It serves the `/Users` filter on
+   * `groups.value` (user-reader.ts) and a group's delete (group-service.ts), which must take
+   * these customers out of the group first. It may name a customer whose value does not make it
+   * a member (a return group left behind by a reactivation whose clean-up was lost, or by a
+   * deactivation left half-done before the customer was parked): the filter, evaluated on each
+   * user's `groups` (groupsOf), drops it, and a removal reads it and writes nothing.
    */
   async storedMembers(groupId: number): Promise<CustomerId[]> {
     const out = new Set<CustomerId>();
@@ -87,20 +83,6 @@ export class MemberListing {
       const names = key === "groupMemberships" ? (parseMemberships(value) ?? []).includes(groupId) : Number(value) === groupId;
       if (names) out.add(customerId);
     });
-    return [...out].sort((a, b) => a - b);
-  }
-
-  /**
-   * The members of `groupId` whose stored state names it beyond their customer group: the
-   * customers whose remembered memberships name it (in two or more groups) and the parked
-   * customers who return to it. Deleting the group must take them out of it first; its other
-   * members (in this group alone) are left in no group by the delete itself, as a removal would.
-   */
-  async membersRemembering(groupId: number): Promise<CustomerId[]> {
-    const out = new Set(await this.rememberedMembers(groupId));
-    const parked = new Map<number, Customer[]>([[groupId, []]]);
-    await this.addParked(parked);
-    for (const c of parked.get(groupId) ?? []) out.add(c.id as CustomerId);
     return [...out].sort((a, b) => a - b);
   }
 

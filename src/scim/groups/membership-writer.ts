@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { BigCommerceClient, Customer, CustomerGroupId, CustomerId } from "../../bigcommerce/index.js";
 import { toCustomerId } from "../../bigcommerce/index.js";
 import { readBridgeAttributes, type AttributeCatalog } from "../../mapping/bridge-attributes.js";
-import { GroupPrecedence, membershipsOf, standingOf, storedMemberships } from "../../mapping/group-memberships.js";
+import { GroupPrecedence, membershipsOf, membershipsValue, standingOf, storedMemberships } from "../../mapping/group-memberships.js";
 import { invalidValue, ScimError } from "../errors.js";
 import type { WriteLock } from "../keyed-lock.js";
 import { UndoLog } from "../undo-log.js";
@@ -17,6 +17,8 @@ const LIST_FIRST_FROM = 100;
 /** Group names for the precedence list: cached, refreshed when a name is missing. */
 export interface GroupNames {
   nameOf(groupId: number): string | undefined;
+  /** Whether the group is known deleted (group-directory.ts): never a call. */
+  isDeleted(groupId: number): boolean;
   refresh(): Promise<void>;
 }
 
@@ -86,7 +88,7 @@ export class MembershipWriter {
         const standing = this.standingOf(customer);
         if (standing.memberships.includes(groupId)) return;
         const next = [...standing.memberships, groupId];
-        storedMemberships(next, await this.effective(next, refreshNames), customer.id);
+        storedMemberships(this.existing(next), await this.effective(next, refreshNames), customer.id);
       },
     );
 
@@ -160,6 +162,11 @@ export class MembershipWriter {
     return this.precedence.effective(existing, (g) => this.names.nameOf(g));
   }
 
+  /** Memberships without the groups known deleted (group-directory.ts). */
+  private existing(memberships: readonly number[]): number[] {
+    return memberships.filter((g) => !this.names.isDeleted(g));
+  }
+
   /** The customer, or null when it is no customer of this store; any other failure fails the request. */
   private readOrNull(id: CustomerId, recent: boolean): Promise<Customer | null> {
     return this.reader.getCustomer(String(id), { recent }).catch((err: unknown) => {
@@ -179,7 +186,9 @@ export class MembershipWriter {
       const next =
         direction === "join" ? (memberships.includes(groupId) ? memberships : [...memberships, groupId]) : memberships.filter((g) => g !== groupId);
       const target = await this.effective(next, refreshNames);
-      const stored = storedMemberships(next, target, id);
+      // Groups known deleted since they were joined leave the value whenever it is written;
+      // never a write for that alone, which would cost an attribute-value write of its own.
+      const stored = membershipsValue(next, target) === standing.stored ? standing.stored : storedMemberships(this.existing(next), target, id);
       await this.write(customer, standing, stored, target, parked);
     });
   }

@@ -1,0 +1,85 @@
+/**
+ * The group directory's answer to "is this group gone?", asked for every group id a customer's
+ * stored values name on each read: never a call of its own, one background listing at most every
+ * 5 s to settle an id it cannot place. A directory of its own on a bridge's client (the emulator
+ * over real HTTP), its throttle on the fake clock.
+ */
+import { pino } from "pino";
+import { describe, expect, it, vi } from "vitest";
+import { GroupDirectory } from "../../src/scim/groups/group-directory.js";
+import { FakeClock } from "../bigcommerce/helpers/fake-clock.js";
+import { STORE_HASH, useBridge } from "./helpers.js";
+
+const b = useBridge({}, { each: true });
+
+function directory(clock = new FakeClock()): { dir: GroupDirectory; clock: FakeClock } {
+  return { dir: new GroupDirectory(b.client, pino({ level: "silent" }), 60_000, clock), clock };
+}
+const listings = () => b.emulator.requests.filter((r) => r.method === "GET" && r.path === `/stores/${STORE_HASH}/v2/customer_groups`).length;
+const groups = () => b.emulator.store(STORE_HASH).groups;
+
+describe("GroupDirectory.isDeleted", () => {
+  it("knows nothing gone before its first listing, except the groups it deleted itself", () => {
+    const { dir } = directory();
+    expect(dir.isDeleted(7)).toBe(false);
+    dir.forget(7);
+    expect(dir.isDeleted(7)).toBe(true);
+    expect(listings()).toBe(0);
+  });
+
+  it("a group missing from a listing below its highest id is gone; a higher unknown id is settled by one listing", async () => {
+    const [a, deleted, c] = ["A", "B", "C"].map((name) => groups().insert({ name }).id) as [number, number, number];
+    b.emulator.store(STORE_HASH).deleteGroup(deleted);
+    const { dir, clock } = directory();
+    await dir.load();
+    b.emulator.clearRequests();
+    expect([dir.isDeleted(a), dir.isDeleted(deleted), dir.isDeleted(c)]).toEqual([false, true, false]);
+    expect(listings()).toBe(0);
+
+    // Above every listed id: a group deleted before the listing, or one created since.
+    const created = groups().insert({ name: "D" }).id;
+    const gone = created + 1;
+    expect(dir.isDeleted(gone)).toBe(false);
+    expect(dir.isDeleted(created)).toBe(false);
+    await vi.waitFor(() => expect(dir.nameOf(created)).toBe("D"));
+    expect(listings()).toBe(1);
+    expect(dir.isDeleted(gone)).toBe(true);
+    expect(dir.isDeleted(created)).toBe(false);
+
+    // Another unknown id within 5 s waits for the next listing (or the minute's refresh).
+    const later = created + 5;
+    expect(dir.isDeleted(later)).toBe(false);
+    expect(listings()).toBe(1);
+    await clock.advance(5_000);
+    expect(dir.isDeleted(later)).toBe(false);
+    await vi.waitFor(() => expect(dir.isDeleted(later)).toBe(true));
+    expect(listings()).toBe(2);
+  });
+
+  it("a listing that fails settles nothing: the unknown id stays shown", async () => {
+    groups().insert({ name: "A" });
+    const { dir, clock } = directory();
+    await dir.load();
+    b.emulator.faults.add({ method: "GET", path: "/v2/customer_groups", status: 500, count: 100 });
+    b.emulator.clearRequests();
+    expect(dir.isDeleted(9)).toBe(false);
+    await vi.waitFor(() => expect(listings()).toBeGreaterThan(0));
+    await dir.refresh(); // fails too, after the ask
+    await clock.advance(5_000);
+    expect(dir.isDeleted(9)).toBe(false);
+    b.emulator.faults.clear();
+    await dir.load();
+    expect(dir.isDeleted(9)).toBe(true);
+  });
+
+  it("a group created by the bridge, or listed again, is not gone", async () => {
+    const { dir } = directory();
+    await dir.load();
+    dir.forget(3);
+    dir.set(3, "Back");
+    expect(dir.isDeleted(3)).toBe(false);
+    dir.remember([{ id: 4, name: "Four" } as never], true);
+    expect(dir.isDeleted(3)).toBe(true);
+    expect(dir.isDeleted(4)).toBe(false);
+  });
+});
