@@ -56,6 +56,22 @@ describe("GroupDirectory.isDeleted", () => {
     expect(listings()).toBe(2);
   });
 
+  it("keeps at most 10,000 ids of each kind, however many an IdP's filters name", async () => {
+    groups().insert({ name: "A" });
+    const { dir } = directory();
+    await dir.load();
+    const high = 1_000_000;
+    for (let i = 0; i < 10_050; i += 1) dir.isDeleted(high + i);
+    expect(dir.tracked.unconfirmed).toBe(10_000);
+    // The listing started by the first ask settles the ids asked before it began; then 10,050 more.
+    await vi.waitFor(() => expect(listings()).toBeGreaterThanOrEqual(1));
+    for (let i = 0; i < 10_050; i += 1) dir.forget(2 * high + i);
+    expect(dir.tracked.deleted).toBe(10_000);
+    // The first forgotten were dropped (shown again until a listing settles them), the newest kept.
+    expect(dir.isDeleted(2 * high + 10_049)).toBe(true);
+    expect(dir.isDeleted(2 * high)).toBe(false);
+  });
+
   it("a listing that fails settles nothing: the unknown id stays shown", async () => {
     groups().insert({ name: "A" });
     const { dir, clock } = directory();

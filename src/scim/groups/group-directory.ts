@@ -5,6 +5,12 @@ import { systemClock, type BigCommerceClient, type Clock, type CustomerGroup } f
 const LOAD_PAGES = 20;
 /** Least time between two loads started to confirm group ids the directory does not know. */
 const CONFIRM_GAP_MS = 5_000;
+/**
+ * Ids kept in each of `deleted` and `unconfirmed` at most: a `groups.value` filter asks about
+ * any id an IdP names, which must not grow the process. Past it the oldest deleted id is
+ * dropped (asked again, a listing settles it again) and a new unknown id is shown as existing.
+ */
+const MAX_TRACKED_IDS = 10_000;
 
 /**
  * Customer group names, cached so that a user's `groups[].display` never costs a BigCommerce
@@ -56,7 +62,7 @@ export class GroupDirectory {
     if (this.deleted.has(id)) return true;
     if (this.highestListed === null) return false;
     if (id < this.highestListed) return true;
-    if (!this.unconfirmed.has(id)) this.unconfirmed.set(id, ++this.asks);
+    if (!this.unconfirmed.has(id) && this.unconfirmed.size < MAX_TRACKED_IDS) this.unconfirmed.set(id, ++this.asks);
     this.confirmSoon();
     return false;
   }
@@ -94,15 +100,25 @@ export class GroupDirectory {
       if (this.names.has(id)) this.unconfirmed.delete(id);
       else if (askedAt <= mark) {
         this.unconfirmed.delete(id);
-        this.deleted.add(id);
+        this.markDeleted(id);
       }
     }
   }
 
   forget(id: number): void {
     this.names.delete(id);
-    this.deleted.add(id);
+    this.markDeleted(id);
     this.unconfirmed.delete(id);
+  }
+
+  /** Ids the directory keeps besides the names (for tests of the bound). */
+  get tracked(): { deleted: number; unconfirmed: number } {
+    return { deleted: this.deleted.size, unconfirmed: this.unconfirmed.size };
+  }
+
+  private markDeleted(id: number): void {
+    this.deleted.add(id);
+    if (this.deleted.size > MAX_TRACKED_IDS) this.deleted.delete(this.deleted.values().next().value as number);
   }
 
   /** Reads every group now; fails when BigCommerce does (group precedence needs the names). */
