@@ -51,6 +51,7 @@ import { UnmappedReport } from "./scim/users/unmapped-report.js";
 import { resolveMapping } from "./mapping/custom-mapping.js";
 import { BEHIND_GIVE_UP_MS, ExternalIdIndex } from "./scim/users/external-id-index.js";
 import { checkLockoutChannel } from "./scim/users/lockout-channel-check.js";
+import { ParkingGroupError, parkingGroupProblem } from "./scim/users/parking-group-check.js";
 import { UserReader } from "./scim/users/user-reader.js";
 import { ForgettingLock, RecentReads } from "./scim/users/recent-reads.js";
 import { UserWriter } from "./scim/users/user-writer.js";
@@ -153,6 +154,14 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   const directory = new GroupDirectory(client, logger);
   await directory.refresh();
   directory.start();
+  // From the listing just read, no call of its own (the doctor checks the same, and more).
+  if (config.deactivatedGroupId !== null && directory.defaultGroupId() === config.deactivatedGroupId) {
+    const problem = parkingGroupProblem(config.deactivatedGroupId, { name: directory.nameOf(config.deactivatedGroupId) ?? "", isDefault: true });
+    if (problem !== null) {
+      directory.stop();
+      throw new ParkingGroupError(`${problem.detail}; ${problem.fix}`);
+    }
+  }
 
   const repairWindowMs = config.indexRepairHours * 3_600_000;
   // With replicas, entries written behind are noted in Redis, so every replica's lookup sees them.

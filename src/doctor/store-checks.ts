@@ -5,13 +5,14 @@ import { AddressMapping } from "../mapping/customer-addresses.js";
 import { resolveMapping } from "../mapping/custom-mapping.js";
 import { planAttributeDefinitions, MAX_CUSTOMER_ATTRIBUTES } from "../scim/users/attribute-catalog-setup.js";
 import { lockoutChannelProblem } from "../scim/users/lockout-channel-check.js";
+import { parkingGroupProblem } from "../scim/users/parking-group-check.js";
 import { type Check, fail, pass, warn } from "./check.js";
 import { type ProbeAnswer, StoreProbe, v3Data } from "./store-probe.js";
 
 const attributeList = v3Data(z.array(z.looseObject({ id: z.number().int(), name: z.string(), type: z.enum(["string", "number", "date"]) })));
 const channelBody = v3Data(z.looseObject({ id: z.number().int(), name: z.string(), status: z.string().optional() }));
 const loginSettingsBody = v3Data(z.looseObject({ allow_global_logins: z.boolean().nullable().optional() }));
-const customerGroupBody = z.looseObject({ id: z.number().int(), name: z.string() });
+const customerGroupBody = z.looseObject({ id: z.number().int(), name: z.string(), is_default: z.boolean().optional() });
 
 /** Other apps using more than this share of the window's quota is worth a warning. */
 const BUSY_SHARE = 0.5;
@@ -94,10 +95,14 @@ export async function storeChecks(config: Config, store: Upstream, probe = new S
   if (config.deactivatedGroupId !== null) {
     const group = await probe.call("GET", `/v2/customer_groups/${config.deactivatedGroupId}`);
     const parsed = customerGroupBody.safeParse(group.body);
+    const title = "Deactivated customers' group";
+    const problem = parsed.success ? parkingGroupProblem(config.deactivatedGroupId, { name: parsed.data.name, isDefault: parsed.data.is_default === true }) : null;
     checks.push(
-      group.status === 200 && parsed.success
-        ? pass("parking-group", "Deactivated customers' group", `SCIM_DEACTIVATED_GROUP_ID=${config.deactivatedGroupId} is '${parsed.data.name}'`)
-        : fail("parking-group", "Deactivated customers' group", `SCIM_DEACTIVATED_GROUP_ID=${config.deactivatedGroupId}: ${group.status === 404 ? "no such customer group" : `GET answered ${group.status}`}`, "Create the group (Customers → Customer groups) and set its id, or unset SCIM_DEACTIVATED_GROUP_ID."),
+      !(group.status === 200 && parsed.success)
+        ? fail("parking-group", title, `SCIM_DEACTIVATED_GROUP_ID=${config.deactivatedGroupId}: ${group.status === 404 ? "no such customer group" : `GET answered ${group.status}`}`, "Create the group (Customers → Customer groups) and set its id, or unset SCIM_DEACTIVATED_GROUP_ID.")
+        : problem !== null
+          ? fail("parking-group", title, problem.detail, problem.fix)
+          : pass("parking-group", title, `SCIM_DEACTIVATED_GROUP_ID=${config.deactivatedGroupId} is '${parsed.data.name}'`),
     );
   }
 

@@ -103,6 +103,14 @@ describe("npm run doctor", () => {
     expect(check(report, "parking-group")).toMatchObject({ status: "fail", detail: expect.stringMatching(/no such customer group/) });
   });
 
+  it("fails a parking group that is the store's default group (every new customer would start in it)", async () => {
+    const env = await store();
+    const parking = emulator!.store(STORE).groups.insert({ name: "Deactivated", is_default: true }).id;
+    const report = await runDoctor({ ...env, SCIM_DEACTIVATED_GROUP_ID: String(parking) }, logger);
+    expect(report.ok).toBe(false);
+    expect(check(report, "parking-group")).toMatchObject({ status: "fail", detail: expect.stringMatching(/is the store's default customer group/) });
+  });
+
   it("fails an unreadable mapping file, naming the variable", async () => {
     const report = await runDoctor({ SCIM_MAPPING_FILE: join(mkdtempSync(join(tmpdir(), "doctor-")), "missing.json") }, logger);
     expect(report.ok).toBe(false);

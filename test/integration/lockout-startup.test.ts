@@ -48,6 +48,24 @@ describe("start-up check of SCIM_LOCKOUT_CHANNEL_ID", () => {
   });
 });
 
+describe("start-up check of SCIM_DEACTIVATED_GROUP_ID", () => {
+  it("refuses the store's default group, which every new customer joins", async () => {
+    let parking = 0;
+    const prepare = (e: RunningEmulator) => void (parking = e.store(STORE).groups.insert({ name: "Deactivated", is_default: true }).id);
+    await expect(
+      (async () => {
+        running = await startBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" }, {}, { prepare });
+      })(),
+    ).rejects.toThrow(/SCIM_DEACTIVATED_GROUP_ID=1 \('Deactivated'\) is the store's default customer group/);
+    expect(parking).toBe(1);
+  });
+
+  it("starts with a group of its own", async () => {
+    running = await startBridge({ SCIM_DEACTIVATED_GROUP_ID: "1" }, {}, { prepare: (e) => void e.store(STORE).groups.insert({ name: "Deactivated" }) });
+    expect(running.bridge.services).toBeDefined();
+  });
+});
+
 describe("the start-up log says which deactivation mode is in force", () => {
   const modeLine = (lines: string[]) => lines.map((l) => JSON.parse(l) as { deactivation?: string; msg: string; level: number }).find((l) => l.deactivation);
 
