@@ -6,6 +6,7 @@ import { BIGCOMMERCE_CUSTOMER, CORE_USER } from "../mapping/urns.js";
 import type { UserReader } from "../scim/users/user-reader.js";
 import type { UserWriter } from "../scim/users/user-writer.js";
 import type { CustomerMatcher, Identity } from "./customer-match.js";
+import { SsoRefusal } from "./refusals.js";
 
 export interface JitSettings {
   /** SSO_MATCH=externalId: the subject becomes the customer's externalId. */
@@ -31,7 +32,9 @@ export interface JitSettings {
  *   entry included). A deletion that fails is logged at warn and audited; the shopper gets the
  *   refusal either way;
  * - only a customer the create's own POST made is deleted: one it met in the store (the POST's
- *   answer lost, the re-read finding one under the email) may be the IdP's and is kept (keep).
+ *   answer lost, the re-read finding one under the email) may be the IdP's and is kept (keep);
+ *   it is signed in only if the identity names it as it names a customer found (its externalId,
+ *   with SSO_MATCH=externalId).
  */
 export class JitCreation {
   constructor(
@@ -62,6 +65,9 @@ export class JitCreation {
     this.audit.record({ kind: "sign-in", operation: "customer_created", resourceType: "User", resourceId: user.id, requestId, outcome: "success" });
     try {
       const customer = await this.reader.getCustomer(user.id);
+      // One met in the store is signed in only if find() would have named it (an IdP's customer
+      // with another externalId is not the shopper's, whatever its email).
+      if (metInStore && !this.matcher.names(customer, identity)) throw new SsoRefusal("unknown_user", `customer ${customer.id} met in the store is not the identity's`);
       await this.matcher.admit(customer, plan);
       return customer;
     } catch (error) {

@@ -203,4 +203,35 @@ describe("a customer the just-in-time create met in the store instead of making 
     expect(warning?.msg).toMatch(/kept/);
     expect(logLines.join("\n")).not.toContain("twin@example.com");
   });
+
+  it("one holding another externalId is not signed in (the subject names no customer), and is kept", async () => {
+    // As above, but the IdP's user is active and its externalId is not the shopper's subject.
+    world.emulator.faults.add({ method: "POST", path: "/v3/customers", dropResponse: true, count: 1 });
+    world.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 401, count: 1 });
+    const res = await fetch(`${world.bridgeUrl}/scim/v2/Users`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/scim+json" },
+      body: JSON.stringify({
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        userName: "other@example.com",
+        externalId: "someone-else",
+        name: { givenName: "J", familyName: "T" },
+        active: true,
+      }),
+    });
+    world.emulator.faults.clear();
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    const provisioned = customerOf(world, "other");
+    expect(provisioned).toBeDefined();
+    logLines.length = 0;
+
+    const page = await signIn(world, "other");
+    expect(page.status).toBe(403);
+    expect(minted(page.client)).toBe(false);
+    expect(customerOf(world, "other")?.id).toBe(provisioned!.id);
+    expect(signInAudit().map((l) => [l.operation, l.outcome, l.reason])).toEqual([
+      ["customer_created", "success", undefined],
+      ["refused", "failure", "unknown_user"],
+    ]);
+  });
 });
