@@ -25,6 +25,19 @@ import { foldEmail } from "../email-fold.js";
 
 type PendingCreate = Pending<CustomerCreate> & { emailKey: string };
 
+/**
+ * Customers a create resolved with on the re-read's evidence, not on its own POST's answer: the
+ * customer was met in the store under the item's email (our lost write, as far as the rules can
+ * tell, but possibly another writer's, e.g. another replica's create of the same user). Whoever
+ * would undo a create must not undo one of these (metInStore).
+ */
+const metInStoreCustomers = new WeakSet<Customer>();
+
+/** Did this create's customer come from the re-read (met in the store) rather than from its own POST's answer? */
+export function metInStore(customer: Customer): boolean {
+  return metInStoreCustomers.has(customer);
+}
+
 /** How long we remember which customer went to which caller. */
 const ATTRIBUTION_MEMORY_MS = 10 * 60_000;
 
@@ -154,7 +167,9 @@ export class CreateBatcher extends KeyedWriteQueue<CustomerCreate, string, Pendi
       ),
     );
     // Judged after the memory answered: a customer handed out meanwhile is someone else's.
-    return batch.map((p, i) => createOutcome(p.item, found.get(p.emailKey), { ...contextOf(p), remembered: remembered[i] }));
+    const outcomes = batch.map((p, i) => createOutcome(p.item, found.get(p.emailKey), { ...contextOf(p), remembered: remembered[i] }));
+    for (const outcome of outcomes) if (outcome.kind === "resolve") metInStoreCustomers.add(outcome.customer);
+    return outcomes;
   }
 
   private attribute(customer: Customer): void {

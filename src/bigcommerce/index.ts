@@ -2,6 +2,7 @@
 export * from "./api.js";
 export type { Channel, ChannelLoginSettings, ChannelsApi } from "./channels.js";
 export { toCustomerId, toCustomerGroupId, nonEmpty } from "./ids.js";
+export { metInStore } from "./create-batcher.js";
 export { sameAddress } from "./addresses.js";
 export { createBigCommerceClient, type BigCommerceClientConfig, type BigCommerceClientHandle } from "./client.js";
 export {

@@ -83,6 +83,16 @@ export class CustomerMatcher {
   }
 
   /**
+   * Whether the identity names this customer by the rule find() uses: its email (a customer met
+   * under the email the sign-in created with has it), or, with SSO_MATCH=externalId, its stored
+   * externalId. For a customer the sign-in's create met in the store instead of making.
+   */
+  names(customer: Customer, identity: Identity): boolean {
+    if (this.settings.match === "email") return identity.email !== null && asciiLower(customer.email) === asciiLower(identity.email);
+    return identity.subject !== null && readBridgeAttributes(customer, this.catalog).values.externalId === identity.subject;
+  }
+
+  /**
    * What a customer created at sign-in is given so as to be allowed on SSO_CHANNEL_ID, decided
    * before anything is created, from the channels creation gives it (SCIM_DEFAULT_CHANNEL_IDS): a
    * list naming the channel as it is; a list without it, with it added; global access (`null`) as

@@ -6,6 +6,7 @@ import { BIGCOMMERCE_CUSTOMER, CORE_USER } from "../mapping/urns.js";
 import type { UserReader } from "../scim/users/user-reader.js";
 import type { UserWriter } from "../scim/users/user-writer.js";
 import type { CustomerMatcher, Identity } from "./customer-match.js";
+import { SsoRefusal } from "./refusals.js";
 
 export interface JitSettings {
   /** SSO_MATCH=externalId: the subject becomes the customer's externalId. */
@@ -29,7 +30,11 @@ export interface JitSettings {
  *   (a fresh read): if that answer refuses it (e.g. the store puts new customers in the parking
  *   group), or cannot be had, the customer is deleted again, as a SCIM DELETE deletes (index
  *   entry included). A deletion that fails is logged at warn and audited; the shopper gets the
- *   refusal either way.
+ *   refusal either way;
+ * - only a customer the create's own POST made is deleted: one it met in the store (the POST's
+ *   answer lost, the re-read finding one under the email) may be the IdP's and is kept (keep);
+ *   it is signed in only if the identity names it as it names a customer found (its externalId,
+ *   with SSO_MATCH=externalId).
  */
 export class JitCreation {
   constructor(
@@ -46,7 +51,7 @@ export class JitCreation {
   async create(identity: Identity & { email: string }, requestId: string): Promise<Customer> {
     const plan = await this.matcher.planNew(this.settings.defaultChannelIds);
     const externalId = this.settings.subjectAsExternalId ? (identity.subject ?? undefined) : undefined;
-    const user = await this.writer.create(
+    const { user, metInStore } = await this.writer.createTelling(
       {
         schemas: [CORE_USER, BIGCOMMERCE_CUSTOMER],
         userName: identity.email,
@@ -60,12 +65,29 @@ export class JitCreation {
     this.audit.record({ kind: "sign-in", operation: "customer_created", resourceType: "User", resourceId: user.id, requestId, outcome: "success" });
     try {
       const customer = await this.reader.getCustomer(user.id);
+      // One met in the store is signed in only if find() would have named it (an IdP's customer
+      // with another externalId is not the shopper's, whatever its email).
+      if (metInStore && !this.matcher.names(customer, identity)) throw new SsoRefusal("unknown_user", `customer ${customer.id} met in the store is not the identity's`);
       await this.matcher.admit(customer, plan);
       return customer;
     } catch (error) {
-      await this.takeBack(user.id, externalId, requestId);
+      if (metInStore) this.keep(user.id);
+      else await this.takeBack(user.id, externalId, requestId);
       throw error;
     }
+  }
+
+  /**
+   * A customer the create met in the store instead of making (its POST's answer was lost, and the
+   * store showed one under the email with the names sent) may be another writer's: the IdP's own
+   * create of this person, e.g. one remembered as unsettled, or made on another replica. Deleting
+   * it could delete what the IdP provisioned, so it is kept and told (warn, with the id only).
+   */
+  private keep(userId: string): void {
+    this.logger.warn(
+      { component: "sso", customerId: Number(userId) },
+      "sso: the customer a sign-in's create met in the store was refused and is kept (it may be the IdP's); delete it in the store if the IdP does not know it",
+    );
   }
 
   /** Deletes the customer this sign-in created; a failure is told (warn, audit), never thrown over the refusal. */

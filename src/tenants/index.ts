@@ -36,12 +36,13 @@ export async function composeTenants(
 ): Promise<ComposedTenants> {
   let servingAt: string | undefined;
   let set: TenantSet | undefined;
-  // The front's count of failed authentications is the process's, not a tenant's: its own connection.
+  // One audit trail for the process (one writer of SCIM_AUDIT_FILE, which rotates it): each
+  // tenant's events name the tenant. Opened first: it may throw, and nothing is open yet to close.
+  const audit = AuditTrail.open(options.logger, config.auditFile);
+  // The front's count of failed authentications is the process's, not a tenant's: its own
+  // connection, closed on every way out (a failed start, close).
   const redis = config.redis ? connectRedis(config.redis, options.logger.child({ component: "redis" })) : undefined;
   const front = new TenantsFront(() => set!, config, options.logger, redis);
-  // One audit trail for the process (one writer of SCIM_AUDIT_FILE, which rotates it): each
-  // tenant's events name the tenant.
-  const audit = AuditTrail.open(options.logger, config.auditFile);
   set = new TenantSet({
     file: config.tenantsFile!,
     logger: options.logger,
@@ -79,8 +80,11 @@ export async function composeTenants(
     },
     reload: (trigger) => tenants.reload(trigger),
     close: async () => {
-      await tenants.close();
-      redis?.disconnect();
+      try {
+        await tenants.close();
+      } finally {
+        redis?.disconnect();
+      }
     },
   };
 }

@@ -6,11 +6,16 @@
  * failed authentication is still refused, and a valid token still works.
  * (The in-process table and its window on the fake clock: test/unit/address-throttle.test.ts.)
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tenantEntry, tenantToken, startTenants, type RunningTenants } from "../../src/dev/tenants-harness.js";
 import { logLinesInto } from "../../src/dev/bridge-harness.js";
+import { loadConfig } from "../../src/config.js";
+import { composeTenants } from "../../src/tenants/index.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { createLogger } from "../../src/logger.js";
 import { Keyspace } from "../../src/shared-state/keyspace.js";
@@ -214,6 +219,29 @@ describe.skipIf(!redisServerAvailable)(`two tenants processes' failed authentica
     const limitKeys = (await (await redis.connect()).keys("*:limit:*")).sort();
     expect(limitKeys).toHaveLength(1);
     expect(limitKeys[0]).toMatch(/^scim-bridge:\{tenants-front\}:limit:auth-failures:[0-9a-f]{32}$/);
+  });
+});
+
+describe.skipIf(!redisServerAvailable)(`a tenants process that cannot start${skip}`, () => {
+  const redis = useRedisServer();
+
+  it("leaves no Redis connection of its front behind when its audit file cannot be opened", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tenants-start-"));
+    const notADirectory = join(dir, "file");
+    writeFileSync(notADirectory, "");
+    const config = loadConfig({
+      SCIM_TENANTS_FILE: join(dir, "tenants.json"),
+      SCIM_AUDIT_FILE: join(notADirectory, "audit.log"),
+      REDIS_URL: redis.server.url,
+      LOG_LEVEL: "silent",
+    });
+    const probe = await redis.connect();
+    const clients = async () => String(await probe.client("LIST")).trim().split("\n").length;
+    const before = await clients();
+    await expect(composeTenants(config, { logger: createLogger("silent") })).rejects.toThrow();
+    // A connection opened on the way would be up by now (loopback).
+    await sleep(1_000);
+    expect(await clients()).toBe(before);
   });
 });
 

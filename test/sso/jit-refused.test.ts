@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/index.js";
 import { indexKey } from "../../src/scim/users/external-id-index.js";
 import { BrowserlessClient } from "./browserless-client.js";
-import { STORE_HASH, startSsoWorld, type SsoWorld } from "./harness.js";
+import { STORE_HASH, startSsoWorld, TOKEN, type SsoWorld } from "./harness.js";
 
 /**
  * Just-in-time creation whose customer is then refused leaves the store as it was: the customer
@@ -142,5 +142,96 @@ describe("a customer created at sign-in and then refused is deleted again", () =
       ["refused", "failure", undefined],
     ]);
     expect(logLines.join("\n")).not.toContain("stuck@example.com");
+  });
+});
+
+describe("a customer the just-in-time create met in the store instead of making is never deleted", () => {
+  let world: SsoWorld;
+  const logLines: string[] = [];
+  const logged = () => logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const signInAudit = () => logged().filter((l) => l.audit === true && l.kind === "sign-in");
+
+  beforeAll(async () => {
+    world = await startSsoWorld({
+      accounts: person,
+      prepare,
+      logLines,
+      env: { SSO_JIT_CREATE: "true", SSO_MATCH: "externalId", SCIM_DEACTIVATED_GROUP_ID: String(parkingGroup) },
+    });
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it("the IdP's deactivated user, whose create's answer was lost (no index entry yet), is refused at sign-in and kept", async () => {
+    // The IdP provisions the user deactivated; the create lands but its answer is lost and so is
+    // the re-read that would tell: the create is remembered as unsettled, its index entry never written.
+    world.emulator.faults.add({ method: "POST", path: "/v3/customers", dropResponse: true, count: 1 });
+    world.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 401, count: 1 });
+    const res = await fetch(`${world.bridgeUrl}/scim/v2/Users`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/scim+json" },
+      body: JSON.stringify({
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        userName: "twin@example.com",
+        externalId: "twin",
+        name: { givenName: "J", familyName: "T" },
+        active: false,
+      }),
+    });
+    world.emulator.faults.clear();
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    const provisioned = customerOf(world, "twin");
+    expect(provisioned).toBeDefined();
+    expect(indexEntries(world, "twin")).toEqual([]);
+    logLines.length = 0;
+    world.emulator.clearRequests();
+
+    // The shopper signs in before the IdP retries: the subject finds no index entry, so the
+    // sign-in creates; the store already has the email, and the create's re-read meets the IdP's customer.
+    const page = await signIn(world, "twin");
+    expect(page.status).toBe(403);
+    expect(minted(page.client)).toBe(false);
+    expect(customerOf(world, "twin")?.id).toBe(provisioned!.id);
+    expect(world.emulator.requests.filter((r) => r.method === "DELETE" && r.path.endsWith("/v3/customers"))).toEqual([]);
+    expect(signInAudit().map((l) => [l.operation, l.outcome])).toEqual([
+      ["customer_created", "success"],
+      ["refused", "failure"],
+    ]);
+    const warning = logged().find((l) => l.level === 40 && l.component === "sso");
+    expect(warning).toMatchObject({ customerId: provisioned!.id });
+    expect(warning?.msg).toMatch(/kept/);
+    expect(logLines.join("\n")).not.toContain("twin@example.com");
+  });
+
+  it("one holding another externalId is not signed in (the subject names no customer), and is kept", async () => {
+    // As above, but the IdP's user is active and its externalId is not the shopper's subject.
+    world.emulator.faults.add({ method: "POST", path: "/v3/customers", dropResponse: true, count: 1 });
+    world.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 401, count: 1 });
+    const res = await fetch(`${world.bridgeUrl}/scim/v2/Users`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/scim+json" },
+      body: JSON.stringify({
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        userName: "other@example.com",
+        externalId: "someone-else",
+        name: { givenName: "J", familyName: "T" },
+        active: true,
+      }),
+    });
+    world.emulator.faults.clear();
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    const provisioned = customerOf(world, "other");
+    expect(provisioned).toBeDefined();
+    logLines.length = 0;
+
+    const page = await signIn(world, "other");
+    expect(page.status).toBe(403);
+    expect(minted(page.client)).toBe(false);
+    expect(customerOf(world, "other")?.id).toBe(provisioned!.id);
+    expect(signInAudit().map((l) => [l.operation, l.outcome, l.reason])).toEqual([
+      ["customer_created", "success", undefined],
+      ["refused", "failure", "unknown_user"],
+    ]);
   });
 });

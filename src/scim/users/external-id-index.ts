@@ -106,16 +106,23 @@ export class ExternalIdIndex {
   /**
    * A deleted customer's entry: BigCommerce deletes its metafields with the customer, so only the
    * pending entry is left to drop. Once it is gone, lookups stop naming the customer and a
-   * write-behind still trying for it gives up (writeBehind).
+   * write-behind still trying for it gives up (writeBehind, which asks the store whether the
+   * customer is gone: an entry merely lost from the pending ones is still written).
    */
   async forget(customerId: CustomerId, externalId: string): Promise<void> {
     await this.pending.remove(indexKey(externalId), customerId);
   }
 
-  /** Whether an entry written behind is still wanted; when that cannot be told, it is. */
-  private async stillPending(customerId: CustomerId, externalId: string): Promise<boolean> {
+  /**
+   * Whether an entry written behind is still wanted; when that cannot be told, it is. Pending, it
+   * is. Not pending, it was forgotten only if its customer is gone: the pending entries may have
+   * lost it while the customer lives (Redis keeps no data over a restart, and its entries expire),
+   * and giving up then would leave the customer unindexed until a start-up repair, without a word.
+   */
+  private async stillWanted(customerId: CustomerId, externalId: string): Promise<boolean> {
     try {
-      return (await this.pending.lookup(indexKey(externalId))).includes(customerId);
+      if ((await this.pending.lookup(indexKey(externalId))).includes(customerId)) return true;
+      return (await this.client.customers.get(customerId)) !== undefined;
     } catch {
       return true;
     }
@@ -140,8 +147,8 @@ export class ExternalIdIndex {
   private async writeBehind(customerId: CustomerId, externalId: string): Promise<void> {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
-      // Forgotten since the last attempt (its customer deleted, or the entry removed): not written.
-      if (attempt > 1 && !(await this.stillPending(customerId, externalId))) return;
+      // Forgotten since the last attempt (its customer deleted): not written.
+      if (attempt > 1 && !(await this.stillWanted(customerId, externalId))) return;
       try {
         await this.write(customerId, externalId);
         await this.pending.remove(indexKey(externalId), customerId).catch((err: unknown) => {

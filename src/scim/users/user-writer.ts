@@ -15,6 +15,7 @@ import {
   NotFoundError,
   ValidationFailedError,
   currentWriteGuard,
+  metInStore,
   nonEmpty,
   runWithoutDeadline,
   toCustomerGroupId,
@@ -244,6 +245,16 @@ export class UserWriter {
   }
 
   async create(body: unknown, view: UserViewContext): Promise<ScimUser> {
+    return (await this.createTelling(body, view)).user;
+  }
+
+  /**
+   * A create that also tells whether its customer was made by this create's own POST, or met in
+   * the store under the email when that POST's answer was lost (`metInStore`: most likely this
+   * create's write, but possibly another writer's, such as the IdP's create on another replica or
+   * one remembered as unsettled). Whoever would take the customer back must not take a met one.
+   */
+  async createTelling(body: unknown, view: UserViewContext): Promise<{ user: ScimUser; metInStore: boolean }> {
     const doc = this.documentOf(requireUserSchema(requireBody(body, "POST")));
     const change = userChangeFromDocument(doc, { mode: "create", ...this.changeOptions() });
     this.refuseLockoutChannel(change, undefined);
@@ -292,6 +303,7 @@ export class UserWriter {
     // BigCommerce takes at most 10 inline attribute values; the rest follow in one upsert.
     if (inline.length > 0) item.attributes = inline.slice(0, 10);
     let customer = await this.client.customers.create(item);
+    const met = metInStore(customer);
     const id = toCustomerId(customer.id)!;
     // Nor form field values (include=formfields is for reads): show the ones just written.
     if (customer.form_fields === undefined) customer = { ...customer, form_fields: item.form_fields ?? [] };
@@ -323,7 +335,7 @@ export class UserWriter {
     }
     const wroteAddresses = addressRequest !== undefined && addressRequest.wanted.size > 0;
     this.audit({ operation: "create", customerId: customer.id, changed: [...Object.keys(item), ...(wroteAddresses ? ["addresses"] : [])] });
-    return userFromCustomer(customer, view);
+    return { user: userFromCustomer(customer, view), metInStore: met };
   }
 
   async replace(id: string, body: unknown, view: UserViewContext): Promise<ScimUser> {
