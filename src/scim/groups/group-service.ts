@@ -157,7 +157,7 @@ export class GroupService {
   }
 
   private async allGroups(): Promise<CustomerGroup[]> {
-    const out: CustomerGroup[] = [];
+    const pages: CustomerGroup[][] = [];
     const mark = this.directory.mark();
     let complete = false;
     for (let page = 1; page <= 40; page++) {
@@ -168,14 +168,14 @@ export class GroupService {
         if (this.unavailable(err)) return [];
         throw err;
       }
-      out.push(...groups);
+      pages.push(groups);
       if (groups.length < PAGE) {
         complete = true;
         break;
       }
     }
-    this.directory.remember(out, complete, mark);
-    return out;
+    this.directory.remember(pages, complete, mark);
+    return pages.flat();
   }
 
   private membersOf(groupIds: readonly number[]): Promise<Map<number, Customer[]>> {
