@@ -125,3 +125,13 @@ export async function startSsoWorld(
     },
   };
 }
+
+/** A verified person at the test IdP, `<login>@example.com`, with names (as a JIT create needs them). */
+export const person = (login: string) => ({ email: `${login}@example.com`, email_verified: true, given_name: "J", family_name: "T" });
+
+/** The store's customer of `<login>@example.com`, if any. */
+export const customerOf = (world: SsoWorld, login: string) =>
+  world.emulator
+    .store(STORE_HASH)
+    .customers.all()
+    .find((c) => c.email === `${login}@example.com`);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/index.js";
 import { BrowserlessClient } from "./browserless-client.js";
-import { STORE_HASH, startSsoWorld, type SsoWorld } from "./harness.js";
+import { customerOf, person, STORE_HASH, startSsoWorld, type SsoWorld } from "./harness.js";
 
 /**
  * Just-in-time creation and SSO_CHANNEL_ID: a customer created at sign-in is allowed on the
@@ -18,12 +18,6 @@ function prepare(emulator: RunningEmulator): void {
   s.settings.setChannel(WHOLESALE, { ...s.settings.channel(WHOLESALE), allow_global_logins: false });
 }
 
-const person = (login: string) => ({ email: `${login}@example.com`, email_verified: true, given_name: "J", family_name: "T" });
-const customerOf = (world: SsoWorld, login: string) =>
-  world.emulator
-    .store(STORE_HASH)
-    .customers.all()
-    .find((c) => c.email === `${login}@example.com`);
 /** The sign-in channel's login settings read (GET /v3/customers/settings/channels/{id}) since the request log was cleared. */
 const settingsReads = (world: SsoWorld) =>
   world.emulator.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/v3/customers/settings/channels/${WHOLESALE}`)).length;

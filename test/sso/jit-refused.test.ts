@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/index.js";
 import { indexKey } from "../../src/scim/users/external-id-index.js";
 import { BrowserlessClient } from "./browserless-client.js";
-import { STORE_HASH, startSsoWorld, TOKEN, type SsoWorld } from "./harness.js";
+import { customerOf, person, STORE_HASH, startSsoWorld, TOKEN, type SsoWorld } from "./harness.js";
 
 /**
  * Just-in-time creation whose customer is then refused leaves the store as it was: the customer
@@ -24,12 +24,6 @@ function parkNewCustomers(world: SsoWorld, on: boolean): void {
   groups.save({ ...groups.get(parkingGroup)!, is_default: on });
 }
 
-const person = (login: string) => ({ email: `${login}@example.com`, email_verified: true, given_name: "J", family_name: "T" });
-const customerOf = (world: SsoWorld, login: string) =>
-  world.emulator
-    .store(STORE_HASH)
-    .customers.all()
-    .find((c) => c.email === `${login}@example.com`);
 const indexEntries = (world: SsoWorld, subject: string) =>
   world.emulator
     .store(STORE_HASH)
@@ -163,24 +157,26 @@ describe("a customer the just-in-time create met in the store instead of making 
     await world?.close();
   });
 
+  /**
+   * The IdP provisions a user whose create lands but whose answer is lost, and so is the re-read
+   * that would tell: the create is remembered as unsettled, its index entry never written.
+   */
+  async function provisionLosingTheAnswer(w: SsoWorld, user: { userName: string; externalId: string; active: boolean }): Promise<void> {
+    w.emulator.faults.add({ method: "POST", path: "/v3/customers", dropResponse: true, count: 1 });
+    w.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 401, count: 1 });
+    const res = await fetch(`${w.bridgeUrl}/scim/v2/Users`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/scim+json" },
+      body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], name: { givenName: "J", familyName: "T" }, ...user }),
+    });
+    w.emulator.faults.clear();
+    expect(res.status).toBeGreaterThanOrEqual(500);
+  }
+
   it("the IdP's deactivated user, whose create's answer was lost (no index entry yet), is refused at sign-in and kept", async () => {
     // The IdP provisions the user deactivated; the create lands but its answer is lost and so is
     // the re-read that would tell: the create is remembered as unsettled, its index entry never written.
-    world.emulator.faults.add({ method: "POST", path: "/v3/customers", dropResponse: true, count: 1 });
-    world.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 401, count: 1 });
-    const res = await fetch(`${world.bridgeUrl}/scim/v2/Users`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/scim+json" },
-      body: JSON.stringify({
-        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        userName: "twin@example.com",
-        externalId: "twin",
-        name: { givenName: "J", familyName: "T" },
-        active: false,
-      }),
-    });
-    world.emulator.faults.clear();
-    expect(res.status).toBeGreaterThanOrEqual(500);
+    await provisionLosingTheAnswer(world, { userName: "twin@example.com", externalId: "twin", active: false });
     const provisioned = customerOf(world, "twin");
     expect(provisioned).toBeDefined();
     expect(indexEntries(world, "twin")).toEqual([]);
@@ -206,21 +202,7 @@ describe("a customer the just-in-time create met in the store instead of making 
 
   it("one holding another externalId is not signed in (the subject names no customer), and is kept", async () => {
     // As above, but the IdP's user is active and its externalId is not the shopper's subject.
-    world.emulator.faults.add({ method: "POST", path: "/v3/customers", dropResponse: true, count: 1 });
-    world.emulator.faults.add({ method: "GET", path: "/v3/customers", status: 401, count: 1 });
-    const res = await fetch(`${world.bridgeUrl}/scim/v2/Users`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/scim+json" },
-      body: JSON.stringify({
-        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        userName: "other@example.com",
-        externalId: "someone-else",
-        name: { givenName: "J", familyName: "T" },
-        active: true,
-      }),
-    });
-    world.emulator.faults.clear();
-    expect(res.status).toBeGreaterThanOrEqual(500);
+    await provisionLosingTheAnswer(world, { userName: "other@example.com", externalId: "someone-else", active: true });
     const provisioned = customerOf(world, "other");
     expect(provisioned).toBeDefined();
     logLines.length = 0;
