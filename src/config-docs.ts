@@ -85,7 +85,11 @@ export const SETTING_DOCS: Record<SettingName, SettingDoc> = {
   },
   SCIM_DELETE_MODE: { group: "provisioning", description: "`delete`: `DELETE /Users/{id}` deletes the customer; `deactivate`: it deactivates instead." },
   SCIM_DEFAULT_CHANNEL_IDS: { group: "provisioning", description: "`channel_ids` given to new customers, e.g. `1,2`.", defaultText: "every channel that allows global logins" },
-  SCIM_DEACTIVATED_GROUP_ID: { group: "provisioning", description: "Customer group deactivated customers are moved to (their previous group comes back on reactivation)." },
+  SCIM_DEACTIVATED_GROUP_ID: {
+    group: "provisioning",
+    description:
+      "Customer group deactivated customers are moved to (their previous group comes back on reactivation); must not be the store's default group, which every new customer joins (start-up reads it: docs/deactivation.md).",
+  },
   SCIM_LOCKOUT_CHANNEL_ID: {
     group: "provisioning",
     description:
