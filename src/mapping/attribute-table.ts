@@ -175,7 +175,7 @@ const ROWS: readonly AttributeRow[] = [
   core("userName", {
     type: "string",
     storage: { kind: "field", translation: "custom", field: "email" },
-    description: "The customer's email address: unique per store, matched case-insensitively, at most 250 characters.",
+    description: "The customer's email address: unique per store, matched case-insensitively, at most 250 characters (255 when changed later).",
   }),
   core("name", { type: "complex", storage: { kind: "computed" } }),
   core("name.formatted", { type: "string", mutability: "derived", storage: { kind: "computed" }, description: "Derived: \"givenName familyName\"." }),
@@ -230,7 +230,7 @@ const ROWS: readonly AttributeRow[] = [
     mutability: "readOnly",
     caseOnly: MULTI_VALUE_SUBS,
     storage: { kind: "computed" },
-    description: "The customer's BigCommerce customer group (at most one). Read-only: manage it through /Groups.",
+    description: "The groups the user is a member of: its customer group first, then its other SCIM group memberships (group precedence). Read-only: manage it through /Groups.",
   }),
   unsupportedMulti("entitlements"),
   unsupportedMulti("roles"),
@@ -245,7 +245,7 @@ const ROWS: readonly AttributeRow[] = [
     type: "integer",
     storage: { kind: "field", translation: "custom", field: "customer_group_id" },
     description:
-      "BigCommerce customer group (0 = none). A customer belongs to at most one group: joining a group (SCIM Group membership) leaves the previous one.",
+      "BigCommerce customer group (0 = none). A customer is in one customer group: writing it moves the user to that group, but for a user in several SCIM groups it is the one group precedence picks, and writing another is refused (change its memberships through /Groups).",
   }),
   bc("channelIds", {
     type: "integer",

@@ -45,7 +45,7 @@ export const GROUP_ATTRIBUTES: readonly GroupAttributeRow[] = [
   group("members", {
     caseOnly: ["value", "display", "type", "$ref"],
     storage: { kind: "computed" },
-    description: "Customers in this customer group. A customer belongs to at most one group: adding a member moves it out of its previous group.",
+    description: "Users who are members of this group. A customer is in one BigCommerce customer group: a user in several groups is listed by each, and its customer group is the one group precedence picks.",
     // The member's name comes from the customer: a display a client sends is not kept.
     readOnlySubs: ["display"],
   }),

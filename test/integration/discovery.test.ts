@@ -43,7 +43,7 @@ describe("discovery tells the truth", () => {
     expect(names(ENT)).not.toContain("costCenter");
     expect(names(BC)).toEqual(expect.arrayContaining(["customerGroupId", "channelIds", "notes", "taxExemptCategory"]));
     const members = byId["urn:ietf:params:scim:schemas:core:2.0:Group"].attributes.find((a: { name: string }) => a.name === "members");
-    expect(members.description).toMatch(/at most one group/);
+    expect(members.description).toMatch(/one BigCommerce customer group: a user in several groups is listed by each/);
     const single = await b.api.get(`/Schemas/${BC}`);
     expect(single.status).toBe(200);
     expect(single.body.id).toBe(BC);
