@@ -64,7 +64,7 @@ const LIMIT_WINDOW_MS = 60_000;
 const LIMIT_MAX_ADDRESSES = 10_000;
 export const perMinute = (limit: number): AddressThrottleSettings => ({ limit, windowMs: LIMIT_WINDOW_MS, maxAddresses: LIMIT_MAX_ADDRESSES });
 /** How long a stop waits for externalId index entries still written behind (shutdown.ts allows 10 s in all). */
-const INDEX_SETTLE_ON_CLOSE_MS = 5_000;
+export const INDEX_SETTLE_ON_CLOSE_MS = 5_000;
 
 /** /sso/login and /sso/callback, per client address: past the limit a 429 page with Retry-After. */
 function limitSignIns(throttle: AddressLimiter, addressOf: (req: Request) => string, storefrontUrl: string | null): express.RequestHandler {

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { envSchema } from "../../src/config.js";
+import { envSchema, SETTING_NAMES } from "../../src/config.js";
 import { renderConfigurationReference } from "../../src/config-reference.js";
 
 describe("docs/configuration.md", () => {
@@ -24,3 +24,29 @@ describe("docs/configuration.md", () => {
     expect(page).toContain("| `BIGCOMMERCE_MAX_WAIT_MS` | `32000` |");
   });
 });
+
+describe("the settings the pages name", () => {
+  const root = new URL("../../", import.meta.url);
+  const read = (path: string) => readFileSync(new URL(path, root), "utf8");
+  const pages = ["README.md", ...readdirSync(new URL("docs/", root)).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+  /** Variables the pages name that are not the bridge's settings, and the file that gives them their meaning. */
+  const notSettings: Record<string, string> = {
+    EMULATOR_PORT: "src/emulator/main.ts", // the standalone emulator's own
+    EMULATOR_HOST: "src/emulator/main.ts",
+    REDIS_PASSWORD: "docker-compose.yml",
+    SCIM_TOKEN: "docs/getting-started.md", // a shell variable of the Docker example
+  };
+
+  it("are settings of the schema (a renamed or removed setting leaves no page naming the old one)", () => {
+    const unknown: string[] = [];
+    for (const path of pages) {
+      for (const [name] of read(path).matchAll(/\b(?:SCIM|BIGCOMMERCE|SSO|REDIS|REPLICA|AUTH|EMULATOR|TRUST|LOG|PUBLIC)_[A-Z0-9_]*[A-Z0-9]\b/g)) {
+        if (SETTING_NAMES.includes(name)) continue;
+        const home = notSettings[name];
+        if (home === undefined || !read(home).includes(name)) unknown.push(`${path}: ${name}`);
+      }
+    }
+    expect([...new Set(unknown)]).toEqual([]);
+  });
+});
+

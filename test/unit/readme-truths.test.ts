@@ -1,7 +1,15 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { INDEX_SETTLE_ON_CLOSE_MS, perMinute } from "../../src/app.js";
+import { UNSETTLED_MEMORY_MS } from "../../src/bigcommerce/unsettled-creates.js";
 import { loadConfig, REQUEST_HARD_LIMIT_MS } from "../../src/config.js";
+import { MAX_DEPTH } from "../../src/http/json-body.js";
+import { HOP_WINDOW_MS } from "../../src/http/replica-hop.js";
+import { MAX_FILTER_DEPTH } from "../../src/scim/filter/parse.js";
+import { MAX_GROUP_MEMBERS_PER_REQUEST } from "../../src/scim/groups/group-limits.js";
 import { LOCK_WAIT_MS } from "../../src/shared-state/index.js";
+import { DRAIN_LIMIT_MS } from "../../src/shutdown.js";
+import { REFUSALS } from "../../src/sso/refusals.js";
 
 /** Issue 19, item 5: the README said both "ETags are not offered" and documented them. */
 const docsDir = new URL("../../docs/", import.meta.url);
@@ -31,5 +39,56 @@ describe("numbers the docs repeat from the code", () => {
     const audit = loadConfig({ SCIM_AUDIT_FILE: "/tmp/a.jsonl" }).auditFile!;
     expect(operations).toContain(`(\`SCIM_AUDIT_FILE_MAX_MB\`, default ${audit.maxBytes / 1024 / 1024}:`);
     expect(operations).toContain(`keeping \`SCIM_AUDIT_FILE_KEEP\` files, default ${audit.keep})`);
+  });
+});
+
+/** The prose of one page, whitespace folded (lines wrap anywhere). */
+const page = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), "utf8").replace(/\s+/g, " ");
+const commas = (n: number) => n.toLocaleString("en-US");
+
+describe("facts the pages state that the code decides", () => {
+  const defaults = loadConfig({});
+
+  it("operations.md: a stop waits 5 s for index entries written behind, and takes 10 s at most", () => {
+    const operations = page("operations.md");
+    expect(operations).toContain(`waits up to ${INDEX_SETTLE_ON_CLOSE_MS / 1000} s for the \`externalId\` index entries`);
+    expect(operations).toContain(`The whole stop takes at most ${DRAIN_LIMIT_MS / 1000} s after the signal`);
+    expect(INDEX_SETTLE_ON_CLOSE_MS).toBeLessThan(DRAIN_LIMIT_MS);
+  });
+
+  it("operations.md: the sign-in refusal reasons the audit table names are reasons the bridge records", () => {
+    const raw = readFileSync(new URL("../../docs/operations.md", import.meta.url), "utf8");
+    const row = /^\| `reason` \|(.*)\|$/m.exec(raw);
+    const named = [...(row?.[1] ?? "").matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(0);
+    for (const reason of named) expect(Object.keys(REFUSALS), reason).toContain(reason);
+  });
+
+  it("security.md: the per-address limits' defaults, their minute and the in-process bound", () => {
+    const security = page("security.md");
+    expect(security).toContain(`\`AUTH_FAILURE_LIMIT\` per minute (default ${defaults.limits.authFailures})`);
+    expect(security).toContain(`\`SSO_RATE_LIMIT\` per minute (default ${defaults.limits.ssoRequests})`);
+    expect(perMinute(1).windowMs).toBe(60_000);
+    expect(security).toContain(`a process's table holds at most ${commas(perMinute(1).maxAddresses)} addresses`);
+  });
+
+  it("groups.md, limitations.md, errors.md, replicas.md: bounds they quote", () => {
+    expect(page("groups.md")).toContain(`carries at most **${MAX_GROUP_MEMBERS_PER_REQUEST} member values**`);
+    expect(page("groups.md")).toContain(`"maxGroupMembersPerRequest": ${MAX_GROUP_MEMBERS_PER_REQUEST}`);
+    expect(page("limitations.md")).toContain(`nesting deeper than ${MAX_FILTER_DEPTH} levels is refused with \`400 invalidFilter\``);
+    expect(page("errors.md")).toContain(`bodies nested deeper than ${MAX_DEPTH} levels`);
+    const replicas = page("replicas.md");
+    expect(replicas).toContain(`its timestamp is within ${HOP_WINDOW_MS / 1000} s of the leader's clock`);
+    expect(replicas).toContain(`the first attempt; ${UNSETTLED_MEMORY_MS / 60_000} minutes)`);
+  });
+
+  it("every metric a page names is one the bridge registers", () => {
+    const registered = ["src/http/metrics.ts", "src/tenants/front.ts"]
+      .map((f) => readFileSync(new URL(`../../${f}`, import.meta.url), "utf8"))
+      .flatMap((code) => [...code.matchAll(/name: "([a-z_]+)"/g)].map((m) => m[1]!));
+    // Metric names: the bridge's customer attributes (`scim_title`, …) share the prefix but not these endings.
+    const named = [...docs.matchAll(/`((?:scim|bigcommerce)_[a-z_]+(?:_total|_seconds|_left|_quota|_valid)|scim_tenants)[`{]/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(5);
+    for (const metric of new Set(named)) expect(registered, metric).toContain(metric);
   });
 });
