@@ -1,6 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { INDEX_SETTLE_ON_CLOSE_MS, perMinute } from "../../src/app.js";
+import { MAX_ATTRIBUTE_VALUES_PER_CALL } from "../../src/bigcommerce/attribute-values.js";
+import { MAX_CUSTOMER_BATCH } from "../../src/bigcommerce/customers.js";
+import { MAX_LIST_CHARS, MAX_VALUES } from "../../src/bigcommerce/merged-reads.js";
+import { MAX_PASSES } from "../../src/bigcommerce/slot-queue.js";
 import { UNSETTLED_MEMORY_MS } from "../../src/bigcommerce/unsettled-creates.js";
 import { loadConfig, REQUEST_HARD_LIMIT_MS } from "../../src/config.js";
 import { MAX_DEPTH } from "../../src/http/json-body.js";
@@ -80,6 +84,15 @@ describe("facts the pages state that the code decides", () => {
     const replicas = page("replicas.md");
     expect(replicas).toContain(`its timestamp is within ${HOP_WINDOW_MS / 1000} s of the leader's clock`);
     expect(replicas).toContain(`the first attempt; ${UNSETTLED_MEMORY_MS / 60_000} minutes)`);
+  });
+
+  it("quota.md: what one call carries, and how often a queue may be passed over", () => {
+    const quota = page("quota.md");
+    expect(MAX_ATTRIBUTE_VALUES_PER_CALL).toBe(MAX_CUSTOMER_BATCH);
+    expect(quota).toContain(`creates and updates as batches of up to ${MAX_CUSTOMER_BATCH}`);
+    expect(quota).toContain(`(${MAX_CUSTOMER_BATCH} customers or values, up to ${MAX_VALUES} ids/emails and ${MAX_LIST_CHARS} characters of list per read)`);
+    expect(MAX_PASSES).toBe(2);
+    expect(quota).toContain("no queue is passed over more than twice");
   });
 
   it("every metric a page names is one the bridge registers", () => {
