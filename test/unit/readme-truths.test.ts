@@ -8,9 +8,12 @@ import { MAX_PASSES } from "../../src/bigcommerce/slot-queue.js";
 import { UNSETTLED_MEMORY_MS } from "../../src/bigcommerce/unsettled-creates.js";
 import { loadConfig, REQUEST_HARD_LIMIT_MS } from "../../src/config.js";
 import { MAX_DEPTH } from "../../src/http/json-body.js";
+import { MAX_UNMAPPED_LABELS } from "../../src/http/metrics.js";
+import { FORWARD_HOP_MS } from "../../src/http/request-deadline.js";
 import { HOP_WINDOW_MS } from "../../src/http/replica-hop.js";
 import { MAX_FILTER_DEPTH } from "../../src/scim/filter/parse.js";
 import { MAX_GROUP_MEMBERS_PER_REQUEST } from "../../src/scim/groups/group-limits.js";
+import { MAX_CUSTOMER_ATTRIBUTES } from "../../src/scim/users/attribute-catalog-setup.js";
 import { LOCK_WAIT_MS } from "../../src/shared-state/index.js";
 import { DRAIN_LIMIT_MS } from "../../src/shutdown.js";
 import { REFUSALS } from "../../src/sso/refusals.js";
@@ -84,6 +87,15 @@ describe("facts the pages state that the code decides", () => {
     const replicas = page("replicas.md");
     expect(replicas).toContain(`its timestamp is within ${HOP_WINDOW_MS / 1000} s of the leader's clock`);
     expect(replicas).toContain(`the first attempt; ${UNSETTLED_MEMORY_MS / 60_000} minutes)`);
+  });
+
+  it("operations.md and mapping.md: the follower's margin, the store's attribute definitions, the unmapped labels", () => {
+    const operations = page("operations.md");
+    expect(operations).toContain(`minus ${FORWARD_HOP_MS / 1000} s for the way back`);
+    expect(operations).toContain(`do not fit the store's limit (${MAX_CUSTOMER_ATTRIBUTES})`);
+    const mapping = page("mapping.md");
+    expect(mapping).toContain(`A store holds at most ${MAX_CUSTOMER_ATTRIBUTES} attribute definitions`);
+    expect(mapping).toContain(`(the first ${MAX_UNMAPPED_LABELS} names get their own label`);
   });
 
   it("quota.md: what one call carries, and how often a queue may be passed over", () => {
