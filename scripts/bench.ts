@@ -286,7 +286,7 @@ const cycles: Cycle[] = [
     stages: [
       { call: "GET email:in", batch: READ_BATCH },
       { call: "POST customers", batch: WRITE_BATCH },
-      { call: "PUT attribute-values", batch: WRITE_BATCH },
+      { call: "POST metafields (index)", batch: WRITE_BATCH },
     ],
     async run(base, tally, _seeded, shape) {
       return pool(
