@@ -105,6 +105,8 @@ export interface AppDeps {
   authenticate?: RequestHandler;
   /** Where the client learns which IdP connections are busy (bigcommerce/arrivals.ts). */
   connections?: IdpConnections;
+  /** Whether /metrics carries the process's own metrics (default true; a tenant's does not: http/metrics.ts). */
+  processMetrics?: boolean;
 }
 
 export interface Bridge {
@@ -134,7 +136,7 @@ function baseUrlOf(config: Config, basePath: string, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState, storeHash, shared, replica, audit: trail = AuditTrail.open(logger, null), basePath = "", authenticate: givenAuthenticate, connections }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client, logger, upstreamState, storeHash, shared, replica, audit: trail = AuditTrail.open(logger, null), basePath = "", authenticate: givenAuthenticate, connections, processMetrics = true }: AppDeps): Promise<Bridge> {
   // With replicas, a write made under a user's lock is refused once its lease is lost, also when
   // it has already been queued: the client checks the lease as it sends (bigcommerce/write-guard.ts).
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
@@ -149,7 +151,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     (note) => logger.warn(note, "SCIM_MAPPING_FILE asks another type for a customer attribute the store has; the store's type is kept"),
   );
   const storedAttributes = mapping.storedAttributes;
-  const metrics = new Metrics(upstreamState);
+  const metrics = new Metrics(upstreamState, { processMetrics });
   const unmapped = new UnmappedReport(logger, (name) => metrics.recordUnmapped(name));
   const directory = new GroupDirectory(client, logger);
   await directory.refresh();
