@@ -155,14 +155,10 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   const unmapped = new UnmappedReport(logger, (name) => metrics.recordUnmapped(name));
   const directory = new GroupDirectory(client, logger);
   await directory.refresh();
-  directory.start();
   // From the listing just read, no call of its own (the doctor checks the same, and more).
   if (config.deactivatedGroupId !== null && directory.defaultGroupId() === config.deactivatedGroupId) {
     const problem = parkingGroupProblem(config.deactivatedGroupId, { name: directory.nameOf(config.deactivatedGroupId) ?? "", isDefault: true });
-    if (problem !== null) {
-      directory.stop();
-      throw new ParkingGroupError(`${problem.detail}; ${problem.fix}`);
-    }
+    if (problem !== null) throw new ParkingGroupError(`${problem.detail}; ${problem.fix}`);
   }
 
   const repairWindowMs = config.indexRepairHours * 3_600_000;
@@ -365,6 +361,10 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
+  // The background refresh starts last: nothing after it can fail. Started before a step that
+  // then failed (the index repair's reads, in a BigCommerce outage), its interval would outlive
+  // the bridge that was never built, one more at every retry of a tenant's build.
+  directory.start();
   return {
     app,
     services,
