@@ -375,6 +375,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
       await forwarder?.close();
       // Answered creates' index entries still on their way: a few seconds, not the drain's whole limit.
       await index.settled(INDEX_SETTLE_ON_CLOSE_MS);
+      // Those still trying after that stop: the client closes next.
+      index.close();
     },
   };
 }
