@@ -105,6 +105,8 @@ export interface AppDeps {
   authenticate?: RequestHandler;
   /** Where the client learns which IdP connections are busy (bigcommerce/arrivals.ts). */
   connections?: IdpConnections;
+  /** Whether /metrics carries the process's own metrics (default true; a tenant's does not: http/metrics.ts). */
+  processMetrics?: boolean;
 }
 
 export interface Bridge {
@@ -134,7 +136,7 @@ function baseUrlOf(config: Config, basePath: string, req: Request): string {
 }
 
 /** Builds the bridge for one store: reads (or creates) its attribute definitions first. */
-export async function createApp({ config, client, logger, upstreamState, storeHash, shared, replica, audit: trail = AuditTrail.open(logger, null), basePath = "", authenticate: givenAuthenticate, connections }: AppDeps): Promise<Bridge> {
+export async function createApp({ config, client, logger, upstreamState, storeHash, shared, replica, audit: trail = AuditTrail.open(logger, null), basePath = "", authenticate: givenAuthenticate, connections, processMetrics = true }: AppDeps): Promise<Bridge> {
   // With replicas, a write made under a user's lock is refused once its lease is lost, also when
   // it has already been queued: the client checks the lease as it sends (bigcommerce/write-guard.ts).
   await checkLockoutChannel(client, config.lockoutChannelId, logger);
@@ -149,18 +151,14 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     (note) => logger.warn(note, "SCIM_MAPPING_FILE asks another type for a customer attribute the store has; the store's type is kept"),
   );
   const storedAttributes = mapping.storedAttributes;
-  const metrics = new Metrics(upstreamState);
+  const metrics = new Metrics(upstreamState, { processMetrics });
   const unmapped = new UnmappedReport(logger, (name) => metrics.recordUnmapped(name));
   const directory = new GroupDirectory(client, logger);
   await directory.refresh();
-  directory.start();
   // From the listing just read, no call of its own (the doctor checks the same, and more).
   if (config.deactivatedGroupId !== null && directory.defaultGroupId() === config.deactivatedGroupId) {
     const problem = parkingGroupProblem(config.deactivatedGroupId, { name: directory.nameOf(config.deactivatedGroupId) ?? "", isDefault: true });
-    if (problem !== null) {
-      directory.stop();
-      throw new ParkingGroupError(`${problem.detail}; ${problem.fix}`);
-    }
+    if (problem !== null) throw new ParkingGroupError(`${problem.detail}; ${problem.fix}`);
   }
 
   const repairWindowMs = config.indexRepairHours * 3_600_000;
@@ -363,6 +361,10 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
+  // The background refresh starts last: nothing after it can fail. Started before a step that
+  // then failed (the index repair's reads, in a BigCommerce outage), its interval would outlive
+  // the bridge that was never built, one more at every retry of a tenant's build.
+  directory.start();
   return {
     app,
     services,
@@ -373,6 +375,8 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
       await forwarder?.close();
       // Answered creates' index entries still on their way: a few seconds, not the drain's whole limit.
       await index.settled(INDEX_SETTLE_ON_CLOSE_MS);
+      // Those still trying after that stop: the client closes next.
+      index.close();
     },
   };
 }

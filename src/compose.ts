@@ -121,6 +121,8 @@ export async function composeBridge(
       audit,
       connections,
       ...options.tenant,
+      // A tenant's bridge is built again at every change of it: the process's metrics are the front's, collected once.
+      ...(options.tenant ? { processMetrics: false } : {}),
       ...(shared ? { replica: { hops: new ReplicaHops(replicaSecret), ...(ca !== undefined ? { ca } : {}) } } : {}),
     });
   } catch (err) {

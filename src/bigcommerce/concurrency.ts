@@ -51,8 +51,8 @@ export function endpointCap(
 
 export class Semaphore {
   private active = 0;
-  private readonly queue: Array<{ resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal; onAbort?: () => void }> =
-    [];
+  /** Callers waiting for a slot, oldest first; `grant` also drops their abort listeners. */
+  private readonly queue: Array<{ grant: () => void }> = [];
 
   constructor(readonly limit: number) {}
 
@@ -60,27 +60,37 @@ export class Semaphore {
     return this.active;
   }
 
-  /** Resolves with a release function once a slot is free (FIFO). */
-  acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+  /**
+   * Resolves with a release function once a slot is free (FIFO); rejects with the reason of the
+   * first of `signals` to abort. Several signals rather than one made with AbortSignal.any: a
+   * batch lane passes its close signal, which lives as long as the client, and every signal
+   * combined with it would stay on its list of dependants (on Node 20 for good, one per call).
+   * Listeners added here are removed however the wait ends.
+   */
+  acquire(...signals: AbortSignal[]): Promise<() => void> {
+    const aborted = signals.find((s) => s.aborted);
+    if (aborted) return Promise.reject(aborted.reason);
     if (this.active < this.limit && this.queue.length === 0) {
       this.active += 1;
       return Promise.resolve(this.releaser());
     }
     return new Promise((resolve, reject) => {
-      const entry: (typeof this.queue)[number] = {
-        resolve: () => resolve(this.releaser()),
-        reject,
+      const detach = (): void => {
+        for (const signal of signals) signal.removeEventListener("abort", onAbort);
       };
-      if (signal) {
-        entry.signal = signal;
-        entry.onAbort = () => {
-          const i = this.queue.indexOf(entry);
-          if (i >= 0) this.queue.splice(i, 1);
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", entry.onAbort, { once: true });
-      }
+      const entry = {
+        grant: () => {
+          detach();
+          resolve(this.releaser());
+        },
+      };
+      const onAbort = (event: Event): void => {
+        detach();
+        const i = this.queue.indexOf(entry);
+        if (i >= 0) this.queue.splice(i, 1);
+        reject((event.target as AbortSignal).reason);
+      };
+      for (const signal of signals) signal.addEventListener("abort", onAbort, { once: true });
       this.queue.push(entry);
     });
   }
@@ -91,12 +101,8 @@ export class Semaphore {
       if (done) return;
       done = true;
       const next = this.queue.shift();
-      if (next) {
-        if (next.signal && next.onAbort) next.signal.removeEventListener("abort", next.onAbort);
-        next.resolve(); // the slot passes straight to the next caller
-      } else {
-        this.active -= 1;
-      }
+      if (next) next.grant(); // the slot passes straight to the next caller
+      else this.active -= 1;
     };
   }
 }
@@ -134,7 +140,7 @@ export function boundedSlots(semaphore: Semaphore, clock: Clock, what: string): 
         );
       }
       try {
-        return await semaphore.acquire(signal ? AbortSignal.any([signal, expired.signal]) : expired.signal);
+        return await semaphore.acquire(...(signal ? [signal, expired.signal] : [expired.signal]));
       } finally {
         stopTimer.abort();
       }

@@ -73,6 +73,10 @@ export function auditWrites(trail: AuditTrail): RequestHandler {
     };
     res.once("finish", finish);
     res.once("close", finish);
+    // The caller hung up before its request got here (during a JWT's check): "close" has come and
+    // gone, yet the work goes on (idp-connection.ts). Recorded now, as any caller that leaves
+    // before its answer is (status 0), or never.
+    if (res.destroyed) finish();
     runWithCallTally(calls, next);
   };
 }

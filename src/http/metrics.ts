@@ -33,8 +33,14 @@ export class Metrics {
   /** The attribute names that have a label of their own (the first ones seen); the rest are "other". */
   private readonly unmappedLabels = new Set<string>();
 
-  constructor(upstreamState?: () => GovernorState) {
-    collectDefaultMetrics({ register: this.registry });
+  /**
+   * `processMetrics`: the Node.js process's own metrics (CPU, memory, event loop, GC) in this
+   * registry. Collecting them starts a GC observer and an event-loop-delay monitor that nothing
+   * stops, so a process does it once: a tenant's bridge, built again whenever the tenants file
+   * changes it, leaves them to the process's front (src/tenants/front.ts).
+   */
+  constructor(upstreamState?: () => GovernorState, options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.scimRequests = new Counter({
       name: "scim_requests_total",
       help: "SCIM requests answered, by method, resource type and HTTP status",

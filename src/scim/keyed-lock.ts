@@ -41,6 +41,11 @@ export class KeyedLock implements WriteLock {
       () => undefined,
     );
     this.tails.set(key, tail);
+    // The key is forgotten when its last turn is over, never when a caller stops waiting: one that
+    // gave up still sits behind the holder, and a later caller must wait for that holder too.
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
     const stopTimer = new AbortController();
     try {
       if (deadline === undefined) return await result;
@@ -55,7 +60,6 @@ export class KeyedLock implements WriteLock {
       return await Promise.race([result, expired]);
     } finally {
       stopTimer.abort();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
 }

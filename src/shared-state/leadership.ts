@@ -128,6 +128,13 @@ export class ReplicaLeadership {
   async start(ownUrl: string): Promise<void> {
     this.url = ownUrl.replace(/\/$/, "");
     await this.tick();
+    if (this.url === undefined) {
+      // Stopped while this first claim was on its way (its tenant removed, the process stopping):
+      // no renewals, which would run for good, and no claim left behind stop()'s resignation.
+      await RESIGN.run(this.redis, [this.keys.leader()], [this.id]).catch(() => undefined);
+      return;
+    }
+    if (this.timer !== undefined) return; // started twice: one renewal loop
     this.timer = setInterval(() => void this.tick(), Math.max(100, Math.floor(this.leaseMs / 3)));
     this.timer.unref();
   }

@@ -124,6 +124,14 @@ export class Tenant {
         return next(new ScimError(503, null, `This tenant's BigCommerce store cannot be used: ${reason}`, { "Retry-After": String(Math.ceil(this.deps.retryMs / 1000)) }));
       }
       if (generation.retiring) continue; // a rebuild began between the wait and now
+      if (res.destroyed) {
+        // The caller hung up while its request waited here (its tenant's rebuild) or in front (a
+        // JWT's check): nobody reads the answer, and its "close" has come and gone, so counted in
+        // flight it would never leave, and this bridge's retirement would wait out the whole drain
+        // bound. Not served: nothing is written for a request whose IdP has given up on it.
+        this.logger.info({ method: req.method }, "a request whose caller went away before its tenant could serve it was not served");
+        return;
+      }
       generation.inFlight += 1;
       res.once("close", () => {
         generation.inFlight -= 1;

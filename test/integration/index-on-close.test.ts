@@ -25,4 +25,20 @@ describe("a stopping bridge", () => {
     const entries = store({ emulator }).metafields.where((m) => m.resource_id === Number(created.body.id) && m.value === "ext-closing");
     expect(entries).toHaveLength(1);
   });
+
+  // A tenant's bridge is closed at every change of the tenant: an entry still failing after the
+  // few seconds close() gives it must not go on retrying for an hour against the closed client,
+  // keeping that bridge in memory all the while.
+  it("stops the write-behinds still failing once closed, leaving them to the next start-up's repair", async () => {
+    emulator = await startEmulator({ port: 0, rateQuota: 100_000, rateWindowMs: 30_000 });
+    const lines: string[] = [];
+    const b = await startBridge({ LOG_LEVEL: "warn" }, {}, { emulator, logLines: lines });
+    emulator.faults.add({ method: "POST", path: "/v3/customers/metafields", status: 503 });
+    const created = await api(b).post("/Users", newUser("never.indexed@x.test", { externalId: "ext-never" }));
+    expect(created.status).toBe(201);
+    await b.close();
+    // Every entry written behind has ended (written or given up): none is still trying.
+    await b.bridge.settled();
+    expect(lines.some((l) => l.includes("not written before the bridge closed"))).toBe(true);
+  });
 });

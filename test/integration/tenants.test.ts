@@ -166,6 +166,18 @@ describe("two tenants on two stores", () => {
     expect(own.text).not.toContain('tenant="acme-eu"');
   });
 
+  it("a tenant's bridge leaves the process's own metrics to the front (rebuilt at every change, it would start their GC observer and event-loop monitor again, never stopped)", async () => {
+    for (const id of ["acme-eu", "brand-b"]) {
+      const registry = t.tenants.get(id)!.metricsRegistry()!;
+      expect(registry.getSingleMetric("nodejs_eventloop_lag_seconds"), id).toBeUndefined();
+      expect(registry.getSingleMetric("nodejs_gc_duration_seconds"), id).toBeUndefined();
+      expect(registry.getSingleMetric("scim_requests_total"), id).toBeDefined();
+    }
+    const res = await request(t.url).get("/metrics").set(auth(OPERATOR_TOKEN));
+    expect(res.text.match(/^process_cpu_user_seconds_total /gm)).toHaveLength(1);
+    expect(res.text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+  });
+
   it("metrics carry the tenant as a label; the process's token opens them", async () => {
     expect((await request(t.url).get("/metrics").set(A)).status).toBe(401);
     const res = await request(t.url).get("/metrics").set(auth(OPERATOR_TOKEN));

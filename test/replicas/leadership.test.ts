@@ -27,6 +27,27 @@ describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable
     await b.stop();
   });
 
+  it("a replica stopped while its first claim is on its way neither renews for good nor keeps the lead", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const keys = new Keyspace(`leader${++store}`);
+      const a = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
+      const starting = a.start("http://10.0.0.1:8080");
+      await a.stop(); // e.g. its tenant removed while the process began to serve
+      await starting;
+      expect(vi.getTimerCount()).toBe(0);
+      expect(a.leader()).toBeUndefined();
+      // Its claim did not outlive the stop: the next replica leads at once, not after a lease.
+      const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
+      await b.start("http://10.0.0.2:8080");
+      expect(b.leader()).toMatchObject({ url: "http://10.0.0.2:8080", self: true });
+      await b.stop();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("a leader that dies without resigning is replaced when its lease runs out", async () => {
     const keys = new Keyspace(`leader${++store}`);
     const doomed = await connect();

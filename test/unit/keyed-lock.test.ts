@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { runWithDeadline } from "../../src/bigcommerce/deadline.js";
 import { KeyedLock } from "../../src/scim/keyed-lock.js";
+import { LockBusyError } from "../../src/shared-state/errors.js";
+import { FakeClock } from "../bigcommerce/helpers/fake-clock.js";
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -19,5 +22,42 @@ describe("KeyedLock", () => {
     expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
     expect(log.indexOf("end a")).toBeLessThan(log.indexOf("start b"));
     expect(log.indexOf("start c")).toBeLessThan(log.indexOf("end a"));
+  });
+
+  it("a caller that gave up waiting does not free the key while the holder still runs: the next caller waits for the holder", async () => {
+    const clock = new FakeClock();
+    const lock = new KeyedLock(clock);
+    let releaseHolder: () => void = () => {};
+    const holder = lock.run("7", () => new Promise<void>((resolve) => (releaseHolder = resolve)));
+    const gaveUp = runWithDeadline({ at: clock.now() + 1_000, hardAt: clock.now() + 2_000 }, () => lock.run("7", async () => "never"));
+    const refused = expect(gaveUp).rejects.toBeInstanceOf(LockBusyError);
+    await clock.advance(1_000);
+    await refused;
+    let nextStarted = false;
+    const next = lock.run("7", async () => {
+      nextStarted = true;
+    });
+    await clock.advance(0);
+    // Two writes to one user must never interleave.
+    expect(nextStarted).toBe(false);
+    releaseHolder();
+    await holder;
+    await next;
+    expect(nextStarted).toBe(true);
+  });
+
+  it("forgets a key once its last turn is over, also after a caller gave up", async () => {
+    const clock = new FakeClock();
+    const lock = new KeyedLock(clock);
+    let releaseHolder: () => void = () => {};
+    const holder = lock.run("7", () => new Promise<void>((resolve) => (releaseHolder = resolve)));
+    const gaveUp = runWithDeadline({ at: clock.now() + 1_000, hardAt: clock.now() + 2_000 }, () => lock.run("7", async () => "never"));
+    const refused = expect(gaveUp).rejects.toBeInstanceOf(LockBusyError);
+    await clock.advance(1_000);
+    await refused;
+    releaseHolder();
+    await holder;
+    await clock.advance(0);
+    expect((lock as unknown as { tails: Map<string, unknown> }).tails.size).toBe(0);
   });
 });

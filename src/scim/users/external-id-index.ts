@@ -26,6 +26,8 @@ export const BEHIND_GIVE_UP_MS = 3_600_000;
 export class ExternalIdIndex {
   /** Entries being written behind (add()), until written or given up. */
   private readonly behind = new Set<Promise<void>>();
+  /** Aborted by close(): write-behinds still trying stop (their client is closed). */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly client: BigCommerceClient,
@@ -95,6 +97,16 @@ export class ExternalIdIndex {
     await Promise.race([all, bound]).finally(() => clearTimeout(timer));
   }
 
+  /**
+   * The bridge closes (after settled() had its few seconds): write-behinds still trying stop now
+   * instead of retrying for up to an hour against a closed client, which would keep this bridge
+   * in memory all that time (a tenant is closed at every change of it). What they leave is
+   * restored by the next start-up's repair, as after a crash.
+   */
+  close(): void {
+    this.closing.abort();
+  }
+
   async remove(customerId: CustomerId, externalId: string): Promise<void> {
     const key = indexKey(externalId);
     await this.pending.remove(key, customerId);
@@ -159,6 +171,7 @@ export class ExternalIdIndex {
         return;
       } catch (err) {
         const detail = { err: { code: (err as { code?: string }).code, message: (err as Error).message }, customerId };
+        if (this.closing.signal.aborted) return this.leftToRepair(detail);
         // Lookups find the user through the pending entry meanwhile; keep trying (BigCommerce
         // may be down for a while), less and less often, for up to BEHIND_GIVE_UP_MS.
         if (Date.now() - started > BEHIND_GIVE_UP_MS) {
@@ -166,9 +179,14 @@ export class ExternalIdIndex {
           return;
         }
         if (attempt === BEHIND_ATTEMPTS) this.logger.warn(detail, "externalId index entry not written yet; still trying");
-        await new Promise((resolve) => setTimeout(resolve, Math.min(BEHIND_MAX_RETRY_MS, BEHIND_RETRY_MS * attempt)).unref());
+        await pause(Math.min(BEHIND_MAX_RETRY_MS, BEHIND_RETRY_MS * attempt), this.closing.signal);
+        if (this.closing.signal.aborted) return this.leftToRepair(detail);
       }
     }
+  }
+
+  private leftToRepair(detail: object): void {
+    this.logger.warn(detail, "externalId index entry not written before the bridge closed; the next start-up's repair restores it (SCIM_INDEX_REPAIR_HOURS)");
   }
 
   /**
@@ -208,4 +226,19 @@ export class ExternalIdIndex {
       if (values.data.length < 250 || page >= values.pagination.total_pages) return restored;
     }
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts first (the timer and the listener go either way). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
