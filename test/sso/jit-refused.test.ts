@@ -37,20 +37,30 @@ async function signIn(world: SsoWorld, login: string): Promise<{ client: Browser
   return { client, ...page };
 }
 
+/** A sign-in world that creates customers just in time and matches by externalId, its log lines kept. */
+function startJitWorld(logLines: string[], env: Record<string, string> = {}): Promise<SsoWorld> {
+  return startSsoWorld({
+    accounts: person,
+    prepare,
+    logLines,
+    env: { SSO_JIT_CREATE: "true", SSO_MATCH: "externalId", SCIM_DEACTIVATED_GROUP_ID: String(parkingGroup), ...env },
+  });
+}
+
+/** The JSON log lines, and the sign-in audit events among them. */
+function logsOf(logLines: string[]) {
+  const logged = () => logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { logged, signInAudit: () => logged().filter((l) => l.audit === true && l.kind === "sign-in") };
+}
+
 describe("a customer created at sign-in and then refused is deleted again", () => {
   let world: SsoWorld;
   const logLines: string[] = [];
-  const logged = () => logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  const signInAudit = () => logged().filter((l) => l.audit === true && l.kind === "sign-in");
+  const { logged, signInAudit } = logsOf(logLines);
 
   beforeAll(async () => {
-    world = await startSsoWorld({
-      accounts: person,
-      prepare,
-      logLines,
-      // Deletion mode "deactivate" keeps customers a SCIM DELETE removes; one the sign-in created is deleted all the same.
-      env: { SSO_JIT_CREATE: "true", SSO_MATCH: "externalId", SCIM_DEACTIVATED_GROUP_ID: String(parkingGroup), SCIM_DELETE_MODE: "deactivate" },
-    });
+    // Deletion mode "deactivate" keeps customers a SCIM DELETE removes; one the sign-in created is deleted all the same.
+    world = await startJitWorld(logLines, { SCIM_DELETE_MODE: "deactivate" });
   });
   afterAll(async () => {
     await world?.close();
@@ -142,16 +152,10 @@ describe("a customer created at sign-in and then refused is deleted again", () =
 describe("a customer the just-in-time create met in the store instead of making is never deleted", () => {
   let world: SsoWorld;
   const logLines: string[] = [];
-  const logged = () => logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  const signInAudit = () => logged().filter((l) => l.audit === true && l.kind === "sign-in");
+  const { logged, signInAudit } = logsOf(logLines);
 
   beforeAll(async () => {
-    world = await startSsoWorld({
-      accounts: person,
-      prepare,
-      logLines,
-      env: { SSO_JIT_CREATE: "true", SSO_MATCH: "externalId", SCIM_DEACTIVATED_GROUP_ID: String(parkingGroup) },
-    });
+    world = await startJitWorld(logLines);
   });
   afterAll(async () => {
     await world?.close();

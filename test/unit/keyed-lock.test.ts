@@ -24,15 +24,21 @@ describe("KeyedLock", () => {
     expect(log.indexOf("start c")).toBeLessThan(log.indexOf("end a"));
   });
 
-  it("a caller that gave up waiting does not free the key while the holder still runs: the next caller waits for the holder", async () => {
+  /** Key "7" held by a write that runs until released, and a second caller that gave up waiting for it. */
+  async function heldKeyAfterOneGaveUp() {
     const clock = new FakeClock();
     const lock = new KeyedLock(clock);
-    let releaseHolder: () => void = () => {};
-    const holder = lock.run("7", () => new Promise<void>((resolve) => (releaseHolder = resolve)));
+    let release: () => void = () => {};
+    const holder = lock.run("7", () => new Promise<void>((resolve) => (release = resolve)));
     const gaveUp = runWithDeadline({ at: clock.now() + 1_000, hardAt: clock.now() + 2_000 }, () => lock.run("7", async () => "never"));
     const refused = expect(gaveUp).rejects.toBeInstanceOf(LockBusyError);
     await clock.advance(1_000);
     await refused;
+    return { clock, lock, holder, releaseHolder: () => release() };
+  }
+
+  it("a caller that gave up waiting does not free the key while the holder still runs: the next caller waits for the holder", async () => {
+    const { clock, lock, holder, releaseHolder } = await heldKeyAfterOneGaveUp();
     let nextStarted = false;
     const next = lock.run("7", async () => {
       nextStarted = true;
@@ -47,14 +53,7 @@ describe("KeyedLock", () => {
   });
 
   it("forgets a key once its last turn is over, also after a caller gave up", async () => {
-    const clock = new FakeClock();
-    const lock = new KeyedLock(clock);
-    let releaseHolder: () => void = () => {};
-    const holder = lock.run("7", () => new Promise<void>((resolve) => (releaseHolder = resolve)));
-    const gaveUp = runWithDeadline({ at: clock.now() + 1_000, hardAt: clock.now() + 2_000 }, () => lock.run("7", async () => "never"));
-    const refused = expect(gaveUp).rejects.toBeInstanceOf(LockBusyError);
-    await clock.advance(1_000);
-    await refused;
+    const { clock, lock, holder, releaseHolder } = await heldKeyAfterOneGaveUp();
     releaseHolder();
     await holder;
     await clock.advance(0);
