@@ -107,6 +107,8 @@ export class ReplicaLeadership {
   private known: { leader: Leader; until: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  /** stop() ran: for good, also for a start() that comes after it. */
+  private stopped = false;
 
   private readonly key: Buffer;
   private warnedForged = false;
@@ -126,6 +128,9 @@ export class ReplicaLeadership {
 
   /** Takes part from now on, reachable by the other replicas at `ownUrl` (after listening). */
   async start(ownUrl: string): Promise<void> {
+    // Stopped before it started: compose.ts starts it once the bridge answers at its address,
+    // and the bridge can be closed meanwhile (its tenant changed or removed during that check).
+    if (this.stopped) return;
     this.url = ownUrl.replace(/\/$/, "");
     await this.tick();
     if (this.url === undefined) {
@@ -141,6 +146,7 @@ export class ReplicaLeadership {
 
   /** Gives the lead up (shutdown), so another replica takes it at once instead of after the lease. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const started = this.url !== undefined;

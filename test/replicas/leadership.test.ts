@@ -48,6 +48,24 @@ describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable
     }
   });
 
+  it("a replica stopped before it starts (its tenant retired during the self-check) never starts: no renewals, no lead", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const keys = new Keyspace(`leader${++store}`);
+      const a = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
+      await a.stop(); // compose.ts: its bridge closed while serving() checked it answers at its address
+      await a.start("http://10.0.0.1:8080");
+      expect(vi.getTimerCount()).toBe(0);
+      expect(a.leader()).toBeUndefined();
+      const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
+      await b.start("http://10.0.0.2:8080");
+      expect(b.leader()).toMatchObject({ url: "http://10.0.0.2:8080", self: true });
+      await b.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("a leader that dies without resigning is replaced when its lease runs out", async () => {
     const keys = new Keyspace(`leader${++store}`);
     const doomed = await connect();
