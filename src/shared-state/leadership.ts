@@ -184,6 +184,9 @@ export class ReplicaLeadership {
           CLAIM.run(this.redis, [this.keys.leader(), this.keys.leaderEpoch()], [this.id, String(held ?? 0), renewal, this.leaseMs, this.highestEpoch]),
         ),
       );
+      // Stopped while the claim was on its way: take nothing and learn nothing (stop() cleared
+      // the view), or a claim without our address would be written after stop()'s resignation.
+      if (this.url === undefined) return;
       let current = reply[1];
       if (reply[0] === "free") {
         const claim = this.signed(Number(reply[1]));

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { logLinesInto } from "../../src/dev/bridge-harness.js";
 import { createLogger } from "../../src/logger.js";
 import { Keyspace } from "../../src/shared-state/keyspace.js";
 import { ReplicaLeadership } from "../../src/shared-state/leadership.js";
@@ -46,6 +47,25 @@ describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("a replica stopped while its first claim is on its way takes no lead: no claim without its address written, no forgery reported", async () => {
+    const keys = new Keyspace(`leader${++store}`);
+    const lines: string[] = [];
+    const redis = await connect();
+    const sent: string[] = [];
+    const evalsha = redis.evalsha.bind(redis);
+    // Observed, not changed: the claims this replica writes (TAKE's first argument).
+    redis.evalsha = ((...args: Parameters<typeof evalsha>) => {
+      sent.push(String(args[3]));
+      return evalsha(...args);
+    }) as typeof redis.evalsha;
+    const a = new ReplicaLeadership(redis, keys, createLogger("warn", logLinesInto(lines)), SECRET, 3_000);
+    const starting = a.start("http://10.0.0.1:8080");
+    await a.stop();
+    await starting;
+    expect(sent.filter((arg) => arg.startsWith("{"))).toEqual([]);
+    expect(lines.filter((l) => l.includes("not signed by a replica"))).toEqual([]);
   });
 
   it("a replica stopped before it starts (its tenant retired during the self-check) never starts: no renewals, no lead", async () => {
