@@ -372,11 +372,15 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     settled: (withinMs) => index.settled(withinMs),
     close: async () => {
       directory.stop();
-      await forwarder?.close();
-      // Answered creates' index entries still on their way: a few seconds, not the drain's whole limit.
-      await index.settled(INDEX_SETTLE_ON_CLOSE_MS);
-      // Those still trying after that stop: the client closes next.
-      index.close();
+      // A forwarder that fails to close must not keep the index writes from ending (nor its caller from closing the client).
+      try {
+        await forwarder?.close();
+      } finally {
+        // Answered creates' index entries still on their way: a few seconds, not the drain's whole limit.
+        await index.settled(INDEX_SETTLE_ON_CLOSE_MS);
+        // Those still trying after that stop: the client closes next.
+        index.close();
+      }
     },
   };
 }

@@ -147,9 +147,16 @@ export async function composeBridge(
       await shared.leadership.start(own);
     },
     close: async () => {
-      await app.close();
-      await client.close();
-      await shared?.close();
+      // Each part closes even when the one before it failed: a connection left open would keep the process alive.
+      try {
+        await app.close();
+      } finally {
+        try {
+          await client.close();
+        } finally {
+          await shared?.close();
+        }
+      }
     },
   };
 }
