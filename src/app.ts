@@ -211,7 +211,7 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
     catalog,
     perCustomer,
     config.deactivatedGroupId,
-    { nameOf: (id) => directory.nameOf(id), isDeleted: (id) => directory.isDeleted(id), refresh: () => directory.load() },
+    { nameOf: (id) => directory.nameOf(id), isDeleted: (id) => directory.isDeleted(id), refresh: async () => void (await directory.load()) },
     config.mapping.groupPrecedence,
     logger,
   );

@@ -86,11 +86,6 @@ export class GroupDirectory {
     this.unconfirmed.delete(id);
   }
 
-  /** Where the asks stand before a listing is read: pass it to remember(). */
-  mark(): number {
-    return this.asks;
-  }
-
   /**
    * Takes in a listing of the store's groups (names and the default group), page by page as
    * read. A complete one (read to its last page) also says which ids asked about before `mark`
@@ -133,19 +128,24 @@ export class GroupDirectory {
     if (this.deleted.size > MAX_TRACKED_IDS) this.deleted.delete(this.deleted.values().next().value as number);
   }
 
-  /** Reads every group now; fails when BigCommerce does (group precedence needs the names). */
-  async load(): Promise<void> {
-    const mark = this.mark();
+  /**
+   * Reads every group now (up to `maxPages` pages of 250), takes them in and returns them; fails
+   * when BigCommerce does (group precedence needs the names).
+   */
+  async load(maxPages = LOAD_PAGES): Promise<CustomerGroup[]> {
+    // Where the asks stand before the listing is read: it settles only the ids asked before.
+    const mark = this.asks;
     const pages: CustomerGroup[][] = [];
-    for (let page = 1; page <= LOAD_PAGES; page++) {
+    for (let page = 1; page <= maxPages; page++) {
       const groups = await this.client.customerGroups.list({ page, limit: 250 });
       pages.push(groups);
       if (groups.length < 250) {
         this.remember(pages, true, mark);
-        return;
+        return pages.flat();
       }
     }
     this.remember(pages);
+    return pages.flat();
   }
 
   /** The background refresh: a failure keeps the names known so far. */

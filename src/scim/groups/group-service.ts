@@ -30,7 +30,8 @@ export interface GroupReadOptions {
   baseUrl: string;
 }
 
-const PAGE = 250;
+/** Pages of 250 groups a /Groups listing reads at most. */
+const ALL_GROUPS_PAGES = 40;
 const DISPLAY_NAME_MAX = groupMaxLengthOf("displayName");
 
 /**
@@ -156,26 +157,14 @@ export class GroupService {
     return { ...group, id: groupId };
   }
 
+  /** Every group (up to 40 pages), read through the directory, which takes the listing in. */
   private async allGroups(): Promise<CustomerGroup[]> {
-    const pages: CustomerGroup[][] = [];
-    const mark = this.directory.mark();
-    let complete = false;
-    for (let page = 1; page <= 40; page++) {
-      let groups: CustomerGroup[];
-      try {
-        groups = await this.client.customerGroups.list({ page, limit: PAGE });
-      } catch (err) {
-        if (this.unavailable(err)) return [];
-        throw err;
-      }
-      pages.push(groups);
-      if (groups.length < PAGE) {
-        complete = true;
-        break;
-      }
+    try {
+      return await this.directory.load(ALL_GROUPS_PAGES);
+    } catch (err) {
+      if (this.unavailable(err)) return [];
+      throw err;
     }
-    this.directory.remember(pages, complete, mark);
-    return pages.flat();
   }
 
   private membersOf(groupIds: readonly number[]): Promise<Map<number, Customer[]>> {
