@@ -156,10 +156,9 @@ export async function createApp({ config, client, logger, upstreamState, storeHa
   const directory = new GroupDirectory(client, logger);
   await directory.refresh();
   // From the listing just read, no call of its own (the doctor checks the same, and more).
-  if (config.deactivatedGroupId !== null && directory.defaultGroupId() === config.deactivatedGroupId) {
-    const problem = parkingGroupProblem(config.deactivatedGroupId, { name: directory.nameOf(config.deactivatedGroupId) ?? "", isDefault: true });
-    if (problem !== null) throw new ParkingGroupError(`${problem.detail}; ${problem.fix}`);
-  }
+  const parking = config.deactivatedGroupId;
+  const problem = parking === null ? null : parkingGroupProblem(parking, { name: directory.nameOf(parking) ?? "", isDefault: directory.defaultGroupId() === parking });
+  if (problem !== null) throw new ParkingGroupError(`${problem.detail}; ${problem.fix}`);
 
   const repairWindowMs = config.indexRepairHours * 3_600_000;
   // With replicas, entries written behind are noted in Redis, so every replica's lookup sees them.
