@@ -28,6 +28,14 @@ describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable
     await b.stop();
   });
 
+  /** Another replica of the store starts and leads at once (no claim of a stopped one in its way), then stops. */
+  async function nextReplicaLeadsAtOnce(keys: Keyspace): Promise<void> {
+    const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
+    await b.start("http://10.0.0.2:8080");
+    expect(b.leader()).toMatchObject({ url: "http://10.0.0.2:8080", self: true });
+    await b.stop();
+  }
+
   it("a replica stopped while its first claim is on its way neither renews for good nor keeps the lead", async () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     try {
@@ -39,10 +47,7 @@ describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable
       expect(vi.getTimerCount()).toBe(0);
       expect(a.leader()).toBeUndefined();
       // Its claim did not outlive the stop: the next replica leads at once, not after a lease.
-      const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
-      await b.start("http://10.0.0.2:8080");
-      expect(b.leader()).toMatchObject({ url: "http://10.0.0.2:8080", self: true });
-      await b.stop();
+      await nextReplicaLeadsAtOnce(keys);
       expect(vi.getTimerCount()).toBe(0);
     } finally {
       vi.useRealTimers();
@@ -77,10 +82,7 @@ describe.skipIf(!redisServerAvailable)(`replica leadership${redisServerAvailable
       await a.start("http://10.0.0.1:8080");
       expect(vi.getTimerCount()).toBe(0);
       expect(a.leader()).toBeUndefined();
-      const b = new ReplicaLeadership(await connect(), keys, createLogger("silent"), SECRET, 3_000);
-      await b.start("http://10.0.0.2:8080");
-      expect(b.leader()).toMatchObject({ url: "http://10.0.0.2:8080", self: true });
-      await b.stop();
+      await nextReplicaLeadsAtOnce(keys);
     } finally {
       vi.useRealTimers();
     }
